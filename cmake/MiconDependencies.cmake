@@ -1,0 +1,58 @@
+# Finds every third-party dependency once, so component CMakeLists only link targets.
+find_package(Torch REQUIRED)
+find_package(MPI REQUIRED COMPONENTS C)
+find_package(HDF5 REQUIRED COMPONENTS C)
+find_package(absl REQUIRED)
+find_package(TIFF REQUIRED)
+find_package(RDKit REQUIRED)
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+# libcsv ships neither a CMake config nor a pkg-config file.
+find_path(CSV_INCLUDE_DIR csv.h REQUIRED)
+find_library(CSV_LIBRARY NAMES csv REQUIRED)
+add_library(micon_libcsv INTERFACE)
+target_include_directories(micon_libcsv SYSTEM INTERFACE ${CSV_INCLUDE_DIR})
+target_link_libraries(micon_libcsv INTERFACE ${CSV_LIBRARY})
+
+add_library(micon_hdf5 INTERFACE)
+target_include_directories(micon_hdf5 SYSTEM INTERFACE ${HDF5_INCLUDE_DIRS})
+target_link_libraries(micon_hdf5 INTERFACE ${HDF5_C_LIBRARIES})
+target_compile_definitions(micon_hdf5 INTERFACE ${HDF5_DEFINITIONS})
+
+# CUDA follows LibTorch; NCCL needs CUDA. Asking for something missing stops here.
+set(MICON_HAVE_CUDA 0)
+if(TORCH_CUDA_LIBRARIES OR TARGET torch_cuda)
+  set(_torch_has_cuda TRUE)
+else()
+  set(_torch_has_cuda FALSE)
+endif()
+if(MICON_CUDA STREQUAL "ON" AND NOT _torch_has_cuda)
+  message(FATAL_ERROR "MICON_CUDA=ON but the LibTorch at ${Torch_DIR} was built without CUDA. "
+                      "Point CMAKE_PREFIX_PATH at a CUDA LibTorch or use MICON_CUDA=AUTO.")
+endif()
+if(_torch_has_cuda AND NOT MICON_CUDA STREQUAL "OFF")
+  set(MICON_HAVE_CUDA 1)
+endif()
+
+set(MICON_HAVE_NCCL 0)
+if(NOT MICON_NCCL STREQUAL "OFF")
+  find_path(NCCL_INCLUDE_DIR nccl.h HINTS $ENV{NCCL_HOME}/include /usr/local/cuda/include)
+  find_library(NCCL_LIBRARY nccl HINTS $ENV{NCCL_HOME}/lib /usr/local/cuda/lib64)
+  if(MICON_HAVE_CUDA AND NCCL_INCLUDE_DIR AND NCCL_LIBRARY)
+    set(MICON_HAVE_NCCL 1)
+  elseif(MICON_NCCL STREQUAL "ON")
+    if(NOT MICON_HAVE_CUDA)
+      message(FATAL_ERROR "MICON_NCCL=ON needs a CUDA build, but CUDA is off "
+                          "(LibTorch without CUDA, or MICON_CUDA=OFF).")
+    endif()
+    message(FATAL_ERROR "MICON_NCCL=ON but nccl.h/libnccl were not found "
+                        "(looked in NCCL_HOME and /usr/local/cuda); set NCCL_HOME.")
+  endif()
+endif()
+message(STATUS "micon: CUDA=${MICON_HAVE_CUDA} NCCL=${MICON_HAVE_NCCL} "
+               "Torch=${Torch_VERSION} HDF5=${HDF5_VERSION} RDKit=${RDKit_VERSION}")
+
+# MPI's C API only: Open MPI's deprecated C++ bindings would otherwise be pulled into every TU.
+add_library(micon_mpi INTERFACE)
+target_link_libraries(micon_mpi INTERFACE MPI::MPI_C)
+target_compile_definitions(micon_mpi INTERFACE OMPI_SKIP_MPICXX=1 MPICH_SKIP_MPICXX=1)

@@ -1,0 +1,31 @@
+#include "core/torch_threads.h"
+
+#include <sched.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace micon {
+
+int AvailableCores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    return std::max(1, CPU_COUNT(&set));
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+int ConfigureTorchThreads(int intra_op, int ranks_on_node) {
+  TORCH_CHECK(intra_op >= 0, "intra-op thread count must be >= 0, got ",
+              intra_op);
+  TORCH_CHECK(ranks_on_node >= 1, "ranks_on_node must be >= 1, got ",
+              ranks_on_node);
+  const int threads =
+      intra_op > 0 ? intra_op : std::max(1, AvailableCores() / ranks_on_node);
+  torch::set_num_threads(threads);
+  return torch::get_num_threads();
+}
+
+}  // namespace micon

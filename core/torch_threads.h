@@ -1,0 +1,24 @@
+// torch_threads.h: sets LibTorch's intra-op and inter-op thread pools
+// explicitly.
+//
+// Debian's LibTorch starts with one intra-op thread on this class of machine,
+// so every micon entry point calls this once, before any tensor work:
+//
+//   micon::ConfigureTorchThreads(/*intra_op=*/0);  // 0 = one per available
+//   core
+#ifndef MICON_CORE_TORCH_THREADS_H_
+#define MICON_CORE_TORCH_THREADS_H_
+
+namespace micon {
+
+// Sets the intra-op pool to `intra_op` threads (0 = the cores this process may
+// use, divided by `ranks_on_node` so co-located MPI ranks do not
+// oversubscribe). Returns the count in effect.
+int ConfigureTorchThreads(int intra_op, int ranks_on_node = 1);
+
+// Cores this process may run on (its CPU affinity mask), at least 1.
+int AvailableCores();
+
+}  // namespace micon
+
+#endif  // MICON_CORE_TORCH_THREADS_H_

@@ -1,0 +1,194 @@
+#include "data/compound_features.h"
+
+#include <RDGeneral/versions.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "data/hdf5_fields.h"
+
+namespace micon {
+namespace {
+
+constexpr char kIds[] = "compound_id";
+constexpr char kCanonical[] = "canonical_smiles";
+constexpr char kFeatures[] = "features";
+constexpr char kExcludedId[] = "excluded_compound_id";
+constexpr char kExcludedLine[] = "excluded_line";
+constexpr char kExcludedReason[] = "excluded_reason";
+constexpr char kValidity[] = "validity";
+
+// Identifies the inputs a cache was computed from: table bytes, settings,
+// policy, RDKit.
+absl::StatusOr<std::string> CacheValidity(const CompoundTable& table,
+                                          const std::string& key,
+                                          InvalidSmilesPolicy policy) {
+  std::ifstream in(table.path, std::ios::binary);
+  if (!in)
+    return absl::NotFoundError(table.path +
+                               ": cannot read for cache validation");
+  const std::string bytes((std::istreambuf_iterator<char>(in)),
+                          std::istreambuf_iterator<char>());
+  const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()),
+                          static_cast<uInt>(bytes.size()));
+  return absl::StrCat(
+      key,
+      ";policy=", policy == InvalidSmilesPolicy::kError ? "error" : "exclude",
+      ";crc32=", crc, ";size=", bytes.size(), ";rdkit=", RDKit::rdkitVersion);
+}
+
+absl::StatusOr<CompoundFeatures> ReadCache(const std::string& path,
+                                           const std::string& validity,
+                                           int dimension) {
+  QuietHdf5Errors();
+  MICON_ASSIGN_OR_RETURN(
+      Hdf5Id file, Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
+                            H5Fclose, "open"));
+  MICON_ASSIGN_OR_RETURN(std::string stored,
+                         ReadStringAttribute(file.get(), kValidity));
+  if (stored != validity)
+    return absl::FailedPreconditionError("stale (inputs changed)");
+  CompoundFeatures f;
+  f.dimension = dimension;
+  MICON_ASSIGN_OR_RETURN(f.ids, ReadStringDataset(file.get(), kIds));
+  MICON_ASSIGN_OR_RETURN(f.canonical_smiles,
+                         ReadStringDataset(file.get(), kCanonical));
+  MICON_ASSIGN_OR_RETURN(f.values, ReadFloatDataset(file.get(), kFeatures));
+  MICON_ASSIGN_OR_RETURN(std::vector<std::string> ex_ids,
+                         ReadStringDataset(file.get(), kExcludedId));
+  MICON_ASSIGN_OR_RETURN(std::vector<int64_t> ex_lines,
+                         ReadIntegerDataset(file.get(), kExcludedLine));
+  MICON_ASSIGN_OR_RETURN(std::vector<std::string> ex_why,
+                         ReadStringDataset(file.get(), kExcludedReason));
+  if (f.canonical_smiles.size() != f.ids.size() ||
+      f.values.size() != f.ids.size() * dimension ||
+      ex_lines.size() != ex_ids.size() || ex_why.size() != ex_ids.size()) {
+    return absl::DataLossError("inconsistent dataset sizes");
+  }
+  for (size_t i = 0; i < ex_ids.size(); ++i) {
+    f.excluded.push_back(
+        {ex_ids[i], static_cast<size_t>(ex_lines[i]), ex_why[i]});
+  }
+  return f;
+}
+
+absl::Status WriteCache(const std::string& path, const std::string& validity,
+                        const CompoundFeatures& f) {
+  QuietHdf5Errors();
+  const std::string partial = path + ".partial";
+  {
+    MICON_ASSIGN_OR_RETURN(Hdf5Id file,
+                           Hdf5Call(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC,
+                                              H5P_DEFAULT, H5P_DEFAULT),
+                                    H5Fclose, "create " + partial));
+    const hid_t h = file.get();
+    std::vector<std::string> ex_ids, ex_why;
+    std::vector<int64_t> ex_lines;
+    for (const ExcludedCompound& e : f.excluded) {
+      ex_ids.push_back(e.id);
+      ex_lines.push_back(static_cast<int64_t>(e.line));
+      ex_why.push_back(e.reason);
+    }
+    MICON_RETURN_IF_ERROR(WriteStringAttribute(h, kValidity, validity));
+    MICON_RETURN_IF_ERROR(WriteStringDataset(h, kIds, f.ids));
+    MICON_RETURN_IF_ERROR(
+        WriteStringDataset(h, kCanonical, f.canonical_smiles));
+    MICON_RETURN_IF_ERROR(WriteNumericDataset(
+        h, kFeatures, H5T_NATIVE_FLOAT,
+        {f.ids.size(), static_cast<hsize_t>(f.dimension)}, f.values.data()));
+    MICON_RETURN_IF_ERROR(WriteStringDataset(h, kExcludedId, ex_ids));
+    MICON_RETURN_IF_ERROR(
+        WriteNumericDataset(h, kExcludedLine, H5T_NATIVE_INT64,
+                            {ex_lines.size()}, ex_lines.data()));
+    MICON_RETURN_IF_ERROR(WriteStringDataset(h, kExcludedReason, ex_why));
+    MICON_RETURN_IF_ERROR(file.Close());
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+  if (ec) return absl::InternalError("rename " + partial + ": " + ec.message());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const float* CompoundFeatures::Row(const std::string& id) const {
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : values.data() + it->second * dimension;
+}
+
+void CompoundFeatures::RebuildIndex() {
+  index_.clear();
+  for (size_t i = 0; i < ids.size(); ++i) index_.emplace(ids[i], i);
+}
+
+absl::StatusOr<CompoundFeatures> FeaturizeCompounds(
+    const CompoundTable& table, const FeaturizerOptions& options,
+    InvalidSmilesPolicy policy) {
+  MICON_RETURN_IF_ERROR(options.Validate());
+  const MoleculeFeaturizer featurizer(options);
+  CompoundFeatures f;
+  f.key = options.Key();
+  f.dimension = featurizer.dimension();
+  f.values.reserve(table.compounds.size() * f.dimension);
+  for (const Compound& c : table.compounds) {
+    absl::StatusOr<MoleculeFeatures> m = featurizer.Featurize(c.smiles);
+    if (!m.ok()) {
+      const std::string reason(m.status().message());
+      if (policy == InvalidSmilesPolicy::kError) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            table.path, " line ", c.line, ": compound ", c.id, ": ", reason));
+      }
+      f.excluded.push_back({c.id, c.line, reason});
+      continue;
+    }
+    f.ids.push_back(c.id);
+    f.canonical_smiles.push_back(std::move(m->canonical_smiles));
+    f.values.insert(f.values.end(), m->values.begin(), m->values.end());
+  }
+  f.RebuildIndex();
+  return f;
+}
+
+absl::StatusOr<CompoundFeatures> LoadOrComputeCompoundFeatures(
+    const CompoundTable& table, const FeaturizerOptions& options,
+    InvalidSmilesPolicy policy, const std::string& cache_dir,
+    std::vector<std::string>* warnings) {
+  MICON_RETURN_IF_ERROR(options.Validate());
+  if (cache_dir.empty()) return FeaturizeCompounds(table, options, policy);
+  const std::string key = options.Key();
+  const std::string path =
+      (std::filesystem::path(cache_dir) / ("features-" + key + ".h5")).string();
+  MICON_ASSIGN_OR_RETURN(std::string validity,
+                         CacheValidity(table, key, policy));
+  const int dimension = MoleculeFeaturizer(options).dimension();
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    absl::StatusOr<CompoundFeatures> cached =
+        ReadCache(path, validity, dimension);
+    if (cached.ok()) {
+      cached->key = key;
+      cached->from_cache = true;
+      cached->RebuildIndex();
+      return cached;
+    }
+    warnings->push_back(absl::StrCat(path, ": feature cache not used (",
+                                     cached.status().message(),
+                                     "); recomputing"));
+  }
+  MICON_ASSIGN_OR_RETURN(CompoundFeatures fresh,
+                         FeaturizeCompounds(table, options, policy));
+  std::filesystem::create_directories(cache_dir, ec);
+  absl::Status written = ec ? absl::PermissionDeniedError(ec.message())
+                            : WriteCache(path, validity, fresh);
+  if (!written.ok()) {
+    warnings->push_back(absl::StrCat(path, ": feature cache not written (",
+                                     written.message(), ")"));
+  }
+  return fresh;
+}
+
+}  // namespace micon

@@ -1,0 +1,339 @@
+#include "data/hdf5_fields.h"
+
+#include <cstring>
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+
+namespace micon {
+namespace {
+
+const char* ClassName(H5T_class_t c) {
+  switch (c) {
+    case H5T_INTEGER:
+      return "integer";
+    case H5T_FLOAT:
+      return "float";
+    case H5T_STRING:
+      return "string";
+    case H5T_ENUM:
+      return "enum";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_ARRAY:
+      return "array";
+    case H5T_VLEN:
+      return "variable-length sequence";
+    case H5T_OPAQUE:
+      return "opaque";
+    default:
+      return "other";
+  }
+}
+
+// Reads `count` strings of file type `file_type` through `read(mem_type,
+// buffer)`, which is H5Dread or H5Aread bound to the object. Handles both
+// variable- and fixed-length storage.
+absl::StatusOr<std::vector<std::string>> ReadStrings(
+    hid_t file_type, hid_t space, hssize_t count, const std::string& what,
+    const std::function<herr_t(hid_t, void*)>& read) {
+  if (H5Tget_class(file_type) != H5T_STRING) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": expected strings, found ",
+                     ClassName(H5Tget_class(file_type))));
+  }
+  std::vector<std::string> out;
+  out.reserve(count);
+  MICON_ASSIGN_OR_RETURN(Hdf5Id mem,
+                         Hdf5Call(H5Tcopy(H5T_C_S1), H5Tclose, what));
+  MICON_RETURN_IF_ERROR(
+      Hdf5Check(H5Tset_cset(mem.get(), H5Tget_cset(file_type)), what));
+  if (H5Tis_variable_str(file_type) > 0) {
+    MICON_RETURN_IF_ERROR(
+        Hdf5Check(H5Tset_size(mem.get(), H5T_VARIABLE), what));
+    std::vector<char*> buffer(count, nullptr);
+    MICON_RETURN_IF_ERROR(
+        Hdf5Check(read(mem.get(), buffer.data()), "read " + what));
+    for (char* s : buffer) out.emplace_back(s == nullptr ? "" : s);
+    (void)H5Dvlen_reclaim(mem.get(), space, H5P_DEFAULT, buffer.data());
+    return out;
+  }
+  const size_t width = H5Tget_size(file_type);
+  MICON_RETURN_IF_ERROR(Hdf5Check(H5Tset_size(mem.get(), width), what));
+  MICON_RETURN_IF_ERROR(
+      Hdf5Check(H5Tset_strpad(mem.get(), H5T_STR_NULLPAD), what));
+  std::vector<char> buffer(count * width + 1, '\0');
+  MICON_RETURN_IF_ERROR(
+      Hdf5Check(read(mem.get(), buffer.data()), "read " + what));
+  for (hssize_t i = 0; i < count; ++i) {
+    const char* s = buffer.data() + i * width;
+    size_t n = strnlen(s, width);
+    while (n > 0 && s[n - 1] == ' ')
+      --n;  // space-padded strings (Fortran/MATLAB writers)
+    out.emplace_back(s, n);
+  }
+  return out;
+}
+
+absl::StatusOr<hssize_t> CheckOneDimensional(hid_t space,
+                                             const std::string& what) {
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": expected a 1-D array, found rank ", rank));
+  }
+  return H5Sget_simple_extent_npoints(space);
+}
+
+}  // namespace
+
+absl::StatusOr<Hdf5Id> OpenDataset(hid_t loc, const std::string& name) {
+  if (H5Lexists(loc, name.c_str(), H5P_DEFAULT) <= 0) {
+    return absl::NotFoundError("missing dataset /" + name);
+  }
+  return Hdf5Call(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose,
+                  "open dataset /" + name);
+}
+
+absl::StatusOr<std::vector<hsize_t>> DatasetDims(hid_t dataset,
+                                                 const std::string& name) {
+  MICON_ASSIGN_OR_RETURN(Hdf5Id space,
+                         Hdf5Call(H5Dget_space(dataset), H5Sclose, name));
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) return absl::DataLossError(name + ": unreadable dataspace");
+  std::vector<hsize_t> dims(rank);
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return dims;
+}
+
+absl::StatusOr<std::vector<std::string>> ReadStringDataset(
+    hid_t loc, const std::string& name) {
+  const std::string what = "dataset /" + name;
+  MICON_ASSIGN_OR_RETURN(Hdf5Id ds, OpenDataset(loc, name));
+  MICON_ASSIGN_OR_RETURN(Hdf5Id type,
+                         Hdf5Call(H5Dget_type(ds.get()), H5Tclose, what));
+  MICON_ASSIGN_OR_RETURN(Hdf5Id space,
+                         Hdf5Call(H5Dget_space(ds.get()), H5Sclose, what));
+  MICON_ASSIGN_OR_RETURN(hssize_t count,
+                         CheckOneDimensional(space.get(), what));
+  return ReadStrings(
+      type.get(), space.get(), count, what, [&](hid_t mem, void* buf) {
+        return H5Dread(ds.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+      });
+}
+
+absl::StatusOr<std::vector<int64_t>> ReadIntegerDataset(
+    hid_t loc, const std::string& name) {
+  const std::string what = "dataset /" + name;
+  MICON_ASSIGN_OR_RETURN(Hdf5Id ds, OpenDataset(loc, name));
+  MICON_ASSIGN_OR_RETURN(Hdf5Id type,
+                         Hdf5Call(H5Dget_type(ds.get()), H5Tclose, what));
+  MICON_ASSIGN_OR_RETURN(Hdf5Id space,
+                         Hdf5Call(H5Dget_space(ds.get()), H5Sclose, what));
+  MICON_ASSIGN_OR_RETURN(hssize_t count,
+                         CheckOneDimensional(space.get(), what));
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5T_INTEGER && cls != H5T_ENUM) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": expected integers, found ", ClassName(cls)));
+  }
+  // h5py stores numpy bool as an enum over int8; HDF5 will not convert enums to
+  // integers, so both classes are read in their native layout and widened here.
+  MICON_ASSIGN_OR_RETURN(
+      Hdf5Id native,
+      Hdf5Call(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose, what));
+  const size_t width = H5Tget_size(native.get());
+  hid_t base =
+      cls == H5T_ENUM ? H5Tget_super(native.get()) : H5Tcopy(native.get());
+  MICON_ASSIGN_OR_RETURN(Hdf5Id base_id, Hdf5Call(base, H5Tclose, what));
+  const bool is_signed = H5Tget_sign(base_id.get()) == H5T_SGN_2;
+  std::vector<unsigned char> raw(count * width);
+  MICON_RETURN_IF_ERROR(Hdf5Check(H5Dread(ds.get(), native.get(), H5S_ALL,
+                                          H5S_ALL, H5P_DEFAULT, raw.data()),
+                                  "read " + what));
+  std::vector<int64_t> out(count);
+  for (hssize_t i = 0; i < count; ++i) {
+    const unsigned char* p = raw.data() + i * width;
+    switch (width) {
+      case 1: {
+        int8_t s;
+        uint8_t u;
+        std::memcpy(&s, p, 1);
+        std::memcpy(&u, p, 1);
+        out[i] = is_signed ? s : u;
+        break;
+      }
+      case 2: {
+        int16_t s;
+        uint16_t u;
+        std::memcpy(&s, p, 2);
+        std::memcpy(&u, p, 2);
+        out[i] = is_signed ? s : u;
+        break;
+      }
+      case 4: {
+        int32_t s;
+        uint32_t u;
+        std::memcpy(&s, p, 4);
+        std::memcpy(&u, p, 4);
+        out[i] = is_signed ? static_cast<int64_t>(s) : static_cast<int64_t>(u);
+        break;
+      }
+      case 8: {
+        int64_t s;
+        std::memcpy(&s, p, 8);
+        out[i] = s;
+        break;
+      }
+      default:
+        return absl::InvalidArgumentError(absl::StrCat(
+            what, ": unsupported integer width ", width, " bytes"));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<float>> ReadFloatDataset(hid_t loc,
+                                                    const std::string& name) {
+  const std::string what = "dataset /" + name;
+  MICON_ASSIGN_OR_RETURN(Hdf5Id ds, OpenDataset(loc, name));
+  MICON_ASSIGN_OR_RETURN(Hdf5Id type,
+                         Hdf5Call(H5Dget_type(ds.get()), H5Tclose, what));
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": expected numbers, found ", ClassName(cls)));
+  }
+  MICON_ASSIGN_OR_RETURN(Hdf5Id space,
+                         Hdf5Call(H5Dget_space(ds.get()), H5Sclose, what));
+  std::vector<float> out(H5Sget_simple_extent_npoints(space.get()));
+  MICON_RETURN_IF_ERROR(Hdf5Check(H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL,
+                                          H5S_ALL, H5P_DEFAULT, out.data()),
+                                  "read " + what));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ReadStringArrayAttribute(
+    hid_t obj, const std::string& name) {
+  const std::string what = "attribute " + name;
+  if (H5Aexists(obj, name.c_str()) <= 0)
+    return absl::NotFoundError("missing " + what);
+  MICON_ASSIGN_OR_RETURN(
+      Hdf5Id attr, Hdf5Call(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose,
+                            "open " + what));
+  MICON_ASSIGN_OR_RETURN(Hdf5Id type,
+                         Hdf5Call(H5Aget_type(attr.get()), H5Tclose, what));
+  MICON_ASSIGN_OR_RETURN(Hdf5Id space,
+                         Hdf5Call(H5Aget_space(attr.get()), H5Sclose, what));
+  if (H5Sget_simple_extent_ndims(space.get()) > 1) {
+    return absl::InvalidArgumentError(
+        what + ": expected a scalar or 1-D array of strings");
+  }
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  return ReadStrings(
+      type.get(), space.get(), count, what,
+      [&](hid_t mem, void* buf) { return H5Aread(attr.get(), mem, buf); });
+}
+
+absl::StatusOr<std::string> ReadStringAttribute(hid_t obj,
+                                                const std::string& name) {
+  MICON_ASSIGN_OR_RETURN(std::vector<std::string> values,
+                         ReadStringArrayAttribute(obj, name));
+  if (values.size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute ", name, ": expected one string, found ", values.size()));
+  }
+  return values[0];
+}
+
+namespace {
+
+absl::StatusOr<Hdf5Id> Utf8VariableStringType(const std::string& what) {
+  MICON_ASSIGN_OR_RETURN(Hdf5Id type,
+                         Hdf5Call(H5Tcopy(H5T_C_S1), H5Tclose, what));
+  MICON_RETURN_IF_ERROR(Hdf5Check(H5Tset_size(type.get(), H5T_VARIABLE), what));
+  MICON_RETURN_IF_ERROR(
+      Hdf5Check(H5Tset_cset(type.get(), H5T_CSET_UTF8), what));
+  return type;
+}
+
+std::vector<const char*> CStrings(const std::vector<std::string>& values) {
+  std::vector<const char*> out;
+  out.reserve(values.size());
+  for (const std::string& v : values) out.push_back(v.c_str());
+  return out;
+}
+
+absl::Status WriteStringAttributeWithSpace(
+    hid_t obj, const std::string& name, hid_t space_id,
+    const std::vector<std::string>& values) {
+  const std::string what = "write attribute " + name;
+  MICON_ASSIGN_OR_RETURN(Hdf5Id space, Hdf5Call(space_id, H5Sclose, what));
+  MICON_ASSIGN_OR_RETURN(Hdf5Id type, Utf8VariableStringType(what));
+  if (H5Aexists(obj, name.c_str()) > 0) {
+    MICON_RETURN_IF_ERROR(Hdf5Check(H5Adelete(obj, name.c_str()), what));
+  }
+  MICON_ASSIGN_OR_RETURN(
+      Hdf5Id attr, Hdf5Call(H5Acreate2(obj, name.c_str(), type.get(),
+                                       space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                            H5Aclose, what));
+  std::vector<const char*> ptrs = CStrings(values);
+  return Hdf5Check(H5Awrite(attr.get(), type.get(), ptrs.data()), what);
+}
+
+}  // namespace
+
+absl::Status WriteStringDataset(hid_t loc, const std::string& name,
+                                const std::vector<std::string>& values) {
+  const std::string what = "write dataset /" + name;
+  const hsize_t n = values.size();
+  MICON_ASSIGN_OR_RETURN(
+      Hdf5Id space, Hdf5Call(H5Screate_simple(1, &n, nullptr), H5Sclose, what));
+  MICON_ASSIGN_OR_RETURN(Hdf5Id type, Utf8VariableStringType(what));
+  MICON_ASSIGN_OR_RETURN(
+      Hdf5Id ds, Hdf5Call(H5Dcreate2(loc, name.c_str(), type.get(), space.get(),
+                                     H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                          H5Dclose, what));
+  std::vector<const char*> ptrs = CStrings(values);
+  return Hdf5Check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                            ptrs.data()),
+                   what);
+}
+
+absl::Status WriteNumericDataset(hid_t loc, const std::string& name,
+                                 hid_t mem_type,
+                                 const std::vector<hsize_t>& dims,
+                                 const void* data) {
+  const std::string what = "write dataset /" + name;
+  MICON_ASSIGN_OR_RETURN(
+      Hdf5Id space, Hdf5Call(H5Screate_simple(static_cast<int>(dims.size()),
+                                              dims.data(), nullptr),
+                             H5Sclose, what));
+  MICON_ASSIGN_OR_RETURN(Hdf5Id file_type,
+                         Hdf5Call(H5Tcopy(mem_type), H5Tclose, what));
+  MICON_RETURN_IF_ERROR(
+      Hdf5Check(H5Tset_order(file_type.get(), H5T_ORDER_LE), what));
+  MICON_ASSIGN_OR_RETURN(
+      Hdf5Id ds,
+      Hdf5Call(H5Dcreate2(loc, name.c_str(), file_type.get(), space.get(),
+                          H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+               H5Dclose, what));
+  return Hdf5Check(
+      H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), what);
+}
+
+absl::Status WriteStringAttribute(hid_t obj, const std::string& name,
+                                  const std::string& value) {
+  return WriteStringAttributeWithSpace(obj, name, H5Screate(H5S_SCALAR),
+                                       {value});
+}
+
+absl::Status WriteStringArrayAttribute(hid_t obj, const std::string& name,
+                                       const std::vector<std::string>& values) {
+  const hsize_t n = values.size();
+  return WriteStringAttributeWithSpace(
+      obj, name, H5Screate_simple(1, &n, nullptr), values);
+}
+
+}  // namespace micon

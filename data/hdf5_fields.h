@@ -1,0 +1,58 @@
+// hdf5_fields.h: typed reads and writes of the small HDF5 fields the plate
+// store uses.
+//
+// Readers accept what h5py writes for the same Python values: strings
+// fixed-length or variable-length, ASCII or UTF-8; integers of any width and
+// sign, and h5py's boolean enum. Writers produce what h5py writes by default
+// for `str` (variable-length UTF-8). Errors name the field ("dataset /well:
+// expected strings, found float"); callers prefix the file.
+//
+//   MICON_ASSIGN_OR_RETURN(std::vector<std::string> wells,
+//   ReadStringDataset(file, "well"));
+#ifndef MICON_DATA_HDF5_FIELDS_H_
+#define MICON_DATA_HDF5_FIELDS_H_
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "data/hdf5_id.h"
+
+namespace micon {
+
+// Opens dataset `name` under `loc`; NotFound names it when absent.
+absl::StatusOr<Hdf5Id> OpenDataset(hid_t loc, const std::string& name);
+// The extent of a dataset or attribute's dataspace (empty for a scalar).
+absl::StatusOr<std::vector<hsize_t>> DatasetDims(hid_t dataset,
+                                                 const std::string& name);
+
+absl::StatusOr<std::vector<std::string>> ReadStringDataset(
+    hid_t loc, const std::string& name);
+absl::StatusOr<std::vector<int64_t>> ReadIntegerDataset(
+    hid_t loc, const std::string& name);
+absl::StatusOr<std::vector<float>> ReadFloatDataset(hid_t loc,
+                                                    const std::string& name);
+absl::StatusOr<std::string> ReadStringAttribute(hid_t obj,
+                                                const std::string& name);
+absl::StatusOr<std::vector<std::string>> ReadStringArrayAttribute(
+    hid_t obj, const std::string& name);
+
+absl::Status WriteStringDataset(hid_t loc, const std::string& name,
+                                const std::vector<std::string>& values);
+// `mem_type` is the native type of `data` (e.g. H5T_NATIVE_INT32); the file
+// gets the same type in little-endian standard form.
+absl::Status WriteNumericDataset(hid_t loc, const std::string& name,
+                                 hid_t mem_type,
+                                 const std::vector<hsize_t>& dims,
+                                 const void* data);
+absl::Status WriteStringAttribute(hid_t obj, const std::string& name,
+                                  const std::string& value);
+absl::Status WriteStringArrayAttribute(hid_t obj, const std::string& name,
+                                       const std::vector<std::string>& values);
+
+}  // namespace micon
+
+#endif  // MICON_DATA_HDF5_FIELDS_H_

@@ -1,0 +1,72 @@
+// load_data_converter.h: Cell Painting Gallery style raw images -> plate store
+// (DESIGN.md §3).
+//
+// Inputs, as CellProfiler pipelines and the Cell Painting Gallery lay them out:
+//   load_data CSV: one row per field of view, FileName_<Ch>/PathName_<Ch> per
+//   channel (the
+//                  "Orig" spelling FileName_OrigDNA is accepted),
+//                  Metadata_Plate, Metadata_Well, Metadata_Site, and optionally
+//                  Metadata_Source/Metadata_Batch.
+//   platemap:      well -> compound id (JUMP style: well_position,
+//   broad_sample; an empty
+//                  compound means a DMSO control well).
+//   compound table: compound id -> SMILES (JUMP style: broad_sample, smiles).
+//
+//   ConvertOptions o;  o.load_data = "load_data.csv";  o.platemap =
+//   "platemap.tsv"; o.compound_table = "compounds.tsv";  o.output =
+//   "screens/mine"; MICON_ASSIGN_OR_RETURN(ConvertReport report,
+//   ConvertLoadData(o));
+//
+// Relative PathName_ values are resolved against the load_data file's folder.
+// Plates are written atomically; a plate file that already exists is an error
+// unless `overwrite` is set.
+#ifndef MICON_DATA_LOAD_DATA_CONVERTER_H_
+#define MICON_DATA_LOAD_DATA_CONVERTER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace micon {
+
+struct ConvertOptions {
+  std::string load_data;
+  std::string platemap;
+  std::string platemap_well_column = "well_position";
+  std::string platemap_compound_column = "broad_sample";
+  std::string compound_table;
+  std::string compound_id_column = "broad_sample";
+  std::string smiles_column = "smiles";
+  // Channels to store, in order. The default is the five Cell Painting stains;
+  // naming a subset converts data that lacks some of them.
+  std::vector<std::string> channels = {"DNA", "ER", "RNA", "AGP", "Mito"};
+  // Used when load_data has no Metadata_Source / Metadata_Batch column.
+  std::string source;
+  std::string batch;
+  // Platemap compounds that are negative controls; an empty platemap entry is
+  // one too.
+  std::vector<std::string> control_ids = {"DMSO"};
+  std::string control_compound =
+      "DMSO";  // the /compound value written for control images
+  std::string output;
+  int compression_level = 0;
+  bool overwrite = false;
+};
+
+struct ConvertReport {
+  std::vector<std::string> plate_files;
+  int64_t images = 0;
+  int64_t compounds = 0;
+  std::vector<std::string>
+      problems;  // store-level checks of the result (plate_store.h)
+};
+
+absl::StatusOr<ConvertReport> ConvertLoadData(const ConvertOptions& options);
+
+// "a1" -> "A01", "P24" -> "P24"; other spellings are returned upper-cased.
+std::string NormalizeWellName(const std::string& well);
+
+}  // namespace micon
+
+#endif  // MICON_DATA_LOAD_DATA_CONVERTER_H_

@@ -1,0 +1,16 @@
+#include "data/plate.h"
+
+#include <algorithm>
+
+namespace micon {
+
+const char* PixelTypeName(PixelType type) {
+  return type == PixelType::kUint8 ? "uint8" : "uint16";
+}
+
+int64_t PlateMetadata::num_controls() const {
+  return std::count_if(images.begin(), images.end(),
+                       [](const ImageRecord& r) { return r.control; });
+}
+
+}  // namespace micon

@@ -1,0 +1,195 @@
+#include "data/plate_reader.h"
+
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/status_macros.h"
+#include "data/hdf5_fields.h"
+
+namespace micon {
+namespace {
+
+namespace f = plate_fields;
+
+absl::StatusOr<PixelType> ImagePixelType(hid_t images) {
+  MICON_ASSIGN_OR_RETURN(
+      Hdf5Id type, Hdf5Call(H5Dget_type(images), H5Tclose, "dataset /images"));
+  const bool is_unsigned_int = H5Tget_class(type.get()) == H5T_INTEGER &&
+                               H5Tget_sign(type.get()) == H5T_SGN_NONE;
+  const size_t size = H5Tget_size(type.get());
+  if (is_unsigned_int && size == 2) return PixelType::kUint16;
+  if (is_unsigned_int && size == 1) return PixelType::kUint8;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "dataset /images: expected uint16 or uint8 pixels, found a ", size * 8,
+      "-bit ",
+      H5Tget_class(type.get()) == H5T_FLOAT ? "float" : "non-unsigned-integer",
+      " type"));
+}
+
+absl::Status CheckLength(const std::string& field, size_t length,
+                         int64_t num_images) {
+  if (static_cast<int64_t>(length) == num_images) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("dataset /", field, ": has ", length,
+                   " entries but /images has ", num_images));
+}
+
+absl::Status CheckNonEmpty(const std::string& field,
+                           const std::vector<std::string>& values) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i].empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("dataset /", field, ": entry ", i, " is empty"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadHeaderAttributes(hid_t file, PlateHeader& header) {
+  for (auto [name, target] : {std::pair{f::kSource, &header.source},
+                              std::pair{f::kBatch, &header.batch},
+                              std::pair{f::kPlate, &header.plate}}) {
+    MICON_ASSIGN_OR_RETURN(*target, ReadStringAttribute(file, name));
+    if (target->empty())
+      return absl::InvalidArgumentError(
+          absl::StrCat("attribute ", name, ": empty"));
+  }
+  MICON_ASSIGN_OR_RETURN(header.channels,
+                         ReadStringArrayAttribute(file, f::kChannels));
+  std::set<std::string> seen;
+  for (const std::string& c : header.channels) {
+    if (c.empty() || !seen.insert(c).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("attribute channels: names must be non-empty "
+                       "and unique, found [",
+                       absl::StrJoin(header.channels, ", "), "]"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Reads and checks every field; the caller adds the file name to any error.
+absl::Status ReadStructure(hid_t file, Hdf5Id& images, PlateMetadata& meta) {
+  PlateHeader& header = meta.header;
+  MICON_RETURN_IF_ERROR(ReadHeaderAttributes(file, header));
+  MICON_ASSIGN_OR_RETURN(images, OpenDataset(file, f::kImages));
+  MICON_ASSIGN_OR_RETURN(header.pixel_type, ImagePixelType(images.get()));
+  MICON_ASSIGN_OR_RETURN(std::vector<hsize_t> dims,
+                         DatasetDims(images.get(), "dataset /images"));
+  if (dims.size() != 4) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dataset /images: expected shape [N, C, H, W], found rank ",
+        dims.size()));
+  }
+  const int64_t n = static_cast<int64_t>(dims[0]);
+  if (n == 0)
+    return absl::InvalidArgumentError(
+        "dataset /images: empty plate (0 images)");
+  if (static_cast<int64_t>(dims[1]) != header.num_channels()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dataset /images: has ", dims[1],
+        " channels but attribute channels names ", header.num_channels()));
+  }
+  if (dims[2] == 0 || dims[3] == 0) {
+    return absl::InvalidArgumentError(
+        "dataset /images: zero image height or width");
+  }
+  header.height = static_cast<int64_t>(dims[2]);
+  header.width = static_cast<int64_t>(dims[3]);
+
+  MICON_ASSIGN_OR_RETURN(std::vector<std::string> wells,
+                         ReadStringDataset(file, f::kWell));
+  MICON_ASSIGN_OR_RETURN(std::vector<int64_t> sites,
+                         ReadIntegerDataset(file, f::kSite));
+  MICON_ASSIGN_OR_RETURN(std::vector<std::string> compounds,
+                         ReadStringDataset(file, f::kCompound));
+  MICON_ASSIGN_OR_RETURN(std::vector<int64_t> controls,
+                         ReadIntegerDataset(file, f::kControl));
+  MICON_RETURN_IF_ERROR(CheckLength(f::kWell, wells.size(), n));
+  MICON_RETURN_IF_ERROR(CheckLength(f::kSite, sites.size(), n));
+  MICON_RETURN_IF_ERROR(CheckLength(f::kCompound, compounds.size(), n));
+  MICON_RETURN_IF_ERROR(CheckLength(f::kControl, controls.size(), n));
+  MICON_RETURN_IF_ERROR(CheckNonEmpty(f::kWell, wells));
+  MICON_RETURN_IF_ERROR(CheckNonEmpty(f::kCompound, compounds));
+
+  meta.images.resize(n);
+  for (int64_t i = 0; i < n; ++i) {
+    if (sites[i] < 0 || sites[i] > std::numeric_limits<int32_t>::max()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dataset /site: entry ", i, " is ", sites[i], ", outside [0, 2^31)"));
+    }
+    if (controls[i] != 0 && controls[i] != 1) {
+      return absl::InvalidArgumentError(absl::StrCat("dataset /control: entry ",
+                                                     i, " is ", controls[i],
+                                                     ", expected 0 or 1"));
+    }
+    meta.images[i] =
+        ImageRecord{std::move(wells[i]), static_cast<int32_t>(sites[i]),
+                    std::move(compounds[i]), controls[i] == 1};
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<PlateReader> PlateReader::Open(const std::string& path) {
+  QuietHdf5Errors();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return absl::NotFoundError(path + ": no such plate file");
+  }
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    return absl::DataLossError(
+        path + ": not an HDF5 file (unreadable, truncated or damaged)");
+  }
+  PlateReader reader;
+  reader.metadata_.path = path;
+  auto file = Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
+                       H5Fclose, "open");
+  if (!file.ok()) return Annotate(file.status(), path);
+  reader.file_ = *std::move(file);
+  MICON_RETURN_IF_ERROR(Annotate(
+      ReadStructure(reader.file_.get(), reader.images_, reader.metadata_),
+      path));
+  return reader;
+}
+
+absl::Status PlateReader::ReadImage(int64_t index, uint16_t* out) const {
+  QuietHdf5Errors();
+  const PlateHeader& h = metadata_.header;
+  if (index < 0 || index >= metadata_.num_images()) {
+    return absl::OutOfRangeError(absl::StrCat(metadata_.path, ": image index ",
+                                              index, " outside [0, ",
+                                              metadata_.num_images(), ")"));
+  }
+  const std::string what =
+      absl::StrCat(metadata_.path, ": read /images[", index, "]");
+  const hsize_t start[4] = {static_cast<hsize_t>(index), 0, 0, 0};
+  const hsize_t count[4] = {1, static_cast<hsize_t>(h.num_channels()),
+                            static_cast<hsize_t>(h.height),
+                            static_cast<hsize_t>(h.width)};
+  MICON_ASSIGN_OR_RETURN(Hdf5Id file_space,
+                         Hdf5Call(H5Dget_space(images_.get()), H5Sclose, what));
+  MICON_RETURN_IF_ERROR(
+      Hdf5Check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start,
+                                    nullptr, count, nullptr),
+                what));
+  MICON_ASSIGN_OR_RETURN(
+      Hdf5Id mem_space,
+      Hdf5Call(H5Screate_simple(4, count, nullptr), H5Sclose, what));
+  // HDF5 widens uint8 files to the uint16 memory type during the read.
+  return Hdf5Check(H5Dread(images_.get(), H5T_NATIVE_UINT16, mem_space.get(),
+                           file_space.get(), H5P_DEFAULT, out),
+                   what);
+}
+
+absl::StatusOr<PlateMetadata> ReadPlateMetadata(const std::string& path) {
+  MICON_ASSIGN_OR_RETURN(PlateReader reader, PlateReader::Open(path));
+  return reader.metadata();
+}
+
+}  // namespace micon

@@ -1,0 +1,50 @@
+// plate_reader.h: opens one plate file, validates every field, and reads images
+// by index.
+//
+//   MICON_ASSIGN_OR_RETURN(PlateReader reader,
+//   PlateReader::Open("ds/plates/P1.h5")); std::vector<uint16_t>
+//   pixels(reader.metadata().header.pixels_per_image());
+//   MICON_RETURN_IF_ERROR(reader.ReadImage(0, pixels.data()));
+//
+// Every error names the file and the field. uint8 images are widened to uint16
+// on read. A PlateReader is movable, not copyable, and must not be used from
+// two threads at once (HDF5 serialises calls anyway); open one reader per
+// thread instead.
+#ifndef MICON_DATA_PLATE_READER_H_
+#define MICON_DATA_PLATE_READER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "data/hdf5_id.h"
+#include "data/plate.h"
+
+namespace micon {
+
+class PlateReader {
+ public:
+  // Opens `path` read-only and validates its structure (DESIGN.md §3). Pixels
+  // are not read.
+  static absl::StatusOr<PlateReader> Open(const std::string& path);
+
+  const PlateMetadata& metadata() const { return metadata_; }
+
+  // Reads image `index` ([C, H, W], row-major) into `out`, which must hold
+  // header.pixels_per_image() values.
+  absl::Status ReadImage(int64_t index, uint16_t* out) const;
+
+ private:
+  PlateReader() = default;
+  PlateMetadata metadata_;
+  Hdf5Id file_;
+  Hdf5Id images_;
+};
+
+// Reads and validates only the metadata of the plate at `path` (closes the file
+// again).
+absl::StatusOr<PlateMetadata> ReadPlateMetadata(const std::string& path);
+
+}  // namespace micon
+
+#endif  // MICON_DATA_PLATE_READER_H_

@@ -1,0 +1,32 @@
+// command.h: how a `micon` subcommand plugs into the command line.
+//
+// Each subcommand adds itself to the CLI11 app and, when the command line
+// chooses it, sets `run` to the work to do; main() runs it after parsing (and
+// after process-wide set-up such as thread counts) and turns its Status into
+// the exit code. Commands never exit or throw on bad input: they return a
+// Status naming the file, field or flag.
+//
+//   std::function<absl::Status()> run;
+//   AddInspectCommand(app, run);
+//   app.parse(argc, argv);
+//   absl::Status result = run();
+#ifndef MICON_LAUNCH_COMMAND_H_
+#define MICON_LAUNCH_COMMAND_H_
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "absl/status/status.h"
+
+namespace micon {
+
+using CommandRun = std::function<absl::Status()>;
+
+void AddInfoCommand(CLI::App& app, CommandRun& run);
+void AddInspectCommand(CLI::App& app, CommandRun& run);
+void AddConvertCommand(CLI::App& app, CommandRun& run);
+void AddFeaturizeCommand(CLI::App& app, CommandRun& run);
+
+}  // namespace micon
+
+#endif  // MICON_LAUNCH_COMMAND_H_
