@@ -1,0 +1,157 @@
+// compounds.csv parsing, the invalid-SMILES policies, and the per-dataset
+// feature cache.
+#include "data/compound_features.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "data/compound_table.h"
+#include "tests/test_support.h"
+
+namespace micon {
+namespace {
+
+using ::micon::testing::ScratchDir;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+std::string WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(CompoundTable, ReadsQuotedFieldsAndExtraColumns) {
+  const std::string path = WriteFile(
+      ScratchDir() + "/compounds.csv",
+      "\xEF\xBB\xBF"
+      "compound_id,moa,smiles\n"
+      "aspirin,\"COX inhibitor, irreversible\",CC(=O)Oc1ccccc1C(=O)O\n"
+      "\n"
+      "caffeine,\"adenosine \"\"antagonist\"\"\",Cn1cnc2c1c(=O)n(C)c(=O)n2C\n");
+  MICON_ASSERT_OK_AND_ASSIGN(CompoundTable t, ReadCompoundTable(path));
+  ASSERT_EQ(t.compounds.size(), 2u);
+  EXPECT_EQ(t.Find("caffeine")->smiles, "Cn1cnc2c1c(=O)n(C)c(=O)n2C");
+  EXPECT_EQ(t.Find("aspirin")->line, 2u);
+  EXPECT_EQ(t.Find("absent"), nullptr);
+}
+
+TEST(CompoundTable, ErrorsNameFileLineAndColumn) {
+  const std::string dir = ScratchDir();
+  EXPECT_THAT(
+      ReadCompoundTable(WriteFile(dir + "/a.csv", "id,smiles\nx,C\n"))
+          .status()
+          .message(),
+      AllOf(HasSubstr(dir + "/a.csv"), HasSubstr("no column 'compound_id'")));
+  EXPECT_THAT(
+      ReadCompoundTable(
+          WriteFile(dir + "/b.csv", "compound_id,smiles\nx,C\ny,CC\nx,CCC\n"))
+          .status()
+          .message(),
+      AllOf(HasSubstr(dir + "/b.csv line 4"),
+            HasSubstr("duplicate compound_id x"),
+            HasSubstr("first on line 2")));
+  EXPECT_THAT(
+      ReadCompoundTable(WriteFile(dir + "/c.csv", "compound_id,smiles\nx,\n"))
+          .status()
+          .message(),
+      AllOf(HasSubstr(dir + "/c.csv line 2"), HasSubstr("x has no SMILES")));
+  EXPECT_THAT(ReadCompoundTable(
+                  WriteFile(dir + "/d.csv", "compound_id,smiles\nx,C,extra\n"))
+                  .status()
+                  .message(),
+              AllOf(HasSubstr(dir + "/d.csv line 2"), HasSubstr("3 fields")));
+}
+
+class CompoundFeaturesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ScratchDir();
+    path_ = WriteFile(dir_ + "/compounds.csv",
+                      "compound_id,smiles\n"
+                      "aspirin,CC(=O)Oc1ccccc1C(=O)O\n"
+                      "broken,C1CC\n"
+                      "caffeine,Cn1cnc2c1c(=O)n(C)c(=O)n2C\n");
+  }
+  std::string dir_, path_;
+};
+
+TEST_F(CompoundFeaturesTest, InvalidSmilesIsAnErrorNamingCompoundAndLine) {
+  MICON_ASSERT_OK_AND_ASSIGN(CompoundTable t, ReadCompoundTable(path_));
+  EXPECT_THAT(
+      FeaturizeCompounds(t, {}, InvalidSmilesPolicy::kError).status().message(),
+      AllOf(HasSubstr(path_ + " line 3"), HasSubstr("compound broken"),
+            HasSubstr("C1CC")));
+}
+
+TEST_F(CompoundFeaturesTest, ExcludePolicyReportsWhatItLeftOut) {
+  MICON_ASSERT_OK_AND_ASSIGN(CompoundTable t, ReadCompoundTable(path_));
+  MICON_ASSERT_OK_AND_ASSIGN(CompoundFeatures f,
+                             FeaturizeCompounds(t, {2, 64, false, false},
+                                                InvalidSmilesPolicy::kExclude));
+  EXPECT_EQ(f.ids, (std::vector<std::string>{"aspirin", "caffeine"}));
+  ASSERT_EQ(f.excluded.size(), 1u);
+  EXPECT_EQ(f.excluded[0].id, "broken");
+  EXPECT_EQ(f.excluded[0].line, 3u);
+  EXPECT_EQ(f.values.size(), 2u * 64);
+  EXPECT_EQ(f.Row("broken"), nullptr);
+  ASSERT_NE(f.Row("caffeine"), nullptr);
+  EXPECT_EQ(f.Row("caffeine"), f.values.data() + 64);
+}
+
+TEST_F(CompoundFeaturesTest, CacheIsReusedUntilTheTableChanges) {
+  const std::string cache = dir_ + "/.micon-cache";
+  const FeaturizerOptions options{2, 256, true, true};
+  std::vector<std::string> warnings;
+  MICON_ASSERT_OK_AND_ASSIGN(CompoundTable t, ReadCompoundTable(path_));
+  MICON_ASSERT_OK_AND_ASSIGN(
+      CompoundFeatures first,
+      LoadOrComputeCompoundFeatures(t, options, InvalidSmilesPolicy::kExclude,
+                                    cache, &warnings));
+  EXPECT_FALSE(first.from_cache);
+  EXPECT_TRUE(std::filesystem::exists(
+      cache + "/features-morgan-r2-256-counts+desc.h5"));
+  MICON_ASSERT_OK_AND_ASSIGN(
+      CompoundFeatures second,
+      LoadOrComputeCompoundFeatures(t, options, InvalidSmilesPolicy::kExclude,
+                                    cache, &warnings));
+  EXPECT_TRUE(second.from_cache);
+  EXPECT_EQ(second.ids, first.ids);
+  EXPECT_EQ(second.canonical_smiles, first.canonical_smiles);
+  EXPECT_EQ(second.values, first.values);
+  ASSERT_EQ(second.excluded.size(), 1u);
+  EXPECT_EQ(second.excluded[0].line, 3u);
+  EXPECT_TRUE(warnings.empty());
+
+  WriteFile(path_, "compound_id,smiles\naspirin,CC(=O)Oc1ccccc1C(=O)O\n");
+  MICON_ASSERT_OK_AND_ASSIGN(CompoundTable changed, ReadCompoundTable(path_));
+  MICON_ASSERT_OK_AND_ASSIGN(
+      CompoundFeatures third,
+      LoadOrComputeCompoundFeatures(
+          changed, options, InvalidSmilesPolicy::kExclude, cache, &warnings));
+  EXPECT_FALSE(third.from_cache);
+  EXPECT_EQ(third.ids, std::vector<std::string>{"aspirin"});
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("stale"));
+}
+
+TEST_F(CompoundFeaturesTest, ADamagedCacheIsRecomputedNotTrusted) {
+  const std::string cache = dir_ + "/cache";
+  std::filesystem::create_directories(cache);
+  WriteFile(cache + "/features-morgan-r2-2048-bits.h5", "garbage");
+  std::vector<std::string> warnings;
+  MICON_ASSERT_OK_AND_ASSIGN(CompoundTable t, ReadCompoundTable(path_));
+  MICON_ASSERT_OK_AND_ASSIGN(
+      CompoundFeatures f,
+      LoadOrComputeCompoundFeatures(t, {}, InvalidSmilesPolicy::kExclude, cache,
+                                    &warnings));
+  EXPECT_FALSE(f.from_cache);
+  EXPECT_EQ(f.ids.size(), 2u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("not used"));
+}
+
+}  // namespace
+}  // namespace micon

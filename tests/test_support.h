@@ -1,0 +1,53 @@
+// test_support.h: helpers shared by micon's tests: Status assertions, scratch
+// folders, the shared real-data folder, and running reference scripts (Debian's
+// python3 with h5py/RDKit).
+#ifndef MICON_TESTS_TEST_SUPPORT_H_
+#define MICON_TESTS_TEST_SUPPORT_H_
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+#define MICON_ASSERT_OK(expr)                          \
+  do {                                                 \
+    const ::absl::Status micon_s_ = (expr);            \
+    ASSERT_TRUE(micon_s_.ok()) << micon_s_.ToString(); \
+  } while (false)
+
+#define MICON_ASSERT_OK_AND_ASSIGN(lhs, expr)                         \
+  auto MICON_TEST_CONCAT_(micon_or_, __LINE__) = (expr);              \
+  ASSERT_TRUE(MICON_TEST_CONCAT_(micon_or_, __LINE__).ok())           \
+      << MICON_TEST_CONCAT_(micon_or_, __LINE__).status().ToString(); \
+  lhs = std::move(MICON_TEST_CONCAT_(micon_or_, __LINE__)).value()
+#define MICON_TEST_CONCAT_INNER_(a, b) a##b
+#define MICON_TEST_CONCAT_(a, b) MICON_TEST_CONCAT_INNER_(a, b)
+
+namespace micon::testing {
+
+// A fresh, empty folder for the running test (removed at the start of the next
+// run).
+std::string ScratchDir();
+
+// ../shared/data: real public Cell Painting data (see its README for
+// provenance).
+std::string SharedData(const std::string& relative);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+CommandResult RunCommand(const std::string& command);
+
+// "python3 tests/python/<script>" with the Python that has h5py, pandas, RDKit
+// and Pillow.
+std::string PythonScript(const std::string& script);
+
+// The built `micon` executable.
+std::string MiconBinary();
+
+}  // namespace micon::testing
+
+#endif  // MICON_TESTS_TEST_SUPPORT_H_
