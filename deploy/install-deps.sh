@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package micon needs to build, test and run its demo. Idempotent:
+# packages already present are not touched, and apt is not called when nothing is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config clang-format
+  # LibTorch 1.13 (CPU) and an optimised BLAS: without libopenblas0-pthread LibTorch falls back
+  # to the reference BLAS (~30x slower matmuls here)
+  libtorch-dev libopenblas0-pthread
+  # MPI, HDF5, RDKit (its headers need Boost, which librdkit-dev does not pull in), Abseil
+  openmpi-bin libopenmpi-dev libhdf5-dev librdkit-dev libboost-dev libabsl-dev
+  # file formats and command line
+  libtiff-dev libcsv-dev zlib1g-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev
+  # tests: GoogleTest, and Debian's Python stack as an independent reference implementation
+  libgtest-dev libgmock-dev python3-h5py python3-pandas python3-numpy python3-rdkit python3-pil
+  # plots
+  gnuplot-nox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
