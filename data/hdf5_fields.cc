@@ -76,6 +76,16 @@ absl::StatusOr<std::vector<std::string>> ReadStrings(
   return out;
 }
 
+// One integer of sizeof(Signed) bytes at `p`, as stored, widened to int64.
+template <typename Signed, typename Unsigned>
+int64_t WidenInteger(const unsigned char* p, bool is_signed) {
+  Signed s;
+  Unsigned u;
+  std::memcpy(&s, p, sizeof(s));
+  std::memcpy(&u, p, sizeof(u));
+  return is_signed ? static_cast<int64_t>(s) : static_cast<int64_t>(u);
+}
+
 absl::StatusOr<hssize_t> CheckOneDimensional(hid_t space,
                                              const std::string& what) {
   const int rank = H5Sget_simple_extent_ndims(space);
@@ -105,6 +115,32 @@ absl::StatusOr<std::vector<hsize_t>> DatasetDims(hid_t dataset,
   std::vector<hsize_t> dims(rank);
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   return dims;
+}
+
+absl::StatusOr<Hdf5Slice> SelectLeadingSlice(hid_t dataset, hsize_t index,
+                                             const std::string& what) {
+  Hdf5Slice slice;
+  MICON_ASSIGN_OR_RETURN(slice.file_space,
+                         Hdf5Call(H5Dget_space(dataset), H5Sclose, what));
+  const int rank = H5Sget_simple_extent_ndims(slice.file_space.get());
+  if (rank < 1)
+    return absl::InvalidArgumentError(what + ": dataset has no leading axis");
+  std::vector<hsize_t> dims(rank), start(rank, 0);
+  H5Sget_simple_extent_dims(slice.file_space.get(), dims.data(), nullptr);
+  if (index >= dims[0]) {
+    return absl::OutOfRangeError(
+        absl::StrCat(what, ": index ", index, " >= ", dims[0]));
+  }
+  start[0] = index;
+  dims[0] = 1;
+  MICON_RETURN_IF_ERROR(Hdf5Check(
+      H5Sselect_hyperslab(slice.file_space.get(), H5S_SELECT_SET, start.data(),
+                          nullptr, dims.data(), nullptr),
+      what));
+  MICON_ASSIGN_OR_RETURN(
+      slice.memory_space,
+      Hdf5Call(H5Screate_simple(rank, dims.data(), nullptr), H5Sclose, what));
+  return slice;
 }
 
 absl::StatusOr<std::vector<std::string>> ReadStringDataset(
@@ -152,44 +188,17 @@ absl::StatusOr<std::vector<int64_t>> ReadIntegerDataset(
   MICON_RETURN_IF_ERROR(Hdf5Check(H5Dread(ds.get(), native.get(), H5S_ALL,
                                           H5S_ALL, H5P_DEFAULT, raw.data()),
                                   "read " + what));
+  if (width != 1 && width != 2 && width != 4 && width != 8) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": unsupported integer width ", width, " bytes"));
+  }
   std::vector<int64_t> out(count);
   for (hssize_t i = 0; i < count; ++i) {
     const unsigned char* p = raw.data() + i * width;
-    switch (width) {
-      case 1: {
-        int8_t s;
-        uint8_t u;
-        std::memcpy(&s, p, 1);
-        std::memcpy(&u, p, 1);
-        out[i] = is_signed ? s : u;
-        break;
-      }
-      case 2: {
-        int16_t s;
-        uint16_t u;
-        std::memcpy(&s, p, 2);
-        std::memcpy(&u, p, 2);
-        out[i] = is_signed ? s : u;
-        break;
-      }
-      case 4: {
-        int32_t s;
-        uint32_t u;
-        std::memcpy(&s, p, 4);
-        std::memcpy(&u, p, 4);
-        out[i] = is_signed ? static_cast<int64_t>(s) : static_cast<int64_t>(u);
-        break;
-      }
-      case 8: {
-        int64_t s;
-        std::memcpy(&s, p, 8);
-        out[i] = s;
-        break;
-      }
-      default:
-        return absl::InvalidArgumentError(absl::StrCat(
-            what, ": unsupported integer width ", width, " bytes"));
-    }
+    out[i] = width == 1   ? WidenInteger<int8_t, uint8_t>(p, is_signed)
+             : width == 2 ? WidenInteger<int16_t, uint16_t>(p, is_signed)
+             : width == 4 ? WidenInteger<int32_t, uint32_t>(p, is_signed)
+                          : WidenInteger<int64_t, uint64_t>(p, is_signed);
   }
   return out;
 }

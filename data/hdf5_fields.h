@@ -29,6 +29,15 @@ absl::StatusOr<Hdf5Id> OpenDataset(hid_t loc, const std::string& name);
 absl::StatusOr<std::vector<hsize_t>> DatasetDims(hid_t dataset,
                                                  const std::string& name);
 
+// The file and memory dataspaces selecting element `index` of a dataset's
+// leading axis (one image of /images), for H5Dread/H5Dwrite.
+struct Hdf5Slice {
+  Hdf5Id file_space;
+  Hdf5Id memory_space;
+};
+absl::StatusOr<Hdf5Slice> SelectLeadingSlice(hid_t dataset, hsize_t index,
+                                             const std::string& what);
+
 absl::StatusOr<std::vector<std::string>> ReadStringDataset(
     hid_t loc, const std::string& name);
 absl::StatusOr<std::vector<int64_t>> ReadIntegerDataset(

@@ -160,7 +160,6 @@ absl::StatusOr<PlateReader> PlateReader::Open(const std::string& path) {
 
 absl::Status PlateReader::ReadImage(int64_t index, uint16_t* out) const {
   QuietHdf5Errors();
-  const PlateHeader& h = metadata_.header;
   if (index < 0 || index >= metadata_.num_images()) {
     return absl::OutOfRangeError(absl::StrCat(metadata_.path, ": image index ",
                                               index, " outside [0, ",
@@ -168,23 +167,13 @@ absl::Status PlateReader::ReadImage(int64_t index, uint16_t* out) const {
   }
   const std::string what =
       absl::StrCat(metadata_.path, ": read /images[", index, "]");
-  const hsize_t start[4] = {static_cast<hsize_t>(index), 0, 0, 0};
-  const hsize_t count[4] = {1, static_cast<hsize_t>(h.num_channels()),
-                            static_cast<hsize_t>(h.height),
-                            static_cast<hsize_t>(h.width)};
-  MICON_ASSIGN_OR_RETURN(Hdf5Id file_space,
-                         Hdf5Call(H5Dget_space(images_.get()), H5Sclose, what));
-  MICON_RETURN_IF_ERROR(
-      Hdf5Check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start,
-                                    nullptr, count, nullptr),
-                what));
-  MICON_ASSIGN_OR_RETURN(
-      Hdf5Id mem_space,
-      Hdf5Call(H5Screate_simple(4, count, nullptr), H5Sclose, what));
+  MICON_ASSIGN_OR_RETURN(Hdf5Slice slice,
+                         SelectLeadingSlice(images_.get(), index, what));
   // HDF5 widens uint8 files to the uint16 memory type during the read.
-  return Hdf5Check(H5Dread(images_.get(), H5T_NATIVE_UINT16, mem_space.get(),
-                           file_space.get(), H5P_DEFAULT, out),
-                   what);
+  return Hdf5Check(
+      H5Dread(images_.get(), H5T_NATIVE_UINT16, slice.memory_space.get(),
+              slice.file_space.get(), H5P_DEFAULT, out),
+      what);
 }
 
 absl::StatusOr<PlateMetadata> ReadPlateMetadata(const std::string& path) {

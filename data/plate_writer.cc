@@ -136,21 +136,12 @@ absl::Status PlateWriter::Append(const ImageRecord& record,
                                static_cast<hsize_t>(header_.width)};
   MICON_RETURN_IF_ERROR(
       Hdf5Check(H5Dset_extent(images_.get(), new_dims), what));
-  MICON_ASSIGN_OR_RETURN(Hdf5Id file_space,
-                         Hdf5Call(H5Dget_space(images_.get()), H5Sclose, what));
-  const hsize_t start[4] = {n, 0, 0, 0};
-  hsize_t count_dims[4] = {1, new_dims[1], new_dims[2], new_dims[3]};
-  MICON_RETURN_IF_ERROR(
-      Hdf5Check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start,
-                                    nullptr, count_dims, nullptr),
-                what));
-  MICON_ASSIGN_OR_RETURN(
-      Hdf5Id mem_space,
-      Hdf5Call(H5Screate_simple(4, count_dims, nullptr), H5Sclose, what));
-  MICON_RETURN_IF_ERROR(
-      Hdf5Check(H5Dwrite(images_.get(), H5T_NATIVE_UINT16, mem_space.get(),
-                         file_space.get(), H5P_DEFAULT, pixels),
-                what));
+  MICON_ASSIGN_OR_RETURN(Hdf5Slice slice,
+                         SelectLeadingSlice(images_.get(), n, what));
+  MICON_RETURN_IF_ERROR(Hdf5Check(
+      H5Dwrite(images_.get(), H5T_NATIVE_UINT16, slice.memory_space.get(),
+               slice.file_space.get(), H5P_DEFAULT, pixels),
+      what));
   records_.push_back(record);
   return absl::OkStatus();
 }
