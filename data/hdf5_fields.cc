@@ -96,6 +96,16 @@ absl::StatusOr<hssize_t> CheckOneDimensional(hid_t space,
   return H5Sget_simple_extent_npoints(space);
 }
 
+// A 1-D dataset opened with its file type and dataspace.
+struct OneDimensional {
+  Hdf5Id dataset, type, space;
+  hssize_t count = 0;
+};
+
+absl::StatusOr<OneDimensional> OpenOneDimensional(hid_t loc,
+                                                  const std::string& name,
+                                                  const std::string& what);
+
 }  // namespace
 
 absl::StatusOr<Hdf5Id> OpenDataset(hid_t loc, const std::string& name) {
@@ -143,33 +153,37 @@ absl::StatusOr<Hdf5Slice> SelectLeadingSlice(hid_t dataset, hsize_t index,
   return slice;
 }
 
+namespace {
+absl::StatusOr<OneDimensional> OpenOneDimensional(hid_t loc,
+                                                  const std::string& name,
+                                                  const std::string& what) {
+  OneDimensional v;
+  MICON_ASSIGN_OR_RETURN(v.dataset, OpenDataset(loc, name));
+  MICON_ASSIGN_OR_RETURN(
+      v.type, Hdf5Call(H5Dget_type(v.dataset.get()), H5Tclose, what));
+  MICON_ASSIGN_OR_RETURN(
+      v.space, Hdf5Call(H5Dget_space(v.dataset.get()), H5Sclose, what));
+  MICON_ASSIGN_OR_RETURN(v.count, CheckOneDimensional(v.space.get(), what));
+  return v;
+}
+}  // namespace
+
 absl::StatusOr<std::vector<std::string>> ReadStringDataset(
     hid_t loc, const std::string& name) {
   const std::string what = "dataset /" + name;
-  MICON_ASSIGN_OR_RETURN(Hdf5Id ds, OpenDataset(loc, name));
-  MICON_ASSIGN_OR_RETURN(Hdf5Id type,
-                         Hdf5Call(H5Dget_type(ds.get()), H5Tclose, what));
-  MICON_ASSIGN_OR_RETURN(Hdf5Id space,
-                         Hdf5Call(H5Dget_space(ds.get()), H5Sclose, what));
-  MICON_ASSIGN_OR_RETURN(hssize_t count,
-                         CheckOneDimensional(space.get(), what));
-  return ReadStrings(
-      type.get(), space.get(), count, what, [&](hid_t mem, void* buf) {
-        return H5Dread(ds.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-      });
+  MICON_ASSIGN_OR_RETURN(OneDimensional v, OpenOneDimensional(loc, name, what));
+  return ReadStrings(v.type.get(), v.space.get(), v.count, what,
+                     [&](hid_t mem, void* buf) {
+                       return H5Dread(v.dataset.get(), mem, H5S_ALL, H5S_ALL,
+                                      H5P_DEFAULT, buf);
+                     });
 }
 
 absl::StatusOr<std::vector<int64_t>> ReadIntegerDataset(
     hid_t loc, const std::string& name) {
   const std::string what = "dataset /" + name;
-  MICON_ASSIGN_OR_RETURN(Hdf5Id ds, OpenDataset(loc, name));
-  MICON_ASSIGN_OR_RETURN(Hdf5Id type,
-                         Hdf5Call(H5Dget_type(ds.get()), H5Tclose, what));
-  MICON_ASSIGN_OR_RETURN(Hdf5Id space,
-                         Hdf5Call(H5Dget_space(ds.get()), H5Sclose, what));
-  MICON_ASSIGN_OR_RETURN(hssize_t count,
-                         CheckOneDimensional(space.get(), what));
-  const H5T_class_t cls = H5Tget_class(type.get());
+  MICON_ASSIGN_OR_RETURN(OneDimensional v, OpenOneDimensional(loc, name, what));
+  const H5T_class_t cls = H5Tget_class(v.type.get());
   if (cls != H5T_INTEGER && cls != H5T_ENUM) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": expected integers, found ", ClassName(cls)));
@@ -177,23 +191,24 @@ absl::StatusOr<std::vector<int64_t>> ReadIntegerDataset(
   // h5py stores numpy bool as an enum over int8; HDF5 will not convert enums to
   // integers, so both classes are read in their native layout and widened here.
   MICON_ASSIGN_OR_RETURN(
-      Hdf5Id native,
-      Hdf5Call(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose, what));
+      Hdf5Id native, Hdf5Call(H5Tget_native_type(v.type.get(), H5T_DIR_ASCEND),
+                              H5Tclose, what));
   const size_t width = H5Tget_size(native.get());
   hid_t base =
       cls == H5T_ENUM ? H5Tget_super(native.get()) : H5Tcopy(native.get());
   MICON_ASSIGN_OR_RETURN(Hdf5Id base_id, Hdf5Call(base, H5Tclose, what));
   const bool is_signed = H5Tget_sign(base_id.get()) == H5T_SGN_2;
-  std::vector<unsigned char> raw(count * width);
-  MICON_RETURN_IF_ERROR(Hdf5Check(H5Dread(ds.get(), native.get(), H5S_ALL,
-                                          H5S_ALL, H5P_DEFAULT, raw.data()),
-                                  "read " + what));
+  std::vector<unsigned char> raw(v.count * width);
+  MICON_RETURN_IF_ERROR(
+      Hdf5Check(H5Dread(v.dataset.get(), native.get(), H5S_ALL, H5S_ALL,
+                        H5P_DEFAULT, raw.data()),
+                "read " + what));
   if (width != 1 && width != 2 && width != 4 && width != 8) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": unsupported integer width ", width, " bytes"));
   }
-  std::vector<int64_t> out(count);
-  for (hssize_t i = 0; i < count; ++i) {
+  std::vector<int64_t> out(v.count);
+  for (hssize_t i = 0; i < v.count; ++i) {
     const unsigned char* p = raw.data() + i * width;
     out[i] = width == 1   ? WidenInteger<int8_t, uint8_t>(p, is_signed)
              : width == 2 ? WidenInteger<int16_t, uint16_t>(p, is_signed)
