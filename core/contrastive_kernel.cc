@@ -1,0 +1,168 @@
+#include "core/contrastive_kernel.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace micon {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::tensor_list;
+
+// Logits, positive mask and self mask of anchors [begin, end) against every
+// candidate.
+struct ChunkTerms {
+  torch::Tensor dots;      // <a_i, c_j>, compute dtype
+  torch::Tensor logits;    // scale * dots, self entries -inf
+  torch::Tensor positive;  // bool
+  torch::Tensor num_positive;
+};
+
+ChunkTerms ComputeChunk(const torch::Tensor& anchors,
+                        const torch::Tensor& candidates,
+                        const torch::Tensor& scale,
+                        const torch::Tensor& anchor_labels,
+                        const torch::Tensor& candidate_labels,
+                        int64_t self_offset, int64_t begin, int64_t end) {
+  ChunkTerms t;
+  t.dots = torch::mm(anchors.slice(0, begin, end), candidates.t());
+  t.logits = t.dots * scale;
+  t.positive = anchor_labels.slice(0, begin, end).unsqueeze(1) ==
+               candidate_labels.unsqueeze(0);
+  if (self_offset != kNoSelfExclusion) {
+    const auto options =
+        torch::TensorOptions().dtype(torch::kLong).device(anchors.device());
+    const torch::Tensor rows = torch::arange(end - begin, options);
+    const torch::Tensor self_cols = rows + (self_offset + begin);
+    torch::Tensor self = torch::zeros_like(t.positive);
+    self.index_put_({rows, self_cols}, true);
+    t.positive = t.positive & ~self;
+    t.logits =
+        t.logits.masked_fill(self, -std::numeric_limits<double>::infinity());
+  }
+  t.num_positive = t.positive.sum(1).to(t.logits.scalar_type());
+  return t;
+}
+
+class ContrastiveFunction
+    : public torch::autograd::Function<ContrastiveFunction> {
+ public:
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor anchors,
+                               torch::Tensor candidates, torch::Tensor scale,
+                               torch::Tensor anchor_labels,
+                               torch::Tensor candidate_labels,
+                               torch::Tensor weights, int64_t self_offset,
+                               int64_t chunk) {
+    const auto compute = anchors.scalar_type() == torch::kDouble
+                             ? torch::kDouble
+                             : torch::kFloat;
+    const torch::Tensor a = anchors.to(compute), c = candidates.to(compute),
+                        s = scale.to(compute), w = weights.to(compute);
+    torch::Tensor total = torch::zeros({}, a.options());
+    for (int64_t begin = 0; begin < a.size(0); begin += chunk) {
+      const int64_t end = std::min(begin + chunk, a.size(0));
+      ChunkTerms t = ComputeChunk(a, c, s, anchor_labels, candidate_labels,
+                                  self_offset, begin, end);
+      const torch::Tensor wc = w.slice(0, begin, end);
+      const torch::Tensor active = wc != 0;
+      const torch::Tensor positive_mean =
+          torch::where(t.positive, t.logits, torch::zeros_like(t.logits))
+              .sum(1) /
+          t.num_positive.clamp_min(1);
+      const torch::Tensor per_anchor =
+          torch::logsumexp(t.logits, 1) - positive_mean;
+      total +=
+          torch::where(active, wc * per_anchor, torch::zeros_like(per_anchor))
+              .sum();
+    }
+    ctx->save_for_backward(
+        {anchors, candidates, scale, anchor_labels, candidate_labels, weights});
+    ctx->saved_data["self_offset"] = self_offset;
+    ctx->saved_data["chunk"] = chunk;
+    return total.to(anchors.scalar_type());
+  }
+
+  static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor &anchors = saved[0], &candidates = saved[1],
+                        &scale = saved[2], &anchor_labels = saved[3],
+                        &candidate_labels = saved[4], &weights = saved[5];
+    const int64_t self_offset = ctx->saved_data["self_offset"].toInt();
+    const int64_t chunk = ctx->saved_data["chunk"].toInt();
+    const auto compute = anchors.scalar_type() == torch::kDouble
+                             ? torch::kDouble
+                             : torch::kFloat;
+    const torch::Tensor a = anchors.to(compute), c = candidates.to(compute),
+                        s = scale.to(compute);
+    const torch::Tensor w = weights.to(compute) * grad_outputs[0].to(compute);
+    torch::Tensor grad_a = torch::zeros_like(a), grad_c = torch::zeros_like(c);
+    torch::Tensor grad_scale = torch::zeros({}, a.options());
+    for (int64_t begin = 0; begin < a.size(0); begin += chunk) {
+      const int64_t end = std::min(begin + chunk, a.size(0));
+      ChunkTerms t = ComputeChunk(a, c, s, anchor_labels, candidate_labels,
+                                  self_offset, begin, end);
+      const torch::Tensor wc = w.slice(0, begin, end).unsqueeze(1);
+      // d loss_i / d s_ij = softmax_ij - [j in P(i)] / |P(i)|, zero for
+      // inactive anchors.
+      torch::Tensor g =
+          torch::softmax(t.logits, 1) -
+          t.positive.to(compute) / t.num_positive.clamp_min(1).unsqueeze(1);
+      g = torch::where(wc != 0, g * wc, torch::zeros_like(g));
+      grad_a.slice(0, begin, end).copy_(torch::mm(g, c) * s);
+      grad_c.add_(torch::mm(g.t(), a.slice(0, begin, end)) * s);
+      grad_scale += (g * t.dots).sum();
+    }
+    return {grad_a.to(anchors.scalar_type()),
+            grad_c.to(candidates.scalar_type()),
+            grad_scale.to(scale.scalar_type()),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+at::Tensor ContrastiveSum(const at::Tensor& anchors,
+                          const at::Tensor& candidates, const at::Tensor& scale,
+                          const at::Tensor& anchor_labels,
+                          const at::Tensor& candidate_labels,
+                          const at::Tensor& weights, int64_t self_offset,
+                          int64_t anchor_chunk) {
+  TORCH_CHECK(anchors.dim() == 2 && candidates.dim() == 2,
+              "anchors [n,d] and candidates [N,d] "
+              "must be 2-D, got ",
+              anchors.sizes(), " and ", candidates.sizes());
+  TORCH_CHECK(anchors.size(1) == candidates.size(1), "anchor width ",
+              anchors.size(1), " != candidate width ", candidates.size(1));
+  TORCH_CHECK(
+      anchor_labels.dim() == 1 && anchor_labels.size(0) == anchors.size(0),
+      "anchor_labels must be [", anchors.size(0), "], got ",
+      anchor_labels.sizes());
+  TORCH_CHECK(candidate_labels.dim() == 1 &&
+                  candidate_labels.size(0) == candidates.size(0),
+              "candidate_labels must be [", candidates.size(0), "], got ",
+              candidate_labels.sizes());
+  TORCH_CHECK(weights.dim() == 1 && weights.size(0) == anchors.size(0),
+              "weights must be [", anchors.size(0), "], got ", weights.sizes());
+  TORCH_CHECK(scale.dim() == 0, "scale must be 0-dim, got ", scale.sizes());
+  TORCH_CHECK(anchor_labels.scalar_type() == torch::kLong &&
+                  candidate_labels.scalar_type() == torch::kLong,
+              "labels must be int64");
+  TORCH_CHECK(self_offset == kNoSelfExclusion ||
+                  (self_offset >= 0 &&
+                   self_offset + anchors.size(0) <= candidates.size(0)),
+              "self_offset ", self_offset, " with ", anchors.size(0),
+              " anchors exceeds ", candidates.size(0), " candidates");
+  TORCH_CHECK(anchor_chunk > 0, "anchor_chunk must be positive, got ",
+              anchor_chunk);
+  return ContrastiveFunction::apply(anchors, candidates, scale, anchor_labels,
+                                    candidate_labels, weights.detach(),
+                                    self_offset, anchor_chunk);
+}
+
+}  // namespace micon

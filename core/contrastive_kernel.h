@@ -1,0 +1,45 @@
+// contrastive_kernel.h: the one softmax-contrastive computation every micon
+// loss is built on.
+//
+// For local anchors a_i and global candidates c_j (rows of equal width), logits
+// s_ij = scale * <a_i, c_j>, the candidate at global row `self_offset + i`
+// excluded from anchor i's softmax when self_offset >= 0 (same-view SupCon),
+// and positives P(i) = {j != self : label match}, it returns
+//
+//   sum_i w_i * ( logsumexp_{j != self} s_ij  -  mean_{j in P(i)} s_ij )
+//
+// Forward and backward both walk the anchors in chunks and recompute logits in
+// backward, so memory is O(chunk * candidates) however large the global batch.
+// Logits and logsumexp are float32 (float64 for float64 inputs) even for
+// bf16/half embeddings. Gradients flow to anchors, candidates and `scale` (a
+// 0-dim tensor, e.g. CLIP's learnable temperature). Anchors with w_i = 0 (no
+// positive) contribute exactly 0, never NaN.
+//
+//   torch::Tensor loss = ContrastiveSum(z_local, z_global, scale, y_local,
+//   y_global,
+//                                       weights, /*self_offset=*/offset);
+#ifndef MICON_CORE_CONTRASTIVE_KERNEL_H_
+#define MICON_CORE_CONTRASTIVE_KERNEL_H_
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+namespace micon {
+
+inline constexpr int64_t kNoSelfExclusion = -1;
+inline constexpr int64_t kDefaultAnchorChunk = 1024;
+
+// anchors [n, d], candidates [N, d], scale 0-dim, anchor_labels [n] and
+// candidate_labels [N] int64, weights [n] (same dtype as anchors, no gradient).
+// Returns a 0-dim tensor.
+at::Tensor ContrastiveSum(const at::Tensor& anchors,
+                          const at::Tensor& candidates, const at::Tensor& scale,
+                          const at::Tensor& anchor_labels,
+                          const at::Tensor& candidate_labels,
+                          const at::Tensor& weights, int64_t self_offset,
+                          int64_t anchor_chunk = kDefaultAnchorChunk);
+
+}  // namespace micon
+
+#endif  // MICON_CORE_CONTRASTIVE_KERNEL_H_

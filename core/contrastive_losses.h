@@ -1,0 +1,72 @@
+// contrastive_losses.h: SupCon (PaCLR), NT-Xent (SimCLR) and CLIP in "local
+// anchors against global candidates" form, so one implementation serves one
+// process and N ranks.
+//
+// Every loss takes this rank's rows (`local`), the rows of the whole global
+// batch (`global`, the concatenation over ranks in rank order), and `offset`,
+// the position of the local rows inside the global batch. It returns this
+// rank's share of the global loss: summed over ranks the shares give the loss
+// one process computes on the global batch. With one process pass the same
+// tensors as local and global and offset 0.
+//
+//   // world 1
+//   torch::Tensor loss = SupConLoss(z, z, labels, labels, /*offset=*/0,
+//   {.temperature = 0.1});
+//
+// Labels are int64; every DMSO control carries kControlLabel. The SupCon
+// denominator runs over every other row (positives included; Khosla et al.'s
+// L_out), and the loss averages over the anchors that have at least one
+// positive. An anchor with no positive contributes nothing; a global batch in
+// which no anchor has a positive gives 0 (with zero gradients), never NaN.
+#ifndef MICON_CORE_CONTRASTIVE_LOSSES_H_
+#define MICON_CORE_CONTRASTIVE_LOSSES_H_
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+#include "core/contrastive_kernel.h"
+
+namespace micon {
+
+inline constexpr int64_t kControlLabel = -1;
+
+struct ContrastiveOptions {
+  double temperature = 1.0;  // the MICON reference uses 1.0
+  int64_t anchor_chunk = kDefaultAnchorChunk;
+};
+
+// Supervised contrastive loss over the rows of the global batch.
+at::Tensor SupConLoss(const at::Tensor& local, const at::Tensor& global,
+                      const at::Tensor& local_labels,
+                      const at::Tensor& global_labels, int64_t offset,
+                      const ContrastiveOptions& options);
+
+// NT-Xent: SupCon in which each instance id appears exactly twice globally (two
+// views).
+at::Tensor NtXentLoss(const at::Tensor& local, const at::Tensor& global,
+                      const at::Tensor& local_instance,
+                      const at::Tensor& global_instance, int64_t offset,
+                      const ContrastiveOptions& options);
+
+// CLIP's symmetric InfoNCE between image rows and molecule rows: row i of each
+// is a pair. `logit_scale` is a 0-dim tensor (1/temperature), fixed or
+// learnable (see ClipLogitScale).
+at::Tensor ClipLoss(const at::Tensor& local_image,
+                    const at::Tensor& global_image,
+                    const at::Tensor& local_molecule,
+                    const at::Tensor& global_molecule, int64_t offset,
+                    const at::Tensor& logit_scale,
+                    int64_t anchor_chunk = kDefaultAnchorChunk);
+
+// exp(log_scale) clamped to at most max_scale, as CLIP trains its temperature.
+at::Tensor ClipLogitScale(const at::Tensor& log_scale,
+                          double max_scale = 100.0);
+
+// Number of global rows whose label occurs at least twice (anchors with a
+// positive).
+int64_t CountAnchorsWithPositive(const at::Tensor& global_labels);
+
+}  // namespace micon
+
+#endif  // MICON_CORE_CONTRASTIVE_LOSSES_H_

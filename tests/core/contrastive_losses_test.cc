@@ -1,0 +1,278 @@
+// Losses against naive double-loop references, finite-difference gradients,
+// degenerate batches, and the local/global split that the distributed trainer
+// relies on.
+#include "core/contrastive_losses.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <functional>
+#include <vector>
+
+namespace micon {
+namespace {
+
+torch::Tensor Normalized(int64_t n, int64_t d, torch::Dtype dtype, int seed) {
+  torch::manual_seed(seed);
+  return torch::nn::functional::normalize(
+             torch::randn({n, d}, torch::kDouble),
+             torch::nn::functional::NormalizeFuncOptions().dim(1))
+      .to(dtype);
+}
+
+// Khosla et al.'s L_out, written out loop by loop in double precision.
+double NaiveSupCon(const torch::Tensor& z_in, const std::vector<int64_t>& y,
+                   double tau) {
+  const torch::Tensor z = z_in.to(torch::kDouble);
+  const auto a = z.accessor<double, 2>();
+  const int64_t n = z.size(0), d = z.size(1);
+  auto dot = [&](int64_t i, int64_t j) {
+    double s = 0;
+    for (int64_t k = 0; k < d; ++k) s += a[i][k] * a[j][k];
+    return s / tau;
+  };
+  double total = 0;
+  int64_t anchors = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double denominator = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      if (j != i) denominator += std::exp(dot(i, j));
+    }
+    double sum = 0;
+    int64_t positives = 0;
+    for (int64_t p = 0; p < n; ++p) {
+      if (p == i || y[p] != y[i]) continue;
+      sum += -std::log(std::exp(dot(i, p)) / denominator);
+      ++positives;
+    }
+    if (positives == 0) continue;
+    total += sum / positives;
+    ++anchors;
+  }
+  return anchors == 0 ? 0.0 : total / anchors;
+}
+
+// CLIP as usually written: mean of image->text and text->image cross-entropies.
+double NaiveClip(const torch::Tensor& u_in, const torch::Tensor& v_in,
+                 double scale) {
+  const torch::Tensor ud = u_in.to(torch::kDouble),
+                      vd = v_in.to(torch::kDouble);
+  const auto u = ud.accessor<double, 2>();
+  const auto v = vd.accessor<double, 2>();
+  const int64_t n = u_in.size(0), d = u_in.size(1);
+  auto dot = [&](int64_t i, int64_t j) {
+    double s = 0;
+    for (int64_t k = 0; k < d; ++k) s += u[i][k] * v[j][k];
+    return s * scale;
+  };
+  double rows = 0, cols = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double zr = 0, zc = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      zr += std::exp(dot(i, j));
+      zc += std::exp(dot(j, i));
+    }
+    rows += -std::log(std::exp(dot(i, i)) / zr);
+    cols += -std::log(std::exp(dot(i, i)) / zc);
+  }
+  return 0.5 * (rows + cols) / n;
+}
+
+torch::Tensor Labels(const std::vector<int64_t>& y) {
+  return torch::tensor(y, torch::kLong);
+}
+
+// Central differences of f at x (double), for gradient checks.
+torch::Tensor NumericGradient(
+    const std::function<double(const torch::Tensor&)>& f,
+    const torch::Tensor& x, double h = 1e-6) {
+  torch::Tensor grad = torch::zeros_like(x);
+  torch::Tensor flat = x.clone().view(-1);
+  for (int64_t k = 0; k < flat.numel(); ++k) {
+    const double saved = flat[k].item<double>();
+    flat[k] = saved + h;
+    const double up = f(flat.view(x.sizes()));
+    flat[k] = saved - h;
+    const double down = f(flat.view(x.sizes()));
+    flat[k] = saved;
+    grad.view(-1)[k] = (up - down) / (2 * h);
+  }
+  return grad;
+}
+
+const std::vector<int64_t> kLabels = {
+    3, 3, kControlLabel, 7, 3, kControlLabel, 7, 9, 5, 5};
+
+TEST(SupConLoss, MatchesNaiveReferenceInFloat64AndFloat32) {
+  for (double tau : {1.0, 0.1}) {
+    const torch::Tensor z = Normalized(10, 6, torch::kDouble, 1);
+    const double expected = NaiveSupCon(z, kLabels, tau);
+    const torch::Tensor y = Labels(kLabels);
+    const double got64 = SupConLoss(z, z, y, y, 0, {tau}).item<double>();
+    EXPECT_NEAR(got64, expected, 1e-9 * std::abs(expected)) << "tau " << tau;
+    const torch::Tensor z32 = z.to(torch::kFloat);
+    const double got32 = SupConLoss(z32, z32, y, y, 0, {tau}).item<double>();
+    EXPECT_NEAR(got32, expected, 1e-5 * std::abs(expected)) << "tau " << tau;
+  }
+}
+
+TEST(SupConLoss, GradientMatchesFiniteDifferences) {
+  const torch::Tensor y = Labels(kLabels);
+  torch::Tensor z = Normalized(10, 5, torch::kDouble, 2).requires_grad_(true);
+  SupConLoss(z, z, y, y, 0, {0.5}).backward();
+  const torch::Tensor numeric = NumericGradient(
+      [&](const torch::Tensor& x) {
+        return SupConLoss(x, x, y, y, 0, {0.5}).item<double>();
+      },
+      z.detach());
+  EXPECT_TRUE(torch::allclose(z.grad(), numeric, 1e-6, 1e-8))
+      << (z.grad() - numeric).abs().max().item<double>();
+}
+
+TEST(SupConLoss, ChunkingDoesNotChangeValueOrGradient) {
+  const torch::Tensor y = Labels(kLabels);
+  torch::Tensor a = Normalized(10, 8, torch::kDouble, 3).requires_grad_(true);
+  torch::Tensor b = a.detach().clone().requires_grad_(true);
+  const torch::Tensor whole = SupConLoss(a, a, y, y, 0, {0.2, 1024});
+  const torch::Tensor chunked = SupConLoss(b, b, y, y, 0, {0.2, 3});
+  EXPECT_NEAR(whole.item<double>(), chunked.item<double>(), 1e-12);
+  whole.backward();
+  chunked.backward();
+  EXPECT_TRUE(torch::allclose(a.grad(), b.grad(), 0, 1e-12));
+}
+
+// The form the distributed trainer uses: each "rank" passes its slice of the
+// global batch as anchors; the shares add up to the one-process loss, and so do
+// the gradients.
+TEST(SupConLoss, SharesOfUnevenSlicesAddUpToTheWholeBatch) {
+  const torch::Tensor y = Labels(kLabels);
+  torch::Tensor z = Normalized(10, 4, torch::kDouble, 4).requires_grad_(true);
+  torch::Tensor reference = z.detach().clone().requires_grad_(true);
+  const torch::Tensor whole = SupConLoss(reference, reference, y, y, 0, {0.3});
+  whole.backward();
+  torch::Tensor sum = torch::zeros({}, torch::kDouble);
+  for (auto [begin, end] :
+       {std::pair{0, 3}, std::pair{3, 4}, std::pair{4, 10}}) {
+    sum = sum + SupConLoss(z.slice(0, begin, end), z, y.slice(0, begin, end), y,
+                           begin, {0.3});
+  }
+  sum.backward();
+  EXPECT_NEAR(sum.item<double>(), whole.item<double>(), 1e-12);
+  EXPECT_TRUE(torch::allclose(z.grad(), reference.grad(), 0, 1e-12));
+}
+
+TEST(SupConLoss, DegenerateBatchesAreDefined) {
+  // An anchor without a positive (labels 9 and 11) is left out of the mean.
+  const torch::Tensor z = Normalized(4, 3, torch::kDouble, 5);
+  const std::vector<int64_t> lonely = {9, 2, 2, 11};
+  const torch::Tensor y = Labels(lonely);
+  EXPECT_NEAR(SupConLoss(z, z, y, y, 0, {1.0}).item<double>(),
+              NaiveSupCon(z, lonely, 1.0), 1e-12);
+
+  // All controls: every other row is a positive.
+  const std::vector<int64_t> controls(4, kControlLabel);
+  EXPECT_NEAR(SupConLoss(z, z, Labels(controls), Labels(controls), 0, {1.0})
+                  .item<double>(),
+              NaiveSupCon(z, controls, 1.0), 1e-12);
+
+  // A batch of one, and a batch with no positive at all: zero loss, zero
+  // gradient, no NaN.
+  for (int64_t n : {1, 3}) {
+    torch::Tensor single =
+        Normalized(n, 3, torch::kDouble, 6).requires_grad_(true);
+    const torch::Tensor ids = torch::arange(n, torch::kLong);
+    const torch::Tensor loss = SupConLoss(single, single, ids, ids, 0, {0.1});
+    loss.backward();
+    EXPECT_EQ(loss.item<double>(), 0.0);
+    EXPECT_TRUE(single.grad().eq(0).all().item<bool>());
+  }
+
+  // The same compound in several entries: all of its rows are positives of each
+  // other.
+  const std::vector<int64_t> repeated = {
+      4, 4, 4, 4, 4, 1, 1, kControlLabel, kControlLabel, 4};
+  const torch::Tensor z10 = Normalized(10, 5, torch::kDouble, 7);
+  EXPECT_NEAR(SupConLoss(z10, z10, Labels(repeated), Labels(repeated), 0, {0.5})
+                  .item<double>(),
+              NaiveSupCon(z10, repeated, 0.5), 1e-12);
+}
+
+TEST(SupConLoss, Bfloat16EmbeddingsUseFloat32Logits) {
+  const torch::Tensor y = Labels(kLabels);
+  const torch::Tensor z = Normalized(10, 16, torch::kDouble, 8);
+  const torch::Tensor zb = z.to(torch::kBFloat16);
+  const double expected = NaiveSupCon(zb.to(torch::kDouble), kLabels, 0.1);
+  EXPECT_NEAR(
+      SupConLoss(zb, zb, y, y, 0, {0.1}).to(torch::kDouble).item<double>(),
+      expected,
+      2e-2 * expected);  // the result itself is rounded to bfloat16
+}
+
+TEST(NtXentLoss, IsSimClrsLossAndChecksViews) {
+  const torch::Tensor z = Normalized(8, 6, torch::kDouble, 9);
+  const std::vector<int64_t> ids = {0, 1, 2, 3, 0, 1, 2, 3};
+  const torch::Tensor y = Labels(ids);
+  EXPECT_NEAR(NtXentLoss(z, z, y, y, 0, {0.5}).item<double>(),
+              NaiveSupCon(z, ids, 0.5), 1e-12);
+  const torch::Tensor three_views = Labels({0, 0, 0, 1, 1, 2, 2, 3});
+  EXPECT_THROW(NtXentLoss(z, z, three_views, three_views, 0, {0.5}),
+               c10::Error);
+}
+
+TEST(ClipLoss, MatchesNaiveReferenceAndSplitsAcrossRanks) {
+  const torch::Tensor u = Normalized(7, 5, torch::kDouble, 10);
+  const torch::Tensor v = Normalized(7, 5, torch::kDouble, 11);
+  const torch::Tensor scale = torch::tensor(3.0, torch::kDouble);
+  const double expected = NaiveClip(u, v, 3.0);
+  EXPECT_NEAR(ClipLoss(u, u, v, v, 0, scale).item<double>(), expected,
+              1e-9 * expected);
+  EXPECT_NEAR(
+      ClipLoss(u.to(torch::kFloat), u.to(torch::kFloat), v.to(torch::kFloat),
+               v.to(torch::kFloat), 0, scale.to(torch::kFloat))
+          .item<double>(),
+      expected, 1e-5 * expected);
+  double shares = 0;
+  for (auto [b, e] : {std::pair{0, 2}, std::pair{2, 7}}) {
+    shares += ClipLoss(u.slice(0, b, e), u, v.slice(0, b, e), v, b, scale)
+                  .item<double>();
+  }
+  EXPECT_NEAR(shares, expected, 1e-12);
+}
+
+TEST(ClipLoss, LearnableTemperatureGetsTheRightGradient) {
+  const torch::Tensor u = Normalized(6, 4, torch::kDouble, 12);
+  const torch::Tensor v = Normalized(6, 4, torch::kDouble, 13);
+  torch::Tensor log_scale =
+      torch::tensor(std::log(2.5), torch::kDouble).requires_grad_(true);
+  ClipLoss(u, u, v, v, 0, ClipLogitScale(log_scale)).backward();
+  const double h = 1e-6;
+  const double numeric = (NaiveClip(u, v, std::exp(std::log(2.5) + h)) -
+                          NaiveClip(u, v, std::exp(std::log(2.5) - h))) /
+                         (2 * h);
+  EXPECT_NEAR(log_scale.grad().item<double>(), numeric, 1e-7);
+  // The clamp stops the scale at 100, as CLIP does.
+  EXPECT_EQ(ClipLogitScale(torch::tensor(10.0)).item<double>(), 100.0);
+}
+
+TEST(ClipLoss, GradientMatchesFiniteDifferences) {
+  torch::Tensor u = Normalized(5, 3, torch::kDouble, 14).requires_grad_(true);
+  const torch::Tensor v = Normalized(5, 3, torch::kDouble, 15);
+  const torch::Tensor scale = torch::tensor(2.0, torch::kDouble);
+  ClipLoss(u, u, v, v, 0, scale).backward();
+  const torch::Tensor numeric = NumericGradient(
+      [&](const torch::Tensor& x) { return NaiveClip(x, v, 2.0); }, u.detach());
+  EXPECT_TRUE(torch::allclose(u.grad(), numeric, 1e-6, 1e-8));
+}
+
+TEST(ContrastiveSum, RejectsMismatchedShapes) {
+  const torch::Tensor z = torch::randn({4, 3});
+  const torch::Tensor y = torch::zeros({4}, torch::kLong);
+  EXPECT_THROW(SupConLoss(z, torch::randn({4, 2}), y, y, 0, {}), c10::Error);
+  EXPECT_THROW(SupConLoss(z, z, y, y, 2, {}), c10::Error);
+  EXPECT_THROW(SupConLoss(z, z, y.to(torch::kInt), y, 0, {}), c10::Error);
+  EXPECT_THROW(SupConLoss(z, z, y, y, 0, {0.0}), c10::Error);
+}
+
+}  // namespace
+}  // namespace micon
