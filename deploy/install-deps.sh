@@ -15,6 +15,7 @@ packages=(
   libtiff-dev libcsv-dev zlib1g-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev
   # tests: GoogleTest, and Debian's Python stack as an independent reference implementation
   libgtest-dev libgmock-dev python3-h5py python3-pandas python3-numpy python3-rdkit python3-pil
+  python3-torch python3-torchvision
   # plots
   gnuplot-nox
 )

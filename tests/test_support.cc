@@ -47,6 +47,10 @@ std::string PythonScript(const std::string& script) {
          script;
 }
 
+std::string DeployScript(const std::string& script) {
+  return std::string(MICON_TEST_PYTHON) + " " + MICON_DEPLOY_DIR + "/" + script;
+}
+
 std::string MiconBinary() { return MICON_BINARY; }
 
 }  // namespace micon::testing

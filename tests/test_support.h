@@ -45,6 +45,9 @@ CommandResult RunCommand(const std::string& command);
 // and Pillow.
 std::string PythonScript(const std::string& script);
 
+// "python3 deploy/<script>": the scripts micon ships to users.
+std::string DeployScript(const std::string& script);
+
 // The built `micon` executable.
 std::string MiconBinary();
 

@@ -1,0 +1,47 @@
+#include "core/encoder.h"
+
+#include <torch/torch.h>
+
+namespace micon {
+
+ImageEncoderImpl::ImageEncoderImpl(const ImageEncoderOptions& options)
+    : options_(options) {
+  TORCH_CHECK(options.channels >= 1,
+              "image encoder needs at least one channel");
+  ResNetOptions resnet = options.resnet;
+  resnet.in_channels =
+      options.mode == ChannelMode::kPerChannel ? 3 : options.channels;
+  trunk_ = register_module("trunk", ResNet(resnet));
+  if (options.trainable_stages < 4)
+    trunk_->FreezeAllBut(options.trainable_stages);
+}
+
+int64_t ImageEncoderImpl::dim() const {
+  const int64_t d = trunk_->feature_dim();
+  return options_.mode == ChannelMode::kPerChannel ? d * options_.channels : d;
+}
+
+torch::Tensor ImageEncoderImpl::Encode(const torch::Tensor& images) {
+  TORCH_CHECK(images.dim() == 4 && images.size(1) == options_.channels,
+              "image encoder expects [B, ", options_.channels, ", H, W], got ",
+              images.sizes());
+  if (options_.mode == ChannelMode::kMultiChannel)
+    return L2Normalize(trunk_->forward(images));
+  const int64_t b = images.size(0), c = images.size(1);
+  const torch::Tensor per_stain = trunk_->forward_replicated_gray(
+      images.reshape({b * c, 1, images.size(2), images.size(3)}));
+  return L2Normalize(per_stain.reshape({b, c * per_stain.size(1)}));
+}
+
+ProfileEncoderImpl::ProfileEncoderImpl(const ProfileEncoderOptions& options)
+    : options_(options) {
+  mlp_ = register_module(
+      "mlp", Mlp(MlpOptions{options.features, options.hidden, options.dim,
+                            /*layer_norm=*/true, options.dropout}));
+}
+
+torch::Tensor ProfileEncoderImpl::Encode(const torch::Tensor& profiles) {
+  return L2Normalize(mlp_->forward(profiles));
+}
+
+}  // namespace micon

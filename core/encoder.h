@@ -1,0 +1,83 @@
+// encoder.h: E, the network that turns one sample (an image or a profile) into
+// `h`, the L2-normalised vector MICON evaluates.
+//
+//   auto e = MakeEncoder(options);                 // ImageEncoder or
+//   ProfileEncoder torch::Tensor h = e->Encode(images);           // [B, C, H,
+//   W] -> [B, e->dim()]
+//
+// Image modes:
+//  - per-channel (the MICON reference): every stain goes separately through one
+//  shared ResNet
+//    built for 3-channel input, as if the grey stain filled all three input
+//    channels; the C per-stain vectors are concatenated: [B, C, H, W] -> [B*C,
+//    1, H, W] -> [B, C*d].
+//  - multi-channel: one ResNet whose stem takes all C stains at once: [B, C, H,
+//  W] -> [B, d].
+// BatchNorm: statistics come from the rows of each Encode() call. The MICON
+// step encodes treated and control images in separate calls, as the reference
+// does, so a batch's controls never shift its treated images' normalisation;
+// GroupNorm (ResNetOptions::norm) removes the batch dependence altogether.
+#ifndef MICON_CORE_ENCODER_H_
+#define MICON_CORE_ENCODER_H_
+
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include <memory>
+
+#include "core/mlp.h"
+#include "core/resnet.h"
+
+namespace micon {
+
+enum class ChannelMode { kPerChannel, kMultiChannel };
+
+struct ImageEncoderOptions {
+  ResNetOptions resnet;  // in_channels is set from `channels` and `mode`
+  int64_t channels = 5;
+  ChannelMode mode = ChannelMode::kPerChannel;
+  int trainable_stages = 4;  // 1 = the reference's "only the last stage trains"
+};
+
+struct ProfileEncoderOptions {
+  int64_t features = 0;  // input width (e.g. CellProfiler features)
+  std::vector<int64_t> hidden = {1024};
+  int64_t dim = 512;
+  double dropout = 0.0;
+};
+
+class EncoderImpl : public torch::nn::Module {
+ public:
+  // [B, ...] samples -> [B, dim()] unit-norm rows.
+  virtual torch::Tensor Encode(const torch::Tensor& x) = 0;
+  virtual int64_t dim() const = 0;
+};
+
+class ImageEncoderImpl : public EncoderImpl {
+ public:
+  explicit ImageEncoderImpl(const ImageEncoderOptions& options);
+  torch::Tensor Encode(const torch::Tensor& images) override;
+  int64_t dim() const override;
+  ResNet& trunk() { return trunk_; }
+
+ private:
+  ImageEncoderOptions options_;
+  ResNet trunk_{nullptr};
+};
+TORCH_MODULE(ImageEncoder);
+
+class ProfileEncoderImpl : public EncoderImpl {
+ public:
+  explicit ProfileEncoderImpl(const ProfileEncoderOptions& options);
+  torch::Tensor Encode(const torch::Tensor& profiles) override;
+  int64_t dim() const override { return options_.dim; }
+
+ private:
+  ProfileEncoderOptions options_;
+  Mlp mlp_{nullptr};
+};
+TORCH_MODULE(ProfileEncoder);
+
+}  // namespace micon
+
+#endif  // MICON_CORE_ENCODER_H_

@@ -1,0 +1,72 @@
+#include "core/micon_model.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "core/contrastive_losses.h"
+
+namespace micon {
+
+MiconModelImpl::MiconModelImpl(const MiconModelOptions& options)
+    : options_(options) {
+  if (options.input == InputKind::kImages) {
+    encoder_ = register_module(
+        "encoder", std::make_shared<ImageEncoderImpl>(options.image));
+  } else {
+    encoder_ = register_module(
+        "encoder", std::make_shared<ProfileEncoderImpl>(options.profile));
+  }
+  const int64_t d = encoder_->dim();
+  projection_ = register_module(
+      "projection",
+      Mlp(MlpOptions{d, options.projection_hidden, options.projection_dim}));
+  molecule_ = register_module(
+      "molecule",
+      Mlp(MlpOptions{options.molecule_features, options.molecule_hidden,
+                     options.molecule_dim}));
+  generator_ = register_module(
+      "generator",
+      Mlp(MlpOptions{d + options.molecule_dim, options.generator_hidden, d}));
+  molecule_projection_ = register_module(
+      "molecule_projection",
+      Mlp(MlpOptions{options.molecule_dim, {}, options.projection_dim}));
+  TORCH_CHECK(options.clip_temperature > 0,
+              "CLIP temperature must be positive");
+  clip_log_scale_ = register_parameter(
+      "clip_log_scale",
+      torch::full({}, std::log(1.0 / options.clip_temperature)),
+      options.clip_learnable_temperature);
+}
+
+torch::Tensor MiconModelImpl::Embed(const torch::Tensor& samples) {
+  return encoder_->Encode(samples);
+}
+
+torch::Tensor MiconModelImpl::Project(const torch::Tensor& h) {
+  return L2Normalize(projection_->forward(h));
+}
+
+torch::Tensor MiconModelImpl::EncodeMolecule(
+    const torch::Tensor& fingerprints) {
+  return molecule_->forward(fingerprints);
+}
+
+torch::Tensor MiconModelImpl::Counterfactual(const torch::Tensor& h_control,
+                                             const torch::Tensor& m) {
+  TORCH_CHECK(h_control.size(0) == m.size(0),
+              "one molecule per control: ", h_control.size(0), " controls, ",
+              m.size(0), " molecules");
+  return L2Normalize(
+      generator_->forward(torch::cat({h_control.detach(), m}, 1)));
+}
+
+torch::Tensor MiconModelImpl::ProjectMolecule(const torch::Tensor& m) {
+  return L2Normalize(molecule_projection_->forward(m));
+}
+
+torch::Tensor MiconModelImpl::ClipLogitScale() {
+  return micon::ClipLogitScale(clip_log_scale_);
+}
+
+}  // namespace micon

@@ -1,0 +1,71 @@
+// micon_model.h: the networks of MICON and its baselines, in one module.
+//
+//   E  encoder (images: ResNet; profiles: MLP)     sample -> h (unit norm, the
+//   profile vector) P  projection head                             h -> z (unit
+//   norm, 512-d) for the losses M  molecule encoder fingerprint -> m G
+//   counterfactual generator                    [sg(h_control); m] -> h_hat
+//   (unit norm) Pm molecule projection (CLIP only)             m -> unit-norm
+//   vector beside P(h)
+//
+//   MiconModel model(options);
+//   torch::Tensor h = model->Embed(images);
+#ifndef MICON_CORE_MICON_MODEL_H_
+#define MICON_CORE_MICON_MODEL_H_
+
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include <memory>
+#include <vector>
+
+#include "core/encoder.h"
+#include "core/mlp.h"
+
+namespace micon {
+
+enum class InputKind { kImages, kProfiles };
+
+struct MiconModelOptions {
+  InputKind input = InputKind::kImages;
+  ImageEncoderOptions image;
+  ProfileEncoderOptions profile;
+  std::vector<int64_t> projection_hidden = {2048};
+  int64_t projection_dim = 512;
+  int64_t molecule_features = 2048;  // the featuriser's dimension
+  std::vector<int64_t> molecule_hidden = {1024};
+  int64_t molecule_dim = 512;
+  std::vector<int64_t> generator_hidden = {1024};
+  double clip_temperature = 0.07;  // initial value when learnable
+  bool clip_learnable_temperature = true;
+};
+
+class MiconModelImpl : public torch::nn::Module {
+ public:
+  explicit MiconModelImpl(const MiconModelOptions& options);
+
+  torch::Tensor Embed(const torch::Tensor& samples);  // E: [B, ...] -> h [B, D]
+  torch::Tensor Project(const torch::Tensor& h);  // P: -> [B, projection_dim]
+  torch::Tensor EncodeMolecule(const torch::Tensor& fingerprints);  // M
+  // G on [stop-gradient(h_control); m]: gradients reach G and M, never E
+  // through h_control.
+  torch::Tensor Counterfactual(const torch::Tensor& h_control,
+                               const torch::Tensor& m);
+  torch::Tensor ProjectMolecule(const torch::Tensor& m);  // Pm
+  torch::Tensor ClipLogitScale();  // 1 / temperature, clamped at 100
+
+  EncoderImpl& encoder() { return *encoder_; }
+  int64_t embedding_dim() const { return encoder_->dim(); }
+  const MiconModelOptions& options() const { return options_; }
+
+ private:
+  MiconModelOptions options_;
+  std::shared_ptr<EncoderImpl> encoder_;
+  Mlp projection_{nullptr}, molecule_{nullptr}, generator_{nullptr},
+      molecule_projection_{nullptr};
+  torch::Tensor clip_log_scale_;
+};
+TORCH_MODULE(MiconModel);
+
+}  // namespace micon
+
+#endif  // MICON_CORE_MICON_MODEL_H_

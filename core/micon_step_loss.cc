@@ -1,0 +1,144 @@
+#include "core/micon_step_loss.h"
+
+#include <torch/torch.h>
+
+#include "core/contrastive_losses.h"
+
+namespace micon {
+namespace {
+
+// [B, V, ...] -> [B*V, ...], entry-major (b0v0, b0v1, b1v0, ...).
+torch::Tensor FlattenViews(const torch::Tensor& t, int64_t views,
+                           const char* name) {
+  TORCH_CHECK(t.defined() && t.dim() >= 3 && t.size(1) == views, name,
+              " must be [B, ", views, ", ...], got ",
+              t.defined() ? t.sizes() : torch::IntArrayRef{});
+  return t.flatten(0, 1);
+}
+
+torch::Tensor GatheredSupCon(const torch::Tensor& z,
+                             const torch::Tensor& labels,
+                             const StepLossOptions& options,
+                             BatchGather& gather) {
+  const GatheredRows rows = gather.Gather(z);
+  const GatheredRows global_labels = gather.Gather(labels);
+  return SupConLoss(z, rows.global, labels, global_labels.global, rows.offset,
+                    {options.temperature, options.anchor_chunk});
+}
+
+LossParts PaclrAndCounterfactual(MiconModelImpl& model, const StepBatch& batch,
+                                 const StepLossOptions& options,
+                                 BatchGather& gather) {
+  const int64_t b = batch.samples.size(0);
+  TORCH_CHECK(batch.compound.defined() && batch.compound.dim() == 1 &&
+                  batch.compound.size(0) == b,
+              "compound must be [", b, "]");
+  const torch::Tensor h_treated =
+      model.Embed(FlattenViews(batch.samples, 2, "samples"));
+  const torch::Tensor h_control =
+      model.Embed(FlattenViews(batch.controls, 2, "controls"));
+  const torch::Tensor compound = batch.compound.to(torch::kLong);
+  const torch::Tensor treated_labels = compound.repeat_interleave(2);
+  const torch::Tensor labels =
+      torch::cat({treated_labels, torch::full({2 * b}, kControlLabel,
+                                              treated_labels.options())});
+  LossParts parts;
+  parts.paclr =
+      GatheredSupCon(model.Project(torch::cat({h_treated, h_control})), labels,
+                     options, gather);
+  parts.total = parts.paclr;
+  if (options.objective != Objective::kMicon) return parts;
+
+  TORCH_CHECK(batch.molecule.defined() && batch.molecule.dim() == 2 &&
+                  batch.molecule.size(0) == b,
+              "molecule must be [", b, ", F] for the MICON objective");
+  const torch::Tensor m = model.EncodeMolecule(batch.molecule);
+  const torch::Tensor cf_labels = torch::cat({compound, compound});
+  torch::Tensor cf = torch::zeros({}, h_treated.options());
+  for (int64_t v = 0; v < 2; ++v) {
+    const torch::Tensor h_t = h_treated.view({b, 2, -1}).select(1, v);
+    const torch::Tensor h_c = h_control.view({b, 2, -1}).select(1, v);
+    const torch::Tensor z =
+        torch::cat({model.Project(h_t.detach()),
+                    model.Project(model.Counterfactual(h_c, m))});
+    cf = cf + GatheredSupCon(z, cf_labels, options, gather);
+  }
+  parts.counterfactual = cf / 2;
+  parts.total = parts.paclr + options.lambda * parts.counterfactual;
+  return parts;
+}
+
+}  // namespace
+
+absl::StatusOr<Objective> ParseObjective(const std::string& name) {
+  for (Objective o : {Objective::kMicon, Objective::kPaclr, Objective::kSimclr,
+                      Objective::kClip}) {
+    if (name == ObjectiveName(o)) return o;
+  }
+  return absl::InvalidArgumentError(
+      "unknown objective '" + name +
+      "' (expected micon, paclr, simclr or clip)");
+}
+
+const char* ObjectiveName(Objective objective) {
+  switch (objective) {
+    case Objective::kMicon:
+      return "micon";
+    case Objective::kPaclr:
+      return "paclr";
+    case Objective::kSimclr:
+      return "simclr";
+    case Objective::kClip:
+      return "clip";
+  }
+  return "?";
+}
+
+LossParts ComputeStepLoss(MiconModelImpl& model, const StepBatch& batch,
+                          const StepLossOptions& options, BatchGather& gather) {
+  TORCH_CHECK(batch.samples.defined(), "batch has no samples");
+  switch (options.objective) {
+    case Objective::kMicon:
+    case Objective::kPaclr:
+      return PaclrAndCounterfactual(model, batch, options, gather);
+    case Objective::kSimclr: {
+      const torch::Tensor z =
+          model.Project(model.Embed(FlattenViews(batch.samples, 2, "samples")));
+      const GatheredRows rows = gather.Gather(z);
+      // Rows come in view pairs everywhere, so row / 2 is a globally unique
+      // instance id.
+      const auto long_options =
+          torch::TensorOptions().dtype(torch::kLong).device(z.device());
+      const torch::Tensor local_ids =
+          torch::arange(rows.offset, rows.offset + z.size(0), long_options)
+              .floor_divide(2);
+      const torch::Tensor global_ids =
+          torch::arange(rows.global.size(0), long_options).floor_divide(2);
+      LossParts parts;
+      parts.simclr =
+          NtXentLoss(z, rows.global, local_ids, global_ids, rows.offset,
+                     {options.temperature, options.anchor_chunk});
+      parts.total = parts.simclr;
+      return parts;
+    }
+    case Objective::kClip: {
+      TORCH_CHECK(batch.molecule.defined() &&
+                      batch.molecule.size(0) == batch.samples.size(0),
+                  "CLIP needs one molecule row per sample");
+      const torch::Tensor u =
+          model.Project(model.Embed(FlattenViews(batch.samples, 1, "samples")));
+      const torch::Tensor v =
+          model.ProjectMolecule(model.EncodeMolecule(batch.molecule));
+      const GatheredRows gu = gather.Gather(u);
+      const GatheredRows gv = gather.Gather(v);
+      LossParts parts;
+      parts.clip = ClipLoss(u, gu.global, v, gv.global, gu.offset,
+                            model.ClipLogitScale(), options.anchor_chunk);
+      parts.total = parts.clip;
+      return parts;
+    }
+  }
+  TORCH_CHECK(false, "unhandled objective");
+}
+
+}  // namespace micon

@@ -1,0 +1,77 @@
+// micon_step_loss.h: one training step's loss, from a sampled batch, for every
+// objective.
+//
+//   micon    L = L_PaCLR + lambda * mean_views L_cf
+//   paclr    L = L_PaCLR
+//   simclr   L = NT-Xent over two augmented views of each image
+//   clip     L = symmetric InfoNCE between P(E(image)) and Pm(M(molecule))
+//
+// L_PaCLR is SupCon over [P(h_treated); P(h_control)]: labels are compound
+// indices and every control carries kControlLabel. For view v, L_cf is SupCon
+// over {P(sg(h_treated_v)), P(G([sg(h_control_v); M(molecule)]))} with compound
+// labels. Treated and control samples are encoded in separate calls (encoder.h
+// explains why).
+//
+// The result is this rank's share of the global loss (contrastive_losses.h):
+// summed over ranks it is the one-process loss on the concatenated batch. With
+// SingleProcessGather it is the loss.
+//
+//   LossParts parts = ComputeStepLoss(*model, batch, {Objective::kMicon},
+//   gather); parts.total.backward();
+#ifndef MICON_CORE_MICON_STEP_LOSS_H_
+#define MICON_CORE_MICON_STEP_LOSS_H_
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/batch_gather.h"
+#include "core/contrastive_kernel.h"
+#include "core/micon_model.h"
+
+namespace micon {
+
+enum class Objective { kMicon, kPaclr, kSimclr, kClip };
+
+absl::StatusOr<Objective> ParseObjective(const std::string& name);
+const char* ObjectiveName(Objective objective);
+
+struct StepLossOptions {
+  Objective objective = Objective::kMicon;
+  double temperature =
+      1.0;  // PaCLR, counterfactual and NT-Xent (the reference uses 1.0)
+  double lambda = 1.0;  // weight of the counterfactual loss
+  int64_t anchor_chunk = kDefaultAnchorChunk;
+};
+
+// Sample tensors are [B, V, ...sample] (images [B, V, C, H, W], profiles [B, V,
+// F]).
+//   micon, paclr: samples V=2 treated views per entry; controls [B, 2, ...] a
+//   same-plate control
+//                 per view; compound [B] int64; molecule [B, F] (micon only)
+//   simclr:       samples V=2 augmented views of one image
+//   clip:         samples V=1; molecule [B, F]; compounds unique in the global
+//   batch
+struct StepBatch {
+  at::Tensor samples;
+  at::Tensor controls;
+  at::Tensor compound;
+  at::Tensor molecule;
+};
+
+// Undefined tensors for the parts an objective does not have.
+struct LossParts {
+  at::Tensor total;
+  at::Tensor paclr;
+  at::Tensor counterfactual;
+  at::Tensor simclr;
+  at::Tensor clip;
+};
+
+LossParts ComputeStepLoss(MiconModelImpl& model, const StepBatch& batch,
+                          const StepLossOptions& options, BatchGather& gather);
+
+}  // namespace micon
+
+#endif  // MICON_CORE_MICON_STEP_LOSS_H_
