@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "core/contrastive_losses.h"
+#include "tests/core/naive_losses.h"
 #include "tests/test_support.h"
 
 namespace micon {
@@ -57,6 +58,56 @@ TEST(StepLoss, CounterfactualLossTrainsGeneratorNotEncoder) {
   for (const char* name : {"generator", "molecule", "projection"}) {
     EXPECT_FALSE(AllGradsZero(*model->named_children()[name])) << name;
   }
+}
+
+std::vector<int64_t> ToVector(const torch::Tensor& t) {
+  const torch::Tensor c = t.contiguous().to(torch::kLong);
+  return std::vector<int64_t>(c.data_ptr<int64_t>(),
+                              c.data_ptr<int64_t>() + c.numel());
+}
+
+// PaCLR and the counterfactual loss, assembled by hand from the model's outputs
+// and scored by the naive SupCon: treated rows carry compound labels, controls
+// the shared control label.
+TEST(StepLoss, PartsMatchNaiveSupConOnTheModelsOutputs) {
+  torch::manual_seed(7);
+  MiconModel model(ProfileModel(10, 12));
+  SingleProcessGather gather;
+  const StepBatch batch = RandomProfileBatch(5, 10, 12);
+  const double tau = 0.4;
+  const LossParts parts =
+      ComputeStepLoss(*model, batch, {Objective::kMicon, tau, 0.7}, gather);
+
+  torch::NoGradGuard no_grad;
+  const torch::Tensor h_t = model->Embed(batch.samples.flatten(0, 1));
+  const torch::Tensor h_c = model->Embed(batch.controls.flatten(0, 1));
+  const std::vector<int64_t> y = ToVector(batch.compound);
+  std::vector<int64_t> paclr_labels;
+  for (int64_t label : y)
+    paclr_labels.insert(paclr_labels.end(), {label, label});
+  paclr_labels.insert(paclr_labels.end(), 10, kControlLabel);
+  const double paclr = testing::NaiveSupCon(
+      model->Project(torch::cat({h_t, h_c})).to(torch::kDouble), paclr_labels,
+      tau);
+  EXPECT_NEAR(parts.paclr.item<double>(), paclr, 1e-5 * paclr);
+
+  const torch::Tensor m = model->EncodeMolecule(batch.molecule);
+  std::vector<int64_t> cf_labels = y;
+  cf_labels.insert(cf_labels.end(), y.begin(), y.end());
+  double cf = 0;
+  for (int64_t v = 0; v < 2; ++v) {
+    const torch::Tensor treated = h_t.view({5, 2, -1}).select(1, v);
+    const torch::Tensor predicted =
+        model->Counterfactual(h_c.view({5, 2, -1}).select(1, v), m);
+    cf += testing::NaiveSupCon(
+              torch::cat({model->Project(treated), model->Project(predicted)})
+                  .to(torch::kDouble),
+              cf_labels, tau) /
+          2;
+  }
+  EXPECT_NEAR(parts.counterfactual.item<double>(), cf, 1e-5 * cf);
+  EXPECT_NEAR(parts.total.item<double>(), paclr + 0.7 * cf,
+              1e-5 * (paclr + cf));
 }
 
 TEST(StepLoss, PaclrOnlyHasNoCounterfactualPartAndNeedsNoMolecules) {

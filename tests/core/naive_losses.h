@@ -1,0 +1,26 @@
+// naive_losses.h: the losses written out loop by loop in double precision, as
+// references.
+#ifndef MICON_TESTS_CORE_NAIVE_LOSSES_H_
+#define MICON_TESTS_CORE_NAIVE_LOSSES_H_
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace micon::testing {
+
+// n random unit rows of width d.
+torch::Tensor Normalized(int64_t n, int64_t d, torch::Dtype dtype, int seed);
+
+// Khosla et al.'s supervised contrastive loss (L_out), mean over anchors with a
+// positive.
+double NaiveSupCon(const torch::Tensor& z, const std::vector<int64_t>& labels,
+                   double tau);
+
+// CLIP: mean of the image->molecule and molecule->image cross-entropies.
+double NaiveClip(const torch::Tensor& u, const torch::Tensor& v, double scale);
+
+}  // namespace micon::testing
+
+#endif  // MICON_TESTS_CORE_NAIVE_LOSSES_H_
