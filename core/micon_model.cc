@@ -65,6 +65,26 @@ torch::Tensor MiconModelImpl::ProjectMolecule(const torch::Tensor& m) {
   return L2Normalize(molecule_projection_->forward(m));
 }
 
+std::vector<torch::Tensor> MiconModelImpl::ParametersFor(Objective objective) {
+  std::vector<torch::nn::Module*> modules = {encoder_.get(), projection_.get()};
+  if (objective == Objective::kMicon) {
+    modules.insert(modules.end(), {molecule_.get(), generator_.get()});
+  } else if (objective == Objective::kClip) {
+    modules.insert(modules.end(),
+                   {molecule_.get(), molecule_projection_.get()});
+  }
+  std::vector<torch::Tensor> out;
+  for (torch::nn::Module* m : modules) {
+    for (const torch::Tensor& p : m->parameters()) {
+      if (p.requires_grad()) out.push_back(p);
+    }
+  }
+  if (objective == Objective::kClip && clip_log_scale_.requires_grad()) {
+    out.push_back(clip_log_scale_);
+  }
+  return out;
+}
+
 torch::Tensor MiconModelImpl::ClipLogitScale() {
   return micon::ClipLogitScale(clip_log_scale_);
 }

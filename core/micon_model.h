@@ -20,6 +20,7 @@
 
 #include "core/encoder.h"
 #include "core/mlp.h"
+#include "core/objective.h"
 
 namespace micon {
 
@@ -52,6 +53,12 @@ class MiconModelImpl : public torch::nn::Module {
                                const torch::Tensor& m);
   torch::Tensor ProjectMolecule(const torch::Tensor& m);  // Pm
   torch::Tensor ClipLogitScale();  // 1 / temperature, clamped at 100
+
+  // The parameters an objective trains (and so gets gradients for), in
+  // registration order: micon: E, P, M, G; paclr and simclr: E, P; clip: E, P,
+  // M, Pm and the temperature. Frozen encoder parameters are left out. The
+  // gradient reducer takes exactly these.
+  std::vector<torch::Tensor> ParametersFor(Objective objective);
 
   EncoderImpl& encoder() { return *encoder_; }
   int64_t embedding_dim() const { return encoder_->dim(); }

@@ -70,30 +70,6 @@ LossParts PaclrAndCounterfactual(MiconModelImpl& model, const StepBatch& batch,
 
 }  // namespace
 
-absl::StatusOr<Objective> ParseObjective(const std::string& name) {
-  for (Objective o : {Objective::kMicon, Objective::kPaclr, Objective::kSimclr,
-                      Objective::kClip}) {
-    if (name == ObjectiveName(o)) return o;
-  }
-  return absl::InvalidArgumentError(
-      "unknown objective '" + name +
-      "' (expected micon, paclr, simclr or clip)");
-}
-
-const char* ObjectiveName(Objective objective) {
-  switch (objective) {
-    case Objective::kMicon:
-      return "micon";
-    case Objective::kPaclr:
-      return "paclr";
-    case Objective::kSimclr:
-      return "simclr";
-    case Objective::kClip:
-      return "clip";
-  }
-  return "?";
-}
-
 LossParts ComputeStepLoss(MiconModelImpl& model, const StepBatch& batch,
                           const StepLossOptions& options, BatchGather& gather) {
   TORCH_CHECK(batch.samples.defined(), "batch has no samples");

@@ -29,13 +29,9 @@
 #include "core/batch_gather.h"
 #include "core/contrastive_kernel.h"
 #include "core/micon_model.h"
+#include "core/objective.h"
 
 namespace micon {
-
-enum class Objective { kMicon, kPaclr, kSimclr, kClip };
-
-absl::StatusOr<Objective> ParseObjective(const std::string& name);
-const char* ObjectiveName(Objective objective);
 
 struct StepLossOptions {
   Objective objective = Objective::kMicon;

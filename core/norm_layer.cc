@@ -4,13 +4,28 @@
 
 #include <algorithm>
 
+#include "core/sync_batch_norm.h"
+
 namespace micon {
 
 const char* NormKindName(NormKind kind) {
-  return kind == NormKind::kBatch ? "batch" : "group";
+  switch (kind) {
+    case NormKind::kSyncBatch:
+      return "sync_batch";
+    case NormKind::kBatch:
+      return "batch";
+    case NormKind::kGroup:
+      return "group";
+  }
+  return "?";
 }
 
-NormLayer MakeNorm(NormKind kind, int64_t channels) {
+NormLayer MakeNorm(NormKind kind, int64_t channels,
+                   const std::shared_ptr<CrossRankSum>& sum) {
+  if (kind == NormKind::kSyncBatch) {
+    auto sbn = std::make_shared<SyncBatchNorm2dImpl>(channels, sum);
+    return {sbn, torch::nn::AnyModule(sbn)};
+  }
   if (kind == NormKind::kBatch) {
     auto bn = std::make_shared<torch::nn::BatchNorm2dImpl>(channels);
     return {bn, torch::nn::AnyModule(bn)};

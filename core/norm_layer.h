@@ -15,11 +15,13 @@
 #include <memory>
 #include <string>
 
+#include "core/cross_rank_sum.h"
+
 namespace micon {
 
-enum class NormKind { kBatch, kGroup };
+enum class NormKind { kSyncBatch, kBatch, kGroup };
 
-// "batch" or "group".
+// "sync_batch", "batch" or "group".
 const char* NormKindName(NormKind kind);
 
 struct NormLayer {
@@ -28,8 +30,10 @@ struct NormLayer {
   torch::nn::AnyModule forward;  // call this
 };
 
-// GroupNorm uses min(32, channels) groups, the common choice for ResNets.
-NormLayer MakeNorm(NormKind kind, int64_t channels);
+// GroupNorm uses min(32, channels) groups, the common choice for ResNets. `sum`
+// is used by kSyncBatch only (null: world size 1).
+NormLayer MakeNorm(NormKind kind, int64_t channels,
+                   const std::shared_ptr<CrossRankSum>& sum);
 
 }  // namespace micon
 

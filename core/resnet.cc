@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "core/sync_batch_norm.h"
+
 namespace micon {
 namespace {
 
@@ -40,17 +42,18 @@ torch::nn::Conv2d Conv(int64_t in, int64_t out, int64_t kernel,
 class BlockImpl : public torch::nn::Module {
  public:
   BlockImpl(bool bottleneck, int64_t in, int64_t planes, int64_t stride,
-            NormKind norm)
-      : bottleneck_(bottleneck) {
+            const ResNetOptions& options) {
     const int64_t out = bottleneck ? planes * 4 : planes;
     if (bottleneck) {
       convs_ = {Conv(in, planes, 1, 1), Conv(planes, planes, 3, stride),
                 Conv(planes, out, 1, 1)};
-      norms_ = {MakeNorm(norm, planes), MakeNorm(norm, planes),
-                MakeNorm(norm, out)};
+      norms_ = {MakeNorm(options.norm, planes, options.sync),
+                MakeNorm(options.norm, planes, options.sync),
+                MakeNorm(options.norm, out, options.sync)};
     } else {
       convs_ = {Conv(in, planes, 3, stride), Conv(planes, planes, 3, 1)};
-      norms_ = {MakeNorm(norm, planes), MakeNorm(norm, planes)};
+      norms_ = {MakeNorm(options.norm, planes, options.sync),
+                MakeNorm(options.norm, planes, options.sync)};
     }
     for (size_t i = 0; i < convs_.size(); ++i) {
       register_module("conv" + std::to_string(i + 1), convs_[i]);
@@ -59,7 +62,7 @@ class BlockImpl : public torch::nn::Module {
     if (stride != 1 || in != out) {
       // torchvision's downsample is nn.Sequential(conv, norm): children named
       // "0" and "1".
-      downsample_norm_ = MakeNorm(norm, out);
+      downsample_norm_ = MakeNorm(options.norm, out, options.sync);
       downsample_conv_ = Conv(in, out, 1, stride);
       auto downsample =
           register_module("downsample", std::make_shared<torch::nn::Module>());
@@ -82,7 +85,6 @@ class BlockImpl : public torch::nn::Module {
   }
 
  private:
-  bool bottleneck_;
   std::vector<torch::nn::Conv2d> convs_;
   std::vector<NormLayer> norms_;
   torch::nn::Conv2d downsample_conv_{nullptr};
@@ -99,6 +101,9 @@ void InitializeLikeTorchvision(torch::nn::Module& module) {
     } else if (auto* bn = m->as<torch::nn::BatchNorm2d>()) {
       torch::nn::init::ones_(bn->weight);
       torch::nn::init::zeros_(bn->bias);
+    } else if (auto* sbn = m->as<SyncBatchNorm2d>()) {
+      torch::nn::init::ones_(sbn->weight);
+      torch::nn::init::zeros_(sbn->bias);
     } else if (auto* gn = m->as<torch::nn::GroupNorm>()) {
       torch::nn::init::ones_(gn->weight);
       torch::nn::init::zeros_(gn->bias);
@@ -108,7 +113,7 @@ void InitializeLikeTorchvision(torch::nn::Module& module) {
 
 void SetNormEval(torch::nn::Module& module) {
   for (auto& m : module.modules(/*include_self=*/true)) {
-    if (m->as<torch::nn::BatchNorm2d>()) m->eval();
+    if (m->as<torch::nn::BatchNorm2d>() || m->as<SyncBatchNorm2d>()) m->eval();
   }
 }
 
@@ -128,7 +133,7 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options) : options_(options) {
                             .stride(2)
                             .padding(3)
                             .bias(false)));
-  bn1_ = MakeNorm(options.norm, 64);
+  bn1_ = MakeNorm(options.norm, 64, options.sync);
   register_module("bn1", bn1_.module);
   int64_t in = 64;
   for (int stage = 0; stage < 4; ++stage) {
@@ -136,8 +141,8 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options) : options_(options) {
     torch::nn::Sequential layer;
     for (int b = 0; b < layout.blocks[stage]; ++b) {
       const int64_t stride = (stage > 0 && b == 0) ? 2 : 1;
-      layer->push_back(std::to_string(b), Block(layout.bottleneck, in, planes,
-                                                stride, options.norm));
+      layer->push_back(std::to_string(b),
+                       Block(layout.bottleneck, in, planes, stride, options));
       in = layout.bottleneck ? planes * 4 : planes;
     }
     layers_.push_back(

@@ -16,6 +16,7 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/pimpl.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,9 @@ namespace micon {
 struct ResNetOptions {
   int depth = 18;  // 18, 34, 50 or 101
   int64_t in_channels = 3;
-  NormKind norm = NormKind::kBatch;
+  NormKind norm = NormKind::kSyncBatch;
+  std::shared_ptr<CrossRankSum>
+      sync;  // kSyncBatch across ranks; null = world size 1
 };
 
 // 512 for ResNet-18/34, 2048 for ResNet-50/101.

@@ -1,0 +1,46 @@
+// mpi_communicator.h: the MPI backend (Open MPI), for CPU tensors.
+//
+//   MpiEnvironment env(argc, argv);     // owned by main, outlives every
+//   communicator MICON_ASSIGN_OR_RETURN(auto comm,
+//   CreateMpiCommunicator(MPI_COMM_WORLD, {}));
+//
+// Collectives are MPI-3 nonblocking operations on a private duplicate of the
+// given communicator; Work::Wait polls them with backoff, so a collective that
+// stalls (a dead or stuck peer) ends as DeadlineExceeded with its sequence
+// number instead of a hang, and Abort() calls MPI_Abort so the whole job ends.
+// Operations must be issued from one thread at a time (MPI_THREAD_SERIALIZED is
+// enough), in the same order on every rank.
+#ifndef MICON_DISTRIBUTED_MPI_MPI_COMMUNICATOR_H_
+#define MICON_DISTRIBUTED_MPI_MPI_COMMUNICATOR_H_
+
+#include <mpi.h>
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "distributed/communicator.h"
+
+namespace micon {
+
+// MPI_Init_thread on construction unless MPI is already initialised;
+// MPI_Finalize on destruction if this object initialised it. Not copyable;
+// create one, in main.
+class MpiEnvironment {
+ public:
+  MpiEnvironment(int* argc, char*** argv);
+  ~MpiEnvironment();
+  MpiEnvironment(const MpiEnvironment&) = delete;
+  MpiEnvironment& operator=(const MpiEnvironment&) = delete;
+  int thread_level() const { return thread_level_; }
+
+ private:
+  bool owns_ = false;
+  int thread_level_ = MPI_THREAD_SINGLE;
+};
+
+absl::StatusOr<std::unique_ptr<Communicator>> CreateMpiCommunicator(
+    MPI_Comm comm, const CommunicatorOptions& options);
+
+}  // namespace micon
+
+#endif  // MICON_DISTRIBUTED_MPI_MPI_COMMUNICATOR_H_

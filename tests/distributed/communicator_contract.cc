@@ -1,0 +1,214 @@
+#include "tests/distributed/communicator_contract.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <numeric>
+
+#include "distributed/all_gather_with_grad.h"
+#include "distributed/gradient_reducer.h"
+#include "distributed/parameter_sync.h"
+
+namespace micon::testing {
+namespace {
+
+void ExpectOk(const absl::Status& s, const Communicator& comm,
+              const char* what) {
+  EXPECT_TRUE(s.ok()) << "rank " << comm.rank() << " " << what << ": "
+                      << s.ToString();
+}
+
+// Rank r contributes r + 1 rows.
+std::vector<int64_t> UnevenCounts(int world) {
+  std::vector<int64_t> counts(world);
+  std::iota(counts.begin(), counts.end(), 1);
+  return counts;
+}
+
+}  // namespace
+
+void CheckAllReduce(Communicator& comm) {
+  const int n = comm.world_size();
+  const double r1 = comm.rank() + 1;
+  for (auto dtype : {torch::kFloat, torch::kDouble, torch::kLong}) {
+    at::Tensor sum = torch::full({3, 5}, r1, dtype);
+    ExpectOk(WaitFor(comm.AllReduce(sum, {ReduceOp::kSum}), comm), comm,
+             "all_reduce");
+    EXPECT_TRUE(sum.eq(n * (n + 1) / 2).all().item<bool>())
+        << "rank " << comm.rank();
+  }
+  at::Tensor avg = torch::full({7}, r1, torch::kDouble);
+  ExpectOk(WaitFor(comm.AllReduce(avg, {ReduceOp::kAvg}), comm), comm,
+           "all_reduce avg");
+  EXPECT_DOUBLE_EQ(avg[6].item<double>(), (n + 1) / 2.0);
+  at::Tensor mx = torch::full({2}, r1), mn = torch::full({2}, r1);
+  ExpectOk(WaitFor(comm.AllReduce(mx, {ReduceOp::kMax}), comm), comm,
+           "all_reduce max");
+  ExpectOk(WaitFor(comm.AllReduce(mn, {ReduceOp::kMin}), comm), comm,
+           "all_reduce min");
+  EXPECT_EQ(mx[0].item<float>(), n);
+  EXPECT_EQ(mn[1].item<float>(), 1);
+}
+
+void CheckAllGather(Communicator& comm) {
+  const int n = comm.world_size();
+  const at::Tensor mine = torch::full({2, 3}, comm.rank(), torch::kFloat);
+  at::Tensor all = torch::empty({2 * n, 3});
+  ExpectOk(WaitFor(comm.AllGather(mine, all, {}), comm), comm, "all_gather");
+  for (int r = 0; r < n; ++r) {
+    EXPECT_TRUE(all.slice(0, 2 * r, 2 * r + 2).eq(r).all().item<bool>())
+        << "block " << r;
+  }
+  std::vector<int64_t> counts;
+  ExpectOk(GatherRowCounts(comm, comm.rank() * 10, &counts), comm,
+           "row counts");
+  for (int r = 0; r < n; ++r) EXPECT_EQ(counts[r], 10 * r);
+}
+
+void CheckAllGatherUneven(Communicator& comm) {
+  const int n = comm.world_size();
+  const std::vector<int64_t> counts = UnevenCounts(n);
+  const at::Tensor mine =
+      torch::full({counts[comm.rank()], 4}, comm.rank(), torch::kDouble);
+  at::Tensor all = torch::empty({n * (n + 1) / 2, 4}, torch::kDouble);
+  ExpectOk(WaitFor(comm.AllGatherV(mine, all, counts, {}), comm), comm,
+           "all_gather_v");
+  int64_t row = 0;
+  for (int r = 0; r < n; ++r) {
+    for (int64_t k = 0; k < counts[r]; ++k, ++row)
+      EXPECT_EQ(all[row][3].item<double>(), r);
+  }
+  at::Tensor wrong = torch::empty({n * (n + 1) / 2 + 1, 4}, torch::kDouble);
+  EXPECT_FALSE(comm.AllGatherV(mine, wrong, counts, {})
+                   ->Wait(std::chrono::seconds(1))
+                   .ok());
+}
+
+void CheckReduceScatterUneven(Communicator& comm) {
+  const int n = comm.world_size();
+  const std::vector<int64_t> counts = UnevenCounts(n);
+  const int64_t total = n * (n + 1) / 2;
+  // Row j of every rank's input holds (rank + 1) * (j + 1).
+  const at::Tensor input =
+      torch::arange(1, total + 1, torch::kFloat).unsqueeze(1).repeat({1, 2}) *
+      static_cast<float>(comm.rank() + 1);
+  at::Tensor mine = torch::empty({counts[comm.rank()], 2});
+  ExpectOk(
+      WaitFor(comm.ReduceScatterV(input, mine, counts, {ReduceOp::kSum}), comm),
+      comm, "reduce_scatter_v");
+  const int64_t offset =
+      std::accumulate(counts.begin(), counts.begin() + comm.rank(), int64_t{0});
+  for (int64_t k = 0; k < counts[comm.rank()]; ++k) {
+    EXPECT_EQ(mine[k][1].item<float>(), (offset + k + 1) * n * (n + 1) / 2.0f);
+  }
+}
+
+void CheckBroadcast(Communicator& comm) {
+  const int root = comm.world_size() - 1;
+  at::Tensor t = torch::full({5}, comm.rank() == root ? 42 : -1, torch::kLong);
+  ExpectOk(WaitFor(comm.Broadcast(t, {root}), comm), comm, "broadcast");
+  EXPECT_TRUE(t.eq(42).all().item<bool>()) << "rank " << comm.rank();
+}
+
+void CheckBarrierAndOrdering(Communicator& comm) {
+  // Many small collectives back to back keep their order and results.
+  for (int i = 0; i < 50; ++i) {
+    at::Tensor t = torch::full({1}, i + comm.rank(), torch::kLong);
+    ExpectOk(WaitFor(comm.AllReduce(t, {ReduceOp::kMax}), comm), comm,
+             "all_reduce loop");
+    EXPECT_EQ(t.item<int64_t>(), i + comm.world_size() - 1);
+  }
+  ExpectOk(WaitFor(comm.Barrier({}), comm), comm, "barrier");
+}
+
+void CheckGatherWithGradient(Communicator& comm) {
+  const int n = comm.world_size();
+  const std::vector<int64_t> counts = UnevenCounts(n);
+  const int64_t offset =
+      std::accumulate(counts.begin(), counts.begin() + comm.rank(), int64_t{0});
+  at::Tensor local =
+      torch::full({counts[comm.rank()], 2}, comm.rank() + 1.0, torch::kDouble)
+          .requires_grad_(true);
+  const at::Tensor global = AllGatherWithGrad(comm, local, counts);
+  // Every rank weights global row j by j + 1; each rank's rows get that from
+  // all n ranks.
+  const at::Tensor weights =
+      torch::arange(1, global.size(0) + 1, torch::kDouble)
+          .unsqueeze(1)
+          .expand({-1, 2});
+  (global * weights).sum().backward();
+  for (int64_t k = 0; k < counts[comm.rank()]; ++k) {
+    EXPECT_DOUBLE_EQ(local.grad()[k][0].item<double>(), n * (offset + k + 1.0));
+  }
+}
+
+void CheckGradientReducer(Communicator& comm) {
+  torch::nn::Sequential net(torch::nn::Linear(300, 200),
+                            torch::nn::Linear(200, 50),
+                            torch::nn::Linear(50, 3));
+  // Registered first, so it lands in the last bucket, which Synchronize()
+  // launches.
+  torch::nn::Linear unused(4, 4);
+  std::vector<at::Tensor> params = unused->parameters();
+  for (const at::Tensor& p : net->parameters()) params.push_back(p);
+  // A tiny first bucket and small buckets force several launches during
+  // backward.
+  GradientReducer reducer(comm, params, {4096, 64 * 1024, ReduceOp::kAvg});
+  size_t listed = 0;
+  for (const auto& bucket : reducer.BucketLayout()) listed += bucket.size();
+  EXPECT_EQ(listed, params.size());
+  EXPECT_GT(reducer.BucketLayout().size(), 2u);
+  for (int step = 0; step < 2; ++step) {
+    for (auto& p : params) p.mutable_grad() = at::Tensor();
+    // d/dθ of (rank + 1) * sum(θ) is rank + 1; the average is (n + 1) / 2.
+    at::Tensor loss = torch::zeros({});
+    for (const auto& p : net->parameters()) loss = loss + p.sum();
+    (loss * (comm.rank() + 1.0)).backward();
+    ExpectOk(reducer.Synchronize(), comm, "reducer");
+    for (const auto& p : net->parameters()) {
+      EXPECT_TRUE(
+          p.grad().eq((comm.world_size() + 1) / 2.0f).all().item<bool>());
+    }
+    for (const auto& p : unused->parameters()) EXPECT_FALSE(p.grad().defined());
+  }
+  EXPECT_GT(reducer.buckets_launched_during_backward(), 0);
+}
+
+void CheckParameterSync(Communicator& comm) {
+  // Deliberately different on every rank (offsets, not seeds: the thread
+  // backend's ranks share one process-wide random generator).
+  torch::nn::Sequential net(torch::nn::Linear(5, 4), torch::nn::BatchNorm1d(4));
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : net->parameters()) p.add_(comm.rank());
+  }
+  at::Tensor rank0_checksum = torch::full(
+      {1}, static_cast<int64_t>(ModuleChecksum(*net)), torch::kLong);
+  ExpectOk(WaitFor(comm.Broadcast(rank0_checksum, {0}), comm), comm,
+           "broadcast checksum");
+  if (comm.world_size() > 1) {
+    const absl::Status differs = VerifyModuleIdentical(comm, *net);
+    EXPECT_EQ(differs.code(), absl::StatusCode::kDataLoss);
+    EXPECT_THAT(std::string(differs.message()),
+                ::testing::HasSubstr("rank(s) 1"));
+  }
+  ExpectOk(BroadcastModule(comm, *net), comm, "broadcast module");
+  ExpectOk(VerifyModuleIdentical(comm, *net), comm, "verify");
+  EXPECT_EQ(static_cast<int64_t>(ModuleChecksum(*net)),
+            rank0_checksum.item<int64_t>());
+}
+
+void CheckCommunicatorContract(Communicator& comm) {
+  CheckAllReduce(comm);
+  CheckAllGather(comm);
+  CheckAllGatherUneven(comm);
+  CheckReduceScatterUneven(comm);
+  CheckBroadcast(comm);
+  CheckBarrierAndOrdering(comm);
+  CheckGatherWithGradient(comm);
+  CheckGradientReducer(comm);
+  CheckParameterSync(comm);
+}
+
+}  // namespace micon::testing

@@ -1,0 +1,83 @@
+// The communicator contract on the thread backend for world sizes 1-8, and how
+// it fails.
+#include "distributed/thread/thread_communicator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "tests/distributed/communicator_contract.h"
+#include "tests/distributed/thread_ranks.h"
+
+namespace micon {
+namespace {
+
+using ::micon::testing::RunOnThreadRanks;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+class ThreadContract : public ::testing::TestWithParam<int> {};
+
+TEST_P(ThreadContract, AllCollectives) {
+  RunOnThreadRanks(GetParam(), [](Communicator& comm) {
+    EXPECT_STREQ(comm.backend(), "threads");
+    testing::CheckCommunicatorContract(comm);
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(WorldSizes, ThreadContract, ::testing::Range(1, 9),
+                         [](const auto& info) {
+                           return "np" + std::to_string(info.param);
+                         });
+
+TEST(ThreadCommunicator, ATimeoutNamesTheOperationAndTheRanksThatNeverArrived) {
+  RunOnThreadRanks(
+      4,
+      [](Communicator& comm) {
+        at::Tensor t = torch::ones({3});
+        ASSERT_TRUE(comm.AllReduce(t, {})->Wait(std::chrono::seconds(5)).ok());
+        if (comm.rank() == 2) return;  // rank 2 skips the second collective
+        const absl::Status s =
+            comm.AllReduce(t, {ReduceOp::kSum, std::chrono::milliseconds(300)})
+                ->Wait(std::chrono::seconds(5));
+        ASSERT_FALSE(s.ok());
+        if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+          EXPECT_THAT(
+              std::string(s.message()),
+              AllOf(HasSubstr("all_reduce #1"),
+                    HasSubstr("ranks that did not arrive: 2"),
+                    HasSubstr("recent operations: all_reduce #0 done")));
+        } else {  // the world was aborted by the first rank that timed out
+          EXPECT_EQ(s.code(), absl::StatusCode::kAborted) << s;
+        }
+      },
+      std::chrono::seconds(30));
+}
+
+TEST(ThreadCommunicator, MismatchedCollectivesAreReportedNotHung) {
+  RunOnThreadRanks(2, [](Communicator& comm) {
+    at::Tensor t = torch::ones({2});
+    const absl::Status s =
+        comm.rank() == 0 ? comm.AllReduce(t, {})->Wait(std::chrono::seconds(5))
+                         : comm.Broadcast(t, {})->Wait(std::chrono::seconds(5));
+    EXPECT_FALSE(s.ok());
+    EXPECT_THAT(std::string(s.message()), HasSubstr("mismatch"));
+  });
+}
+
+TEST(ThreadCommunicator, AbortWakesEveryWaitingRank) {
+  RunOnThreadRanks(
+      3,
+      [](Communicator& comm) {
+        if (comm.rank() == 0) {
+          comm.Abort("test");
+          return;
+        }
+        const absl::Status s = comm.Barrier({})->Wait(std::chrono::seconds(30));
+        EXPECT_EQ(s.code(), absl::StatusCode::kAborted) << s;
+      },
+      std::chrono::seconds(20), CommunicatorOptions{std::chrono::seconds(20)});
+}
+
+}  // namespace
+}  // namespace micon
