@@ -1,6 +1,7 @@
-// communicator_contract.h: what every Communicator backend must do, with closed-form
-// expectations (rank r contributes r + 1; the sum is n(n+1)/2). Each function runs on one rank
-// and must be called on every rank; the thread and MPI suites instantiate all of them.
+// communicator_contract.h: what every Communicator backend must do, with
+// closed-form expectations (rank r contributes r + 1; the sum is n(n+1)/2).
+// Each function runs on one rank and must be called on every rank; the thread
+// and MPI suites instantiate all of them.
 #ifndef MICON_TESTS_DISTRIBUTED_COMMUNICATOR_CONTRACT_H_
 #define MICON_TESTS_DISTRIBUTED_COMMUNICATOR_CONTRACT_H_
 

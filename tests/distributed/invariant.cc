@@ -1,0 +1,177 @@
+#include "tests/distributed/invariant.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <numeric>
+
+#include "core/micon_model.h"
+#include "core/micon_step_loss.h"
+#include "distributed/communicator_sum.h"
+#include "distributed/distributed_gather.h"
+#include "distributed/gradient_reducer.h"
+#include "distributed/parameter_sync.h"
+
+namespace micon::testing {
+namespace {
+
+constexpr int64_t kFeatures = 12, kBits = 16, kChannels = 2, kSide = 32;
+
+MiconModelOptions ModelOptions(const InvariantCase& c,
+                               std::shared_ptr<CrossRankSum> sync) {
+  MiconModelOptions o;
+  o.molecule_features = kBits;
+  o.projection_hidden = {64};
+  o.projection_dim = 32;
+  o.molecule_hidden = {32};
+  o.molecule_dim = 16;
+  o.generator_hidden = {32};
+  if (c.image_encoder) {
+    o.input = InputKind::kImages;
+    o.image =
+        ImageEncoderOptions{ResNetOptions{18, 3, NormKind::kSyncBatch, sync},
+                            kChannels, ChannelMode::kPerChannel};
+  } else {
+    o.input = InputKind::kProfiles;
+    o.profile = ProfileEncoderOptions{kFeatures, {32}, 24};
+  }
+  return o;
+}
+
+// The global batch, identical on every rank (its own generator, not the
+// process-wide one).
+StepBatch GlobalBatch(const InvariantCase& c, int64_t entries) {
+  at::Generator gen = at::detail::createCPUGenerator(2024);
+  const int64_t views = c.objective == Objective::kClip ? 1 : 2;
+  std::vector<int64_t> sample = {entries, views};
+  if (c.image_encoder) {
+    sample.insert(sample.end(), {kChannels, kSide, kSide});
+  } else {
+    sample.push_back(kFeatures);
+  }
+  StepBatch b;
+  b.samples = torch::randn(sample, gen);
+  std::vector<int64_t> control_shape = sample;
+  control_shape[1] = 2;
+  b.controls = torch::randn(control_shape, gen);
+  // Several entries share compounds, so there are positives across ranks.
+  b.compound = torch::randint(0, std::max<int64_t>(2, entries / 2), {entries},
+                              gen, torch::kLong);
+  if (c.objective == Objective::kClip)
+    b.compound = torch::arange(entries, torch::kLong);
+  b.molecule = torch::randint(0, 2, {entries, kBits}, gen, torch::kLong)
+                   .to(torch::kFloat);
+  return b;
+}
+
+StepBatch Slice(const StepBatch& b, int64_t begin, int64_t end) {
+  return {b.samples.slice(0, begin, end), b.controls.slice(0, begin, end),
+          b.compound.slice(0, begin, end), b.molecule.slice(0, begin, end)};
+}
+
+at::Tensor FlatGrads(const std::vector<at::Tensor>& params) {
+  std::vector<at::Tensor> flat;
+  for (const at::Tensor& p : params) {
+    EXPECT_TRUE(p.grad().defined());
+    flat.push_back(p.grad().defined() ? p.grad().reshape(-1)
+                                      : torch::zeros({p.numel()}, p.options()));
+  }
+  return torch::cat(flat);
+}
+
+}  // namespace
+
+std::string CaseName(const InvariantCase& c) {
+  return std::string(ObjectiveName(c.objective)) +
+         (c.image_encoder ? "_resnet18_syncbn" : "_profile") +
+         (c.float64 ? "_f64" : "_f32");
+}
+
+std::vector<int64_t> LocalBatchSizes(int world_size) {
+  static const std::vector<int64_t> kSizes = {2, 3, 1, 2, 3, 1, 2, 2};
+  return std::vector<int64_t>(kSizes.begin(), kSizes.begin() + world_size);
+}
+
+void CheckStepInvariant(Communicator& comm, const InvariantCase& c) {
+  const int world = comm.world_size();
+  const std::vector<int64_t> sizes = LocalBatchSizes(world);
+  const int64_t total = std::accumulate(sizes.begin(), sizes.end(), int64_t{0});
+  const int64_t begin =
+      std::accumulate(sizes.begin(), sizes.begin() + comm.rank(), int64_t{0});
+  const StepLossOptions loss_options{c.objective, 0.5, 1.0, /*anchor_chunk=*/3};
+  const auto dtype = c.float64 ? torch::kDouble : torch::kFloat;
+  StepBatch global = GlobalBatch(c, total);
+  global.samples = global.samples.to(dtype);
+  global.controls = global.controls.to(dtype);
+  global.molecule = global.molecule.to(dtype);
+
+  MiconModel model(ModelOptions(c, std::make_shared<CommunicatorSum>(comm)));
+  model->to(dtype);
+  ASSERT_TRUE(BroadcastModule(comm, *model).ok());
+  ASSERT_TRUE(VerifyModuleIdentical(comm, *model).ok());
+  const std::vector<at::Tensor> params = model->ParametersFor(c.objective);
+
+  // Rank 0: one process on the concatenated batch, from the same parameters.
+  int64_t grad_elements = 0;
+  for (const auto& p : params) grad_elements += p.numel();
+  at::Tensor reference = torch::zeros({grad_elements + 1}, dtype);
+  if (comm.rank() == 0) {
+    MiconModel single(ModelOptions(c, nullptr));
+    single->to(dtype);
+    {
+      torch::NoGradGuard no_grad;
+      const auto from = model->named_parameters();
+      for (auto& p : single->named_parameters()) p.value().copy_(from[p.key()]);
+    }
+    SingleProcessGather one;
+    const LossParts parts = ComputeStepLoss(*single, global, loss_options, one);
+    parts.total.backward();
+    reference[0] = parts.total.item<double>();
+    reference.slice(0, 1) = FlatGrads(single->ParametersFor(c.objective));
+  }
+  ASSERT_TRUE(WaitFor(comm.Broadcast(reference, {0}), comm).ok());
+
+  // Every rank: its own slice, gather with gradient, loss share x world,
+  // bucketed averaging.
+  GradientReducer reducer(comm, params, {2048, 64 * 1024, ReduceOp::kAvg});
+  DistributedGather gather(comm);
+  const LossParts parts =
+      ComputeStepLoss(*model, Slice(global, begin, begin + sizes[comm.rank()]),
+                      loss_options, gather);
+  (parts.total * static_cast<double>(world)).backward();
+  ASSERT_TRUE(reducer.Synchronize().ok());
+  at::Tensor loss = parts.total.detach().reshape({1}).clone();
+  ASSERT_TRUE(WaitFor(comm.AllReduce(loss, {ReduceOp::kSum}), comm).ok());
+
+  const double expected_loss = reference[0].item<double>();
+  const double tolerance = c.float64 ? 1e-10 : 1e-5;
+  EXPECT_NEAR(loss.item<double>(), expected_loss,
+              tolerance * std::abs(expected_loss))
+      << CaseName(c) << " rank " << comm.rank();
+  const at::Tensor grads = FlatGrads(params);
+  const at::Tensor expected = reference.slice(0, 1);
+  const double largest = expected.abs().max().item<double>();
+  int64_t offset = 0;
+  const auto named = model->named_parameters();
+  for (size_t k = 0; k < params.size(); ++k) {
+    const int64_t n = params[k].numel();
+    const at::Tensor g = grads.slice(0, offset, offset + n);
+    const at::Tensor e = expected.slice(0, offset, offset + n);
+    const double scale = std::max(e.abs().max().item<double>(), 1e-12);
+    const double error = (g - e).abs().max().item<double>() / scale;
+    const bool ok = c.float64 ? error <= 1e-10
+                              : torch::allclose(g, e, 1e-5, 1e-5 * largest);
+    if (!ok) {
+      std::string name;
+      for (const auto& item : named) {
+        if (item.value().is_same(params[k])) name = item.key();
+      }
+      ADD_FAILURE() << CaseName(c) << " rank " << comm.rank()
+                    << ": gradient of " << name << " differs by " << error
+                    << " (relative to max " << scale << ")";
+    }
+    offset += n;
+  }
+}
+
+}  // namespace micon::testing
