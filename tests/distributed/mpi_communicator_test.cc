@@ -1,0 +1,37 @@
+// Under mpirun (ctest runs this with -np 1, 2 and 4): the communicator contract
+// and the N-rank invariant on the MPI backend.
+#include <gtest/gtest.h>
+
+#include "tests/distributed/communicator_contract.h"
+#include "tests/distributed/invariant.h"
+#include "tests/distributed/mpi_world.h"
+
+namespace micon {
+namespace {
+
+using ::micon::testing::InvariantCase;
+using ::micon::testing::MpiWorld;
+
+TEST(MpiCommunicator, Contract) {
+  EXPECT_STREQ(MpiWorld().backend(), "mpi");
+  testing::CheckCommunicatorContract(MpiWorld());
+}
+
+class MpiInvariant : public ::testing::TestWithParam<InvariantCase> {};
+
+TEST_P(MpiInvariant, NRanksEqualOneProcessOnTheConcatenatedBatch) {
+  testing::CheckStepInvariant(MpiWorld(), GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Losses, MpiInvariant,
+    ::testing::Values(InvariantCase{Objective::kMicon, false},
+                      InvariantCase{Objective::kPaclr, false},
+                      InvariantCase{Objective::kSimclr, false},
+                      InvariantCase{Objective::kClip, false},
+                      InvariantCase{Objective::kMicon, true},
+                      InvariantCase{Objective::kMicon, true, true}),
+    [](const auto& info) { return testing::CaseName(info.param); });
+
+}  // namespace
+}  // namespace micon
