@@ -2,6 +2,7 @@
 // and the N-rank invariant on the MPI backend.
 #include <gtest/gtest.h>
 
+#include "distributed/bootstrap.h"
 #include "tests/distributed/communicator_contract.h"
 #include "tests/distributed/invariant.h"
 #include "tests/distributed/mpi_world.h"
@@ -15,6 +16,24 @@ using ::micon::testing::MpiWorld;
 TEST(MpiCommunicator, Contract) {
   EXPECT_STREQ(MpiWorld().backend(), "mpi");
   testing::CheckCommunicatorContract(MpiWorld());
+}
+
+TEST(Bootstrap, FindsTheWorldAndTheNodeLocalRanks) {
+  int argc = 0;
+  char** argv = nullptr;
+  auto ctx = Bootstrap(&argc, &argv, {"auto"});
+  ASSERT_TRUE(ctx.ok()) << ctx.status();
+  EXPECT_EQ((*ctx)->backend, "mpi");
+  EXPECT_EQ((*ctx)->world_size, MpiWorld().world_size());
+  EXPECT_EQ((*ctx)->rank, MpiWorld().rank());
+  // mpirun here starts every rank on this one machine.
+  EXPECT_EQ((*ctx)->local_size, MpiWorld().world_size());
+  EXPECT_EQ((*ctx)->local_rank, MpiWorld().rank());
+  EXPECT_EQ((*ctx)->comm->world_size(), MpiWorld().world_size());
+  testing::CheckAllReduce(*(*ctx)->comm);
+  EXPECT_FALSE(Bootstrap(&argc, &argv, {"gloo"}).ok());
+  EXPECT_FALSE(
+      Bootstrap(&argc, &argv, {"nccl"}).ok());  // CPU build: a clear refusal
 }
 
 class MpiInvariant : public ::testing::TestWithParam<InvariantCase> {};

@@ -1,0 +1,68 @@
+#include "distributed/bootstrap.h"
+
+#include <mpi.h>
+
+#include "absl/strings/str_cat.h"
+#include "distributed/mpi/mpi_communicator.h"
+#include "distributed/thread/thread_communicator.h"
+#include "micon/config.h"
+
+namespace micon {
+
+DistributedContext::DistributedContext() = default;
+DistributedContext::~DistributedContext() {
+  comm.reset();  // before MPI_Finalize in ~MpiEnvironment
+}
+
+absl::StatusOr<std::unique_ptr<DistributedContext>> Bootstrap(
+    int* argc, char*** argv, const BootstrapOptions& options) {
+  const std::string& backend = options.backend;
+  if (backend != "auto" && backend != "mpi" && backend != "nccl" &&
+      backend != "threads") {
+    return absl::InvalidArgumentError(
+        "unknown backend '" + backend +
+        "' (expected auto, mpi, nccl or threads)");
+  }
+  auto ctx = std::make_unique<DistributedContext>();
+  if (backend == "threads") {
+    ThreadWorld world(1, options.communicator);
+    ctx->comm = world.Join(0);
+    ctx->backend = "threads";
+    return ctx;
+  }
+  ctx->mpi = std::make_unique<MpiEnvironment>(argc, argv);
+  MPI_Comm_rank(MPI_COMM_WORLD, &ctx->rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ctx->world_size);
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, ctx->rank,
+                      MPI_INFO_NULL, &node);
+  MPI_Comm_rank(node, &ctx->local_rank);
+  MPI_Comm_size(node, &ctx->local_size);
+  MPI_Comm_free(&node);
+
+#if MICON_HAVE_NCCL
+  if (backend == "nccl") {
+    return absl::UnimplementedError(
+        "the NCCL backend is not implemented yet; use --backend mpi (see "
+        "docs/DISTRIBUTED.md)");
+  }
+#else
+  if (backend == "nccl") {
+    return absl::FailedPreconditionError(
+        "this micon was built without NCCL (CPU LibTorch or MICON_NCCL=OFF); "
+        "use --backend mpi");
+  }
+#endif
+  absl::StatusOr<std::unique_ptr<Communicator>> comm =
+      CreateMpiCommunicator(MPI_COMM_WORLD, options.communicator);
+  if (!comm.ok()) {
+    return absl::Status(
+        comm.status().code(),
+        absl::StrCat("rank ", ctx->rank, ": ", comm.status().message()));
+  }
+  ctx->comm = *std::move(comm);
+  ctx->backend = "mpi";
+  return ctx;
+}
+
+}  // namespace micon

@@ -1,0 +1,52 @@
+// bootstrap.h: the one place that starts the distributed runtime and picks a
+// backend.
+//
+//   MICON_ASSIGN_OR_RETURN(std::unique_ptr<DistributedContext> dist,
+//                          Bootstrap(&argc, &argv, {.backend = "auto"}));
+//   Communicator& comm = *dist->comm;
+//
+// Starts MPI (under mpirun or srun, or as a singleton for `micon train` alone),
+// finds the local rank with MPI_Comm_split_type (ranks sharing a node), and
+// creates the communicator:
+//   auto    NCCL when this build has it and a GPU is visible, else MPI
+//   mpi     MPI collectives on CPU tensors
+//   nccl    NCCL (CUDA builds only)
+//   threads world size 1 without MPI collectives (single-process runs, tests)
+// The context is owned by main and dies before static destruction, so
+// communicators are destroyed before MPI_Finalize and before CUDA tears down.
+#ifndef MICON_DISTRIBUTED_BOOTSTRAP_H_
+#define MICON_DISTRIBUTED_BOOTSTRAP_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "distributed/communicator.h"
+
+namespace micon {
+
+class MpiEnvironment;
+
+struct BootstrapOptions {
+  std::string backend = "auto";
+  CommunicatorOptions communicator;
+};
+
+struct DistributedContext {
+  DistributedContext();
+  ~DistributedContext();
+  std::unique_ptr<MpiEnvironment> mpi;  // declared first: destroyed last
+  std::unique_ptr<Communicator> comm;
+  int rank = 0;
+  int world_size = 1;
+  int local_rank = 0;
+  int local_size = 1;
+  std::string backend;
+};
+
+absl::StatusOr<std::unique_ptr<DistributedContext>> Bootstrap(
+    int* argc, char*** argv, const BootstrapOptions& options);
+
+}  // namespace micon
+
+#endif  // MICON_DISTRIBUTED_BOOTSTRAP_H_
