@@ -26,6 +26,7 @@ void AddInfoCommand(CLI::App& app, CommandRun& run);
 void AddInspectCommand(CLI::App& app, CommandRun& run);
 void AddConvertCommand(CLI::App& app, CommandRun& run);
 void AddFeaturizeCommand(CLI::App& app, CommandRun& run);
+void AddSynthCommand(CLI::App& app, CommandRun& run);
 
 }  // namespace micon
 

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   micon::AddInspectCommand(app, run);
   micon::AddConvertCommand(app, run);
   micon::AddFeaturizeCommand(app, run);
+  micon::AddSynthCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,397 @@
+#include "data/synthetic_screen.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/status_macros.h"
+#include "core/torch_threads.h"
+#include "data/compound_table.h"
+#include "data/delimited_table.h"
+#include "data/molecule_featurizer.h"
+#include "data/plate_store.h"
+#include "data/plate_writer.h"
+#include "data/synthetic_cells.h"
+
+namespace micon {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr uint64_t kStructureSeed = 0x5eed'5717'0002ull;
+constexpr int kFingerprintBits = 1024;
+constexpr char kControlCompound[] = "DMSO";
+
+// Independent, reproducible random streams: SplitMix64 over (seed, tags).
+std::mt19937_64 Stream(uint64_t seed, std::initializer_list<uint64_t> tags) {
+  uint64_t x = seed ^ 0x9e3779b97f4a7c15ull;
+  for (uint64_t t : tags) {
+    x += t + 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    x ^= x >> 31;
+  }
+  return std::mt19937_64(x);
+}
+
+uint64_t Fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+// Per-channel multiplicative gain and additive offset of one level (source,
+// batch, ...).
+struct ChannelEffect {
+  std::vector<double> gain, offset;
+};
+
+ChannelEffect DrawEffect(std::mt19937_64 rng, int channels, double gain_sd,
+                         double offset_max) {
+  std::normal_distribution<double> normal;
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  ChannelEffect e;
+  for (int c = 0; c < channels; ++c) {
+    e.gain.push_back(std::exp(gain_sd * normal(rng)));
+    e.offset.push_back(offset_max * uniform(rng));
+  }
+  return e;
+}
+
+struct PlatePlan {
+  std::string name, source, batch;
+  int source_index, batch_index, plate_index;
+  bool held_out;
+  std::vector<std::string> well_compound;  // "" = control
+};
+
+struct CompoundTruth {
+  Compound compound;
+  std::vector<double> phenotype;
+  bool active = true;
+  bool held_out = false;
+};
+
+std::string WellName(int index) {
+  return absl::StrFormat("%c%02d", 'A' + index / 24, index % 24 + 1);
+}
+
+absl::Status WritePlate(const SyntheticScreenOptions& o, const PlatePlan& plan,
+                        const std::map<std::string, CellMorphology>& morphology,
+                        const CellMorphology& control,
+                        const std::string& path) {
+  const int channels = static_cast<int>(o.channels.size());
+  const int size = o.image_size;
+  const double t = o.technical_strength;
+  const ChannelEffect source =
+      DrawEffect(Stream(o.seed, {1, uint64_t(plan.source_index)}), channels,
+                 0.45 * t, 0.08 * t);
+  const ChannelEffect batch = DrawEffect(
+      Stream(o.seed,
+             {2, uint64_t(plan.source_index), uint64_t(plan.batch_index)}),
+      channels, 0.35 * t, 0.05 * t);
+  std::mt19937_64 plate_rng =
+      Stream(o.seed, {3, uint64_t(plan.source_index),
+                      uint64_t(plan.batch_index), uint64_t(plan.plate_index)});
+  const ChannelEffect plate =
+      DrawEffect(plate_rng, channels, 0.12 * t, 0.02 * t);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  const double vignette = 0.4 * t * uniform(plate_rng);
+  const double vx = size * (0.5 + 0.2 * (uniform(plate_rng) - 0.5));
+  const double vy = size * (0.5 + 0.2 * (uniform(plate_rng) - 0.5));
+  const bool blurred = uniform(plate_rng) < 0.5 * std::min(1.0, t);
+
+  PlateHeader header{plan.source, plan.batch, plan.name,         o.channels,
+                     size,        size,       PixelType::kUint16};
+  MICON_ASSIGN_OR_RETURN(PlateWriter writer,
+                         PlateWriter::Create(path, header, {0, o.overwrite}));
+  std::vector<float> field;
+  std::vector<double> pixels(static_cast<size_t>(channels) * size * size);
+  std::vector<uint16_t> out(pixels.size());
+  for (size_t w = 0; w < plan.well_compound.size(); ++w) {
+    const std::string& compound = plan.well_compound[w];
+    const CellMorphology& m =
+        compound.empty() ? control : morphology.at(compound);
+    const ChannelEffect well =
+        DrawEffect(Stream(o.seed, {4, Fnv1a(plan.name), uint64_t(w)}), channels,
+                   0.05 * t, 0.0);
+    for (int site = 0; site < o.sites_per_well; ++site) {
+      std::mt19937_64 rng =
+          Stream(o.seed, {5, Fnv1a(plan.name), uint64_t(w), uint64_t(site)});
+      RenderField(m, o.channels, size, rng, &field);
+      std::normal_distribution<double> noise;
+      for (int c = 0; c < channels; ++c) {
+        const double gain =
+            source.gain[c] * batch.gain[c] * plate.gain[c] * well.gain[c];
+        const double offset =
+            source.offset[c] + batch.offset[c] + plate.offset[c];
+        for (int y = 0; y < size; ++y) {
+          for (int x = 0; x < size; ++x) {
+            const double r2 = ((x - vx) * (x - vx) + (y - vy) * (y - vy)) /
+                              (0.5 * size * size);
+            const size_t i = (static_cast<size_t>(c) * size + y) * size + x;
+            pixels[i] = (field[i] * gain + offset) * (1.0 - vignette * r2);
+          }
+        }
+        if (blurred) {  // out-of-focus plate: 3x3 box blur
+          std::vector<double> copy(pixels.begin() + c * size * size,
+                                   pixels.begin() + (c + 1) * size * size);
+          for (int y = 0; y < size; ++y) {
+            for (int x = 0; x < size; ++x) {
+              double sum = 0;
+              int k = 0;
+              for (int yy = std::max(0, y - 1); yy <= std::min(size - 1, y + 1);
+                   ++yy) {
+                for (int xx = std::max(0, x - 1);
+                     xx <= std::min(size - 1, x + 1); ++xx, ++k) {
+                  sum += copy[yy * size + xx];
+                }
+              }
+              pixels[(static_cast<size_t>(c) * size + y) * size + x] = sum / k;
+            }
+          }
+        }
+      }
+      for (size_t i = 0; i < pixels.size(); ++i) {
+        const double v =
+            pixels[i] +
+            (0.01 + 0.02 * std::sqrt(std::max(0.0, pixels[i]))) * noise(rng);
+        out[i] = static_cast<uint16_t>(
+            std::clamp(std::lround(200 + 3000 * v), 0L, 65535L));
+      }
+      MICON_RETURN_IF_ERROR(writer.Append(
+          {WellName(static_cast<int>(w)), site,
+           compound.empty() ? kControlCompound : compound, compound.empty()},
+          out.data()));
+    }
+  }
+  return writer.Finish();
+}
+
+absl::StatusOr<std::vector<CompoundTruth>> ChooseCompounds(
+    const SyntheticScreenOptions& o) {
+  MICON_ASSIGN_OR_RETURN(DelimitedTable table,
+                         ReadDelimitedTable(o.compound_table));
+  MICON_ASSIGN_OR_RETURN(size_t id_col, table.Column(o.id_column));
+  MICON_ASSIGN_OR_RETURN(size_t smiles_col, table.Column(o.smiles_column));
+  std::vector<Compound> usable;
+  std::set<std::string> seen;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const std::string& id = table.rows[r][id_col];
+    const std::string& smiles = table.rows[r][smiles_col];
+    if (id.empty() || id == kControlCompound || !seen.insert(id).second)
+      continue;
+    if (!ValidateSmiles(smiles).ok()) continue;  // blinded or broken structures
+    if (smiles == "CS(C)=O" || smiles == "C[S+](C)[O-]")
+      continue;  // DMSO itself
+    usable.push_back({id, smiles, table.Line(r)});
+  }
+  if (static_cast<int>(usable.size()) < o.compounds) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        o.compound_table, ": only ", usable.size(),
+        " compounds with a valid SMILES, ", o.compounds, " requested"));
+  }
+  std::mt19937_64 rng = Stream(o.seed, {6});
+  std::shuffle(usable.begin(), usable.end(), rng);
+  std::vector<CompoundTruth> out;
+  for (int i = 0; i < o.compounds; ++i) {
+    CompoundTruth t;
+    t.compound = usable[i];
+    MICON_ASSIGN_OR_RETURN(
+        t.phenotype, StructurePhenotype(usable[i].smiles, o.inactive_fraction));
+    t.active = std::any_of(t.phenotype.begin(), t.phenotype.end(),
+                           [](double v) { return v != 0; });
+    t.held_out = i >= o.compounds - o.held_out_compounds;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status SyntheticScreenOptions::Validate() const {
+  auto bad = [](const std::string& m) {
+    return absl::InvalidArgumentError("synth: " + m);
+  };
+  if (output.empty()) return bad("no output folder");
+  if (sources < 1 || batches_per_source < 1 || plates_per_batch < 1) {
+    return bad("sources, batches per source and plates per batch must be >= 1");
+  }
+  if (control_wells_per_plate < 1)
+    return bad("every plate needs at least one control well");
+  if (wells_per_plate < 2 || wells_per_plate > 384)
+    return bad("wells per plate must be 2-384");
+  if (sites_per_well < 1) return bad("sites per well must be >= 1");
+  if (image_size < 16 || image_size > 2048)
+    return bad("image size must be 16-2048 pixels");
+  if (channels.empty()) return bad("no channels");
+  if (compounds < 2) return bad("at least 2 compounds");
+  if (held_out_compounds < 0 || held_out_compounds >= compounds) {
+    return bad("held-out compounds must be 0 to compounds - 1");
+  }
+  if (held_out_compounds > 0 && sources * batches_per_source < 2) {
+    return bad("held-out compounds need a second batch to live on");
+  }
+  if (wells_per_plate - control_wells_per_plate < compounds) {
+    return bad(absl::StrCat(wells_per_plate - control_wells_per_plate,
+                            " treated wells per plate cannot hold ", compounds,
+                            " compounds"));
+  }
+  if (inactive_fraction < 0 || inactive_fraction > 1)
+    return bad("inactive fraction must be 0-1");
+  if (technical_strength < 0) return bad("technical strength must be >= 0");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<double>> StructurePhenotype(
+    const std::string& smiles, double inactive_fraction) {
+  const MoleculeFeaturizer featurizer({2, kFingerprintBits, false, false});
+  MICON_ASSIGN_OR_RETURN(MoleculeFeatures f, featurizer.Featurize(smiles));
+  std::vector<double> phenotype(kPhenotypeDim, 0.0);
+  const double u =
+      (Fnv1a(f.canonical_smiles) >> 11) * (1.0 / 9007199254740992.0);
+  if (u < inactive_fraction) return phenotype;
+  double on = 0;
+  for (float v : f.values) on += v;
+  std::mt19937_64 rng(kStructureSeed);
+  std::normal_distribution<double> normal;
+  for (int k = 0; k < kPhenotypeDim; ++k) {
+    double s = 0;
+    for (int b = 0; b < kFingerprintBits; ++b) s += normal(rng) * f.values[b];
+    phenotype[k] = std::tanh(1.5 * s / std::sqrt(std::max(1.0, on)));
+  }
+  return phenotype;
+}
+
+absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
+    const SyntheticScreenOptions& o) {
+  MICON_RETURN_IF_ERROR(o.Validate());
+  MICON_ASSIGN_OR_RETURN(std::vector<CompoundTruth> truth, ChooseCompounds(o));
+  std::map<std::string, CellMorphology> morphology;
+  std::vector<std::string> training, all;
+  SyntheticScreenReport report;
+  for (const CompoundTruth& t : truth) {
+    morphology[t.compound.id] = MorphologyFor(t.phenotype, o.image_size);
+    all.push_back(t.compound.id);
+    report.compounds.push_back(t.compound.id);
+    if (t.held_out) {
+      report.held_out_compounds.push_back(t.compound.id);
+    } else {
+      training.push_back(t.compound.id);
+    }
+    if (!t.active) ++report.inactive;
+  }
+  const CellMorphology control =
+      MorphologyFor(std::vector<double>(kPhenotypeDim, 0.0), o.image_size);
+
+  std::vector<PlatePlan> plans;
+  const int controls_every = o.wells_per_plate / o.control_wells_per_plate;
+  for (int s = 0; s < o.sources; ++s) {
+    for (int b = 0; b < o.batches_per_source; ++b) {
+      for (int p = 0; p < o.plates_per_batch; ++p) {
+        PlatePlan plan;
+        plan.source = absl::StrFormat("source_%d", s + 1);
+        plan.batch = absl::StrFormat("batch_%d_%d", s + 1, b + 1);
+        plan.name = absl::StrFormat("S%dB%dP%d", s + 1, b + 1, p + 1);
+        plan.source_index = s;
+        plan.batch_index = b;
+        plan.plate_index = p;
+        plan.held_out = o.held_out_compounds > 0 && s == o.sources - 1 &&
+                        b == o.batches_per_source - 1;
+        std::vector<std::string> pool = plan.held_out ? all : training;
+        std::mt19937_64 rng =
+            Stream(o.seed, {7, uint64_t(s), uint64_t(b), uint64_t(p)});
+        std::shuffle(pool.begin(), pool.end(), rng);
+        int controls = 0, next = 0;
+        for (int w = 0; w < o.wells_per_plate; ++w) {
+          const bool is_control =
+              controls < o.control_wells_per_plate && w % controls_every == 0;
+          if (is_control) {
+            ++controls;
+            plan.well_compound.push_back("");
+          } else {
+            plan.well_compound.push_back(pool[next++ % pool.size()]);
+          }
+        }
+        if (plan.held_out) report.held_out_plates.push_back(plan.name);
+        plans.push_back(std::move(plan));
+      }
+    }
+  }
+
+  std::error_code ec;
+  fs::create_directories(fs::path(o.output) / kPlatesDir, ec);
+  if (ec) return absl::PermissionDeniedError(o.output + ": " + ec.message());
+  std::vector<Compound> table;
+  for (const CompoundTruth& t : truth) table.push_back(t.compound);
+  MICON_RETURN_IF_ERROR(WriteCompoundTable(
+      (fs::path(o.output) / kCompoundsFile).string(), table));
+
+  // Plates are independent: generate them on worker threads (HDF5 serialises
+  // the writes).
+  const int threads =
+      std::max(1, std::min<int>(o.threads > 0 ? o.threads : AvailableCores(),
+                                static_cast<int>(plans.size())));
+  std::vector<absl::Status> results(plans.size());
+  std::vector<std::string> paths(plans.size());
+  for (size_t i = 0; i < plans.size(); ++i) {
+    paths[i] =
+        (fs::path(o.output) / kPlatesDir / (plans[i].name + ".h5")).string();
+  }
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (size_t i = t; i < plans.size(); i += threads) {
+        results[i] = WritePlate(o, plans[i], morphology, control, paths[i]);
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  for (const absl::Status& s : results) MICON_RETURN_IF_ERROR(s);
+  report.plate_files = paths;
+  report.images =
+      static_cast<int64_t>(plans.size()) * o.wells_per_plate * o.sites_per_well;
+
+  nlohmann::json screen;
+  screen["generator"] = "micon synth";
+  screen["options"] = {{"sources", o.sources},
+                       {"batches_per_source", o.batches_per_source},
+                       {"plates_per_batch", o.plates_per_batch},
+                       {"wells_per_plate", o.wells_per_plate},
+                       {"control_wells_per_plate", o.control_wells_per_plate},
+                       {"sites_per_well", o.sites_per_well},
+                       {"image_size", o.image_size},
+                       {"channels", o.channels},
+                       {"compounds", o.compounds},
+                       {"held_out_compounds", o.held_out_compounds},
+                       {"inactive_fraction", o.inactive_fraction},
+                       {"technical_strength", o.technical_strength},
+                       {"seed", o.seed},
+                       {"compound_table", o.compound_table}};
+  std::vector<std::string> train_plates;
+  for (const PlatePlan& p : plans) {
+    if (!p.held_out) train_plates.push_back(p.name);
+  }
+  screen["train_plates"] = train_plates;
+  screen["held_out_plates"] = report.held_out_plates;
+  screen["held_out_compounds"] = report.held_out_compounds;
+  for (const CompoundTruth& t : truth) {
+    screen["compounds"].push_back({{"compound_id", t.compound.id},
+                                   {"smiles", t.compound.smiles},
+                                   {"active", t.active},
+                                   {"held_out", t.held_out},
+                                   {"phenotype", t.phenotype}});
+  }
+  const std::string json_path = (fs::path(o.output) / "screen.json").string();
+  std::ofstream(json_path) << screen.dump(2) << "\n";
+  return report;
+}
+
+}  // namespace micon
