@@ -6,6 +6,8 @@ find_package(absl REQUIRED)
 find_package(TIFF REQUIRED)
 find_package(RDKit REQUIRED)
 find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(nlohmann_json REQUIRED)
 find_package(PkgConfig REQUIRED)
 # libcsv ships neither a CMake config nor a pkg-config file.
 find_path(CSV_INCLUDE_DIR csv.h REQUIRED)

@@ -265,7 +265,7 @@ absl::StatusOr<std::vector<double>> StructurePhenotype(
   for (int k = 0; k < kPhenotypeDim; ++k) {
     double s = 0;
     for (int b = 0; b < kFingerprintBits; ++b) s += normal(rng) * f.values[b];
-    phenotype[k] = std::tanh(1.5 * s / std::sqrt(std::max(1.0, on)));
+    phenotype[k] = std::tanh(1.0 * s / std::sqrt(std::max(1.0, on)));
   }
   return phenotype;
 }

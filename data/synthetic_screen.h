@@ -73,7 +73,7 @@ absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
 
 // Phenotype of a structure (length kPhenotypeDim), the ground truth the
 // generator draws from.
-inline constexpr int kPhenotypeDim = 8;
+inline constexpr int kPhenotypeDim = 32;
 absl::StatusOr<std::vector<double>> StructurePhenotype(
     const std::string& smiles, double inactive_fraction);
 
