@@ -27,19 +27,32 @@ torch::Tensor SyncBatchNorm2dImpl::forward(const torch::Tensor& x) {
                weight.view(shape) +
            bias.view(shape);
   }
-  // Sums in float32 at least; one collective carries [sum x, sum x^2, count].
+  // Statistics without cancellation: each rank takes its own mean and the sum
+  // of squared deviations from it (two passes, in the compute dtype), and the
+  // ranks combine [sum x, M2 + n * mean^2, n] in float64, where var = S2/N -
+  // mean^2 cancels harmlessly. A single-pass E[x^2] - E[x]^2 in float32 loses
+  // most of its digits on channels whose mean is large against their spread (a
+  // known SyncBatchNorm hazard), at the cost of the same one all-reduce per
+  // layer.
   const torch::Tensor xf =
       x.to(x.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat);
   const int64_t c = x.size(1);
-  const torch::Tensor count =
-      torch::full({1}, static_cast<double>(x.numel() / c), xf.options());
-  torch::Tensor stats =
-      torch::cat({xf.sum({0, 2, 3}), xf.pow(2).sum({0, 2, 3}), count});
+  const double local_n = static_cast<double>(x.numel() / c);
+  const torch::Tensor local_mean = xf.mean({0, 2, 3});
+  const torch::Tensor local_m2 =
+      (xf - local_mean.view(shape)).pow(2).sum({0, 2, 3});
+  const torch::Tensor local_mean64 = local_mean.to(torch::kDouble);
+  torch::Tensor stats = torch::cat(
+      {local_mean64 * local_n,
+       local_m2.to(torch::kDouble) + local_n * local_mean64 * local_mean64,
+       torch::full({1}, local_n, local_mean64.options())});
   if (sum_) stats = sum_->Sum(stats);
   const torch::Tensor n = stats.slice(0, 2 * c, 2 * c + 1);
-  const torch::Tensor mean = stats.slice(0, 0, c) / n;
-  const torch::Tensor var =
-      (stats.slice(0, c, 2 * c) / n - mean * mean).clamp_min(0);
+  const torch::Tensor mean64 = stats.slice(0, 0, c) / n;
+  const torch::Tensor mean = mean64.to(xf.scalar_type());
+  const torch::Tensor var = (stats.slice(0, c, 2 * c) / n - mean64 * mean64)
+                                .clamp_min(0)
+                                .to(xf.scalar_type());
   {
     torch::NoGradGuard no_grad;
     const double total = n.item<double>();

@@ -3,16 +3,21 @@
 //
 // N ranks with (uneven) local batches compute the same loss and, after gradient
 // averaging, the same parameter gradients as one process on the concatenated
-// batch.
-//  - float32: loss within 1e-5 relative; gradients element-wise within rtol
-//  1e-5 and atol
-//    1e-5 x the largest gradient entry (a bias fed by cancelling terms is
-//    otherwise at the mercy of float32 summation order);
-//  - float64: every parameter's gradient within 1e-10 of its own largest entry,
-//  which shows
-//    the computation itself is exact (seen: 3e-14).
-// Every rank calls CheckStepInvariant with the same case; rank 0 also computes
-// the one-process reference and broadcasts it.
+// batch. Rank 0 computes that one process in the case's dtype and in float64
+// (the exact answer).
+//  - float64: loss and every parameter's gradient within 1e-10 of one process,
+//  relative to
+//    the parameter's largest entry: the computation itself is exact (seen:
+//    1e-14).
+//  - float32: loss within 1e-5 relative; the whole gradient within 1e-5 of the
+//  exact gradient
+//    relative to its largest entry, or no worse than twice one float32
+//    process's own error. For the profile MLP both are ~5e-7. For ResNet-18 on
+//    32x32 images (layer4 sees 1x1 maps, so BatchNorm normalises ~32 values)
+//    one process in float32 is itself 0.2-0.5% off the exact gradient, and N
+//    ranks land at the same distance (measured: 4.6e-3 vs 4.4e-3, 2.5e-3
+//    vs 2.6e-3); a per-parameter float32 comparison would only compare rounding
+//    noise.
 #ifndef MICON_TESTS_DISTRIBUTED_INVARIANT_H_
 #define MICON_TESTS_DISTRIBUTED_INVARIANT_H_
 
