@@ -152,6 +152,15 @@ absl::StatusOr<PlateReader> PlateReader::Open(const std::string& path) {
                        H5Fclose, "open");
   if (!file.ok()) return Annotate(file.status(), path);
   reader.file_ = *std::move(file);
+  haddr_t eoa = 0;
+  if (H5Fget_eoa(reader.file_.get(), &eoa) >= 0) {
+    reader.expected_size_ = eoa;
+    const uint64_t size = std::filesystem::file_size(path, ec);
+    if (!ec && size < eoa) {
+      return absl::DataLossError(absl::StrCat(
+          path, ": truncated (", size, " bytes, HDF5 expects ", eoa, ")"));
+    }
+  }
   MICON_RETURN_IF_ERROR(Annotate(
       ReadStructure(reader.file_.get(), reader.images_, reader.metadata_),
       path));
@@ -167,6 +176,13 @@ absl::Status PlateReader::ReadImage(int64_t index, uint16_t* out) const {
   }
   const std::string what =
       absl::StrCat(metadata_.path, ": read /images[", index, "]");
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(metadata_.path, ec);
+  if (ec || size < expected_size_) {
+    return absl::DataLossError(absl::StrCat(
+        what, ": the file shrank to ", ec ? 0 : size, " bytes (HDF5 expects ",
+        expected_size_, "); it was truncated or replaced after it was opened"));
+  }
   MICON_ASSIGN_OR_RETURN(Hdf5Slice slice,
                          SelectLeadingSlice(images_.get(), index, what));
   // HDF5 widens uint8 files to the uint16 memory type during the read.

@@ -37,6 +37,7 @@ class PlateReader {
  private:
   PlateReader() = default;
   PlateMetadata metadata_;
+  uint64_t expected_size_ = 0;  // HDF5's end of allocation when opened
   Hdf5Id file_;
   Hdf5Id images_;
 };

@@ -19,6 +19,7 @@
 #include "data/molecule_featurizer.h"
 #include "data/plate_store.h"
 #include "data/plate_writer.h"
+#include "data/random_stream.h"
 #include "data/synthetic_cells.h"
 
 namespace micon {
@@ -28,24 +29,6 @@ namespace {
 constexpr uint64_t kStructureSeed = 0x5eed'5717'0002ull;
 constexpr int kFingerprintBits = 1024;
 constexpr char kControlCompound[] = "DMSO";
-
-// Independent, reproducible random streams: SplitMix64 over (seed, tags).
-std::mt19937_64 Stream(uint64_t seed, std::initializer_list<uint64_t> tags) {
-  uint64_t x = seed ^ 0x9e3779b97f4a7c15ull;
-  for (uint64_t t : tags) {
-    x += t + 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    x ^= x >> 31;
-  }
-  return std::mt19937_64(x);
-}
-
-uint64_t Fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
 
 // Per-channel multiplicative gain and additive offset of one level (source,
 // batch, ...).
@@ -91,15 +74,15 @@ absl::Status WritePlate(const SyntheticScreenOptions& o, const PlatePlan& plan,
   const int size = o.image_size;
   const double t = o.technical_strength;
   const ChannelEffect source =
-      DrawEffect(Stream(o.seed, {1, uint64_t(plan.source_index)}), channels,
-                 0.45 * t, 0.08 * t);
+      DrawEffect(RandomStream(o.seed, {1, uint64_t(plan.source_index)}),
+                 channels, 0.45 * t, 0.08 * t);
   const ChannelEffect batch = DrawEffect(
-      Stream(o.seed,
-             {2, uint64_t(plan.source_index), uint64_t(plan.batch_index)}),
+      RandomStream(
+          o.seed, {2, uint64_t(plan.source_index), uint64_t(plan.batch_index)}),
       channels, 0.35 * t, 0.05 * t);
-  std::mt19937_64 plate_rng =
-      Stream(o.seed, {3, uint64_t(plan.source_index),
-                      uint64_t(plan.batch_index), uint64_t(plan.plate_index)});
+  std::mt19937_64 plate_rng = RandomStream(
+      o.seed, {3, uint64_t(plan.source_index), uint64_t(plan.batch_index),
+               uint64_t(plan.plate_index)});
   const ChannelEffect plate =
       DrawEffect(plate_rng, channels, 0.12 * t, 0.02 * t);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
@@ -119,12 +102,12 @@ absl::Status WritePlate(const SyntheticScreenOptions& o, const PlatePlan& plan,
     const std::string& compound = plan.well_compound[w];
     const CellMorphology& m =
         compound.empty() ? control : morphology.at(compound);
-    const ChannelEffect well =
-        DrawEffect(Stream(o.seed, {4, Fnv1a(plan.name), uint64_t(w)}), channels,
-                   0.05 * t, 0.0);
+    const ChannelEffect well = DrawEffect(
+        RandomStream(o.seed, {4, StableHash(plan.name), uint64_t(w)}), channels,
+        0.05 * t, 0.0);
     for (int site = 0; site < o.sites_per_well; ++site) {
-      std::mt19937_64 rng =
-          Stream(o.seed, {5, Fnv1a(plan.name), uint64_t(w), uint64_t(site)});
+      std::mt19937_64 rng = RandomStream(
+          o.seed, {5, StableHash(plan.name), uint64_t(w), uint64_t(site)});
       RenderField(m, o.channels, size, rng, &field);
       std::normal_distribution<double> noise;
       for (int c = 0; c < channels; ++c) {
@@ -198,7 +181,7 @@ absl::StatusOr<std::vector<CompoundTruth>> ChooseCompounds(
         o.compound_table, ": only ", usable.size(),
         " compounds with a valid SMILES, ", o.compounds, " requested"));
   }
-  std::mt19937_64 rng = Stream(o.seed, {6});
+  std::mt19937_64 rng = RandomStream(o.seed, {6});
   std::shuffle(usable.begin(), usable.end(), rng);
   std::vector<CompoundTruth> out;
   for (int i = 0; i < o.compounds; ++i) {
@@ -256,7 +239,7 @@ absl::StatusOr<std::vector<double>> StructurePhenotype(
   MICON_ASSIGN_OR_RETURN(MoleculeFeatures f, featurizer.Featurize(smiles));
   std::vector<double> phenotype(kPhenotypeDim, 0.0);
   const double u =
-      (Fnv1a(f.canonical_smiles) >> 11) * (1.0 / 9007199254740992.0);
+      (StableHash(f.canonical_smiles) >> 11) * (1.0 / 9007199254740992.0);
   if (u < inactive_fraction) return phenotype;
   double on = 0;
   for (float v : f.values) on += v;
@@ -307,7 +290,7 @@ absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
                         b == o.batches_per_source - 1;
         std::vector<std::string> pool = plan.held_out ? all : training;
         std::mt19937_64 rng =
-            Stream(o.seed, {7, uint64_t(s), uint64_t(b), uint64_t(p)});
+            RandomStream(o.seed, {7, uint64_t(s), uint64_t(b), uint64_t(p)});
         std::shuffle(pool.begin(), pool.end(), rng);
         int controls = 0, next = 0;
         for (int w = 0; w < o.wells_per_plate; ++w) {

@@ -243,5 +243,34 @@ TEST(PlateReader, UnreadableAndTruncatedFilesAreNamed) {
   EXPECT_THAT(status.message(), HasSubstr(dir + "/P1.h5"));
 }
 
+TEST(PlateReader, CorruptedPixelsFailTheirChecksum) {
+  const std::string path = ScratchDir() + "/P1.h5";
+  const PlateHeader header = TestHeader("P1", 64, 64);
+  std::vector<ImageRecord> records(4, {"A01", 0, "DMSO", true});
+  for (size_t i = 0; i < records.size(); ++i)
+    records[i].site = static_cast<int32_t>(i);
+  MICON_ASSERT_OK(testing::WriteTestPlate(path, header, records));
+  {  // flip bytes in the middle of the file, where the image chunks are
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    const auto size = std::filesystem::file_size(path);
+    for (auto offset : {size / 3, size / 2}) {
+      f.seekg(offset);
+      char c = 0;
+      f.read(&c, 1);
+      f.seekp(offset);
+      c = static_cast<char>(~c);
+      f.write(&c, 1);
+    }
+  }
+  absl::StatusOr<PlateReader> reader = PlateReader::Open(path);
+  absl::Status failure = reader.status();
+  std::vector<uint16_t> pixels(header.pixels_per_image());
+  for (int64_t i = 0; reader.ok() && failure.ok() && i < 4; ++i) {
+    failure = reader->ReadImage(i, pixels.data());
+  }
+  ASSERT_FALSE(failure.ok()) << "corrupted pixels were read without an error";
+  EXPECT_THAT(failure.message(), HasSubstr(path));
+}
+
 }  // namespace
 }  // namespace micon

@@ -1,0 +1,277 @@
+#include "data/batch_loader.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "data/random_stream.h"
+
+namespace micon {
+
+namespace F = torch::nn::functional;
+
+struct BatchLoader::PlateSource {
+  std::unique_ptr<PlateReader> reader;
+  torch::Tensor mean, stddev;  // [C, 1, 1] from the plate's control images
+};
+
+namespace {
+
+// Per-channel mean and standard deviation over a sample of the plate's control
+// images (all images if it has none), so that every plate is expressed relative
+// to its own DMSO wells.
+absl::Status PlateStatistics(PlateReader& reader, int limit,
+                             torch::Tensor* mean, torch::Tensor* stddev) {
+  const PlateMetadata& m = reader.metadata();
+  std::vector<int64_t> picks;
+  for (int64_t i = 0;
+       i < m.num_images() && static_cast<int>(picks.size()) < limit; ++i) {
+    if (m.images[i].control) picks.push_back(i);
+  }
+  for (int64_t i = 0;
+       picks.empty() && i < std::min<int64_t>(limit, m.num_images()); ++i) {
+    picks.push_back(i);
+  }
+  const int64_t c = m.header.num_channels();
+  torch::Tensor pixels = torch::empty(
+      {static_cast<int64_t>(picks.size()), c, m.header.height, m.header.width},
+      torch::kInt16);
+  std::vector<uint16_t> buffer(m.header.pixels_per_image());
+  for (size_t k = 0; k < picks.size(); ++k) {
+    MICON_RETURN_IF_ERROR(reader.ReadImage(picks[k], buffer.data()));
+    std::memcpy(pixels[k].data_ptr(), buffer.data(),
+                buffer.size() * sizeof(uint16_t));
+  }
+  // int16 storage of uint16 bits: reinterpret through int32 arithmetic.
+  const torch::Tensor values = pixels.to(torch::kInt32)
+                                   .bitwise_and(0xFFFF)
+                                   .to(torch::kDouble)
+                                   .transpose(0, 1)
+                                   .reshape({c, -1});
+  *mean = values.mean(1).to(torch::kFloat).view({c, 1, 1});
+  *stddev = values.std(1).clamp_min(1.0).to(torch::kFloat).view({c, 1, 1});
+  return absl::OkStatus();
+}
+
+torch::Tensor Resize(const torch::Tensor& image, int64_t size) {
+  if (image.size(1) == size && image.size(2) == size) return image;
+  return F::interpolate(image.unsqueeze(0),
+                        F::InterpolateFuncOptions()
+                            .size(std::vector<int64_t>{size, size})
+                            .mode(torch::kBilinear)
+                            .align_corners(false))
+      .squeeze(0);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BatchLoader>> BatchLoader::Create(
+    const PlateStore& store, const std::vector<size_t>& shard,
+    at::Tensor molecules, BatchSampler sampler, const LoaderOptions& options) {
+  if (options.workers < 1 || options.prefetch < 1) {
+    return absl::InvalidArgumentError(
+        "loader needs at least one worker and a prefetch of 1");
+  }
+  if (options.min_crop_area <= 0 || options.min_crop_area > 1) {
+    return absl::InvalidArgumentError("min_crop_area must be in (0, 1]");
+  }
+  if (sampler.options().mode != SamplingMode::kSimclr && !molecules.defined()) {
+    return absl::InvalidArgumentError(
+        "micon and clip batches need molecule features");
+  }
+  std::unique_ptr<BatchLoader> loader(new BatchLoader());
+  loader->options_ = options;
+  loader->sampler_ = std::move(sampler);
+  loader->molecules_ = molecules;
+  int64_t smallest = 0;
+  for (size_t p : shard) {
+    auto source = std::make_unique<PlateSource>();
+    MICON_ASSIGN_OR_RETURN(PlateReader reader,
+                           PlateReader::Open(store.plates.at(p).path));
+    source->reader = std::make_unique<PlateReader>(std::move(reader));
+    MICON_RETURN_IF_ERROR(PlateStatistics(*source->reader,
+                                          options.control_images_for_stats,
+                                          &source->mean, &source->stddev));
+    const PlateHeader& h = source->reader->metadata().header;
+    const int64_t side = std::min(h.height, h.width);
+    smallest = smallest == 0 ? side : std::min(smallest, side);
+    loader->plates_[static_cast<int64_t>(p)] = std::move(source);
+  }
+  loader->output_size_ =
+      options.output_size > 0 ? options.output_size : smallest;
+  loader->next_to_build_ = loader->next_to_return_ =
+      loader->sampler_.state().step;
+  for (int w = 0; w < options.workers; ++w) {
+    loader->workers_.emplace_back([l = loader.get()] { l->Work(); });
+  }
+  return loader;
+}
+
+BatchLoader::~BatchLoader() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& w : workers_) w.join();
+}
+
+SamplerState BatchLoader::state() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return {sampler_.options().seed, next_to_return_};
+}
+
+void BatchLoader::Work() {
+  torch::NoGradGuard no_grad;
+  while (true) {
+    int64_t step;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [&] {
+        return stopping_ ||
+               next_to_build_ < next_to_return_ + options_.prefetch;
+      });
+      if (stopping_) return;
+      step = next_to_build_++;
+    }
+    absl::StatusOr<LoadedBatch> batch = Build(step);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ready_.emplace(step, std::move(batch));
+    }
+    cv_.notify_all();
+  }
+}
+
+absl::StatusOr<LoadedBatch> BatchLoader::Next() {
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(mutex_);
+  cv_.wait(lock, [&] { return ready_.count(next_to_return_) > 0; });
+  absl::StatusOr<LoadedBatch> batch = std::move(ready_.at(next_to_return_));
+  ready_.erase(next_to_return_);
+  ++next_to_return_;
+  lock.unlock();
+  cv_.notify_all();
+  if (batch.ok()) {
+    batch->wait_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+  }
+  return batch;
+}
+
+absl::StatusOr<at::Tensor> BatchLoader::LoadPlain(const ImageRef& ref) const {
+  auto it = plates_.find(ref.plate);
+  if (it == plates_.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("plate ", ref.plate, " is not in this shard"));
+  }
+  PlateSource& source = *it->second;
+  const PlateHeader& h = source.reader->metadata().header;
+  std::vector<uint16_t> buffer(h.pixels_per_image());
+  MICON_RETURN_IF_ERROR(source.reader->ReadImage(ref.image, buffer.data()));
+  torch::Tensor image =
+      torch::empty({h.num_channels(), h.height, h.width}, torch::kFloat);
+  float* out = image.data_ptr<float>();
+  for (size_t i = 0; i < buffer.size(); ++i)
+    out[i] = static_cast<float>(buffer[i]);
+  return (image - source.mean) / source.stddev;
+}
+
+absl::StatusOr<at::Tensor> BatchLoader::Load(const ImageRef& ref, uint64_t step,
+                                             uint64_t a, uint64_t b,
+                                             uint64_t c) const {
+  MICON_ASSIGN_OR_RETURN(torch::Tensor image, LoadPlain(ref));
+  const int64_t h = image.size(1), w = image.size(2);
+  if (!options_.augment) {  // centre square, resized
+    const int64_t side = std::min(h, w);
+    return Resize(image.slice(1, (h - side) / 2, (h - side) / 2 + side)
+                      .slice(2, (w - side) / 2, (w - side) / 2 + side),
+                  output_size_);
+  }
+  std::mt19937_64 rng = RandomStream(options_.seed, {step, a, b, c});
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const double area =
+      options_.min_crop_area + (1 - options_.min_crop_area) * unit(rng);
+  const int64_t side = std::max<int64_t>(
+      1, std::lround(std::sqrt(area) * static_cast<double>(std::min(h, w))));
+  const int64_t y = std::uniform_int_distribution<int64_t>(0, h - side)(rng);
+  const int64_t x = std::uniform_int_distribution<int64_t>(0, w - side)(rng);
+  torch::Tensor crop =
+      Resize(image.slice(1, y, y + side).slice(2, x, x + side), output_size_);
+  if (unit(rng) < 0.5) crop = crop.flip({2});
+  if (unit(rng) < 0.5) crop = crop.flip({1});
+  const int64_t turns = std::uniform_int_distribution<int64_t>(0, 3)(rng);
+  if (turns > 0) crop = torch::rot90(crop, turns, {1, 2});
+  const int64_t channels = crop.size(0);
+  std::vector<float> gain(channels), shift(channels);
+  for (int64_t k = 0; k < channels; ++k) {
+    gain[k] =
+        static_cast<float>(1 + options_.intensity_jitter * (2 * unit(rng) - 1));
+    shift[k] =
+        static_cast<float>(options_.intensity_jitter * (2 * unit(rng) - 1));
+  }
+  return crop * torch::tensor(gain).view({channels, 1, 1}) +
+         torch::tensor(shift).view({channels, 1, 1});
+}
+
+absl::StatusOr<LoadedBatch> BatchLoader::Build(int64_t step) const {
+  const SampledBatch sampled = sampler_.Batch(step);
+  LoadedBatch out;
+  out.step = step;
+  const uint64_t s = static_cast<uint64_t>(step);
+  switch (sampler_.options().mode) {
+    case SamplingMode::kMicon: {
+      std::vector<torch::Tensor> treated, controls;
+      std::vector<int64_t> labels;
+      for (size_t e = 0; e < sampled.entries.size(); ++e) {
+        const MiconEntry& entry = sampled.entries[e];
+        std::vector<torch::Tensor> t(2), c(2);
+        for (int v = 0; v < 2; ++v) {
+          MICON_ASSIGN_OR_RETURN(t[v], Load(entry.treated[v], s, e, v, 0));
+          MICON_ASSIGN_OR_RETURN(c[v], Load(entry.control[v], s, e, v, 1));
+        }
+        treated.push_back(torch::stack(t));
+        controls.push_back(torch::stack(c));
+        labels.push_back(entry.compound);
+      }
+      out.batch.samples = torch::stack(treated);
+      out.batch.controls = torch::stack(controls);
+      out.batch.compound = torch::tensor(labels, torch::kLong);
+      out.batch.molecule = molecules_.index_select(0, out.batch.compound);
+      return out;
+    }
+    case SamplingMode::kSimclr: {
+      std::vector<torch::Tensor> views;
+      for (size_t i = 0; i < sampled.images.size(); ++i) {
+        MICON_ASSIGN_OR_RETURN(torch::Tensor a,
+                               Load(sampled.images[i], s, i, 0, 2));
+        MICON_ASSIGN_OR_RETURN(torch::Tensor b,
+                               Load(sampled.images[i], s, i, 1, 2));
+        views.push_back(torch::stack({a, b}));
+      }
+      out.batch.samples = torch::stack(views);
+      return out;
+    }
+    case SamplingMode::kClip: {
+      std::vector<torch::Tensor> images;
+      for (size_t i = 0; i < sampled.images.size(); ++i) {
+        MICON_ASSIGN_OR_RETURN(torch::Tensor a,
+                               Load(sampled.images[i], s, i, 0, 3));
+        images.push_back(a.unsqueeze(0));
+      }
+      out.batch.samples = torch::stack(images);
+      out.batch.compound = torch::tensor(sampled.compounds, torch::kLong);
+      out.batch.molecule = molecules_.index_select(0, out.batch.compound);
+      return out;
+    }
+  }
+  return absl::InternalError("unknown sampling mode");
+}
+
+}  // namespace micon

@@ -1,0 +1,103 @@
+// batch_loader.h: sampled batches -> training tensors, on worker threads, ahead
+// of time.
+//
+//   MICON_ASSIGN_OR_RETURN(auto loader, BatchLoader::Create(store, shard,
+//   molecules,
+//                                                           std::move(sampler),
+//                                                           {}));
+//   MICON_ASSIGN_OR_RETURN(LoadedBatch b, loader->Next());   // b.batch is a
+//   core StepBatch
+//
+// Each worker builds whole batches: it reads the images (HDF5 serialises reads
+// behind its global lock, and a read is a short memcpy-sized step), normalises
+// every channel by its plate's DMSO controls (mean and standard deviation of a
+// sample of control images), augments (random resized crop, flips, 90-degree
+// rotations, per-channel intensity jitter) and collates. Several batches are
+// built in parallel, so the expensive part (augmentation) scales with workers
+// while reads stay short; up to `prefetch` batches wait ready. A batch is a
+// pure function of (seed, step), whatever the number of workers. Only the
+// shard's plates are opened. A read error (a plate damaged mid-run) is returned
+// by Next() for that step with the file's name. Thread-safe for one consumer.
+#ifndef MICON_DATA_BATCH_LOADER_H_
+#define MICON_DATA_BATCH_LOADER_H_
+
+#include <ATen/core/Tensor.h>
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/micon_step_loss.h"
+#include "data/batch_sampler.h"
+#include "data/plate_reader.h"
+#include "data/plate_store.h"
+
+namespace micon {
+
+struct LoaderOptions {
+  int workers = 2;
+  int prefetch = 4;  // batches built ahead of the consumer
+  int64_t output_size =
+      0;  // square side of the output images; 0 = the plates' smaller side
+  bool augment = true;         // false: centre crop only (evaluation)
+  double min_crop_area = 0.5;  // random resized crop keeps 50-100% of the field
+  double intensity_jitter = 0.1;
+  uint64_t seed = 0;
+  int control_images_for_stats = 16;
+};
+
+struct LoadedBatch {
+  int64_t step = 0;
+  StepBatch batch;
+  double wait_seconds =
+      0;  // how long Next() waited for this batch (data-wait share)
+};
+
+class BatchLoader {
+ public:
+  // `molecules`: [compound labels, F] features indexed by label (undefined for
+  // simclr).
+  static absl::StatusOr<std::unique_ptr<BatchLoader>> Create(
+      const PlateStore& store, const std::vector<size_t>& shard,
+      at::Tensor molecules, BatchSampler sampler, const LoaderOptions& options);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  absl::StatusOr<LoadedBatch> Next();
+  // The sampler state of the next batch Next() will return (what a checkpoint
+  // stores).
+  SamplerState state() const;
+  // Reads and normalises one image without augmentation ([C, S, S], float).
+  absl::StatusOr<at::Tensor> LoadPlain(const ImageRef& ref) const;
+
+ private:
+  struct PlateSource;
+  BatchLoader() = default;
+  void Work();
+  absl::StatusOr<LoadedBatch> Build(int64_t step) const;
+  absl::StatusOr<at::Tensor> Load(const ImageRef& ref, uint64_t step,
+                                  uint64_t a, uint64_t b, uint64_t c) const;
+
+  LoaderOptions options_;
+  BatchSampler sampler_;
+  at::Tensor molecules_;
+  std::map<int64_t, std::unique_ptr<PlateSource>> plates_;
+  int64_t output_size_ = 0;
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  int64_t next_to_build_ = 0;
+  int64_t next_to_return_ = 0;
+  std::map<int64_t, absl::StatusOr<LoadedBatch>> ready_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace micon
+
+#endif  // MICON_DATA_BATCH_LOADER_H_

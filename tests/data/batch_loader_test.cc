@@ -1,0 +1,126 @@
+// The loader: tensors of the right shape and scale, seeded augmentation
+// independent of the number of workers, and a named error when a plate goes bad
+// mid-run.
+#include "data/batch_loader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "data/plate_sharding.h"
+#include "tests/data/screen_fixture.h"
+#include "tests/test_support.h"
+
+namespace micon {
+namespace {
+
+using ::micon::testing::CompoundLabels;
+using ::micon::testing::SmallScreen;
+
+std::unique_ptr<BatchLoader> MakeLoader(const PlateStore& store,
+                                        SamplingMode mode, int workers,
+                                        uint64_t seed, bool augment = true,
+                                        std::vector<size_t> shard = {}) {
+  if (shard.empty()) {
+    for (size_t i = 0; i < store.plates.size(); ++i) shard.push_back(i);
+  }
+  auto sampler = BatchSampler::Create(
+      store.plates, shard, CompoundLabels(store), {mode, 4, seed, 0, 1});
+  EXPECT_TRUE(sampler.ok()) << sampler.status();
+  const torch::Tensor molecules =
+      torch::arange(16 * 3, torch::kFloat).view({16, 3});
+  LoaderOptions options;
+  options.workers = workers;
+  options.seed = seed;
+  options.output_size = 24;
+  options.augment = augment;
+  auto loader = BatchLoader::Create(store, shard, molecules,
+                                    *std::move(sampler), options);
+  EXPECT_TRUE(loader.ok()) << loader.status();
+  return loader.ok() ? *std::move(loader) : nullptr;
+}
+
+TEST(BatchLoader, MiconBatchesHaveTheShapesAndScaleTheStepExpects) {
+  const PlateStore& store = SmallScreen();
+  auto loader = MakeLoader(store, SamplingMode::kMicon, 2, 1);
+  ASSERT_NE(loader, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch b, loader->Next());
+    EXPECT_EQ(b.step, i);
+    EXPECT_EQ(b.batch.samples.sizes(), (std::vector<int64_t>{4, 2, 5, 24, 24}));
+    EXPECT_EQ(b.batch.controls.sizes(),
+              (std::vector<int64_t>{4, 2, 5, 24, 24}));
+    EXPECT_EQ(b.batch.compound.sizes(), (std::vector<int64_t>{4}));
+    EXPECT_TRUE(torch::equal(b.batch.molecule.select(1, 0),
+                             b.batch.compound.to(torch::kFloat) * 3));
+    EXPECT_TRUE(torch::isfinite(b.batch.samples).all().item<bool>());
+  }
+  EXPECT_EQ(loader->state().step, 3);
+  // Normalised to the plate's controls: control images have mean ~0 and std ~1
+  // per channel.
+  MICON_ASSERT_OK_AND_ASSIGN(torch::Tensor control, loader->LoadPlain({0, 0}));
+  ASSERT_TRUE(store.plates[0].images[0].control);
+  EXPECT_LT(control.mean().abs().item<double>(), 0.5);
+  EXPECT_GT(control.std().item<double>(), 0.3);
+  EXPECT_LT(control.std().item<double>(), 3.0);
+}
+
+TEST(BatchLoader, SeededAugmentationIsReproducibleWithAnyWorkerCount) {
+  const PlateStore& store = SmallScreen();
+  auto one = MakeLoader(store, SamplingMode::kSimclr, 1, 5);
+  auto three = MakeLoader(store, SamplingMode::kSimclr, 3, 5);
+  auto other = MakeLoader(store, SamplingMode::kSimclr, 2, 6);
+  for (int i = 0; i < 4; ++i) {
+    MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch a, one->Next());
+    MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch b, three->Next());
+    MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch c, other->Next());
+    EXPECT_TRUE(torch::equal(a.batch.samples, b.batch.samples)) << "step " << i;
+    EXPECT_FALSE(torch::equal(a.batch.samples, c.batch.samples))
+        << "step " << i;
+    // The two SimCLR views of an image differ (augmented independently).
+    EXPECT_FALSE(torch::equal(a.batch.samples.select(1, 0),
+                              a.batch.samples.select(1, 1)));
+  }
+  auto plain = MakeLoader(store, SamplingMode::kClip, 2, 5, /*augment=*/false);
+  MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch p, plain->Next());
+  EXPECT_EQ(p.batch.samples.sizes(), (std::vector<int64_t>{4, 1, 5, 24, 24}));
+}
+
+TEST(BatchLoader, APlateDamagedMidRunIsNamed) {
+  const std::string dir = testing::ScratchDir();
+  std::filesystem::copy(testing::SmallScreenPath(), dir + "/screen",
+                        std::filesystem::copy_options::recursive);
+  MICON_ASSERT_OK_AND_ASSIGN(PlateStore store, OpenPlateStore(dir + "/screen"));
+  auto loader = MakeLoader(store, SamplingMode::kMicon, 1, 9);
+  ASSERT_NE(loader, nullptr);
+  MICON_ASSERT_OK(loader->Next().status());
+  // Damage every plate: the file keeps its header but loses its pixels.
+  for (const PlateMetadata& p : store.plates) {
+    std::filesystem::resize_file(p.path,
+                                 std::filesystem::file_size(p.path) / 3);
+  }
+  absl::Status failure;
+  for (int i = 0; i < 10 && failure.ok(); ++i)
+    failure = loader->Next().status();
+  ASSERT_FALSE(failure.ok());
+  EXPECT_THAT(std::string(failure.message()),
+              ::testing::HasSubstr(dir + "/screen/plates/"));
+}
+
+TEST(BatchLoader, OpensOnlyItsShard) {
+  const std::string dir = testing::ScratchDir();
+  std::filesystem::copy(testing::SmallScreenPath(), dir + "/screen",
+                        std::filesystem::copy_options::recursive);
+  MICON_ASSERT_OK_AND_ASSIGN(PlateStore store, OpenPlateStore(dir + "/screen"));
+  MICON_ASSERT_OK_AND_ASSIGN(auto shards, ShardPlates(store.plates, 2));
+  for (size_t p : shards[1])
+    std::filesystem::resize_file(store.plates[p].path, 10);
+  auto loader = MakeLoader(store, SamplingMode::kMicon, 1, 2, true, shards[0]);
+  ASSERT_NE(loader, nullptr);
+  MICON_ASSERT_OK(loader->Next().status());
+}
+
+}  // namespace
+}  // namespace micon

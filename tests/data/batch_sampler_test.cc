@@ -1,0 +1,151 @@
+// Plate sharding and batch sampling: the invariants MICON's losses rely on.
+#include "data/batch_sampler.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "data/plate_sharding.h"
+#include "tests/data/screen_fixture.h"
+#include "tests/test_support.h"
+
+namespace micon {
+namespace {
+
+using ::micon::testing::CompoundLabels;
+using ::micon::testing::SmallScreen;
+
+TEST(ShardPlates, BalancedMixedAndDeterministic) {
+  const PlateStore& store = SmallScreen();
+  for (int world : {1, 2, 3, 4, 8}) {
+    MICON_ASSERT_OK_AND_ASSIGN(auto shards, ShardPlates(store.plates, world));
+    MICON_ASSERT_OK_AND_ASSIGN(auto again, ShardPlates(store.plates, world));
+    EXPECT_EQ(shards, again);
+    std::set<size_t> seen;
+    int64_t most = 0, least = 1 << 30;
+    for (const auto& shard : shards) {
+      ASSERT_FALSE(shard.empty());
+      int64_t images = 0;
+      std::set<std::string> batches;
+      for (size_t p : shard) {
+        EXPECT_TRUE(seen.insert(p).second) << "plate " << p << " on two ranks";
+        images += store.plates[p].num_images();
+        batches.insert(store.plates[p].header.batch);
+      }
+      most = std::max(most, images);
+      least = std::min(least, images);
+      // With 2 plates per batch, a rank holding 2+ plates holds 2+ batches.
+      if (shard.size() >= 2) {
+        EXPECT_GE(batches.size(), 2u) << "world " << world;
+      }
+    }
+    EXPECT_EQ(seen.size(), store.plates.size());
+    EXPECT_LE(most - least, store.plates[0].num_images()) << "world " << world;
+  }
+  EXPECT_THAT(ShardPlates(store.plates, 9).status().message(),
+              ::testing::HasSubstr("9 ranks"));
+}
+
+TEST(BatchSampler, MiconEntriesPairPlatesAndSamePlateControls) {
+  const PlateStore& store = SmallScreen();
+  MICON_ASSERT_OK_AND_ASSIGN(auto shards, ShardPlates(store.plates, 2));
+  const auto labels = CompoundLabels(store);
+  for (int rank = 0; rank < 2; ++rank) {
+    MICON_ASSERT_OK_AND_ASSIGN(
+        BatchSampler sampler,
+        BatchSampler::Create(store.plates, shards[rank], labels,
+                             {SamplingMode::kMicon, 6, 42, rank, 2}));
+    const std::set<size_t> mine(shards[rank].begin(), shards[rank].end());
+    int different_batches = 0, entries = 0;
+    for (int step = 0; step < 20; ++step) {
+      const SampledBatch b = sampler.Next();
+      ASSERT_EQ(b.entries.size(), 6u);
+      std::set<int64_t> compounds;
+      for (const MiconEntry& e : b.entries) {
+        compounds.insert(e.compound);
+        ASSERT_NE(e.treated[0].plate, e.treated[1].plate);
+        for (int v = 0; v < 2; ++v) {
+          const PlateMetadata& plate = store.plates[e.treated[v].plate];
+          EXPECT_TRUE(mine.count(e.treated[v].plate))
+              << "rank read a plate outside its shard";
+          EXPECT_EQ(e.control[v].plate, e.treated[v].plate);
+          EXPECT_TRUE(plate.images[e.control[v].image].control);
+          EXPECT_FALSE(plate.images[e.treated[v].image].control);
+          EXPECT_EQ(labels.at(plate.images[e.treated[v].image].compound),
+                    e.compound);
+        }
+        different_batches += store.plates[e.treated[0].plate].header.batch !=
+                             store.plates[e.treated[1].plate].header.batch;
+        ++entries;
+      }
+      EXPECT_EQ(compounds.size(), 6u)
+          << "distinct compounds while enough are available";
+    }
+    // Each rank's 4 plates span 2+ batches, and every compound is on all of
+    // them.
+    EXPECT_EQ(different_batches, entries) << "rank " << rank;
+  }
+}
+
+TEST(BatchSampler, RestoringTheStateReproducesTheFutureBatches) {
+  const PlateStore& store = SmallScreen();
+  std::vector<size_t> all(store.plates.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  for (SamplingMode mode :
+       {SamplingMode::kMicon, SamplingMode::kSimclr, SamplingMode::kClip}) {
+    MICON_ASSERT_OK_AND_ASSIGN(
+        BatchSampler a,
+        BatchSampler::Create(store.plates, all, CompoundLabels(store),
+                             {mode, 5, 7, 0, 1}));
+    for (int i = 0; i < 13; ++i) a.Next();
+    const SamplerState saved = a.state();
+    std::vector<SampledBatch> future;
+    for (int i = 0; i < 5; ++i) future.push_back(a.Next());
+    MICON_ASSERT_OK_AND_ASSIGN(
+        BatchSampler b,
+        BatchSampler::Create(store.plates, all, CompoundLabels(store),
+                             {mode, 5, 7, 0, 1}));
+    MICON_ASSERT_OK(b.Restore(saved));
+    for (int i = 0; i < 5; ++i) {
+      const SampledBatch x = b.Next();
+      EXPECT_EQ(x.step, future[i].step);
+      EXPECT_EQ(x.images, future[i].images);
+      EXPECT_EQ(x.compounds, future[i].compounds);
+      ASSERT_EQ(x.entries.size(), future[i].entries.size());
+      for (size_t e = 0; e < x.entries.size(); ++e) {
+        EXPECT_EQ(x.entries[e].compound, future[i].entries[e].compound);
+        EXPECT_EQ(x.entries[e].treated[1], future[i].entries[e].treated[1]);
+        EXPECT_EQ(x.entries[e].control[0], future[i].entries[e].control[0]);
+      }
+    }
+    EXPECT_FALSE(b.Restore({8, 0}).ok());  // another seed's state
+  }
+}
+
+TEST(BatchSampler, ClipCompoundsAreUniqueAcrossTheGlobalBatch) {
+  const PlateStore& store = SmallScreen();
+  const int world = 3;
+  MICON_ASSERT_OK_AND_ASSIGN(auto shards, ShardPlates(store.plates, world));
+  std::vector<BatchSampler> ranks;
+  for (int r = 0; r < world; ++r) {
+    MICON_ASSERT_OK_AND_ASSIGN(
+        BatchSampler s,
+        BatchSampler::Create(store.plates, shards[r], CompoundLabels(store),
+                             {SamplingMode::kClip, 4, 3, r, world}));
+    ranks.push_back(std::move(s));
+  }
+  for (int step = 0; step < 30; ++step) {
+    std::multiset<int64_t> global;
+    for (auto& s : ranks) {
+      const SampledBatch b = s.Next();
+      for (int64_t c : b.compounds) global.insert(c);
+    }
+    for (int64_t c : global)
+      EXPECT_EQ(global.count(c), 1u) << "compound " << c << " step " << step;
+    EXPECT_GE(global.size(), 6u);
+  }
+}
+
+}  // namespace
+}  // namespace micon
