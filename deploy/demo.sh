@@ -5,7 +5,9 @@
 #      plate stores, with the JUMP-Target-1 platemap and compound table;
 #   2. inspect the stores;
 #   3. featurise the 90 JUMP-MOA compounds with RDKit (cached in the dataset); the 8 blinded
-#      ones have no structure and are excluded with a report.
+#      ones have no structure and are excluded with a report;
+#   4. generate the default synthetic screen (real JUMP-MOA structures, known ground truth)
+#      that training runs on, and inspect it.
 # Training (synthetic screen, MICON on 2 MPI ranks, evaluation) joins this script as it lands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,11 +78,15 @@ $micon featurize --descriptors --on-invalid-smiles exclude "$OUT/jump_moa"
 echo "(again: read from the dataset's feature cache)"
 $micon featurize --descriptors --on-invalid-smiles exclude "$OUT/jump_moa" 2>/dev/null
 
+step "synth: the default synthetic screen (2 sources x 2 batches x 2 plates, 5 stains)"
+$micon synth --compounds "$DATA/jump_moa/JUMP-MOA_compound_metadata.tsv" -o "$OUT/screen"
+$micon inspect "$OUT/screen"
+
 cat <<'MSG'
 
 == done
-What runs today: plate-store conversion, validation and RDKit featurisation on real data.
-What comes next (tracked as issues): the synthetic screen and MICON sampler/loader, the model and
-losses, the distributed trainer, then `micon train` on 2 MPI ranks and the evaluation table,
-which this script will run and print.
+What runs today: plate-store conversion, validation and RDKit featurisation on real data, and
+the synthetic screen. The model, the losses, the distributed runtime (MPI) and the loader are
+built and tested (`bash deploy/test.sh`). What comes next (tracked as issues): `micon train`,
+which this script will run on 2 MPI ranks, and the evaluation table it will print.
 MSG
