@@ -1,11 +1,14 @@
 // norm_layer.h: the normalisation used inside convolutional encoders, chosen by
 // option.
 //
-// BatchNorm makes the objective depend on how the global batch is split across
-// ranks (each rank normalises its own rows); GroupNorm does not. Both keep
-// torchvision's parameter names (weight, bias; BatchNorm also
-// running_mean/var), so pretrained BatchNorm weights load into either
-// (GroupNorm takes the affine parameters and ignores the running statistics).
+// kSyncBatch (the default) normalises with statistics of the global batch
+// across ranks, so N ranks compute what one process computes on the
+// concatenated batch; at world size 1 it is BatchNorm. kBatch normalises each
+// rank's rows alone, which makes the objective depend on how the batch is split
+// across ranks. kGroup (GroupNorm) does not look at the batch at all. All keep
+// torchvision's parameter names (weight, bias; the BatchNorms also
+// running_mean/var), so pretrained weights load into any of them (GroupNorm
+// takes only the affine parameters).
 #ifndef MICON_CORE_NORM_LAYER_H_
 #define MICON_CORE_NORM_LAYER_H_
 

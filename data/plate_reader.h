@@ -1,15 +1,18 @@
 // plate_reader.h: opens one plate file, validates every field, and reads images
 // by index.
 //
-//   MICON_ASSIGN_OR_RETURN(PlateReader reader,
+//   MICON_ASSIGN_OR_RETURN(PlateReader r,
 //   PlateReader::Open("ds/plates/P1.h5")); std::vector<uint16_t>
-//   pixels(reader.metadata().header.pixels_per_image());
-//   MICON_RETURN_IF_ERROR(reader.ReadImage(0, pixels.data()));
+//   pixels(r.metadata().header.pixels_per_image());
+//   MICON_RETURN_IF_ERROR(r.ReadImage(0, pixels.data()));
 //
 // Every error names the file and the field. uint8 images are widened to uint16
-// on read. A PlateReader is movable, not copyable, and must not be used from
-// two threads at once (HDF5 serialises calls anyway); open one reader per
-// thread instead.
+// on read. Damage is detected, not read as zeros: a file shorter than HDF5's
+// end of allocation is refused at open and before every read (HDF5 itself fills
+// reads past a truncated end with zeros), and images written with Fletcher-32
+// chunk checksums (as PlateWriter writes them) fail their read when their bytes
+// changed. Movable, not copyable. Debian's HDF5 is built thread-safe, so
+// several threads may share one reader; their reads are serialised.
 #ifndef MICON_DATA_PLATE_READER_H_
 #define MICON_DATA_PLATE_READER_H_
 

@@ -8,8 +8,9 @@
 // The file is built under "<path>.partial" and renamed into place by Finish(),
 // so a crash or an error never leaves a half-written plate under the real name;
 // an unfinished writer deletes its partial file. Strings are variable-length
-// UTF-8 and images are chunked one image per chunk, exactly as h5py would write
-// them, so h5py and pandas read the result with no micon code.
+// UTF-8 and images are chunked one image per chunk with a Fletcher-32 checksum
+// per chunk (HDF5's standard filter, which h5py reads natively), so h5py and
+// pandas read the result with no micon code and damaged pixels are detected.
 #ifndef MICON_DATA_PLATE_WRITER_H_
 #define MICON_DATA_PLATE_WRITER_H_
 
