@@ -1,9 +1,12 @@
-// Loader throughput against raw HDF5 reads, 5 x 224 x 224 uint16 images with augmentation.
+// Loader throughput against raw HDF5 reads, 5 x 224 x 224 uint16 images with
+// augmentation.
 //   build/tests/bench/loader_bench SHARED_DATA_DIR [scratch_dir]
-// Generates a synthetic screen (4 plates x 24 wells x 2 sites at 224 px), then measures:
-//   raw: PlateReader::ReadImage over every image, one thread (what HDF5 alone delivers);
-//   loader: MICON batches of 8 entries (32 images) with random resized crop, flips, rotations
-//   and jitter, output 224 px, for 1 and 2 workers (images delivered per second).
+// Generates a synthetic screen (4 plates x 24 wells x 2 sites at 224 px), then
+// measures:
+//   raw: PlateReader::ReadImage over every image, one thread (what HDF5 alone
+//   delivers); loader: MICON batches of 8 entries (32 images) with random
+//   resized crop, flips, rotations and jitter, output 224 px, for 1 and 2
+//   workers (images delivered per second).
 #include <torch/torch.h>
 
 #include <chrono>
@@ -20,7 +23,8 @@
 namespace {
 
 double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
+      .count();
 }
 
 void Die(const absl::Status& s) {
@@ -35,11 +39,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: loader_bench SHARED_DATA_DIR [scratch]\n");
     return 2;
   }
-  micon::ConfigureTorchThreads(1);  // the workers are the parallelism being measured
+  micon::ConfigureTorchThreads(
+      1);  // the workers are the parallelism being measured
   const std::string dir = argc > 2 ? argv[2] : "/tmp/micon_loader_bench";
   std::filesystem::remove_all(dir);
   micon::SyntheticScreenOptions o;
-  o.compound_table = std::string(argv[1]) + "/jump_moa/JUMP-MOA_compound_metadata.tsv";
+  o.compound_table =
+      std::string(argv[1]) + "/jump_moa/JUMP-MOA_compound_metadata.tsv";
   o.output = dir;
   o.sources = 2;
   o.batches_per_source = 1;
@@ -48,7 +54,8 @@ int main(int argc, char** argv) {
   o.image_size = 224;
   auto t0 = std::chrono::steady_clock::now();
   if (auto r = micon::GenerateSyntheticScreen(o); !r.ok()) Die(r.status());
-  std::printf("generated 4 plates, 192 images of 5x224x224 in %.1f s\n", Seconds(t0));
+  std::printf("generated 4 plates, 192 images of 5x224x224 in %.1f s\n",
+              Seconds(t0));
   auto store = micon::OpenPlateStore(dir);
   if (!store.ok()) Die(store.status());
 
@@ -74,15 +81,18 @@ int main(int argc, char** argv) {
     labels[store->compounds.compounds[i].id] = static_cast<int64_t>(i);
   }
   std::vector<size_t> shard = {0, 1, 2, 3};
-  const torch::Tensor molecules = torch::zeros({static_cast<int64_t>(labels.size()), 2048});
+  const torch::Tensor molecules =
+      torch::zeros({static_cast<int64_t>(labels.size()), 2048});
   for (int workers : {1, 2}) {
-    auto sampler = micon::BatchSampler::Create(store->plates, shard, labels,
-                                               {micon::SamplingMode::kMicon, 8, 1, 0, 1});
+    auto sampler =
+        micon::BatchSampler::Create(store->plates, shard, labels,
+                                    {micon::SamplingMode::kMicon, 8, 1, 0, 1});
     if (!sampler.ok()) Die(sampler.status());
     micon::LoaderOptions lo;
     lo.workers = workers;
     lo.output_size = 224;
-    auto loader = micon::BatchLoader::Create(*store, shard, molecules, *std::move(sampler), lo);
+    auto loader = micon::BatchLoader::Create(*store, shard, molecules,
+                                             *std::move(sampler), lo);
     if (!loader.ok()) Die(loader.status());
     for (int i = 0; i < 2; ++i) (void)(*loader)->Next();  // warm-up
     const int batches = 12;
@@ -91,8 +101,10 @@ int main(int argc, char** argv) {
       if (auto b = (*loader)->Next(); !b.ok()) Die(b.status());
     }
     const double rate = batches * 32 / Seconds(t0);
-    std::printf("| loader, %d worker%s, augmentation | %.0f images/s | %.1fx raw reads needed |\n",
-                workers, workers > 1 ? "s" : "", rate, raw / rate);
+    std::printf(
+        "| loader, %d worker%s, augmentation | %.0f images/s | %.1fx raw reads "
+        "needed |\n",
+        workers, workers > 1 ? "s" : "", rate, raw / rate);
   }
   return 0;
 }
