@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
@@ -22,10 +21,23 @@ struct BatchLoader::PlateSource {
 
 namespace {
 
+// Image `index` of the plate as float [C, H, W] (uint16 values are exact in
+// float).
+absl::StatusOr<torch::Tensor> ReadImageAsFloat(const PlateReader& reader,
+                                               int64_t index) {
+  const PlateHeader& h = reader.metadata().header;
+  std::vector<uint16_t> buffer(h.pixels_per_image());
+  MICON_RETURN_IF_ERROR(reader.ReadImage(index, buffer.data()));
+  torch::Tensor image =
+      torch::empty({h.num_channels(), h.height, h.width}, torch::kFloat);
+  std::copy(buffer.begin(), buffer.end(), image.data_ptr<float>());
+  return image;
+}
+
 // Per-channel mean and standard deviation over a sample of the plate's control
 // images (all images if it has none), so that every plate is expressed relative
 // to its own DMSO wells.
-absl::Status PlateStatistics(PlateReader& reader, int limit,
+absl::Status PlateStatistics(const PlateReader& reader, int limit,
                              torch::Tensor* mean, torch::Tensor* stddev) {
   const PlateMetadata& m = reader.metadata();
   std::vector<int64_t> picks;
@@ -37,22 +49,14 @@ absl::Status PlateStatistics(PlateReader& reader, int limit,
        picks.empty() && i < std::min<int64_t>(limit, m.num_images()); ++i) {
     picks.push_back(i);
   }
-  const int64_t c = m.header.num_channels();
-  torch::Tensor pixels = torch::empty(
-      {static_cast<int64_t>(picks.size()), c, m.header.height, m.header.width},
-      torch::kInt16);
-  std::vector<uint16_t> buffer(m.header.pixels_per_image());
-  for (size_t k = 0; k < picks.size(); ++k) {
-    MICON_RETURN_IF_ERROR(reader.ReadImage(picks[k], buffer.data()));
-    std::memcpy(pixels[k].data_ptr(), buffer.data(),
-                buffer.size() * sizeof(uint16_t));
+  std::vector<torch::Tensor> images;
+  for (int64_t i : picks) {
+    MICON_ASSIGN_OR_RETURN(torch::Tensor image, ReadImageAsFloat(reader, i));
+    images.push_back(image);
   }
-  // int16 storage of uint16 bits: reinterpret through int32 arithmetic.
-  const torch::Tensor values = pixels.to(torch::kInt32)
-                                   .bitwise_and(0xFFFF)
-                                   .to(torch::kDouble)
-                                   .transpose(0, 1)
-                                   .reshape({c, -1});
+  const int64_t c = m.header.num_channels();
+  const torch::Tensor values =
+      torch::stack(images).to(torch::kDouble).transpose(0, 1).reshape({c, -1});
   *mean = values.mean(1).to(torch::kFloat).view({c, 1, 1});
   *stddev = values.std(1).clamp_min(1.0).to(torch::kFloat).view({c, 1, 1});
   return absl::OkStatus();
@@ -171,15 +175,9 @@ absl::StatusOr<at::Tensor> BatchLoader::LoadPlain(const ImageRef& ref) const {
     return absl::InvalidArgumentError(
         absl::StrCat("plate ", ref.plate, " is not in this shard"));
   }
-  PlateSource& source = *it->second;
-  const PlateHeader& h = source.reader->metadata().header;
-  std::vector<uint16_t> buffer(h.pixels_per_image());
-  MICON_RETURN_IF_ERROR(source.reader->ReadImage(ref.image, buffer.data()));
-  torch::Tensor image =
-      torch::empty({h.num_channels(), h.height, h.width}, torch::kFloat);
-  float* out = image.data_ptr<float>();
-  for (size_t i = 0; i < buffer.size(); ++i)
-    out[i] = static_cast<float>(buffer[i]);
+  const PlateSource& source = *it->second;
+  MICON_ASSIGN_OR_RETURN(torch::Tensor image,
+                         ReadImageAsFloat(*source.reader, ref.image));
   return (image - source.mean) / source.stddev;
 }
 
