@@ -1,8 +1,6 @@
 #include "core/checkpoint_file.h"
 
-#include <fcntl.h>
 #include <torch/torch.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -15,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/atomic_file.h"
 #include "core/status_macros.h"
 
 namespace micon {
@@ -45,17 +44,6 @@ bool GetField(const std::string& in, size_t* pos, std::string* field) {
   *field = in.substr(newline + 1, length);
   *pos = newline + 1 + length;
   return true;
-}
-
-absl::Status FsyncPath(const std::string& path, bool directory) {
-  const int fd =
-      ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0)
-    return absl::PermissionDeniedError(path + ": cannot open to fsync");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  return rc == 0 ? absl::OkStatus()
-                 : absl::DataLossError(path + ": fsync failed");
 }
 
 }  // namespace
@@ -179,22 +167,9 @@ absl::Status WriteCheckpoint(const std::string& dir,
   PutField(&payload, c.metadata);
   const std::string name = absl::StrFormat("step-%08d.ckpt", c.step);
   const std::string path = (fs::path(dir) / name).string();
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out << kMagic << "\n"
-        << payload.size() << " " << Crc32(payload) << "\n"
-        << payload;
-    out.flush();
-    if (!out)
-      return absl::DataLossError(partial + ": write failed (disk full?)");
-  }
-  MICON_RETURN_IF_ERROR(FsyncPath(partial, false));
-  fs::rename(partial, path, ec);
-  if (ec)
-    return absl::InternalError(
-        absl::StrCat("rename ", partial, ": ", ec.message()));
-  MICON_RETURN_IF_ERROR(FsyncPath(dir, true));
+  MICON_RETURN_IF_ERROR(
+      WriteFileAtomically(path, absl::StrCat(kMagic, "\n", payload.size(), " ",
+                                             Crc32(payload), "\n", payload)));
   std::vector<std::string> all = ListCheckpoints(dir);
   for (size_t i = 0; i + keep_last < all.size(); ++i) fs::remove(all[i], ec);
   return absl::OkStatus();

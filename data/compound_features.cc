@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "core/atomic_file.h"
 #include "core/status_macros.h"
 #include "data/hdf5_fields.h"
 
@@ -79,7 +80,7 @@ absl::StatusOr<CompoundFeatures> ReadCache(const std::string& path,
 absl::Status WriteCache(const std::string& path, const std::string& validity,
                         const CompoundFeatures& f) {
   QuietHdf5Errors();
-  const std::string partial = path + ".partial";
+  const std::string partial = PartialPath(path);
   {
     MICON_ASSIGN_OR_RETURN(Hdf5Id file,
                            Hdf5Call(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC,
@@ -107,10 +108,7 @@ absl::Status WriteCache(const std::string& path, const std::string& validity,
     MICON_RETURN_IF_ERROR(WriteStringDataset(h, kExcludedReason, ex_why));
     MICON_RETURN_IF_ERROR(file.Close());
   }
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) return absl::InternalError("rename " + partial + ": " + ec.message());
-  return absl::OkStatus();
+  return CommitFile(partial, path);
 }
 
 }  // namespace

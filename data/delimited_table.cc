@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "core/atomic_file.h"
 
 namespace micon {
 namespace {
@@ -133,27 +134,16 @@ absl::StatusOr<DelimitedTable> ReadDelimitedTable(const std::string& path,
 absl::Status WriteCsv(const std::string& path,
                       const std::vector<std::string>& header,
                       const std::vector<std::vector<std::string>>& rows) {
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    if (!out)
-      return absl::PermissionDeniedError(partial + ": cannot open for writing");
-    auto write_row = [&out](const std::vector<std::string>& row) {
-      for (size_t i = 0; i < row.size(); ++i)
-        out << (i ? "," : "") << QuoteCsvField(row[i]);
-      out << '\n';
-    };
-    write_row(header);
-    for (const auto& row : rows) write_row(row);
-    out.flush();
-    if (!out) return absl::DataLossError(partial + ": write failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec)
-    return absl::InternalError(
-        absl::StrCat("rename ", partial, " -> ", path, ": ", ec.message()));
-  return absl::OkStatus();
+  std::string text;
+  auto write_row = [&text](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      absl::StrAppend(&text, i ? "," : "", QuoteCsvField(row[i]));
+    }
+    text += '\n';
+  };
+  write_row(header);
+  for (const auto& row : rows) write_row(row);
+  return WriteFileAtomically(path, text);
 }
 
 }  // namespace micon

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/atomic_file.h"
 #include "core/status_macros.h"
 #include "data/hdf5_fields.h"
 
@@ -81,7 +82,7 @@ absl::StatusOr<PlateWriter> PlateWriter::Create(
   }
   PlateWriter w;
   w.path_ = path;
-  w.partial_path_ = path + ".partial";
+  w.partial_path_ = PartialPath(path);
   w.header_ = header;
   auto file = Hdf5Call(H5Fcreate(w.partial_path_.c_str(), H5F_ACC_TRUNC,
                                  H5P_DEFAULT, H5P_DEFAULT),
@@ -182,12 +183,7 @@ absl::Status PlateWriter::Finish() {
     status = Hdf5Check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush");
   if (status.ok()) status = file_.Close();
   MICON_RETURN_IF_ERROR(Annotate(status, partial_path_));
-  std::error_code ec;
-  std::filesystem::rename(partial_path_, path_, ec);
-  if (ec) {
-    return absl::InternalError(absl::StrCat("rename ", partial_path_, " -> ",
-                                            path_, ": ", ec.message()));
-  }
+  MICON_RETURN_IF_ERROR(CommitFile(partial_path_, path_));
   finished_ = true;
   return absl::OkStatus();
 }
