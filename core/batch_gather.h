@@ -14,6 +14,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace micon {
 
@@ -25,13 +26,27 @@ struct GatheredRows {
 class BatchGather {
  public:
   virtual ~BatchGather() = default;
-  virtual GatheredRows Gather(const at::Tensor& local) = 0;
+  // Gathers tensors that share their row count (embeddings and their labels,
+  // say) with one exchange of row counts; returns the global tensors in the
+  // same order and sets `offset`.
+  virtual std::vector<at::Tensor> GatherTogether(
+      const std::vector<at::Tensor>& locals, int64_t* offset) = 0;
   virtual int world_size() const = 0;
+
+  GatheredRows Gather(const at::Tensor& local) {
+    GatheredRows out;
+    out.global = GatherTogether({local}, &out.offset).front();
+    return out;
+  }
 };
 
 class SingleProcessGather final : public BatchGather {
  public:
-  GatheredRows Gather(const at::Tensor& local) override { return {local, 0}; }
+  std::vector<at::Tensor> GatherTogether(const std::vector<at::Tensor>& locals,
+                                         int64_t* offset) override {
+    *offset = 0;
+    return locals;
+  }
   int world_size() const override { return 1; }
 };
 

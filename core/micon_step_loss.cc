@@ -20,9 +20,10 @@ torch::Tensor GatheredSupCon(const torch::Tensor& z,
                              const torch::Tensor& labels,
                              const StepLossOptions& options,
                              BatchGather& gather) {
-  const GatheredRows rows = gather.Gather(z);
-  const GatheredRows global_labels = gather.Gather(labels);
-  return SupConLoss(z, rows.global, labels, global_labels.global, rows.offset,
+  int64_t offset = 0;
+  const std::vector<at::Tensor> global =
+      gather.GatherTogether({z, labels}, &offset);
+  return SupConLoss(z, global[0], labels, global[1], offset,
                     {options.temperature, options.anchor_chunk});
 }
 
@@ -105,10 +106,11 @@ LossParts ComputeStepLoss(MiconModelImpl& model, const StepBatch& batch,
           model.Project(model.Embed(FlattenViews(batch.samples, 1, "samples")));
       const torch::Tensor v =
           model.ProjectMolecule(model.EncodeMolecule(batch.molecule));
-      const GatheredRows gu = gather.Gather(u);
-      const GatheredRows gv = gather.Gather(v);
+      int64_t offset = 0;
+      const std::vector<at::Tensor> global =
+          gather.GatherTogether({u, v}, &offset);
       LossParts parts;
-      parts.clip = ClipLoss(u, gu.global, v, gv.global, gu.offset,
+      parts.clip = ClipLoss(u, global[0], v, global[1], offset,
                             model.ClipLogitScale(), options.anchor_chunk);
       parts.total = parts.clip;
       return parts;

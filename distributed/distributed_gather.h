@@ -4,8 +4,8 @@
 //   LossParts parts = ComputeStepLoss(*model, batch, options, gather);
 //
 // Floating tensors are gathered with gradient (all_gather_with_grad.h), integer
-// tensors (labels) without. Each call first exchanges row counts, so local
-// batches may differ in size.
+// tensors (labels) without. Each call first exchanges row counts, once for all
+// the tensors it gathers together, so local batches may differ in size.
 #ifndef MICON_DISTRIBUTED_DISTRIBUTED_GATHER_H_
 #define MICON_DISTRIBUTED_DISTRIBUTED_GATHER_H_
 
@@ -17,7 +17,8 @@ namespace micon {
 class DistributedGather final : public BatchGather {
  public:
   explicit DistributedGather(Communicator& comm) : comm_(comm) {}
-  GatheredRows Gather(const at::Tensor& local) override;
+  std::vector<at::Tensor> GatherTogether(const std::vector<at::Tensor>& locals,
+                                         int64_t* offset) override;
   int world_size() const override { return comm_.world_size(); }
 
  private:
