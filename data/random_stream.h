@@ -14,6 +14,8 @@
 #include <random>
 #include <string>
 
+#include "core/stable_hash.h"
+
 namespace micon {
 
 inline std::mt19937_64 RandomStream(uint64_t seed,
@@ -26,14 +28,6 @@ inline std::mt19937_64 RandomStream(uint64_t seed,
     x ^= x >> 31;
   }
   return std::mt19937_64(x);
-}
-
-// FNV-1a: a stable 64-bit hash of a string (std::hash is not stable across
-// builds).
-inline uint64_t StableHash(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
 }
 
 }  // namespace micon

@@ -10,7 +10,6 @@ struct GradientReducer::Bucket {
   std::vector<size_t> params;
   at::Tensor flat;
   size_t pending = 0;
-  bool launched = false;
   std::shared_ptr<Work> work;
 };
 
@@ -68,7 +67,6 @@ void GradientReducer::OnGradient(size_t param, const at::Tensor& grad) {
 }
 
 void GradientReducer::Launch(Bucket& bucket) {
-  bucket.launched = true;
   bucket.work = comm_.AllReduce(bucket.flat, {options_.op});
 }
 
@@ -114,7 +112,6 @@ absl::Status GradientReducer::Synchronize() {
   }
   for (auto& b : buckets_) {
     b->pending = b->params.size();
-    b->launched = false;
     b->work.reset();
   }
   std::fill(received_.begin(), received_.end(), false);

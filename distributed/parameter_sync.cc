@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/stable_hash.h"
 
 namespace micon {
 namespace {
@@ -32,12 +33,10 @@ absl::Status BroadcastModule(Communicator& comm, torch::nn::Module& module,
 }
 
 uint64_t ModuleChecksum(const torch::nn::Module& module) {
-  uint64_t hash = 1469598103934665603ull;
+  uint64_t hash = kStableHashSeed;
   for (const at::Tensor& t : StateTensors(module)) {
     const at::Tensor c = t.detach().contiguous().cpu();
-    const auto* bytes = static_cast<const unsigned char*>(c.data_ptr());
-    for (size_t i = 0; i < c.nbytes(); ++i)
-      hash = (hash ^ bytes[i]) * 1099511628211ull;
+    hash = StableHash(c.data_ptr(), c.nbytes(), hash);
   }
   return hash;
 }
