@@ -80,8 +80,7 @@ class ThreadCommunicator final : public Communicator {
   std::shared_ptr<Work> AllGatherV(const at::Tensor& input, at::Tensor& output,
                                    const std::vector<int64_t>& counts,
                                    const AllGatherOptions& o) override {
-    if (auto bad = CheckV(input, output, counts, input, "all_gather_v");
-        !bad.ok()) {
+    if (auto bad = CheckV(input, output, counts, "all_gather_v"); !bad.ok()) {
       return Completed(bad);
     }
     return Run("all_gather_v", input, o.timeout, &output,
@@ -92,7 +91,7 @@ class ThreadCommunicator final : public Communicator {
                                        at::Tensor& output,
                                        const std::vector<int64_t>& counts,
                                        const ReduceScatterOptions& o) override {
-    if (auto bad = CheckV(output, input, counts, input, "reduce_scatter_v");
+    if (auto bad = CheckV(output, input, counts, "reduce_scatter_v");
         !bad.ok()) {
       return Completed(bad);
     }
@@ -168,8 +167,9 @@ class ThreadCommunicator final : public Communicator {
   // `local` has counts[rank] rows and `whole` sum(counts) rows.
   absl::Status CheckV(const at::Tensor& local, const at::Tensor& whole,
                       const std::vector<int64_t>& counts,
-                      const at::Tensor& input, const char* op) const {
-    if (absl::Status s = CheckTensor(input, op); !s.ok()) return s;
+                      const char* op) const {
+    if (absl::Status s = CheckTensor(local, op); !s.ok()) return s;
+    if (absl::Status s = CheckTensor(whole, op); !s.ok()) return s;
     const int64_t total =
         std::accumulate(counts.begin(), counts.end(), int64_t{0});
     if (static_cast<int>(counts.size()) != state_->world || local.dim() == 0 ||
