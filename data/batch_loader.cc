@@ -1,5 +1,7 @@
 #include "data/batch_loader.h"
 
+#include "data/batch_collate.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -181,9 +183,8 @@ absl::StatusOr<at::Tensor> BatchLoader::LoadPlain(const ImageRef& ref) const {
   return (image - source.mean) / source.stddev;
 }
 
-absl::StatusOr<at::Tensor> BatchLoader::Load(const ImageRef& ref, uint64_t step,
-                                             uint64_t a, uint64_t b,
-                                             uint64_t c) const {
+absl::StatusOr<at::Tensor> BatchLoader::Load(const ImageRef& ref,
+                                             const SampleKey& key) const {
   MICON_ASSIGN_OR_RETURN(torch::Tensor image, LoadPlain(ref));
   const int64_t h = image.size(1), w = image.size(2);
   if (!options_.augment) {  // centre square, resized
@@ -192,7 +193,7 @@ absl::StatusOr<at::Tensor> BatchLoader::Load(const ImageRef& ref, uint64_t step,
                       .slice(2, (w - side) / 2, (w - side) / 2 + side),
                   output_size_);
   }
-  std::mt19937_64 rng = RandomStream(options_.seed, {step, a, b, c});
+  std::mt19937_64 rng = RandomStream(options_.seed, {key.step, key.index, key.view, key.role});
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const double area =
       options_.min_crop_area + (1 - options_.min_crop_area) * unit(rng);
@@ -219,57 +220,16 @@ absl::StatusOr<at::Tensor> BatchLoader::Load(const ImageRef& ref, uint64_t step,
 }
 
 absl::StatusOr<LoadedBatch> BatchLoader::Build(int64_t step) const {
-  const SampledBatch sampled = sampler_.Batch(step);
   LoadedBatch out;
   out.step = step;
-  const uint64_t s = static_cast<uint64_t>(step);
-  switch (sampler_.options().mode) {
-    case SamplingMode::kMicon: {
-      std::vector<torch::Tensor> treated, controls;
-      std::vector<int64_t> labels;
-      for (size_t e = 0; e < sampled.entries.size(); ++e) {
-        const MiconEntry& entry = sampled.entries[e];
-        std::vector<torch::Tensor> t(2), c(2);
-        for (int v = 0; v < 2; ++v) {
-          MICON_ASSIGN_OR_RETURN(t[v], Load(entry.treated[v], s, e, v, 0));
-          MICON_ASSIGN_OR_RETURN(c[v], Load(entry.control[v], s, e, v, 1));
-        }
-        treated.push_back(torch::stack(t));
-        controls.push_back(torch::stack(c));
-        labels.push_back(entry.compound);
-      }
-      out.batch.samples = torch::stack(treated);
-      out.batch.controls = torch::stack(controls);
-      out.batch.compound = torch::tensor(labels, torch::kLong);
-      out.batch.molecule = molecules_.index_select(0, out.batch.compound);
-      return out;
-    }
-    case SamplingMode::kSimclr: {
-      std::vector<torch::Tensor> views;
-      for (size_t i = 0; i < sampled.images.size(); ++i) {
-        MICON_ASSIGN_OR_RETURN(torch::Tensor a,
-                               Load(sampled.images[i], s, i, 0, 2));
-        MICON_ASSIGN_OR_RETURN(torch::Tensor b,
-                               Load(sampled.images[i], s, i, 1, 2));
-        views.push_back(torch::stack({a, b}));
-      }
-      out.batch.samples = torch::stack(views);
-      return out;
-    }
-    case SamplingMode::kClip: {
-      std::vector<torch::Tensor> images;
-      for (size_t i = 0; i < sampled.images.size(); ++i) {
-        MICON_ASSIGN_OR_RETURN(torch::Tensor a,
-                               Load(sampled.images[i], s, i, 0, 3));
-        images.push_back(a.unsqueeze(0));
-      }
-      out.batch.samples = torch::stack(images);
-      out.batch.compound = torch::tensor(sampled.compounds, torch::kLong);
-      out.batch.molecule = molecules_.index_select(0, out.batch.compound);
-      return out;
-    }
-  }
-  return absl::InternalError("unknown sampling mode");
+  MICON_ASSIGN_OR_RETURN(
+      out.batch,
+      CollateBatch(sampler_.Batch(step), sampler_.options().mode, molecules_,
+                   [this](const ImageRef& ref, const SampleKey& key) {
+                     return Load(ref, key);
+                   }));
+  out.images = SamplesInBatch(out.batch);
+  return out;
 }
 
 }  // namespace micon

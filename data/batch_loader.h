@@ -32,7 +32,9 @@
 
 #include "absl/status/statusor.h"
 #include "core/micon_step_loss.h"
+#include "data/batch_collate.h"
 #include "data/batch_sampler.h"
+#include "data/batch_source.h"
 #include "data/plate_reader.h"
 #include "data/plate_store.h"
 
@@ -50,28 +52,21 @@ struct LoaderOptions {
   int control_images_for_stats = 16;
 };
 
-struct LoadedBatch {
-  int64_t step = 0;
-  StepBatch batch;
-  double wait_seconds =
-      0;  // how long Next() waited for this batch (data-wait share)
-};
-
-class BatchLoader {
+class BatchLoader final : public BatchSource {
  public:
   // `molecules`: [compound labels, F] features indexed by label (undefined for
   // simclr).
   static absl::StatusOr<std::unique_ptr<BatchLoader>> Create(
       const PlateStore& store, const std::vector<size_t>& shard,
       at::Tensor molecules, BatchSampler sampler, const LoaderOptions& options);
-  ~BatchLoader();
+  ~BatchLoader() override;
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
 
-  absl::StatusOr<LoadedBatch> Next();
+  absl::StatusOr<LoadedBatch> Next() override;
   // The sampler state of the next batch Next() will return (what a checkpoint
   // stores).
-  SamplerState state() const;
+  SamplerState state() const override;
   // Reads and normalises one image without augmentation ([C, S, S], float).
   absl::StatusOr<at::Tensor> LoadPlain(const ImageRef& ref) const;
 
@@ -80,8 +75,8 @@ class BatchLoader {
   BatchLoader() = default;
   void Work();
   absl::StatusOr<LoadedBatch> Build(int64_t step) const;
-  absl::StatusOr<at::Tensor> Load(const ImageRef& ref, uint64_t step,
-                                  uint64_t a, uint64_t b, uint64_t c) const;
+  absl::StatusOr<at::Tensor> Load(const ImageRef& ref,
+                                  const SampleKey& key) const;
 
   LoaderOptions options_;
   BatchSampler sampler_;

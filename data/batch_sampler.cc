@@ -40,14 +40,16 @@ absl::StatusOr<BatchSampler> BatchSampler::Create(
     s.batch_of_[pi] = plate.header.source + "/" + plate.header.batch;
     for (int64_t i = 0; i < plate.num_images(); ++i) {
       const ImageRecord& r = plate.images[i];
-      s.all_images_.push_back({pi, i});
       if (r.control) {
+        s.all_images_.push_back({pi, i});
         s.controls_[pi].push_back(i);
         continue;
       }
+      // A compound outside `labels` (invalid SMILES, held out for evaluation)
+      // is never sampled, in any mode.
       auto label = labels.find(r.compound);
-      if (label == labels.end())
-        continue;  // excluded compound (e.g. invalid SMILES)
+      if (label == labels.end()) continue;
+      s.all_images_.push_back({pi, i});
       CompoundImages& c = by_label[label->second];
       c.label = label->second;
       c.by_plate[pi].push_back(i);

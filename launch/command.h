@@ -15,18 +15,30 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 
 #include "absl/status/status.h"
+#include "distributed/bootstrap.h"
 
 namespace micon {
 
 using CommandRun = std::function<absl::Status()>;
+
+// What outlives a command's run for main's sake: the distributed runtime
+// (destroyed by main, after the command, before static destruction; aborted by
+// main's catch site on error so that no other rank waits) and the exit code a
+// successful run asks for (e.g. kExitRequeue after a stop signal).
+struct ProcessState {
+  std::unique_ptr<DistributedContext> dist;
+  int exit_code = 0;
+};
 
 void AddInfoCommand(CLI::App& app, CommandRun& run);
 void AddInspectCommand(CLI::App& app, CommandRun& run);
 void AddConvertCommand(CLI::App& app, CommandRun& run);
 void AddFeaturizeCommand(CLI::App& app, CommandRun& run);
 void AddSynthCommand(CLI::App& app, CommandRun& run);
+void AddTrainCommand(CLI::App& app, CommandRun& run, ProcessState& process);
 
 }  // namespace micon
 

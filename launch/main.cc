@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   micon::AddConvertCommand(app, run);
   micon::AddFeaturizeCommand(app, run);
   micon::AddSynthCommand(app, run);
+  micon::ProcessState process;
+  micon::AddTrainCommand(app, run, process);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -37,13 +39,24 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     // Tensor-math checks (TORCH_CHECK) and library exceptions end here, never
     // in a hang.
-    std::fprintf(stderr, "micon: error: %s\n", e.what());
-    return 1;
+    result = absl::InternalError(e.what());
   }
-  if (!result.ok()) {
-    std::fprintf(stderr, "micon: error: %s\n",
-                 std::string(result.message()).c_str());
-    return 1;
+  if (result.ok()) {
+    process.dist.reset();  // MPI_Finalize before returning
+    return process.exit_code;
   }
-  return 0;
+  std::string where;
+  if (process.dist && process.dist->world_size > 1) {
+    where = "[rank " + std::to_string(process.dist->rank) + "/" +
+            std::to_string(process.dist->world_size) + "] ";
+  }
+  std::fprintf(stderr, "micon %serror: %s\n", where.c_str(),
+               std::string(result.message()).c_str());
+  std::fflush(stderr);
+  // The other ranks may be waiting in a collective for this one: end them now
+  // rather than at the watchdog's timeout.
+  if (process.dist && process.dist->comm && process.dist->world_size > 1) {
+    process.dist->comm->Abort(std::string(result.message()));
+  }
+  return 1;
 }

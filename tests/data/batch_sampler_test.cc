@@ -88,6 +88,37 @@ TEST(BatchSampler, MiconEntriesPairPlatesAndSamePlateControls) {
   }
 }
 
+TEST(BatchSampler, CompoundsOutsideTheLabelsAreNeverSampled) {
+  const PlateStore& store = SmallScreen();
+  std::vector<size_t> all(store.plates.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  std::map<std::string, int64_t> labels = CompoundLabels(store);
+  ASSERT_GE(labels.size(), 2u);
+  const std::string held_out = labels.begin()->first;
+  labels.erase(labels.begin());
+  for (SamplingMode mode :
+       {SamplingMode::kMicon, SamplingMode::kSimclr, SamplingMode::kClip}) {
+    MICON_ASSERT_OK_AND_ASSIGN(
+        BatchSampler sampler,
+        BatchSampler::Create(store.plates, all, labels, {mode, 8, 3, 0, 1}));
+    int64_t treated = 0;
+    for (int step = 0; step < 40; ++step) {
+      const SampledBatch b = sampler.Next();
+      std::vector<ImageRef> refs = b.images;
+      for (const MiconEntry& e : b.entries) {
+        refs.insert(refs.end(), {e.treated[0], e.treated[1]});
+      }
+      for (const ImageRef& r : refs) {
+        const ImageRecord& image = store.plates[r.plate].images[r.image];
+        if (image.control) continue;
+        ++treated;
+        ASSERT_NE(image.compound, held_out) << "mode " << int(mode);
+      }
+    }
+    EXPECT_GT(treated, 0);
+  }
+}
+
 TEST(BatchSampler, RestoringTheStateReproducesTheFutureBatches) {
   const PlateStore& store = SmallScreen();
   std::vector<size_t> all(store.plates.size());

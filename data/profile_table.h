@@ -1,0 +1,54 @@
+// profile_table.h: a table of profiles (one feature vector per well or image)
+// as the trainer's second kind of input.
+//
+//   MICON_ASSIGN_OR_RETURN(ProfileTable t, ReadProfileTable("profiles.csv.gz"));
+//   t.plates[p].images[i]  <->  row i of t.features[p]
+//
+// The columns are the ones pycytominer and copairs use and `micon embed`
+// writes: Metadata_Source, Metadata_Batch, Metadata_Plate, Metadata_Well,
+// Metadata_Compound, Metadata_SMILES, Metadata_Control (1/0/true/false), then
+// features: every column not starting with "Metadata_". Rows are grouped into
+// plates by Metadata_Plate, so the plate sharding and batch sampling of image
+// datasets apply unchanged. The compound table comes from the treated rows'
+// (Metadata_Compound, Metadata_SMILES); one compound with two SMILES, a missing
+// or non-numeric feature value, a plate without controls or a repeated
+// (plate, well, site) is an error naming the file, line and column.
+#ifndef MICON_DATA_PROFILE_TABLE_H_
+#define MICON_DATA_PROFILE_TABLE_H_
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "data/compound_table.h"
+#include "data/plate.h"
+
+namespace micon {
+
+namespace profile_columns {
+inline constexpr char kSource[] = "Metadata_Source";
+inline constexpr char kBatch[] = "Metadata_Batch";
+inline constexpr char kPlate[] = "Metadata_Plate";
+inline constexpr char kWell[] = "Metadata_Well";
+inline constexpr char kSite[] = "Metadata_Site";  // optional
+inline constexpr char kCompound[] = "Metadata_Compound";
+inline constexpr char kSmiles[] = "Metadata_SMILES";
+inline constexpr char kControl[] = "Metadata_Control";
+inline constexpr char kMetadataPrefix[] = "Metadata_";
+}  // namespace profile_columns
+
+struct ProfileTable {
+  std::string path;
+  std::vector<std::string> feature_names;
+  std::vector<PlateMetadata> plates;  // sorted by plate name; path = the file
+  std::vector<at::Tensor> features;   // per plate: [rows, features] float32
+  CompoundTable compounds;
+};
+
+absl::StatusOr<ProfileTable> ReadProfileTable(const std::string& path);
+
+}  // namespace micon
+
+#endif  // MICON_DATA_PROFILE_TABLE_H_

@@ -1,0 +1,69 @@
+// micon train: the trainer on the command line.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "launch/command.h"
+#include "launch/stop_signal.h"
+#include "launch/train_config.h"
+#include "launch/trainer.h"
+
+namespace micon {
+namespace {
+
+struct TrainFlags {
+  std::string config;
+  std::vector<std::string> overrides;
+  std::string resume;
+  bool print_config = false;
+};
+
+absl::Status RunTrain(const TrainFlags& flags, ProcessState& process) {
+  MICON_ASSIGN_OR_RETURN(TrainConfig config,
+                         LoadTrainConfig(flags.config, flags.overrides));
+  if (flags.print_config) {
+    std::fputs(ResolvedConfigYaml(config).c_str(), stdout);
+    return absl::OkStatus();
+  }
+  // Signals first: a SIGTERM during start-up must not kill a rank halfway
+  // through a collective.
+  StopSignals signals;
+  BootstrapOptions bootstrap;
+  bootstrap.backend = config.backend;
+  bootstrap.communicator.timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(config.collective_timeout_seconds * 1000));
+  MICON_ASSIGN_OR_RETURN(process.dist,
+                         Bootstrap(nullptr, nullptr, bootstrap));
+  MICON_ASSIGN_OR_RETURN(
+      TrainResult result,
+      RunTraining(config, {flags.resume}, *process.dist, signals));
+  if (result.stopped) process.exit_code = kExitRequeue;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddTrainCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
+  CLI::App* sub = app.add_subcommand(
+      "train",
+      "Train MICON or a baseline (world 1, or under mpirun/srun). Exits 75 "
+      "after checkpointing on SIGTERM/SIGUSR1, for batch scripts to requeue.");
+  auto f = std::make_shared<TrainFlags>();
+  sub->add_option("--config", f->config,
+                  "YAML configuration (docs/CONFIG.md lists every key)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--set", f->overrides,
+                  "Override one key: section.key=value (repeatable)");
+  sub->add_option("--resume", f->resume,
+                  "'latest' (newest readable checkpoint of run.dir, or a "
+                  "fresh start when there is none) or a checkpoint path");
+  sub->add_flag("--print-config", f->print_config,
+                "Print the resolved configuration and exit");
+  sub->callback([&run, &process, f] {
+    run = [f, &process] { return RunTrain(*f, process); };
+  });
+}
+
+}  // namespace micon
