@@ -1,4 +1,5 @@
 // micon train: the trainer on the command line.
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,9 +19,18 @@ struct TrainFlags {
   std::vector<std::string> overrides;
   std::string resume;
   bool print_config = false;
+  bool print_schema = false;
 };
 
 absl::Status RunTrain(const TrainFlags& flags, ProcessState& process) {
+  if (flags.print_schema) {
+    std::printf("| key | default | meaning |\n|---|---|---|\n");
+    for (const ConfigKey& k : ConfigSchema()) {
+      std::printf("| `%s` | `%s` | %s |\n", k.key.c_str(),
+                  k.default_value.c_str(), k.help.c_str());
+    }
+    return absl::OkStatus();
+  }
   MICON_ASSIGN_OR_RETURN(TrainConfig config,
                          LoadTrainConfig(flags.config, flags.overrides));
   if (flags.print_config) {
@@ -61,6 +71,9 @@ void AddTrainCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
                   "fresh start when there is none) or a checkpoint path");
   sub->add_flag("--print-config", f->print_config,
                 "Print the resolved configuration and exit");
+  sub->add_flag("--schema", f->print_schema,
+                "Print every configuration key, its default and meaning (a "
+                "Markdown table) and exit");
   sub->callback([&run, &process, f] {
     run = [f, &process] { return RunTrain(*f, process); };
   });
