@@ -56,6 +56,9 @@ struct BadCase {
   std::vector<std::string> expected;  // substrings of the error
 };
 
+// Test names show the case's name, not its bytes.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
 class TrainConfigErrors : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(TrainConfigErrors, NameTheKeyAndTheFile) {

@@ -1,0 +1,148 @@
+// Profile tables as training input: reading, errors naming file, line and
+// column, and batches built from them.
+#include "data/profile_table.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "data/profile_batch_source.h"
+#include "tests/test_support.h"
+
+namespace micon {
+namespace {
+
+using ::micon::testing::ScratchDir;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+constexpr char kHeader[] =
+    "Metadata_Source,Metadata_Batch,Metadata_Plate,Metadata_Well,"
+    "Metadata_Compound,Metadata_SMILES,Metadata_Control,f1,f2\n";
+
+std::string Write(const std::string& body) {
+  const std::string path = ScratchDir() + "/profiles.csv";
+  std::ofstream(path) << kHeader << body;
+  return path;
+}
+
+// Two plates, each with 2 controls and compounds A (both plates) and B.
+constexpr char kValid[] =
+    "s,b1,P1,A01,DMSO,,1,1,10\n"
+    "s,b1,P1,A02,DMSO,,1,3,14\n"
+    "s,b1,P1,A03,A,CCO,0,5,20\n"
+    "s,b1,P1,A04,B,c1ccccc1,0,7,30\n"
+    "s,b2,P2,A01,DMSO,,true,0,0\n"
+    "s,b2,P2,A02,DMSO,,True,2,2\n"
+    "s,b2,P2,A03,A,CCO,false,4,4\n";
+
+TEST(ProfileTable, GroupsRowsIntoPlatesWithCompounds) {
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileTable t, ReadProfileTable(Write(kValid)));
+  EXPECT_EQ(t.feature_names, (std::vector<std::string>{"f1", "f2"}));
+  ASSERT_EQ(t.plates.size(), 2u);
+  EXPECT_EQ(t.plates[0].header.plate, "P1");
+  EXPECT_EQ(t.plates[1].header.batch, "b2");
+  EXPECT_EQ(t.plates[0].num_images(), 4);
+  EXPECT_EQ(t.plates[0].num_controls(), 2);
+  EXPECT_EQ(t.plates[0].images[3].compound, "B");
+  EXPECT_EQ(t.features[0][3][1].item<float>(), 30.0f);
+  ASSERT_EQ(t.compounds.compounds.size(), 2u);
+  EXPECT_EQ(t.compounds.Find("B")->smiles, "c1ccccc1");
+}
+
+struct BadTable {
+  std::string name;
+  std::string body;
+  std::string expected;
+};
+
+// Test names show the case's name, not its bytes.
+void PrintTo(const BadTable& t, std::ostream* os) { *os << t.name; }
+
+class ProfileTableErrors : public ::testing::TestWithParam<BadTable> {};
+
+TEST_P(ProfileTableErrors, NameTheFileLineAndColumn) {
+  const std::string path = Write(GetParam().body);
+  absl::StatusOr<ProfileTable> t = ReadProfileTable(path);
+  ASSERT_FALSE(t.ok());
+  EXPECT_THAT(std::string(t.status().message()),
+              AllOf(HasSubstr(path), HasSubstr(GetParam().expected)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ProfileTableErrors,
+    ::testing::Values(
+        BadTable{"NotANumber", "s,b,P1,A01,DMSO,,1,1,x\n",
+                 ":2: column f2 is 'x', not a finite number"},
+        BadTable{"NaN", "s,b,P1,A01,DMSO,,1,nan,1\n", "column f1 is 'nan'"},
+        BadTable{"BadControl", "s,b,P1,A01,DMSO,,yes,1,1\n",
+                 "Metadata_Control is 'yes'"},
+        BadTable{"NoControls", "s,b,P1,A01,A,CCO,0,1,1\n",
+                 "plate P1 has no control rows"},
+        BadTable{"TwoSmiles",
+                 "s,b,P1,A01,DMSO,,1,1,1\ns,b,P1,A02,A,CCO,0,1,1\n"
+                 "s,b,P1,A03,A,CCC,0,1,1\n",
+                 ":4: compound A has SMILES 'CCC' but 'CCO' on line 3"},
+        BadTable{"RepeatedWell",
+                 "s,b,P1,A01,DMSO,,1,1,1\ns,b,P1,A01,DMSO,,1,1,1\n",
+                 "repeats well A01"},
+        BadTable{"TreatedWithoutSmiles",
+                 "s,b,P1,A01,DMSO,,1,1,1\ns,b,P1,A02,A,,0,1,1\n",
+                 "needs Metadata_Compound and Metadata_SMILES"},
+        BadTable{"PlateInTwoBatches",
+                 "s,b,P1,A01,DMSO,,1,1,1\ns,c,P1,A02,DMSO,,1,1,1\n",
+                 "plate P1 has two sources or batches"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(ProfileTable, MissingMetadataColumnIsNamed) {
+  const std::string path = ScratchDir() + "/p.csv";
+  std::ofstream(path) << "Metadata_Plate,f1\nP1,1\n";
+  EXPECT_THAT(std::string(ReadProfileTable(path).status().message()),
+              HasSubstr("Metadata_Source"));
+}
+
+TEST(ProfileBatchSource, NormalisesOnControlsAndIsAPureFunctionOfTheStep) {
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileTable t, ReadProfileTable(Write(kValid)));
+  const std::map<std::string, int64_t> labels = {{"A", 0}, {"B", 1}};
+  const torch::Tensor molecules = torch::eye(2);
+  auto make = [&](SamplingMode mode, bool augment) {
+    BatchSampler sampler =
+        *BatchSampler::Create(t.plates, {0, 1}, labels, {mode, 3, 9, 0, 1});
+    ProfileSourceOptions o;
+    o.augment = augment;
+    o.seed = 9;
+    return *ProfileBatchSource::Create(t, {0, 1}, molecules,
+                                       std::move(sampler), o);
+  };
+  // Without augmentation, a treated sample of A on P1 is (x - mean) / std of
+  // P1's controls: f1 (5 - 2) / sqrt(2), f2 (20 - 12) / sqrt(8).
+  auto plain = make(SamplingMode::kMicon, false);
+  MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch b, plain->Next());
+  ASSERT_EQ(b.batch.samples.sizes(), (std::vector<int64_t>{3, 2, 2}));
+  ASSERT_EQ(b.batch.controls.sizes(), (std::vector<int64_t>{3, 2, 2}));
+  EXPECT_EQ(b.images, 12);
+  const torch::Tensor p1_a = torch::tensor({3 / std::sqrt(2.0f), 8 / std::sqrt(8.0f)});
+  bool found = false;
+  for (int64_t e = 0; e < 3; ++e) {
+    for (int64_t v = 0; v < 2; ++v) {
+      found |= torch::allclose(b.batch.samples[e][v], p1_a);
+    }
+  }
+  EXPECT_TRUE(found) << b.batch.samples;
+  // Augmented batches: the same step gives the same batch, another step not.
+  auto x = make(SamplingMode::kSimclr, true);
+  auto y = make(SamplingMode::kSimclr, true);
+  MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch x0, x->Next());
+  MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch y0, y->Next());
+  MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch x1, x->Next());
+  EXPECT_TRUE(torch::equal(x0.batch.samples, y0.batch.samples));
+  EXPECT_FALSE(torch::equal(x0.batch.samples, x1.batch.samples));
+  EXPECT_FALSE(torch::equal(x0.batch.samples.select(1, 0),
+                            x0.batch.samples.select(1, 1)));  // two views
+  EXPECT_EQ(x->state().step, 2);
+}
+
+}  // namespace
+}  // namespace micon
