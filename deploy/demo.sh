@@ -7,8 +7,10 @@
 #   3. featurise the 90 JUMP-MOA compounds with RDKit (cached in the dataset); the 8 blinded
 #      ones have no structure and are excluded with a report;
 #   4. generate the default synthetic screen (real JUMP-MOA structures, known ground truth)
-#      that training runs on, and inspect it.
-# Training (synthetic screen, MICON on 2 MPI ranks, evaluation) joins this script as it lands.
+#      that training runs on, and inspect it;
+#   5. train MICON on its training plates on 2 MPI ranks (deploy/configs/demo.yaml), stop the
+#      run with SIGUSR1 as a preemption would, and resume it to the end.
+# Evaluation joins this script when it lands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${MICON_SHARED_DATA:-$(cd .. && pwd)/shared/data}
@@ -82,11 +84,30 @@ step "synth: the default synthetic screen (2 sources x 2 batches x 2 plates, 5 s
 $micon synth --compounds "$DATA/jump_moa/JUMP-MOA_compound_metadata.tsv" -o "$OUT/screen"
 $micon inspect "$OUT/screen"
 
-cat <<'MSG'
+step "train: MICON on 2 MPI ranks (CPU), the synthetic screen's training plates"
+run="$OUT/runs/micon"
+rm -rf "$run"
+mpi=(mpirun --oversubscribe -np 2)
+[ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
+train=("${mpi[@]}" $micon train --config deploy/configs/demo.yaml
+       --set run.dir="$run" --set data.dataset="$OUT/screen")
+echo "(the run is stopped with SIGUSR1 after step 60, as a Slurm preemption would, and resumed)"
+"${train[@]}" &
+pid=$!
+until grep -q '"step":6[0-9]' "$run/metrics.jsonl" 2>/dev/null || ! kill -0 $pid 2>/dev/null; do
+  sleep 0.5
+done
+kill -USR1 $pid 2>/dev/null || true
+set +e; wait $pid; rc=$?; set -e
+if [ "$rc" != 75 ]; then echo "demo: expected exit code 75 (checkpointed, requeue), got $rc"; exit 1; fi
+echo "(exit code 75: checkpointed; a batch script would requeue. Resuming:)"
+"${train[@]}" --resume latest
+ls -l "$run" "$run/checkpoints"
+
+cat <<MSG
 
 == done
-What runs today: plate-store conversion, validation and RDKit featurisation on real data, and
-the synthetic screen. The model, the losses, the distributed runtime (MPI) and the loader are
-built and tested (`bash deploy/test.sh`). What comes next (tracked as issues): `micon train`,
-which this script will run on 2 MPI ranks, and the evaluation table it will print.
+The run directory $run holds config.yaml, metrics.jsonl (one JSON object per step),
+checkpoints/ and loss.png. Evaluation (replicate matching, mAP, unseen compounds) is the next
+issue; this script will print its table.
 MSG
