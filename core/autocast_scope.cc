@@ -7,7 +7,8 @@ namespace micon {
 
 // PyTorch 2.4 replaced the CUDA-specific autocast setters with per-device
 // ones; both spellings are kept here, in one place.
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#if TORCH_VERSION_MAJOR > 2 || \
+    (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
 #define MICON_AUTOCAST_PER_DEVICE 1
 #else
 #define MICON_AUTOCAST_PER_DEVICE 0

@@ -57,7 +57,8 @@ void LrSchedule::ObserveLoss(int64_t step, double loss) {
   }
   state_.window_sum += loss;
   if (++state_.window_count < options_.plateau_window) return;
-  const double mean = state_.window_sum / static_cast<double>(state_.window_count);
+  const double mean =
+      state_.window_sum / static_cast<double>(state_.window_count);
   state_.window_sum = 0;
   state_.window_count = 0;
   EndWindow(mean);

@@ -1,9 +1,9 @@
 // lr_schedule.h: the learning rate at every step, and the state that makes it
 // resumable.
 //
-//   LrSchedule schedule(options);                  // warmup + cosine by default
-//   double lr = schedule.LearningRate(step);      // before the optimiser step
-//   schedule.ObserveLoss(step, loss);             // plateau: after the step
+//   LrSchedule schedule(options);             // warmup + cosine by default
+//   double lr = schedule.LearningRate(step);  // before the optimiser step
+//   schedule.ObserveLoss(step, loss);         // plateau: after the step
 //
 // Kinds:
 //  - cosine:   linear warmup from 0 over `warmup_steps`, then cosine decay from
@@ -41,7 +41,7 @@ struct LrScheduleOptions {
   int64_t total_steps = 1;
   // plateau only
   double plateau_factor = 0.1;
-  int64_t plateau_patience = 10;  // windows without improvement
+  int64_t plateau_patience = 10;    // windows without improvement
   double plateau_threshold = 1e-4;  // relative improvement that counts
   int64_t plateau_cooldown = 0;     // windows to wait after a reduction
   int64_t plateau_window = 50;      // steps averaged into one observation

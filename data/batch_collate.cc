@@ -65,7 +65,8 @@ int64_t SamplesInBatch(const StepBatch& batch) {
   int64_t n = batch.samples.defined()
                   ? batch.samples.size(0) * batch.samples.size(1)
                   : 0;
-  if (batch.controls.defined()) n += batch.controls.size(0) * batch.controls.size(1);
+  if (batch.controls.defined())
+    n += batch.controls.size(0) * batch.controls.size(1);
   return n;
 }
 

@@ -2,7 +2,9 @@
 // the samples are.
 //
 //   MICON_ASSIGN_OR_RETURN(StepBatch b, CollateBatch(sampled, mode, molecules,
-//       [&](const ImageRef& ref, const SampleKey& key) { return Load(ref, key); }));
+//       [&](const ImageRef& ref, const SampleKey& key) {
+//         return Load(ref, key);
+//       }));
 //
 // The loader calls `load` once per sample with a key that identifies the
 // sample's position in the batch (entry, view, role), so sources can derive
@@ -28,8 +30,8 @@ struct SampleKey {
   uint64_t role = 0;   // 0 treated, 1 control, 2 simclr view, 3 clip image
 };
 
-using SampleLoader =
-    std::function<absl::StatusOr<at::Tensor>(const ImageRef&, const SampleKey&)>;
+using SampleLoader = std::function<absl::StatusOr<at::Tensor>(
+    const ImageRef&, const SampleKey&)>;
 
 // `molecules`: [labels, F] features indexed by compound label (micon, clip).
 absl::StatusOr<StepBatch> CollateBatch(const SampledBatch& sampled,

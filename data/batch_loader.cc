@@ -1,7 +1,5 @@
 #include "data/batch_loader.h"
 
-#include "data/batch_collate.h"
-
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -10,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "data/batch_collate.h"
 #include "data/random_stream.h"
 
 namespace micon {
@@ -193,7 +192,8 @@ absl::StatusOr<at::Tensor> BatchLoader::Load(const ImageRef& ref,
                       .slice(2, (w - side) / 2, (w - side) / 2 + side),
                   output_size_);
   }
-  std::mt19937_64 rng = RandomStream(options_.seed, {key.step, key.index, key.view, key.role});
+  std::mt19937_64 rng =
+      RandomStream(options_.seed, {key.step, key.index, key.view, key.role});
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const double area =
       options_.min_crop_area + (1 - options_.min_crop_area) * unit(rng);

@@ -75,9 +75,9 @@ class BatchSampler {
  public:
   // `plates`: the store's plate list; `shard`: the indices this rank reads;
   // `labels`: compound id -> label. Treated images of compounds outside
-  // `labels` (excluded, or held out for evaluation) are never sampled. Fails, naming the reason, if the shard
-  // cannot produce the mode's batches (no compound on two plates, a plate
-  // without controls, ...).
+  // `labels` (excluded, or held out for evaluation) are never sampled.
+  // Fails, naming the reason, if the shard cannot produce the mode's batches
+  // (no compound on two plates, a plate without controls, ...).
   static absl::StatusOr<BatchSampler> Create(
       const std::vector<PlateMetadata>& plates,
       const std::vector<size_t>& shard,

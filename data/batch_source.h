@@ -1,7 +1,7 @@
 // batch_source.h: what the trainer pulls training batches from, whatever the
 // input (images from plates, or profile vectors).
 //
-//   std::unique_ptr<BatchSource> source = ...;   // BatchLoader, ProfileBatchSource
+//   std::unique_ptr<BatchSource> source = ...;  // a BatchLoader, ...
 //   MICON_ASSIGN_OR_RETURN(LoadedBatch b, source->Next());
 //   SamplerState resume_here = source->state();
 //

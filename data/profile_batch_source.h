@@ -3,7 +3,7 @@
 //
 //   MICON_ASSIGN_OR_RETURN(auto source, ProfileBatchSource::Create(
 //       table, shard, molecules, std::move(sampler), {}));
-//   MICON_ASSIGN_OR_RETURN(LoadedBatch b, source->Next());   // samples [B, V, F]
+//   MICON_ASSIGN_OR_RETURN(LoadedBatch b, source->Next());  // [B, V, F]
 //
 // Each feature is standardised per plate on the plate's control rows (the
 // profile counterpart of the image loader's per-plate DMSO normalisation), so
@@ -49,7 +49,8 @@ class ProfileBatchSource final : public BatchSource {
   BatchSampler sampler_;
   ProfileSourceOptions options_;
   at::Tensor molecules_;
-  std::map<int64_t, at::Tensor> plates_;  // normalised [rows, F] per shard plate
+  std::map<int64_t, at::Tensor>
+      plates_;  // normalised [rows, F] per shard plate
 };
 
 }  // namespace micon

@@ -33,9 +33,8 @@ absl::StatusOr<ProfileTable> ReadProfileTable(const std::string& path) {
   namespace pc = profile_columns;
   MICON_ASSIGN_OR_RETURN(DelimitedTable table, ReadDelimitedTable(path));
   size_t col[7];
-  const char* required[7] = {pc::kSource,   pc::kBatch,  pc::kPlate,
-                             pc::kWell,     pc::kCompound, pc::kSmiles,
-                             pc::kControl};
+  const char* required[7] = {pc::kSource,   pc::kBatch,  pc::kPlate,  pc::kWell,
+                             pc::kCompound, pc::kSmiles, pc::kControl};
   for (int k = 0; k < 7; ++k) {
     MICON_ASSIGN_OR_RETURN(col[k], table.Column(required[k]));
   }
@@ -73,22 +72,22 @@ absl::StatusOr<ProfileTable> ReadProfileTable(const std::string& path) {
     std::set<std::pair<std::string, int32_t>> seen;
     for (size_t i = 0; i < rows.size(); ++i) {
       const std::vector<std::string>& row = table.rows[rows[i]];
-      const std::string where =
-          absl::StrCat(path, ":", table.Line(rows[i]));
+      const std::string where = absl::StrCat(path, ":", table.Line(rows[i]));
       if (row[col[0]] != plate.header.source ||
           row[col[1]] != plate.header.batch) {
         return absl::InvalidArgumentError(absl::StrCat(
             where, ": plate ", plate_name, " has two sources or batches (",
-            plate.header.source, "/", plate.header.batch, " and ",
-            row[col[0]], "/", row[col[1]], ")"));
+            plate.header.source, "/", plate.header.batch, " and ", row[col[0]],
+            "/", row[col[1]], ")"));
       }
       ImageRecord record;
       record.well = row[col[3]];
       record.compound = row[col[4]];
       MICON_ASSIGN_OR_RETURN(record.control, ParseControl(row[col[6]], where));
       if (has_site && !absl::SimpleAtoi(row[site_col], &record.site)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": ", pc::kSite, " is '", row[site_col], "', not an integer"));
+        return absl::InvalidArgumentError(absl::StrCat(where, ": ", pc::kSite,
+                                                       " is '", row[site_col],
+                                                       "', not an integer"));
       }
       if (!seen.insert({record.well, record.site}).second) {
         return absl::InvalidArgumentError(
@@ -98,17 +97,17 @@ absl::StatusOr<ProfileTable> ReadProfileTable(const std::string& path) {
       if (!record.control) {
         const std::string& smiles = row[col[5]];
         if (record.compound.empty() || smiles.empty()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, ": a treated row needs ", pc::kCompound, " and ",
-              pc::kSmiles));
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": a treated row needs ", pc::kCompound,
+                           " and ", pc::kSmiles));
         }
         auto [it, inserted] =
             smiles_of.emplace(record.compound, std::make_pair(smiles, rows[i]));
         if (!inserted && it->second.first != smiles) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, ": compound ", record.compound, " has SMILES '", smiles,
-              "' but '", it->second.first, "' on line ",
-              table.Line(it->second.second)));
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": compound ", record.compound,
+                           " has SMILES '", smiles, "' but '", it->second.first,
+                           "' on line ", table.Line(it->second.second)));
         }
       }
       for (int64_t k = 0; k < f; ++k) {
@@ -124,13 +123,13 @@ absl::StatusOr<ProfileTable> ReadProfileTable(const std::string& path) {
       plate.images.push_back(record);
     }
     if (plate.num_controls() == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": plate ", plate_name,
-                       " has no control rows; MICON needs same-plate controls"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": plate ", plate_name,
+          " has no control rows; MICON needs same-plate controls"));
     }
     out.features.push_back(
-        torch::from_blob(values.data(),
-                         {static_cast<int64_t>(rows.size()), f}, torch::kFloat)
+        torch::from_blob(values.data(), {static_cast<int64_t>(rows.size()), f},
+                         torch::kFloat)
             .clone());
     out.plates.push_back(std::move(plate));
   }

@@ -1,7 +1,7 @@
 // profile_table.h: a table of profiles (one feature vector per well or image)
 // as the trainer's second kind of input.
 //
-//   MICON_ASSIGN_OR_RETURN(ProfileTable t, ReadProfileTable("profiles.csv.gz"));
+//   MICON_ASSIGN_OR_RETURN(ProfileTable t, ReadProfileTable("p.csv.gz"));
 //   t.plates[p].images[i]  <->  row i of t.features[p]
 //
 // The columns are the ones pycytominer and copairs use and `micon embed`

@@ -2,7 +2,8 @@
 // which are held out for evaluation, as `micon synth` records them in
 // screen.json (other datasets may carry the same three lists).
 //
-//   MICON_ASSIGN_OR_RETURN(ScreenSplit split, ReadScreenSplit("ds/screen.json"));
+//   MICON_ASSIGN_OR_RETURN(ScreenSplit split,
+//                          ReadScreenSplit("ds/screen.json"));
 //   if (split.IsHeldOutCompound(id)) ...
 #ifndef MICON_DATA_SCREEN_SPLIT_H_
 #define MICON_DATA_SCREEN_SPLIT_H_

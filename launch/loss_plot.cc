@@ -57,7 +57,8 @@ absl::Status WriteLossPlot(const std::string& metrics_path,
       };
       sums[k] += value(i);
       if (i >= window) sums[k] -= value(i - window);
-      const double mean = sums[k] / static_cast<double>(std::min(i + 1, window));
+      const double mean =
+          sums[k] / static_cast<double>(std::min(i + 1, window));
       table += absl::StrCat("\t", value(i), "\t", mean);
     }
     table += "\n";
@@ -68,24 +69,22 @@ absl::Status WriteLossPlot(const std::string& metrics_path,
   MICON_RETURN_IF_ERROR(WriteFileAtomically(data_path, table));
 
   std::string script = absl::StrCat(
-      "set terminal pngcairo size 900,540 noenhanced\n",
-      "set output ", Quoted(PartialPath(png_path)), "\n",
+      "set terminal pngcairo size 900,540 noenhanced\n", "set output ",
+      Quoted(PartialPath(png_path)), "\n",
       "set title 'training loss'\nset xlabel 'step'\nset ylabel 'loss'\n",
       "set key outside right\nset grid\nset datafile separator '\\t'\n",
       "plot ");
   for (size_t k = 0; k < present.size(); ++k) {
     if (k) script += ", ";
-    script += absl::StrCat(Quoted(data_path), " using 1:", 2 * k + 2,
-                           " with lines lw 1 lc ", k + 1, " dt 3 notitle, ",
-                           Quoted(data_path), " using 1:", 2 * k + 3,
-                           " with lines lw 2 lc ", k + 1, " title ",
-                           Quoted(present[k]));
+    script += absl::StrCat(
+        Quoted(data_path), " using 1:", 2 * k + 2, " with lines lw 1 lc ",
+        k + 1, " dt 3 notitle, ", Quoted(data_path), " using 1:", 2 * k + 3,
+        " with lines lw 2 lc ", k + 1, " title ", Quoted(present[k]));
   }
   script += "\nunset output\n";
   const std::string script_path = data_path + ".gp";
   MICON_RETURN_IF_ERROR(WriteFileAtomically(script_path, script));
-  const std::string command =
-      "gnuplot " + ShellQuoted(script_path) + " 2>&1";
+  const std::string command = "gnuplot " + ShellQuoted(script_path) + " 2>&1";
   std::FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return absl::InternalError("cannot start gnuplot");
   std::string output;
@@ -99,7 +98,8 @@ absl::Status WriteLossPlot(const std::string& metrics_path,
     const bool missing = WIFEXITED(status) && WEXITSTATUS(status) == 127;
     return absl::FailedPreconditionError(
         missing ? "gnuplot is not installed (apt-get install gnuplot-nox); "
-                  "the loss table is in " + data_path
+                  "the loss table is in " +
+                      data_path
                 : "gnuplot failed: " + output);
   }
   return CommitFile(PartialPath(png_path), png_path);

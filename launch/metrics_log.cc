@@ -19,8 +19,9 @@ absl::StatusOr<std::vector<nlohmann::json>> ReadMetrics(
     nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
     if (record.is_discarded() || !record.is_object() ||
         !record.contains("step")) {
-      return absl::DataLossError(absl::StrCat(
-          path, ":", n, ": not a metrics record (a JSON object with \"step\")"));
+      return absl::DataLossError(
+          absl::StrCat(path, ":", n,
+                       ": not a metrics record (a JSON object with \"step\")"));
     }
     records.push_back(std::move(record));
   }

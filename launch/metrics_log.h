@@ -1,6 +1,6 @@
 // metrics_log.h: metrics.jsonl, one JSON object per training step.
 //
-//   MICON_ASSIGN_OR_RETURN(MetricsLog log, MetricsLog::Open(path, resumed_step));
+//   MICON_ASSIGN_OR_RETURN(MetricsLog log, MetricsLog::Open(path, step));
 //   MICON_RETURN_IF_ERROR(log.Append({{"step", 12}, {"loss", 3.1}}));
 //
 // Every record has "step" (optimiser steps completed). Opening for a resumed
@@ -36,7 +36,8 @@ class MetricsLog {
 };
 
 // The records of a metrics.jsonl; a malformed line is an error naming it.
-absl::StatusOr<std::vector<nlohmann::json>> ReadMetrics(const std::string& path);
+absl::StatusOr<std::vector<nlohmann::json>> ReadMetrics(
+    const std::string& path);
 
 }  // namespace micon
 

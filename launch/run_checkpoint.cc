@@ -17,8 +17,8 @@ absl::StatusOr<std::vector<std::string>> GatherBytes(Communicator& comm,
   std::vector<int64_t> counts;
   MICON_RETURN_IF_ERROR(
       GatherRowCounts(comm, static_cast<int64_t>(mine.size()), &counts));
-  torch::Tensor local = torch::empty({static_cast<int64_t>(mine.size())},
-                                     torch::kByte);
+  torch::Tensor local =
+      torch::empty({static_cast<int64_t>(mine.size())}, torch::kByte);
   std::memcpy(local.data_ptr<uint8_t>(), mine.data(), mine.size());
   int64_t total = 0;
   for (int64_t c : counts) total += c;
@@ -27,9 +27,9 @@ absl::StatusOr<std::vector<std::string>> GatherBytes(Communicator& comm,
   std::vector<std::string> out;
   int64_t offset = 0;
   for (int64_t c : counts) {
-    out.emplace_back(reinterpret_cast<const char*>(all.data_ptr<uint8_t>()) +
-                         offset,
-                     static_cast<size_t>(c));
+    out.emplace_back(
+        reinterpret_cast<const char*>(all.data_ptr<uint8_t>()) + offset,
+        static_cast<size_t>(c));
     offset += c;
   }
   return out;
@@ -42,10 +42,9 @@ absl::Status SaveRunCheckpoint(Communicator& comm, const std::string& dir,
                                const torch::optim::Optimizer& optimizer,
                                const SamplerState& sampler,
                                TrainingState state) {
-  const std::string mine = absl::StrCat(sampler.seed, " ", sampler.step, " ",
-                                        CaptureRngState());
-  MICON_ASSIGN_OR_RETURN(std::vector<std::string> all,
-                         GatherBytes(comm, mine));
+  const std::string mine =
+      absl::StrCat(sampler.seed, " ", sampler.step, " ", CaptureRngState());
+  MICON_ASSIGN_OR_RETURN(std::vector<std::string> all, GatherBytes(comm, mine));
   absl::Status written = absl::OkStatus();
   if (comm.rank() == 0) {
     state.world_size = comm.world_size();
@@ -108,12 +107,13 @@ absl::StatusOr<std::optional<ResumePoint>> FindResumeCheckpoint(
     contents = ReadCheckpoint(resume);
   }
   if (!contents.ok()) return contents.status();
-  MICON_ASSIGN_OR_RETURN(TrainingState state,
-                         DecodeTrainingState(contents->metadata, contents->path));
+  MICON_ASSIGN_OR_RETURN(
+      TrainingState state,
+      DecodeTrainingState(contents->metadata, contents->path));
   if (state.step != contents->step) {
-    return absl::DataLossError(absl::StrCat(
-        contents->path, ": file step ", contents->step,
-        " and training-state step ", state.step, " disagree"));
+    return absl::DataLossError(
+        absl::StrCat(contents->path, ": file step ", contents->step,
+                     " and training-state step ", state.step, " disagree"));
   }
   return ResumePoint{*std::move(contents), std::move(state)};
 }

@@ -3,7 +3,8 @@
 //
 //   MICON_RETURN_IF_ERROR(SaveRunCheckpoint(comm, dir, keep, model, optimizer,
 //                                           state));          // collective
-//   MICON_ASSIGN_OR_RETURN(auto found, FindResumeCheckpoint(dir, "latest", log));
+//   MICON_ASSIGN_OR_RETURN(auto found,
+//                          FindResumeCheckpoint(dir, "latest", log));
 //
 // Saving is collective: every rank's RNG state is gathered to rank 0, which
 // writes the file (core/checkpoint_file.h: temporary name, fsync, rename,

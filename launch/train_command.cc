@@ -44,8 +44,7 @@ absl::Status RunTrain(const TrainFlags& flags, ProcessState& process) {
   bootstrap.backend = config.backend;
   bootstrap.communicator.timeout = std::chrono::milliseconds(
       static_cast<int64_t>(config.collective_timeout_seconds * 1000));
-  MICON_ASSIGN_OR_RETURN(process.dist,
-                         Bootstrap(nullptr, nullptr, bootstrap));
+  MICON_ASSIGN_OR_RETURN(process.dist, Bootstrap(nullptr, nullptr, bootstrap));
   MICON_ASSIGN_OR_RETURN(
       TrainResult result,
       RunTraining(config, {flags.resume}, *process.dist, signals));

@@ -84,10 +84,9 @@ Field Make(const std::string& key, T TrainConfig::*member, Check<T> check,
     if (check) {
       const std::string problem = check(value);
       if (!problem.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(key, ": ", problem, ", got '",
-                         node.IsScalar() ? node.Scalar() : YAML::Dump(node),
-                         "'"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            key, ": ", problem, ", got '",
+            node.IsScalar() ? node.Scalar() : YAML::Dump(node), "'"));
       }
     }
     config.*member = value;
@@ -172,10 +171,10 @@ const std::vector<Field>& Fields() {
                  "(images); noise and feature dropout (profiles)."),
       Make<double>("data.min_crop_area", &C::min_crop_area, Between(0.01, 1),
                    "Smallest share of the field a random crop keeps."),
-      Make<double>("data.intensity_jitter", &C::intensity_jitter,
-                   Between(0, 1), "Per-channel gain and offset jitter."),
-      Make<int>("data.control_images_for_stats",
-                &C::control_images_for_stats, AtLeast(1),
+      Make<double>("data.intensity_jitter", &C::intensity_jitter, Between(0, 1),
+                   "Per-channel gain and offset jitter."),
+      Make<int>("data.control_images_for_stats", &C::control_images_for_stats,
+                AtLeast(1),
                 "Control images per plate used for its per-channel "
                 "normalisation."),
       Make<bool>("data.profile_normalize", &C::profile_normalize, nullptr,
@@ -183,8 +182,8 @@ const std::vector<Field>& Fields() {
                  "rows."),
       Make<double>("data.profile_noise", &C::profile_noise, Between(0, 10),
                    "Std of Gaussian noise added to profile samples."),
-      Make<double>("data.profile_feature_dropout",
-                   &C::profile_feature_dropout, Between(0, 0.95),
+      Make<double>("data.profile_feature_dropout", &C::profile_feature_dropout,
+                   Between(0, 0.95),
                    "Share of profile features zeroed per sample."),
       Make<std::string>(
           "model.arch", &C::arch,
@@ -204,13 +203,14 @@ const std::vector<Field>& Fields() {
                         "Torchvision weights exported by "
                         "deploy/export_torchvision_weights.py; empty = random "
                         "initialisation."),
-      Make<int>("model.trainable_stages", &C::trainable_stages,
-                [](const int& v) {
-                  return v >= 0 && v <= 5 ? std::string()
-                                          : std::string("must be in 0..5");
-                },
-                "ResNet stages that train, counted from the top (1 = only "
-                "layer4, the reference; 5 = everything incl. the stem)."),
+      Make<int>(
+          "model.trainable_stages", &C::trainable_stages,
+          [](const int& v) {
+            return v >= 0 && v <= 5 ? std::string()
+                                    : std::string("must be in 0..5");
+          },
+          "ResNet stages that train, counted from the top (1 = only "
+          "layer4, the reference; 5 = everything incl. the stem)."),
       Make<std::vector<int64_t>>("model.profile_hidden", &C::profile_hidden,
                                  PositiveWidths(),
                                  "Hidden widths of the profile encoder MLP."),
@@ -226,10 +226,10 @@ const std::vector<Field>& Fields() {
       Make<std::vector<int64_t>>("model.molecule_hidden", &C::molecule_hidden,
                                  PositiveWidths(),
                                  "Hidden widths of the molecule encoder M."),
-      Make<int64_t>("model.molecule_dim", &C::molecule_dim,
-                    AtLeast<int64_t>(1), "Width of m = M(fingerprint)."),
-      Make<std::vector<int64_t>>("model.generator_hidden",
-                                 &C::generator_hidden, PositiveWidths(),
+      Make<int64_t>("model.molecule_dim", &C::molecule_dim, AtLeast<int64_t>(1),
+                    "Width of m = M(fingerprint)."),
+      Make<std::vector<int64_t>>("model.generator_hidden", &C::generator_hidden,
+                                 PositiveWidths(),
                                  "Hidden widths of the generator G."),
       Make<std::string>("loss.objective", &C::objective,
                         OneOf({"micon", "paclr", "simclr", "clip"}),
@@ -270,8 +270,7 @@ const std::vector<Field>& Fields() {
           },
           "AdamW betas."),
       Make<double>("optimizer.eps", &C::eps, Positive(), "AdamW epsilon."),
-      Make<double>("optimizer.grad_clip_norm", &C::grad_clip_norm,
-                   AtLeast(0.0),
+      Make<double>("optimizer.grad_clip_norm", &C::grad_clip_norm, AtLeast(0.0),
                    "Clip the global gradient norm to this; 0 = off."),
       Make<std::string>("schedule.kind", &C::schedule,
                         OneOf({"cosine", "plateau", "constant"}),
@@ -407,8 +406,7 @@ absl::Status ApplyOverride(const std::string& text, TrainConfig& config) {
   const std::string origin = "--set " + text;
   const size_t eq = text.find('=');
   if (eq == std::string::npos) {
-    return absl::InvalidArgumentError(origin +
-                                      ": expected section.key=value");
+    return absl::InvalidArgumentError(origin + ": expected section.key=value");
   }
   const std::string key = text.substr(0, eq);
   const Field* field = FindField(key);
@@ -417,7 +415,9 @@ absl::Status ApplyOverride(const std::string& text, TrainConfig& config) {
     const std::string known = KnownKeysIn(section);
     return absl::InvalidArgumentError(absl::StrCat(
         origin, ": unknown key '", key, "'",
-        known.empty() ? "" : absl::StrCat(" (known in ", section, ": ", known, ")")));
+        known.empty()
+            ? ""
+            : absl::StrCat(" (known in ", section, ": ", known, ")")));
   }
   YAML::Node value;
   try {

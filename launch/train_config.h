@@ -2,7 +2,7 @@
 // one documented schema.
 //
 //   MICON_ASSIGN_OR_RETURN(TrainConfig c,
-//       LoadTrainConfig("run.yaml", {"train.steps=200", "data.batch_size=16"}));
+//       LoadTrainConfig("run.yaml", {"train.steps=200", "data.workers=4"}));
 //   std::string yaml = ResolvedConfigYaml(c);   // written to the run directory
 //
 // The YAML file holds sections (run, data, model, loss, molecule, optimizer,

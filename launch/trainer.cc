@@ -96,8 +96,8 @@ bool HarmlessChange(const std::string& key) {
 std::string ProgressLine(int64_t step, int64_t steps, const double* parts,
                          const bool* has, double lr, double images_per_s,
                          double wait_share, double eta_s) {
-  std::string line = absl::StrFormat("step %d/%d  loss %.4f", step, steps,
-                                     parts[kTotal]);
+  std::string line =
+      absl::StrFormat("step %d/%d  loss %.4f", step, steps, parts[kTotal]);
   std::vector<std::string> shown;
   for (int k = kPaclr; k <= kClip; ++k) {
     if (has[k] && k != kSimclr && k != kClip) {
@@ -105,9 +105,9 @@ std::string ProgressLine(int64_t step, int64_t steps, const double* parts,
     }
   }
   if (shown.size() > 1) line += " (" + absl::StrJoin(shown, ", ") + ")";
-  return line + absl::StrFormat("  lr %.3g  %.1f samples/s  data-wait %.0f%%  ETA %s",
-                                lr, images_per_s, 100 * wait_share,
-                                FormatDuration(eta_s));
+  return line + absl::StrFormat(
+                    "  lr %.3g  %.1f samples/s  data-wait %.0f%%  ETA %s", lr,
+                    images_per_s, 100 * wait_share, FormatDuration(eta_s));
 }
 
 }  // namespace
@@ -120,14 +120,16 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
   const int rank = dist.rank, world = dist.world_size;
   const RunLog log(rank, world);
   const int threads = ConfigureTorchThreads(config.threads, dist.local_size);
-  MICON_ASSIGN_OR_RETURN(const torch::Device device, ChooseDevice(config, dist));
+  MICON_ASSIGN_OR_RETURN(const torch::Device device,
+                         ChooseDevice(config, dist));
   if (config.precision == "bf16" && !device.is_cuda()) {
     return absl::FailedPreconditionError(
         "train.precision bf16 needs a CUDA device; this rank trains on CPU");
   }
   MICON_ASSIGN_OR_RETURN(const Objective objective,
                          ParseObjective(config.objective));
-  const std::string ckpt_dir = (fs::path(config.run_dir) / "checkpoints").string();
+  const std::string ckpt_dir =
+      (fs::path(config.run_dir) / "checkpoints").string();
   if (rank == 0) {
     std::error_code ec;
     fs::create_directories(ckpt_dir, ec);
@@ -172,8 +174,9 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
     return TrainResult{start_step, false, 0};
   }
 
-  MICON_ASSIGN_OR_RETURN(TrainingInputs inputs,
-                         PrepareTrainingInputs(config, comm, sampler_start, log));
+  MICON_ASSIGN_OR_RETURN(
+      TrainingInputs inputs,
+      PrepareTrainingInputs(config, comm, sampler_start, log));
   log.Info(inputs.summary);
   MICON_ASSIGN_OR_RETURN(MiconModelOptions model_options,
                          ModelOptionsFor(config, inputs, comm));
@@ -185,17 +188,17 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
           "model.pretrained is for image encoders (data.input: images)");
     }
     auto& image = dynamic_cast<ImageEncoderImpl&>(model->encoder());
-    MICON_RETURN_IF_ERROR(LoadTorchvisionWeights(*image.trunk(),
-                                                 config.pretrained));
+    MICON_RETURN_IF_ERROR(
+        LoadTorchvisionWeights(*image.trunk(), config.pretrained));
   }
   model->to(device);
   model->train();
   std::vector<torch::Tensor> params = model->ParametersFor(objective);
-  torch::optim::AdamW optimizer(
-      params, torch::optim::AdamWOptions(config.lr)
-                  .betas({config.betas[0], config.betas[1]})
-                  .eps(config.eps)
-                  .weight_decay(config.weight_decay));
+  torch::optim::AdamW optimizer(params,
+                                torch::optim::AdamWOptions(config.lr)
+                                    .betas({config.betas[0], config.betas[1]})
+                                    .eps(config.eps)
+                                    .weight_decay(config.weight_decay));
   LrSchedule schedule(ScheduleOptions(config));
 
   if (resume) {
@@ -213,8 +216,8 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
     }
     MICON_RETURN_IF_ERROR(VerifyModuleIdentical(comm, *model));
     log.Info(absl::StrCat("resumed from ", resume->contents.path, " at step ",
-                          start_step, "; parameters identical on all ",
-                          world, " ranks"));
+                          start_step, "; parameters identical on all ", world,
+                          " ranks"));
   } else {
     MICON_RETURN_IF_ERROR(BroadcastModule(comm, *model));
     MICON_RETURN_IF_ERROR(VerifyModuleIdentical(comm, *model));
@@ -222,9 +225,9 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
 
   std::unique_ptr<MetricsLog> metrics;
   if (rank == 0) {
-    MICON_RETURN_IF_ERROR(WriteFileAtomically(
-        (fs::path(config.run_dir) / "config.yaml").string(),
-        ResolvedConfigYaml(config)));
+    MICON_RETURN_IF_ERROR(
+        WriteFileAtomically((fs::path(config.run_dir) / "config.yaml").string(),
+                            ResolvedConfigYaml(config)));
     MICON_ASSIGN_OR_RETURN(
         MetricsLog opened,
         MetricsLog::Open((fs::path(config.run_dir) / "metrics.jsonl").string(),
@@ -237,10 +240,9 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
           ? absl::StrCat(config.arch, " ", config.channel_mode, " ",
                          config.norm)
           : std::string("MLP"),
-      "), ", world, " rank(s) x ",
-      threads, " thread(s) on ", device.str(), ", backend ", dist.backend,
-      ", global batch ", world * config.batch_size, ", steps ", start_step,
-      " -> ", config.steps));
+      "), ", world, " rank(s) x ", threads, " thread(s) on ", device.str(),
+      ", backend ", dist.backend, ", global batch ", world * config.batch_size,
+      ", steps ", start_step, " -> ", config.steps));
 
   GradientReducer reducer(comm, params, {});
   DistributedGather gather(comm);
@@ -275,23 +277,24 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
     for (torch::Tensor& p : params) p.mutable_grad() = torch::Tensor();
     LossParts parts;
     {
-      AutocastScope autocast(config.precision == "bf16" ? torch::kBFloat16
-                                                          : torch::kFloat,
-                             device);
+      AutocastScope autocast(
+          config.precision == "bf16" ? torch::kBFloat16 : torch::kFloat,
+          device);
       parts = ComputeStepLoss(*model, batch, loss_options, gather);
     }
     (parts.total * static_cast<double>(world)).backward();
     MICON_RETURN_IF_ERROR(reducer.Synchronize());
 
     const torch::Tensor* part_tensors[] = {&parts.total, &parts.paclr,
-                                           &parts.counterfactual,
-                                           &parts.simclr, &parts.clip};
+                                           &parts.counterfactual, &parts.simclr,
+                                           &parts.clip};
     torch::Tensor stats = torch::zeros({kN}, torch::kDouble);
     auto s = stats.accessor<double, 1>();
     bool has[kN] = {};
     for (int k = kTotal; k <= kClip; ++k) {
       has[k] = part_tensors[k]->defined();
-      if (has[k]) s[k] = part_tensors[k]->detach().to(torch::kCPU).item<double>();
+      if (has[k])
+        s[k] = part_tensors[k]->detach().to(torch::kCPU).item<double>();
     }
     s[kSamples] = static_cast<double>(loaded.images);
     s[kStop] = signals.requested() ? 1 : 0;
@@ -305,8 +308,8 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
     for (int k = 0; k < kN; ++k) global[k] = s[k];
     if (!std::isfinite(global[kTotal])) {
       return absl::InternalError(absl::StrCat(
-          "step ", step + 1, ": the loss is ", global[kTotal],
-          " (paclr ", global[kPaclr], ", counterfactual ", global[kCf],
+          "step ", step + 1, ": the loss is ", global[kTotal], " (paclr ",
+          global[kPaclr], ", counterfactual ", global[kCf],
           "); no checkpoint written. Lower optimizer.lr or check the data"));
     }
     const double grad_norm = torch::nn::utils::clip_grad_norm_(params, clip);
@@ -351,10 +354,9 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
     }
 
     const bool stop = global[kStop] > 0;
-    const bool due =
-        global[kCkpt] > 0 || completed == config.steps || stop ||
-        (config.checkpoint_every_steps > 0 &&
-         completed % config.checkpoint_every_steps == 0);
+    const bool due = global[kCkpt] > 0 || completed == config.steps || stop ||
+                     (config.checkpoint_every_steps > 0 &&
+                      completed % config.checkpoint_every_steps == 0);
     if (due) {
       MICON_RETURN_IF_ERROR(checkpoint(completed));
       last_checkpoint = Clock::now();

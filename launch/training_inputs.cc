@@ -73,9 +73,10 @@ absl::StatusOr<Selection> Select(const std::vector<PlateMetadata>& plates,
 
 }  // namespace
 
-absl::StatusOr<TrainingInputs> PrepareTrainingInputs(
-    const TrainConfig& config, Communicator& comm, const SamplerState& start,
-    const RunLog& log) {
+absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
+                                                     Communicator& comm,
+                                                     const SamplerState& start,
+                                                     const RunLog& log) {
   const int rank = comm.rank(), world = comm.world_size();
   const bool images = config.input == "images";
   MICON_ASSIGN_OR_RETURN(const Objective objective,
@@ -194,9 +195,8 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(
     options.feature_dropout = config.profile_feature_dropout;
     options.seed = config.seed;
     MICON_ASSIGN_OR_RETURN(
-        inputs.source,
-        ProfileBatchSource::Create(selected, mine, molecules,
-                                   std::move(sampler), options));
+        inputs.source, ProfileBatchSource::Create(selected, mine, molecules,
+                                                  std::move(sampler), options));
   }
   inputs.summary = absl::StrCat(
       config.dataset, ": ", selection.plates.size(), " plates, ", total_images,

@@ -34,9 +34,10 @@ struct TrainingInputs {
   std::string summary;  // one line: plates, images, compounds, this shard
 };
 
-absl::StatusOr<TrainingInputs> PrepareTrainingInputs(
-    const TrainConfig& config, Communicator& comm,
-    const SamplerState& start, const RunLog& log);
+absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
+                                                     Communicator& comm,
+                                                     const SamplerState& start,
+                                                     const RunLog& log);
 
 // The model options a config asks for, with the inputs' dimensions.
 absl::StatusOr<MiconModelOptions> ModelOptionsFor(const TrainConfig& config,

@@ -20,14 +20,11 @@ std::string EncodeTrainingState(const TrainingState& state) {
   j["config"] = state.config_yaml;
   j["model_checksum"] = absl::StrCat(absl::Hex(state.model_checksum));
   const LrScheduleState& s = state.schedule;
-  j["schedule"] = {{"plateau_lr", s.plateau_lr},
-                   {"best", s.best},
-                   {"has_best", s.has_best},
-                   {"bad_windows", s.bad_windows},
-                   {"cooldown_left", s.cooldown_left},
-                   {"window_sum", s.window_sum},
-                   {"window_count", s.window_count},
-                   {"reductions", s.reductions}};
+  j["schedule"] = {
+      {"plateau_lr", s.plateau_lr},       {"best", s.best},
+      {"has_best", s.has_best},           {"bad_windows", s.bad_windows},
+      {"cooldown_left", s.cooldown_left}, {"window_sum", s.window_sum},
+      {"window_count", s.window_count},   {"reductions", s.reductions}};
   j["ranks"] = nlohmann::json::array();
   for (const RankState& r : state.ranks) {
     j["ranks"].push_back({{"sampler_seed", r.sampler.seed},
@@ -46,10 +43,9 @@ absl::StatusOr<TrainingState> DecodeTrainingState(const std::string& json,
   TrainingState state;
   try {
     if (j.at("format").get<int>() != kFormat) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(origin, ": training state format ",
-                       j.at("format").get<int>(), ", this micon reads ",
-                       kFormat));
+      return absl::FailedPreconditionError(absl::StrCat(
+          origin, ": training state format ", j.at("format").get<int>(),
+          ", this micon reads ", kFormat));
     }
     state.step = j.at("step").get<int64_t>();
     state.world_size = j.at("world_size").get<int>();
@@ -81,9 +77,9 @@ absl::StatusOr<TrainingState> DecodeTrainingState(const std::string& json,
         absl::StrCat(origin, ": training state: ", e.what()));
   }
   if (static_cast<int>(state.ranks.size()) != state.world_size) {
-    return absl::DataLossError(absl::StrCat(
-        origin, ": training state has ", state.ranks.size(),
-        " rank entries for world size ", state.world_size));
+    return absl::DataLossError(
+        absl::StrCat(origin, ": training state has ", state.ranks.size(),
+                     " rank entries for world size ", state.world_size));
   }
   return state;
 }

@@ -4,7 +4,7 @@
 //   TrainingState s;  s.step = 1200;  s.ranks = GatherRankStates(...);
 //   contents.metadata = EncodeTrainingState(s);
 //   MICON_ASSIGN_OR_RETURN(TrainingState back,
-//                          DecodeTrainingState(contents.metadata, contents.path));
+//       DecodeTrainingState(contents.metadata, contents.path));
 //
 // Together with the model and optimiser archives this is what exact
 // continuation needs: step, learning-rate schedule state, the sampler state

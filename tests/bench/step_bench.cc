@@ -75,7 +75,6 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count() /
       steps;
-  std::printf("samples_per_s %.1f step_ms %.1f\n", 4.0 * entries / s,
-              1000 * s);
+  std::printf("samples_per_s %.1f step_ms %.1f\n", 4.0 * entries / s, 1000 * s);
   return 0;
 }

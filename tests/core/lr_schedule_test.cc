@@ -17,7 +17,7 @@ TEST(LrSchedule, WarmupThenCosineToTheFloor) {
   LrSchedule s(o);
   EXPECT_DOUBLE_EQ(s.LearningRate(0), 0.25);
   EXPECT_DOUBLE_EQ(s.LearningRate(3), 1.0);
-  EXPECT_DOUBLE_EQ(s.LearningRate(4), 1.0);  // cosine starts at the peak
+  EXPECT_DOUBLE_EQ(s.LearningRate(4), 1.0);     // cosine starts at the peak
   EXPECT_NEAR(s.LearningRate(9), 0.55, 1e-12);  // half way
   EXPECT_NEAR(s.LearningRate(14), 0.1, 1e-12);
   EXPECT_NEAR(s.LearningRate(100), 0.1, 1e-12);  // a run extended past its end

@@ -113,8 +113,8 @@ TEST(ProfileBatchSource, NormalisesOnControlsAndIsAPureFunctionOfTheStep) {
     ProfileSourceOptions o;
     o.augment = augment;
     o.seed = 9;
-    return *ProfileBatchSource::Create(t, {0, 1}, molecules,
-                                       std::move(sampler), o);
+    return *ProfileBatchSource::Create(t, {0, 1}, molecules, std::move(sampler),
+                                       o);
   };
   // Without augmentation, a treated sample of A on P1 is (x - mean) / std of
   // P1's controls: f1 (5 - 2) / sqrt(2), f2 (20 - 12) / sqrt(8).
@@ -123,7 +123,8 @@ TEST(ProfileBatchSource, NormalisesOnControlsAndIsAPureFunctionOfTheStep) {
   ASSERT_EQ(b.batch.samples.sizes(), (std::vector<int64_t>{3, 2, 2}));
   ASSERT_EQ(b.batch.controls.sizes(), (std::vector<int64_t>{3, 2, 2}));
   EXPECT_EQ(b.images, 12);
-  const torch::Tensor p1_a = torch::tensor({3 / std::sqrt(2.0f), 8 / std::sqrt(8.0f)});
+  const torch::Tensor p1_a =
+      torch::tensor({3 / std::sqrt(2.0f), 8 / std::sqrt(8.0f)});
   bool found = false;
   for (int64_t e = 0; e < 3; ++e) {
     for (int64_t v = 0; v < 2; ++v) {

@@ -26,10 +26,10 @@ data:
 TEST(TrainConfig, DefaultsFileAndOverrides) {
   MICON_ASSERT_OK_AND_ASSIGN(
       TrainConfig c,
-      ParseTrainConfig(std::string(kMinimal) + "train:\n  steps: 250\n",
-                       "run.yaml",
-                       {"data.batch_size=16", "model.projection_hidden=[64, 32]",
-                        "optimizer.betas=[0.8, 0.99]", "loss.objective=clip"}));
+      ParseTrainConfig(
+          std::string(kMinimal) + "train:\n  steps: 250\n", "run.yaml",
+          {"data.batch_size=16", "model.projection_hidden=[64, 32]",
+           "optimizer.betas=[0.8, 0.99]", "loss.objective=clip"}));
   EXPECT_EQ(c.run_dir, "runs/a");
   EXPECT_EQ(c.dataset, "screens/demo");
   EXPECT_EQ(c.steps, 250);
@@ -43,9 +43,9 @@ TEST(TrainConfig, DefaultsFileAndOverrides) {
 
 TEST(TrainConfig, OverridesWinOverTheFile) {
   MICON_ASSERT_OK_AND_ASSIGN(
-      TrainConfig c, ParseTrainConfig(std::string(kMinimal) +
-                                          "train:\n  steps: 250\n",
-                                      "run.yaml", {"train.steps=7"}));
+      TrainConfig c,
+      ParseTrainConfig(std::string(kMinimal) + "train:\n  steps: 250\n",
+                       "run.yaml", {"train.steps=7"}));
   EXPECT_EQ(c.steps, 7);
 }
 
@@ -74,31 +74,66 @@ TEST_P(TrainConfigErrors, NameTheKeyAndTheFile) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, TrainConfigErrors,
     ::testing::Values(
-        BadCase{"UnknownKey", "model:\n  archh: resnet50\n", {},
-                {"run.yaml", "unknown key 'model.archh'", "arch, channel_mode"}},
-        BadCase{"UnknownSection", "modle:\n  arch: resnet50\n", {},
+        BadCase{
+            "UnknownKey",
+            "model:\n  archh: resnet50\n",
+            {},
+            {"run.yaml", "unknown key 'model.archh'", "arch, channel_mode"}},
+        BadCase{"UnknownSection",
+                "modle:\n  arch: resnet50\n",
+                {},
                 {"run.yaml", "unknown section 'modle'"}},
-        BadCase{"WrongType", "train:\n  steps: many\n", {},
+        BadCase{"WrongType",
+                "train:\n  steps: many\n",
+                {},
                 {"run.yaml", "train.steps: expected an integer, got 'many'"}},
-        BadCase{"BelowMinimum", "train:\n  steps: 0\n", {}, {"train.steps: must be >= 1"}},
-        BadCase{"NotAChoice", "model:\n  arch: resnet19\n", {},
+        BadCase{"BelowMinimum",
+                "train:\n  steps: 0\n",
+                {},
+                {"train.steps: must be >= 1"}},
+        BadCase{"NotAChoice",
+                "model:\n  arch: resnet19\n",
+                {},
                 {"model.arch: must be one of resnet18, resnet34"}},
-        BadCase{"NotPositive", "loss:\n  temperature: -1\n", {},
+        BadCase{"NotPositive",
+                "loss:\n  temperature: -1\n",
+                {},
                 {"loss.temperature: must be > 0"}},
-        BadCase{"WrongListLength", "optimizer:\n  betas: [0.9]\n", {},
+        BadCase{"WrongListLength",
+                "optimizer:\n  betas: [0.9]\n",
+                {},
                 {"optimizer.betas: must be two numbers"}},
-        BadCase{"ScalarForList", "model:\n  projection_hidden: 512\n", {},
+        BadCase{"ScalarForList",
+                "model:\n  projection_hidden: 512\n",
+                {},
                 {"model.projection_hidden: expected a list of integers"}},
-        BadCase{"BadYaml", "train:\n  steps: [1\n", {}, {"run.yaml:", "not valid YAML"}},
-        BadCase{"SectionNotAMap", "data: 3\n", {}, {"section 'data' must be a map"}},
-        BadCase{"UnknownOverride", "", {"train.stepz=4"},
+        BadCase{"BadYaml",
+                "train:\n  steps: [1\n",
+                {},
+                {"run.yaml:", "not valid YAML"}},
+        BadCase{"SectionNotAMap",
+                "data: 3\n",
+                {},
+                {"section 'data' must be a map"}},
+        BadCase{"UnknownOverride",
+                "",
+                {"train.stepz=4"},
                 {"--set train.stepz=4", "unknown key 'train.stepz'"}},
-        BadCase{"OverrideWithoutValue", "", {"train.steps"}, {"--set train.steps", "section.key=value"}},
-        BadCase{"BadBool", "", {"data.augment=maybe"},
+        BadCase{"OverrideWithoutValue",
+                "",
+                {"train.steps"},
+                {"--set train.steps", "section.key=value"}},
+        BadCase{"BadBool",
+                "",
+                {"data.augment=maybe"},
                 {"data.augment: expected true or false, got 'maybe'"}},
-        BadCase{"WarmupLongerThanRun", "", {"schedule.warmup_steps=500"},
+        BadCase{"WarmupLongerThanRun",
+                "",
+                {"schedule.warmup_steps=500"},
                 {"schedule.warmup_steps (500) must be less than train.steps"}},
-        BadCase{"Bf16OnCpu", "", {"train.precision=bf16", "train.device=cpu"},
+        BadCase{"Bf16OnCpu",
+                "",
+                {"train.precision=bf16", "train.device=cpu"},
                 {"bf16 needs a CUDA device"}},
         BadCase{"MissingRunDir", "", {"run.dir="}, {"run.dir is required"}}),
     [](const auto& info) { return info.param.name; });
@@ -114,8 +149,8 @@ TEST(TrainConfig, ResolvedYamlReadsBackToTheSameConfig) {
                              ParseTrainConfig(yaml, "resolved", {}));
   EXPECT_TRUE(DifferingKeys(c, back).empty()) << yaml;
   EXPECT_DOUBLE_EQ(back.lr, 3.3e-4);
-  MICON_ASSERT_OK_AND_ASSIGN(TrainConfig other,
-                             ParseTrainConfig(yaml, "resolved", {"train.steps=9"}));
+  MICON_ASSERT_OK_AND_ASSIGN(
+      TrainConfig other, ParseTrainConfig(yaml, "resolved", {"train.steps=9"}));
   EXPECT_EQ(DifferingKeys(c, other), std::vector<std::string>{"train.steps"});
 }
 

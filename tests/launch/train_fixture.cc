@@ -17,8 +17,8 @@ const std::string& SmallImageDataset() { return SmallScreenPath(); }
 
 const std::string& SmallProfileTable() {
   static const std::string* path = [] {
-    auto* p = new std::string(absl::StrCat(MICON_TEST_SCRATCH_DIR,
-                                           "/profiles_", ::getpid(), ".csv"));
+    auto* p = new std::string(
+        absl::StrCat(MICON_TEST_SCRATCH_DIR, "/profiles_", ::getpid(), ".csv"));
     absl::StatusOr<DelimitedTable> moa = ReadDelimitedTable(
         SharedData("jump_moa/JUMP-MOA_compound_metadata.tsv"));
     if (!moa.ok()) std::abort();
@@ -37,10 +37,10 @@ const std::string& SmallProfileTable() {
     for (auto& s : signal) {
       for (int f = 0; f < kFeatures; ++f) s.push_back(2 * normal(rng));
     }
-    std::vector<std::string> header = {
-        "Metadata_Source",   "Metadata_Batch",  "Metadata_Plate",
-        "Metadata_Well",     "Metadata_Compound", "Metadata_SMILES",
-        "Metadata_Control"};
+    std::vector<std::string> header = {"Metadata_Source",   "Metadata_Batch",
+                                       "Metadata_Plate",    "Metadata_Well",
+                                       "Metadata_Compound", "Metadata_SMILES",
+                                       "Metadata_Control"};
     for (int f = 0; f < kFeatures; ++f) header.push_back(absl::StrCat("f", f));
     std::vector<std::vector<std::string>> rows;
     for (int plate = 0; plate < 6; ++plate) {
@@ -49,12 +49,16 @@ const std::string& SmallProfileTable() {
       int well = 0;
       auto add = [&](const std::string& compound, const std::string& smi,
                      bool control, const std::vector<double>* effect) {
-        std::vector<std::string> row = {
-            "s1", absl::StrCat("b", plate / 2), absl::StrCat("P", plate),
-            absl::StrCat("A", ++well), compound, smi, control ? "1" : "0"};
+        std::vector<std::string> row = {"s1",
+                                        absl::StrCat("b", plate / 2),
+                                        absl::StrCat("P", plate),
+                                        absl::StrCat("A", ++well),
+                                        compound,
+                                        smi,
+                                        control ? "1" : "0"};
         for (int f = 0; f < kFeatures; ++f) {
-          const double v = offset[f] + (effect ? (*effect)[f] : 0) +
-                           0.3 * normal(rng);
+          const double v =
+              offset[f] + (effect ? (*effect)[f] : 0) + 0.3 * normal(rng);
           row.push_back(absl::StrCat(v));
         }
         rows.push_back(std::move(row));
@@ -75,8 +79,8 @@ const std::string& SmallProfileTable() {
 std::string TrainCommand(const std::string& run, const std::string& dataset,
                          int steps) {
   return absl::StrCat(
-      MiconBinary(), " train --set run.dir=", run, " --set data.dataset=",
-      dataset, " --set train.steps=", steps,
+      MiconBinary(), " train --set run.dir=", run,
+      " --set data.dataset=", dataset, " --set train.steps=", steps,
       " --set train.log_every=1 --set data.batch_size=2 --set data.workers=1"
       " --set model.projection_hidden=[32] --set model.molecule_hidden=[32]"
       " --set model.generator_hidden=[32] --set model.profile_hidden=[32]"

@@ -31,10 +31,10 @@ using ::testing::HasSubstr;
 constexpr int kSteps = 20;
 
 std::string MpiTrain(const std::string& run) {
-  return absl::StrCat(MICON_MPIRUN, " ", MICON_MPIRUN_FLAGS, " -np 2 ",
-                      testing::TrainCommand(run, testing::SmallImageDataset(),
-                                            kSteps),
-                      " --set train.threads=1");
+  return absl::StrCat(
+      MICON_MPIRUN, " ", MICON_MPIRUN_FLAGS, " -np 2 ",
+      testing::TrainCommand(run, testing::SmallImageDataset(), kSteps),
+      " --set train.threads=1");
 }
 
 // Processes whose parent is `parent` (mpirun starts the local ranks itself).
@@ -64,7 +64,8 @@ int StepsLogged(const std::string& metrics) {
   std::ifstream in(metrics);
   std::string line;
   int n = 0;
-  while (std::getline(in, line)) n += line.find("\"step\"") != std::string::npos;
+  while (std::getline(in, line))
+    n += line.find("\"step\"") != std::string::npos;
   return n;
 }
 
@@ -87,7 +88,8 @@ TEST(TrainMpi, StoppedAndResumedRunEqualsTheUninterruptedOne) {
           static_cast<char*>(nullptr));
     _exit(127);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(4);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::minutes(4);
   while (StepsLogged(stopped + "/metrics.jsonl") < 3 &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -102,7 +104,8 @@ TEST(TrainMpi, StoppedAndResumedRunEqualsTheUninterruptedOne) {
   ASSERT_TRUE(WIFEXITED(status)) << output;
   EXPECT_EQ(WEXITSTATUS(status), kExitRequeue) << output;
   EXPECT_THAT(output, HasSubstr("stop signal received: checkpointed step"));
-  const std::vector<std::string> saved = ListCheckpoints(stopped + "/checkpoints");
+  const std::vector<std::string> saved =
+      ListCheckpoints(stopped + "/checkpoints");
   ASSERT_EQ(saved.size(), 1u);
   MICON_ASSERT_OK_AND_ASSIGN(CheckpointContents at_stop,
                              ReadCheckpoint(saved[0]));
@@ -112,9 +115,9 @@ TEST(TrainMpi, StoppedAndResumedRunEqualsTheUninterruptedOne) {
   const testing::CommandResult b =
       RunCommand(MpiTrain(stopped) + " --resume latest");
   ASSERT_EQ(b.exit_code, 0) << b.output;
-  EXPECT_THAT(b.output, HasSubstr(absl::StrCat(
-                            "at step ", at_stop.step,
-                            "; parameters identical on all 2 ranks")));
+  EXPECT_THAT(b.output,
+              HasSubstr(absl::StrCat("at step ", at_stop.step,
+                                     "; parameters identical on all 2 ranks")));
 
   MICON_ASSERT_OK_AND_ASSIGN(auto x, ReadMetrics(straight + "/metrics.jsonl"));
   MICON_ASSERT_OK_AND_ASSIGN(auto y, ReadMetrics(stopped + "/metrics.jsonl"));
@@ -126,9 +129,12 @@ TEST(TrainMpi, StoppedAndResumedRunEqualsTheUninterruptedOne) {
         << "step " << i + 1;
     EXPECT_EQ(x[i]["lr"].get<double>(), y[i]["lr"].get<double>());
   }
-  const std::string last = absl::StrCat("/checkpoints/step-000000", kSteps, ".ckpt");
-  MICON_ASSERT_OK_AND_ASSIGN(CheckpointContents cx, ReadCheckpoint(straight + last));
-  MICON_ASSERT_OK_AND_ASSIGN(CheckpointContents cy, ReadCheckpoint(stopped + last));
+  const std::string last =
+      absl::StrCat("/checkpoints/step-000000", kSteps, ".ckpt");
+  MICON_ASSERT_OK_AND_ASSIGN(CheckpointContents cx,
+                             ReadCheckpoint(straight + last));
+  MICON_ASSERT_OK_AND_ASSIGN(CheckpointContents cy,
+                             ReadCheckpoint(stopped + last));
   MICON_ASSERT_OK_AND_ASSIGN(TrainingState sx,
                              DecodeTrainingState(cx.metadata, cx.path));
   MICON_ASSERT_OK_AND_ASSIGN(TrainingState sy,

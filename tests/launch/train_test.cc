@@ -25,9 +25,9 @@ class TrainObjective : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TrainObjective, ImagesTrainAndWriteTheRunDirectory) {
   const std::string run = ScratchDir() + "/run";
-  const testing::CommandResult r = RunCommand(
-      testing::TrainCommand(run, testing::SmallImageDataset(), 3) +
-      " --set loss.objective=" + GetParam());
+  const testing::CommandResult r =
+      RunCommand(testing::TrainCommand(run, testing::SmallImageDataset(), 3) +
+                 " --set loss.objective=" + GetParam());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, AllOf(HasSubstr("step 3/3"), HasSubstr("samples/s"),
                               HasSubstr("data-wait"), HasSubstr("ETA")));
@@ -57,10 +57,11 @@ TEST(Train, ProfilesTrainWithEveryObjective) {
   const std::string csv = testing::SmallProfileTable();
   for (const std::string objective : {"micon", "simclr", "clip"}) {
     const std::string run = ScratchDir() + "/run-" + objective;
-    const testing::CommandResult r = RunCommand(
-        testing::TrainCommand(run, csv, 4) +
-        " --set data.input=profiles --set data.split=all"
-        " --set loss.objective=" + objective);
+    const testing::CommandResult r =
+        RunCommand(testing::TrainCommand(run, csv, 4) +
+                   " --set data.input=profiles --set data.split=all"
+                   " --set loss.objective=" +
+                   objective);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_THAT(r.output, HasSubstr("training " + objective + " on profiles"));
     MICON_ASSERT_OK_AND_ASSIGN(auto records,
@@ -76,10 +77,10 @@ TEST(Train, DamagedNewestCheckpointResumesFromThePreviousOne) {
       " --set checkpoint.every_steps=2";
   testing::CommandResult r = RunCommand(base);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  MICON_ASSERT_OK_AND_ASSIGN(auto straight, ReadMetrics(run + "/metrics.jsonl"));
+  MICON_ASSERT_OK_AND_ASSIGN(auto straight,
+                             ReadMetrics(run + "/metrics.jsonl"));
   const std::string newest = run + "/checkpoints/step-00000004.ckpt";
-  std::filesystem::resize_file(newest,
-                               std::filesystem::file_size(newest) / 2);
+  std::filesystem::resize_file(newest, std::filesystem::file_size(newest) / 2);
   r = RunCommand(base + " --set train.steps=6 --resume latest");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output,
@@ -91,7 +92,8 @@ TEST(Train, DamagedNewestCheckpointResumesFromThePreviousOne) {
   // Step 3 was redone from the step-2 checkpoint: the same loss exactly. (From
   // step 4 on the runs differ: a 6-step cosine schedule gives step 3 another
   // learning rate than the 4-step one did.)
-  EXPECT_EQ(resumed[2]["loss"].get<double>(), straight[2]["loss"].get<double>());
+  EXPECT_EQ(resumed[2]["loss"].get<double>(),
+            straight[2]["loss"].get<double>());
   for (int i = 0; i < 6; ++i) EXPECT_EQ(resumed[i]["step"].get<int>(), i + 1);
 }
 
@@ -112,11 +114,11 @@ TEST(Train, RefusesToOverwriteARunWithoutResume) {
 
 TEST(Train, ConfigErrorsNameTheKeyAndExitOne) {
   const std::string dir = ScratchDir();
-  std::ofstream(dir + "/run.yaml") << "run:\n  dir: " << dir
-                                   << "/run\ndata:\n  dataset: x\n"
-                                   << "model:\n  depth: 50\n";
-  const testing::CommandResult r =
-      RunCommand(testing::MiconBinary() + " train --config " + dir + "/run.yaml");
+  std::ofstream(dir + "/run.yaml")
+      << "run:\n  dir: " << dir << "/run\ndata:\n  dataset: x\n"
+      << "model:\n  depth: 50\n";
+  const testing::CommandResult r = RunCommand(
+      testing::MiconBinary() + " train --config " + dir + "/run.yaml");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, AllOf(HasSubstr(dir + "/run.yaml"),
                               HasSubstr("unknown key 'model.depth'")));

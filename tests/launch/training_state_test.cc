@@ -4,14 +4,13 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <fstream>
 
 #include "core/rng_state.h"
 #include "launch/metrics_log.h"
 #include "tests/test_support.h"
-
-#include <torch/torch.h>
 
 namespace micon {
 namespace {
@@ -45,17 +44,17 @@ TEST(TrainingState, RoundTripsExactly) {
 }
 
 TEST(TrainingState, DamageIsReportedWithTheOrigin) {
-  EXPECT_THAT(std::string(DecodeTrainingState("{", "ck/step-1.ckpt")
-                              .status()
-                              .message()),
-              HasSubstr("ck/step-1.ckpt"));
+  EXPECT_THAT(
+      std::string(
+          DecodeTrainingState("{", "ck/step-1.ckpt").status().message()),
+      HasSubstr("ck/step-1.ckpt"));
   TrainingState s;
   s.world_size = 2;
   s.ranks = {{}};  // one entry for two ranks
-  EXPECT_THAT(std::string(DecodeTrainingState(EncodeTrainingState(s), "c")
-                              .status()
-                              .message()),
-              HasSubstr("1 rank entries for world size 2"));
+  EXPECT_THAT(
+      std::string(
+          DecodeTrainingState(EncodeTrainingState(s), "c").status().message()),
+      HasSubstr("1 rank entries for world size 2"));
 }
 
 TEST(RngState, RestoringReplaysTheSameDraws) {
@@ -77,7 +76,8 @@ TEST(MetricsLog, ResumingDropsTheStepsAfterTheCheckpoint) {
       MICON_ASSERT_OK(log.Append({{"step", step}, {"loss", 1.0 / step}}));
     }
   }
-  std::ofstream(path, std::ios::app) << "{\"step\": 7, \"lo";  // killed mid-line
+  std::ofstream(path, std::ios::app)
+      << "{\"step\": 7, \"lo";  // killed mid-line
   {
     MICON_ASSERT_OK_AND_ASSIGN(MetricsLog log, MetricsLog::Open(path, 4));
     MICON_ASSERT_OK(log.Append({{"step", 5}, {"loss", 0.5}}));
