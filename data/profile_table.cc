@@ -2,9 +2,7 @@
 
 #include <torch/torch.h>
 
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -56,7 +54,8 @@ absl::StatusOr<ProfileTable> ReadProfileTable(const std::string& path) {
   if (table.rows.empty()) return absl::InvalidArgumentError(path + ": no rows");
 
   std::map<std::string, std::vector<size_t>> rows_of_plate;
-  std::map<std::string, std::pair<std::string, size_t>> smiles_of;  // id ->
+  // compound id -> (SMILES, row of its first treated row)
+  std::map<std::string, std::pair<std::string, size_t>> smiles_of;
   for (size_t r = 0; r < table.rows.size(); ++r) {
     rows_of_plate[table.rows[r][col[2]]].push_back(r);
   }

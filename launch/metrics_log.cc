@@ -30,13 +30,10 @@ absl::StatusOr<std::vector<nlohmann::json>> ReadMetrics(
 
 absl::StatusOr<MetricsLog> MetricsLog::Open(const std::string& path,
                                             int64_t keep_through_step) {
-  std::ifstream existing(path);
-  if (existing) {
-    existing.close();
+  if (std::ifstream in(path); in) {
     // A crash can leave a half-written last line; keep only whole records up
     // to the checkpoint.
     std::string kept;
-    std::ifstream in(path);
     std::string line;
     while (std::getline(in, line)) {
       nlohmann::json record = nlohmann::json::parse(line, nullptr, false);

@@ -42,8 +42,12 @@ absl::Status SaveRunCheckpoint(Communicator& comm, const std::string& dir,
                                const torch::optim::Optimizer& optimizer,
                                const SamplerState& sampler,
                                TrainingState state) {
-  const std::string mine =
-      absl::StrCat(sampler.seed, " ", sampler.step, " ", CaptureRngState());
+  // Each rank sends its sampler state (seed, step) followed by its RNG state.
+  std::string mine(sizeof(sampler.seed) + sizeof(sampler.step), '\0');
+  std::memcpy(mine.data(), &sampler.seed, sizeof(sampler.seed));
+  std::memcpy(mine.data() + sizeof(sampler.seed), &sampler.step,
+              sizeof(sampler.step));
+  mine += CaptureRngState();
   MICON_ASSIGN_OR_RETURN(std::vector<std::string> all, GatherBytes(comm, mine));
   absl::Status written = absl::OkStatus();
   if (comm.rank() == 0) {
@@ -51,10 +55,11 @@ absl::Status SaveRunCheckpoint(Communicator& comm, const std::string& dir,
     state.ranks.clear();
     for (const std::string& bytes : all) {
       RankState r;
-      const size_t a = bytes.find(' '), b = bytes.find(' ', a + 1);
-      r.sampler.seed = std::stoull(bytes.substr(0, a));
-      r.sampler.step = std::stoll(bytes.substr(a + 1, b - a - 1));
-      r.rng = bytes.substr(b + 1);
+      const size_t prefix = sizeof(r.sampler.seed) + sizeof(r.sampler.step);
+      std::memcpy(&r.sampler.seed, bytes.data(), sizeof(r.sampler.seed));
+      std::memcpy(&r.sampler.step, bytes.data() + sizeof(r.sampler.seed),
+                  sizeof(r.sampler.step));
+      r.rng = bytes.substr(prefix);
       state.ranks.push_back(std::move(r));
     }
     CheckpointContents contents;
@@ -79,8 +84,6 @@ absl::Status SaveRunCheckpoint(Communicator& comm, const std::string& dir,
 
 absl::StatusOr<std::optional<ResumePoint>> FindResumeCheckpoint(
     const std::string& dir, const std::string& resume, const RunLog& log) {
-  absl::StatusOr<CheckpointContents> contents =
-      absl::NotFoundError("no checkpoint");
   if (resume.empty()) {
     const std::vector<std::string> existing = ListCheckpoints(dir);
     if (!existing.empty()) {
@@ -92,19 +95,18 @@ absl::StatusOr<std::optional<ResumePoint>> FindResumeCheckpoint(
     }
     return std::nullopt;
   }
-  if (resume == "latest") {
-    std::vector<std::string> warnings;
-    contents = ReadLatestCheckpoint(dir, &warnings);
-    if (log.is_root()) {
-      for (const std::string& w : warnings) log.Warning(w);
-    }
-    if (!contents.ok() && absl::IsNotFound(contents.status()) &&
-        ListCheckpoints(dir).empty()) {
-      log.Info("no checkpoint in " + dir + " yet: starting at step 0");
-      return std::nullopt;
-    }
-  } else {
-    contents = ReadCheckpoint(resume);
+  const bool latest = resume == "latest";
+  std::vector<std::string> warnings;
+  absl::StatusOr<CheckpointContents> contents =
+      latest ? ReadLatestCheckpoint(dir, &warnings) : ReadCheckpoint(resume);
+  if (log.is_root()) {
+    for (const std::string& w : warnings) log.Warning(w);
+  }
+  // For "latest", NotFound means the folder has no checkpoint at all (damaged
+  // ones give DataLoss): a first start.
+  if (latest && absl::IsNotFound(contents.status())) {
+    log.Info("no checkpoint in " + dir + " yet: starting at step 0");
+    return std::nullopt;
   }
   if (!contents.ok()) return contents.status();
   MICON_ASSIGN_OR_RETURN(

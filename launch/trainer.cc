@@ -99,8 +99,8 @@ std::string ProgressLine(int64_t step, int64_t steps, const double* parts,
   std::string line =
       absl::StrFormat("step %d/%d  loss %.4f", step, steps, parts[kTotal]);
   std::vector<std::string> shown;
-  for (int k = kPaclr; k <= kClip; ++k) {
-    if (has[k] && k != kSimclr && k != kClip) {
+  for (int k = kPaclr; k <= kCf; ++k) {  // the parts of the MICON total
+    if (has[k]) {
       shown.push_back(absl::StrFormat("%s %.4f", kPartNames[k], parts[k]));
     }
   }
@@ -147,8 +147,9 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
   if (resume) {
     start_step = resume->state.step;
     const TrainingState& s = resume->state;
-    sampler_start = s.ranks[std::min<size_t>(rank, s.ranks.size() - 1)].sampler;
-    if (s.world_size != world) {
+    if (s.world_size == world) {
+      sampler_start = s.ranks[rank].sampler;
+    } else {
       log.Warning(absl::StrCat(
           resume->contents.path, " was written by ", s.world_size,
           " ranks and resumes on ", world,
@@ -178,10 +179,8 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
       TrainingInputs inputs,
       PrepareTrainingInputs(config, comm, sampler_start, log));
   log.Info(inputs.summary);
-  MICON_ASSIGN_OR_RETURN(MiconModelOptions model_options,
-                         ModelOptionsFor(config, inputs, comm));
   torch::manual_seed(config.seed);
-  MiconModel model(model_options);
+  MiconModel model(ModelOptionsFor(config, inputs, comm));
   if (!config.pretrained.empty()) {
     if (config.input != "images") {
       return absl::InvalidArgumentError(
@@ -223,11 +222,13 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
     MICON_RETURN_IF_ERROR(VerifyModuleIdentical(comm, *model));
   }
 
+  TrainingState state;  // filled in at each checkpoint
+  state.config_yaml = ResolvedConfigYaml(config);
   std::unique_ptr<MetricsLog> metrics;
   if (rank == 0) {
     MICON_RETURN_IF_ERROR(
         WriteFileAtomically((fs::path(config.run_dir) / "config.yaml").string(),
-                            ResolvedConfigYaml(config)));
+                            state.config_yaml));
     MICON_ASSIGN_OR_RETURN(
         MetricsLog opened,
         MetricsLog::Open((fs::path(config.run_dir) / "metrics.jsonl").string(),
@@ -254,8 +255,6 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
                           ? config.grad_clip_norm
                           : std::numeric_limits<double>::infinity();
 
-  TrainingState state;
-  state.config_yaml = ResolvedConfigYaml(config);
   auto checkpoint = [&](int64_t completed) -> absl::Status {
     state.step = completed;
     state.schedule = schedule.state();

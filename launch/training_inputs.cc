@@ -206,9 +206,9 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
   return inputs;
 }
 
-absl::StatusOr<MiconModelOptions> ModelOptionsFor(const TrainConfig& config,
-                                                  const TrainingInputs& inputs,
-                                                  Communicator& comm) {
+MiconModelOptions ModelOptionsFor(const TrainConfig& config,
+                                  const TrainingInputs& inputs,
+                                  Communicator& comm) {
   MiconModelOptions m;
   const bool images = config.input == "images";
   m.input = images ? InputKind::kImages : InputKind::kProfiles;

@@ -40,9 +40,9 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
                                                      const RunLog& log);
 
 // The model options a config asks for, with the inputs' dimensions.
-absl::StatusOr<MiconModelOptions> ModelOptionsFor(const TrainConfig& config,
-                                                  const TrainingInputs& inputs,
-                                                  Communicator& comm);
+MiconModelOptions ModelOptionsFor(const TrainConfig& config,
+                                  const TrainingInputs& inputs,
+                                  Communicator& comm);
 
 }  // namespace micon
 
