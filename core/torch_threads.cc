@@ -1,5 +1,6 @@
 #include "core/torch_threads.h"
 
+#include <dlfcn.h>
 #include <sched.h>
 #include <torch/torch.h>
 
@@ -25,6 +26,17 @@ int ConfigureTorchThreads(int intra_op, int ranks_on_node) {
   const int threads =
       intra_op > 0 ? intra_op : std::max(1, AvailableCores() / ranks_on_node);
   torch::set_num_threads(threads);
+  // Debian's OpenBLAS keeps its own thread pool, sized to every core the
+  // process may use unless told otherwise: left alone, it oversubscribes
+  // co-located ranks and makes results depend on the launcher's CPU binding
+  // (mpirun binds, srun without a task plugin does not), where they should
+  // depend on the thread count micon chose. Looked up at run time because the
+  // BLAS behind LibTorch is picked by Debian's alternatives (or is MKL).
+  using SetBlasThreads = void (*)(int);
+  if (auto set_blas = reinterpret_cast<SetBlasThreads>(
+          dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    set_blas(threads);
+  }
   return torch::get_num_threads();
 }
 

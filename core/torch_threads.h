@@ -11,9 +11,10 @@
 
 namespace micon {
 
-// Sets the intra-op pool to `intra_op` threads (0 = the cores this process may
-// use, divided by `ranks_on_node` so co-located MPI ranks do not
-// oversubscribe). Returns the count in effect.
+// Sets the intra-op pool (and OpenBLAS's own pool, when that is the BLAS) to
+// `intra_op` threads (0 = the cores this process may use, divided by
+// `ranks_on_node` so co-located MPI ranks do not oversubscribe). Returns the
+// count in effect.
 int ConfigureTorchThreads(int intra_op, int ranks_on_node = 1);
 
 // Cores this process may run on (its CPU affinity mask), at least 1.

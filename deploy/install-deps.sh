@@ -18,6 +18,9 @@ packages=(
   python3-torch python3-torchvision
   # plots
   gnuplot-nox
+  # Slurm: the client tools for deploy/slurm, and the daemons and munge for the test that runs
+  # the batch scripts on a local one-node cluster (tests/deploy); no service is configured
+  slurmctld slurmd slurm-client munge
 )
 
 missing=()

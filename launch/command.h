@@ -38,6 +38,7 @@ void AddInspectCommand(CLI::App& app, CommandRun& run);
 void AddConvertCommand(CLI::App& app, CommandRun& run);
 void AddFeaturizeCommand(CLI::App& app, CommandRun& run);
 void AddSynthCommand(CLI::App& app, CommandRun& run);
+void AddCheckpointsCommand(CLI::App& app, CommandRun& run);
 void AddTrainCommand(CLI::App& app, CommandRun& run, ProcessState& process);
 
 }  // namespace micon

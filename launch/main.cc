@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   micon::AddConvertCommand(app, run);
   micon::AddFeaturizeCommand(app, run);
   micon::AddSynthCommand(app, run);
+  micon::AddCheckpointsCommand(app, run);
   micon::ProcessState process;
   micon::AddTrainCommand(app, run, process);
   try {

@@ -81,6 +81,13 @@ TEST(Train, DamagedNewestCheckpointResumesFromThePreviousOne) {
                              ReadMetrics(run + "/metrics.jsonl"));
   const std::string newest = run + "/checkpoints/step-00000004.ckpt";
   std::filesystem::resize_file(newest, std::filesystem::file_size(newest) / 2);
+  // `micon checkpoints` verifies every file and names the one to resume from.
+  r = RunCommand(testing::MiconBinary() + " checkpoints " + run);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output,
+              AllOf(HasSubstr("step-00000004.ckpt DAMAGED"),
+                    HasSubstr("--resume latest continues from step 2 (" + run +
+                              "/checkpoints/step-00000002.ckpt)")));
   r = RunCommand(base + " --set train.steps=6 --resume latest");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output,
@@ -95,6 +102,9 @@ TEST(Train, DamagedNewestCheckpointResumesFromThePreviousOne) {
   EXPECT_EQ(resumed[2]["loss"].get<double>(),
             straight[2]["loss"].get<double>());
   for (int i = 0; i < 6; ++i) EXPECT_EQ(resumed[i]["step"].get<int>(), i + 1);
+  r = RunCommand(testing::MiconBinary() + " checkpoints --latest " + run);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, run + "/checkpoints/step-00000006.ckpt\n");
 }
 
 TEST(Train, RefusesToOverwriteARunWithoutResume) {
