@@ -23,6 +23,16 @@ packages=(
   slurmctld slurmd slurm-client munge
 )
 
+# The CUDA container (deploy/container) brings its own LibTorch 2.x with CUDA and builds no tests:
+# MICON_DEPS_NO_TORCH=1 leaves out Debian's CPU LibTorch and the Python reference stack.
+if [ "${MICON_DEPS_NO_TORCH:-0}" = 1 ]; then
+  keep=()
+  for p in "${packages[@]}"; do
+    case "$p" in libtorch-dev | python3-* | libgtest-dev | libgmock-dev) ;; *) keep+=("$p") ;; esac
+  done
+  packages=("${keep[@]}")
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,6 +16,7 @@
 # Environment (all optional):
 #   MICON_HOME      micon checkout (default: the submission directory)
 #   MICON_BIN       the micon executable (default: $MICON_HOME/build/launch/micon)
+#   MICON_CONTAINER an Apptainer image (deploy/container) to run micon from
 #   MICON_LAUNCHER  srun (default) or mpirun
 #   MICON_SRUN_MPI  srun's --mpi plugin (default: pmix; Open MPI needs PMIx)
 #   MICON_RUNS      parent of run directories (default: $MICON_HOME/runs)
@@ -35,8 +36,14 @@ micon_job_log() {
 micon_config=$1
 shift
 [ -f "$micon_config" ] || micon_job_fail "config file $micon_config not found (paths are relative to $PWD)"
-micon_bin=${MICON_BIN:-$MICON_HOME/build/launch/micon}
-[ -x "$micon_bin" ] || micon_job_fail "micon executable $micon_bin not found: build it (deploy/build.sh) or set MICON_BIN"
+if [ -n "${MICON_CONTAINER:-}" ]; then
+  [ -f "$MICON_CONTAINER" ] || micon_job_fail "container image $MICON_CONTAINER (MICON_CONTAINER) not found"
+  micon_cmd=(apptainer exec --nv "$MICON_CONTAINER" micon)
+else
+  micon_bin=${MICON_BIN:-$MICON_HOME/build/launch/micon}
+  [ -x "$micon_bin" ] || micon_job_fail "micon executable $micon_bin not found: build it (deploy/build.sh) or set MICON_BIN"
+  micon_cmd=("$micon_bin")
+fi
 micon_run_dir=${MICON_RUN_DIR:-${MICON_RUNS:-$MICON_HOME/runs}/${SLURM_JOB_NAME}-${SLURM_JOB_ID}}
 mkdir -p "$micon_run_dir" || micon_job_fail "cannot create run directory $micon_run_dir"
 
@@ -70,7 +77,7 @@ trap 'micon_forward USR1' USR1
 trap 'micon_forward TERM' TERM
 
 micon_job_log "restart ${SLURM_RESTART_COUNT:-0}, ${SLURM_NTASKS:-1} task(s) on ${SLURM_JOB_NODELIST:-?}, run dir $micon_run_dir"
-"${micon_launch[@]}" "$micon_bin" --threads "${SLURM_CPUS_PER_TASK:-0}" train \
+"${micon_launch[@]}" "${micon_cmd[@]}" --threads "${SLURM_CPUS_PER_TASK:-0}" train \
   --config "$micon_config" --set run.dir="$micon_run_dir" --resume latest "$@" &
 micon_step_pid=$!
 # A trapped signal cuts `wait` short (status > 128) while the step goes on:
