@@ -39,6 +39,7 @@ void AddConvertCommand(CLI::App& app, CommandRun& run);
 void AddFeaturizeCommand(CLI::App& app, CommandRun& run);
 void AddSynthCommand(CLI::App& app, CommandRun& run);
 void AddCheckpointsCommand(CLI::App& app, CommandRun& run);
+void AddEvaluateCommand(CLI::App& app, CommandRun& run);
 void AddTrainCommand(CLI::App& app, CommandRun& run, ProcessState& process);
 
 }  // namespace micon

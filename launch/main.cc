@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   micon::AddFeaturizeCommand(app, run);
   micon::AddSynthCommand(app, run);
   micon::AddCheckpointsCommand(app, run);
+  micon::AddEvaluateCommand(app, run);
   micon::ProcessState process;
   micon::AddTrainCommand(app, run, process);
   try {

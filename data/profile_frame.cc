@@ -1,0 +1,148 @@
+#include "data/profile_frame.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "core/status_macros.h"
+#include "data/delimited_table.h"
+
+namespace micon {
+namespace {
+
+constexpr char kMetadataPrefix[] = "Metadata_";
+
+}  // namespace
+
+int64_t ProfileFrame::rows() const {
+  return features.defined() ? features.size(0) : 0;
+}
+
+bool ProfileFrame::HasColumn(const std::string& name) const {
+  for (const std::string& m : metadata_names) {
+    if (m == name) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<const std::vector<std::string>*> ProfileFrame::Column(
+    const std::string& name) const {
+  for (size_t c = 0; c < metadata_names.size(); ++c) {
+    if (metadata_names[c] == name) return &metadata[c];
+  }
+  return absl::NotFoundError(absl::StrCat(
+      path, ": no metadata column ", name, " (it has ",
+      metadata_names.empty() ? "none" : absl::StrJoin(metadata_names, ", "),
+      ")"));
+}
+
+absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path) {
+  MICON_ASSIGN_OR_RETURN(DelimitedTable table, ReadDelimitedTable(path));
+  ProfileFrame frame;
+  frame.path = path;
+  std::vector<size_t> meta_cols, feature_cols;
+  for (size_t c = 0; c < table.header.size(); ++c) {
+    if (table.header[c].rfind(kMetadataPrefix, 0) == 0) {
+      meta_cols.push_back(c);
+      frame.metadata_names.push_back(table.header[c]);
+    } else {
+      feature_cols.push_back(c);
+      frame.feature_names.push_back(table.header[c]);
+    }
+  }
+  if (feature_cols.empty()) {
+    return absl::InvalidArgumentError(
+        path + ": no feature columns (every column starts with Metadata_)");
+  }
+  if (table.rows.empty()) return absl::InvalidArgumentError(path + ": no rows");
+  const int64_t n = static_cast<int64_t>(table.rows.size());
+  const int64_t f = static_cast<int64_t>(feature_cols.size());
+  frame.metadata.assign(meta_cols.size(), std::vector<std::string>(n));
+  frame.features = torch::empty({n, f}, torch::kFloat64);
+  double* out = frame.features.data_ptr<double>();
+  for (int64_t r = 0; r < n; ++r) {
+    const std::vector<std::string>& row = table.rows[r];
+    for (size_t m = 0; m < meta_cols.size(); ++m) {
+      frame.metadata[m][r] = row[meta_cols[m]];
+    }
+    for (int64_t k = 0; k < f; ++k) {
+      const std::string& text = row[feature_cols[k]];
+      double v = 0;
+      if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ":", table.Line(r), ": feature ", frame.feature_names[k],
+            " is '", text,
+            "', not a finite number (drop or impute missing features before "
+            "evaluation)"));
+      }
+      out[r * f + k] = v;
+    }
+  }
+  return frame;
+}
+
+absl::Status WriteProfileFrame(const ProfileFrame& frame,
+                               const std::string& path) {
+  std::vector<std::string> header = frame.metadata_names;
+  header.insert(header.end(), frame.feature_names.begin(),
+                frame.feature_names.end());
+  const at::Tensor x = frame.features.to(torch::kFloat64).contiguous();
+  const double* v = x.data_ptr<double>();
+  const int64_t f = x.size(1);
+  std::vector<std::vector<std::string>> rows(frame.rows());
+  for (int64_t r = 0; r < frame.rows(); ++r) {
+    std::vector<std::string>& row = rows[r];
+    for (const auto& column : frame.metadata) row.push_back(column[r]);
+    // 17 significant digits read back to the same double.
+    for (int64_t k = 0; k < f; ++k) {
+      row.push_back(absl::StrFormat("%.17g", v[r * f + k]));
+    }
+  }
+  return WriteCsv(path, header, rows);
+}
+
+absl::StatusOr<std::vector<std::string>> GroupKeys(
+    const ProfileFrame& frame, const std::vector<std::string>& columns) {
+  std::vector<const std::vector<std::string>*> cols;
+  for (const std::string& name : columns) {
+    MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* c,
+                           frame.Column(name));
+    cols.push_back(c);
+  }
+  std::vector<std::string> keys(frame.rows());
+  for (int64_t r = 0; r < frame.rows(); ++r) {
+    for (size_t c = 0; c < cols.size(); ++c) {
+      if (c > 0) keys[r] += ", ";
+      keys[r] += (*cols[c])[r];
+    }
+  }
+  return keys;
+}
+
+ProfileFrame SelectRows(const ProfileFrame& frame,
+                        const std::vector<bool>& keep) {
+  TORCH_CHECK(static_cast<int64_t>(keep.size()) == frame.rows(), "keep has ",
+              keep.size(), " entries for ", frame.rows(), " rows");
+  std::vector<int64_t> index;
+  for (size_t r = 0; r < keep.size(); ++r) {
+    if (keep[r]) index.push_back(static_cast<int64_t>(r));
+  }
+  ProfileFrame out;
+  out.path = frame.path;
+  out.metadata_names = frame.metadata_names;
+  out.feature_names = frame.feature_names;
+  for (const auto& column : frame.metadata) {
+    std::vector<std::string> kept;
+    for (int64_t r : index) kept.push_back(column[r]);
+    out.metadata.push_back(std::move(kept));
+  }
+  out.features =
+      frame.features.index_select(0, torch::tensor(index, torch::kLong));
+  return out;
+}
+
+}  // namespace micon

@@ -1,0 +1,121 @@
+// micon evaluate on the real profiles in ../shared/data: cytominer-eval's
+// golden percent replicating, mAP and top-k against an independent
+// numpy/pandas reference, and errors that name what is wrong.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "data/delimited_table.h"
+#include "tests/test_support.h"
+
+namespace micon {
+namespace {
+
+using ::micon::testing::MiconBinary;
+using ::micon::testing::RunCommand;
+using ::micon::testing::ScratchDir;
+using ::micon::testing::SharedData;
+using ::testing::HasSubstr;
+
+const char kJumpMoa[] =
+    "profiles_cpg0002_BR00117060a10x/"
+    "BR00117060a10x_normalized_feature_select_negcon_plate.csv.gz";
+const char kLincs[] =
+    "profiles_lincs_SQ00015054/SQ00015054_normalized_feature_select.csv.gz";
+
+std::map<std::string, std::vector<std::string>> ByFirstColumn(
+    const std::string& path) {
+  absl::StatusOr<DelimitedTable> t = ReadDelimitedTable(path);
+  EXPECT_TRUE(t.ok()) << t.status();
+  std::map<std::string, std::vector<std::string>> out;
+  if (!t.ok()) return out;
+  out[""] = t->header;
+  for (const auto& row : t->rows) out[row[0]] = row;
+  return out;
+}
+
+double Field(const std::map<std::string, std::vector<std::string>>& table,
+             const std::string& row, const std::string& column) {
+  const std::vector<std::string>& header = table.at("");
+  const auto it = std::find(header.begin(), header.end(), column);
+  EXPECT_NE(it, header.end()) << column;
+  return std::stod(table.at(row).at(it - header.begin()));
+}
+
+TEST(MiconEvaluate, ReproducesCytominerEvalPercentReplicating) {
+  const std::string out = ScratchDir();
+  const testing::CommandResult r = RunCommand(
+      MiconBinary() + " evaluate --profiles cp=" + SharedData(kLincs) +
+      " --compound-column Metadata_broad_sample --controls "
+      "Metadata_pert_type=control --replicate-groups "
+      "Metadata_broad_sample,Metadata_mg_per_ml --null-size 100 -o " +
+      out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("360 treated wells of 58 compounds, 24 "
+                                  "control wells, 454 features"));
+  const auto table = ByFirstColumn(out + "/evaluation.csv");
+  EXPECT_NEAR(Field(table, "cp", "percent_replicating"), 0.4583, 5e-5);
+}
+
+TEST(MiconEvaluate, MatchesAnIndependentReferenceOnJumpMoaProfiles) {
+  const std::string out = ScratchDir();
+  const testing::CommandResult r =
+      RunCommand(MiconBinary() +
+                 " evaluate --profiles cellprofiler=" + SharedData(kJumpMoa) +
+                 " --compound-column Metadata_broad_sample --controls "
+                 "Metadata_pert_type=control --null-size 1000 -o " +
+                 out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const testing::CommandResult ref =
+      RunCommand(testing::PythonScript("replicate_metrics_reference.py") + " " +
+                 SharedData(kJumpMoa) +
+                 " Metadata_broad_sample Metadata_pert_type control " + out +
+                 "/ref_per_compound.csv " + out + "/ref_topk.csv");
+  ASSERT_EQ(ref.exit_code, 0) << ref.output;
+  const auto mine = ByFirstColumn(out + "/per_compound_cellprofiler.csv");
+  const auto theirs = ByFirstColumn(out + "/ref_per_compound.csv");
+  ASSERT_EQ(mine.size(), theirs.size());
+  ASSERT_EQ(mine.size(), 89u);  // header + 88 compounds with replicates
+  for (const auto& [compound, row] : theirs) {
+    if (compound.empty()) continue;
+    ASSERT_TRUE(mine.count(compound)) << compound;
+    for (const char* column : {"map_vs_dmso", "map_vs_compounds"}) {
+      EXPECT_NEAR(Field(mine, compound, column),
+                  Field(theirs, compound, column), 1e-12)
+          << compound << " " << column;
+    }
+  }
+  const auto summary = ByFirstColumn(out + "/evaluation.csv");
+  const auto topk = ByFirstColumn(out + "/ref_topk.csv");
+  for (const char* k : {"top1_all", "top5_all", "top10_all"}) {
+    EXPECT_NEAR(Field(summary, "cellprofiler", k), Field(topk, k, "value"),
+                1e-12)
+        << k;
+  }
+  EXPECT_TRUE(std::filesystem::exists(out + "/evaluation.png"));
+}
+
+TEST(MiconEvaluate, NamesTheMissingColumnAndBadFlags) {
+  testing::CommandResult r = RunCommand(
+      MiconBinary() + " evaluate --profiles cp=" + SharedData(kJumpMoa) +
+      " --controls Metadata_pert_type=control");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("no metadata column Metadata_Compound"));
+  r = RunCommand(MiconBinary() + " evaluate --profiles " +
+                 SharedData(kJumpMoa));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("--profiles must be NAME=PATH"));
+  r = RunCommand(MiconBinary() +
+                 " evaluate --profiles cp=" + SharedData(kJumpMoa) +
+                 " --compound-column Metadata_broad_sample --controls "
+                 "Metadata_pert_type=control --normalize mad "
+                 "--normalize-by Metadata_Well");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("Metadata_Well A01 has no control wells"));
+}
+
+}  // namespace
+}  // namespace micon
