@@ -15,6 +15,7 @@
 #include "core/checkpoint_file.h"
 #include "core/status_macros.h"
 #include "launch/command.h"
+#include "launch/run_checkpoint.h"
 #include "launch/training_state.h"
 
 namespace micon {
@@ -59,11 +60,11 @@ CheckpointRow Inspect(const std::string& path) {
     row.state = contents.status();
     return row;
   }
-  row.state = DecodeTrainingState(contents->metadata, path);
-  if (row.state.ok() && row.state->step != contents->step) {
-    row.state = absl::DataLossError(absl::StrCat("file step ", contents->step,
-                                                 " and training-state step ",
-                                                 row.state->step, " disagree"));
+  absl::StatusOr<ResumePoint> point = DecodeResumePoint(*std::move(contents));
+  if (point.ok()) {
+    row.state = std::move(point->state);
+  } else {
+    row.state = point.status();
   }
   return row;
 }

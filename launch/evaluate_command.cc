@@ -39,19 +39,13 @@ struct Method {
 };
 
 absl::Status WritePerCompound(const std::string& path, const Evaluation& e) {
+  // One row per compound: its mAP test against DMSO, then against compounds.
   std::map<std::string, std::vector<std::string>> rows;
-  auto add = [&](const std::vector<GroupMap>& groups) {
-    for (const GroupMap& g : groups) {
-      std::vector<std::string>& row = rows[g.group];
-      row.resize(1 + 4 * 2);
-      row[0] = g.group;
-    }
-  };
-  add(e.map_vs_dmso);
-  add(e.map_vs_compounds);
   auto fill = [&](const std::vector<GroupMap>& groups, size_t at) {
     for (const GroupMap& g : groups) {
       std::vector<std::string>& row = rows[g.group];
+      row.resize(1 + 2 * 4);
+      row[0] = g.group;
       row[at] = absl::StrFormat("%.17g", g.map);
       row[at + 1] = absl::StrFormat("%.17g", g.p_value);
       row[at + 2] = absl::StrFormat("%.17g", g.corrected_p_value);

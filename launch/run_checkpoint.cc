@@ -109,15 +109,18 @@ absl::StatusOr<std::optional<ResumePoint>> FindResumeCheckpoint(
     return std::nullopt;
   }
   if (!contents.ok()) return contents.status();
-  MICON_ASSIGN_OR_RETURN(
-      TrainingState state,
-      DecodeTrainingState(contents->metadata, contents->path));
-  if (state.step != contents->step) {
+  return DecodeResumePoint(*std::move(contents));
+}
+
+absl::StatusOr<ResumePoint> DecodeResumePoint(CheckpointContents contents) {
+  MICON_ASSIGN_OR_RETURN(TrainingState state,
+                         DecodeTrainingState(contents.metadata, contents.path));
+  if (state.step != contents.step) {
     return absl::DataLossError(
-        absl::StrCat(contents->path, ": file step ", contents->step,
+        absl::StrCat(contents.path, ": file step ", contents.step,
                      " and training-state step ", state.step, " disagree"));
   }
-  return ResumePoint{*std::move(contents), std::move(state)};
+  return ResumePoint{std::move(contents), std::move(state)};
 }
 
 }  // namespace micon

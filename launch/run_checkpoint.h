@@ -46,6 +46,11 @@ struct ResumePoint {
 absl::StatusOr<std::optional<ResumePoint>> FindResumeCheckpoint(
     const std::string& dir, const std::string& resume, const RunLog& log);
 
+// The training state of a checkpoint already read and CRC-checked; an error
+// naming the file when its metadata is not a training state or disagrees
+// with the file's step.
+absl::StatusOr<ResumePoint> DecodeResumePoint(CheckpointContents contents);
+
 }  // namespace micon
 
 #endif  // MICON_LAUNCH_RUN_CHECKPOINT_H_

@@ -25,13 +25,14 @@ shift
 [ -f "$run_dir/config.yaml" ] || { echo "resume: $run_dir/config.yaml not found: not a micon run directory" >&2; exit 1; }
 
 if [ -f "$run_dir/jobs.tsv" ]; then
-  last_job=$(tail -n 1 "$run_dir/jobs.tsv" | cut -f 1)
+  # The last start: job id, restart, time, nodes, tasks, launcher, script.
+  IFS=$'\t' read -r last_job _ _ _ _ last_launcher last_script < <(tail -n 1 "$run_dir/jobs.tsv")
   if [ -n "$(squeue -h -j "$last_job" 2>/dev/null)" ]; then
     echo "resume: job $last_job of this run is still queued or running; two jobs in one run directory would overwrite each other's checkpoints (scancel $last_job first)" >&2
     exit 1
   fi
-  [ -n "$script" ] || script=$(tail -n 1 "$run_dir/jobs.tsv" | cut -f 7)
-  launcher=${MICON_LAUNCHER:-$(tail -n 1 "$run_dir/jobs.tsv" | cut -f 6)}
+  [ -n "$script" ] || script=$last_script
+  launcher=${MICON_LAUNCHER:-$last_launcher}
 fi
 [ -n "$script" ] && [ "$script" != "?" ] || script=$here/train-one-node.sbatch
 [ -f "$script" ] || { echo "resume: batch script $script not found (pass --script)" >&2; exit 1; }
