@@ -90,6 +90,20 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
       return absl::InvalidArgumentError("--profiles must be NAME=PATH, got '" +
                                         spec + "'");
     }
+    // The name becomes a file name (per_compound_NAME.csv) and a column.
+    if (parts[0].find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+                                   "OPQRSTUVWXYZ0123456789_.-") !=
+        std::string::npos) {
+      return absl::InvalidArgumentError(
+          "--profiles: method name '" + parts[0] +
+          "' may use only letters, digits, '_', '.' and '-'");
+    }
+    for (const Method& m : methods) {
+      if (m.name == parts[0]) {
+        return absl::InvalidArgumentError("--profiles: method name '" +
+                                          parts[0] + "' is given twice");
+      }
+    }
     MICON_ASSIGN_OR_RETURN(ProfileFrame frame, ReadProfileFrame(parts[1]));
     MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateProfiles(frame, o));
     std::fprintf(stderr,

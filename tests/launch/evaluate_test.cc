@@ -109,6 +109,17 @@ TEST(MiconEvaluate, NamesTheMissingColumnAndBadFlags) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, HasSubstr("--profiles must be NAME=PATH"));
   r = RunCommand(MiconBinary() +
+                 " evaluate --profiles a/b=" + SharedData(kJumpMoa));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("method name 'a/b' may use only"));
+  r = RunCommand(MiconBinary() +
+                 " evaluate --profiles cp=" + SharedData(kJumpMoa) +
+                 " --profiles cp=" + SharedData(kJumpMoa) +
+                 " --compound-column Metadata_broad_sample --controls "
+                 "Metadata_pert_type=control");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("method name 'cp' is given twice"));
+  r = RunCommand(MiconBinary() +
                  " evaluate --profiles cp=" + SharedData(kJumpMoa) +
                  " --compound-column Metadata_broad_sample --controls "
                  "Metadata_pert_type=control --normalize mad "
