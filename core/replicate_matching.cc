@@ -77,4 +77,18 @@ TopK ReplicateTopK(const at::Tensor& similarity, const MatchingRows& queries,
   return out;
 }
 
+double ChanceTopK(int64_t candidates, int64_t positives, int64_t k) {
+  TORCH_CHECK(
+      candidates >= 0 && positives >= 0 && positives <= candidates && k >= 0,
+      "ChanceTopK: ", positives, " positives of ", candidates,
+      " candidates, k = ", k);
+  double miss = 1;  // all k draws are negatives
+  for (int64_t i = 0; i < std::min(k, candidates); ++i) {
+    miss *= static_cast<double>(candidates - positives - i) /
+            static_cast<double>(candidates - i);
+    if (miss <= 0) return 1;
+  }
+  return 1 - miss;
+}
+
 }  // namespace micon

@@ -48,6 +48,11 @@ TopK ReplicateTopK(const at::Tensor& similarity, const MatchingRows& queries,
                    const MatchingRows& candidates, Exclusion exclusion,
                    int64_t max_k);
 
+// The top-k accuracy a query would reach by chance: the probability that k
+// candidates drawn at random from `candidates`, `positives` of which match,
+// include a match: 1 - C(candidates - positives, k) / C(candidates, k).
+double ChanceTopK(int64_t candidates, int64_t positives, int64_t k);
+
 }  // namespace micon
 
 #endif  // MICON_CORE_REPLICATE_MATCHING_H_

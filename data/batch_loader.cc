@@ -13,68 +13,6 @@
 
 namespace micon {
 
-namespace F = torch::nn::functional;
-
-struct BatchLoader::PlateSource {
-  std::unique_ptr<PlateReader> reader;
-  torch::Tensor mean, stddev;  // [C, 1, 1] from the plate's control images
-};
-
-namespace {
-
-// Image `index` of the plate as float [C, H, W] (uint16 values are exact in
-// float).
-absl::StatusOr<torch::Tensor> ReadImageAsFloat(const PlateReader& reader,
-                                               int64_t index) {
-  const PlateHeader& h = reader.metadata().header;
-  std::vector<uint16_t> buffer(h.pixels_per_image());
-  MICON_RETURN_IF_ERROR(reader.ReadImage(index, buffer.data()));
-  torch::Tensor image =
-      torch::empty({h.num_channels(), h.height, h.width}, torch::kFloat);
-  std::copy(buffer.begin(), buffer.end(), image.data_ptr<float>());
-  return image;
-}
-
-// Per-channel mean and standard deviation over a sample of the plate's control
-// images (all images if it has none), so that every plate is expressed relative
-// to its own DMSO wells.
-absl::Status PlateStatistics(const PlateReader& reader, int limit,
-                             torch::Tensor* mean, torch::Tensor* stddev) {
-  const PlateMetadata& m = reader.metadata();
-  std::vector<int64_t> picks;
-  for (int64_t i = 0;
-       i < m.num_images() && static_cast<int>(picks.size()) < limit; ++i) {
-    if (m.images[i].control) picks.push_back(i);
-  }
-  for (int64_t i = 0;
-       picks.empty() && i < std::min<int64_t>(limit, m.num_images()); ++i) {
-    picks.push_back(i);
-  }
-  std::vector<torch::Tensor> images;
-  for (int64_t i : picks) {
-    MICON_ASSIGN_OR_RETURN(torch::Tensor image, ReadImageAsFloat(reader, i));
-    images.push_back(image);
-  }
-  const int64_t c = m.header.num_channels();
-  const torch::Tensor values =
-      torch::stack(images).to(torch::kDouble).transpose(0, 1).reshape({c, -1});
-  *mean = values.mean(1).to(torch::kFloat).view({c, 1, 1});
-  *stddev = values.std(1).clamp_min(1.0).to(torch::kFloat).view({c, 1, 1});
-  return absl::OkStatus();
-}
-
-torch::Tensor Resize(const torch::Tensor& image, int64_t size) {
-  if (image.size(1) == size && image.size(2) == size) return image;
-  return F::interpolate(image.unsqueeze(0),
-                        F::InterpolateFuncOptions()
-                            .size(std::vector<int64_t>{size, size})
-                            .mode(torch::kBilinear)
-                            .align_corners(false))
-      .squeeze(0);
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<BatchLoader>> BatchLoader::Create(
     const PlateStore& store, const std::vector<size_t>& shard,
     at::Tensor molecules, BatchSampler sampler, const LoaderOptions& options) {
@@ -95,14 +33,11 @@ absl::StatusOr<std::unique_ptr<BatchLoader>> BatchLoader::Create(
   loader->molecules_ = molecules;
   int64_t smallest = 0;
   for (size_t p : shard) {
-    auto source = std::make_unique<PlateSource>();
-    MICON_ASSIGN_OR_RETURN(PlateReader reader,
-                           PlateReader::Open(store.plates.at(p).path));
-    source->reader = std::make_unique<PlateReader>(std::move(reader));
-    MICON_RETURN_IF_ERROR(PlateStatistics(*source->reader,
-                                          options.control_images_for_stats,
-                                          &source->mean, &source->stddev));
-    const PlateHeader& h = source->reader->metadata().header;
+    MICON_ASSIGN_OR_RETURN(
+        std::unique_ptr<NormalizedPlate> source,
+        NormalizedPlate::Open(store.plates.at(p).path,
+                              options.control_images_for_stats));
+    const PlateHeader& h = source->metadata().header;
     const int64_t side = std::min(h.height, h.width);
     smallest = smallest == 0 ? side : std::min(smallest, side);
     loader->plates_[static_cast<int64_t>(p)] = std::move(source);
@@ -176,22 +111,14 @@ absl::StatusOr<at::Tensor> BatchLoader::LoadPlain(const ImageRef& ref) const {
     return absl::InvalidArgumentError(
         absl::StrCat("plate ", ref.plate, " is not in this shard"));
   }
-  const PlateSource& source = *it->second;
-  MICON_ASSIGN_OR_RETURN(torch::Tensor image,
-                         ReadImageAsFloat(*source.reader, ref.image));
-  return (image - source.mean) / source.stddev;
+  return it->second->Read(ref.image);
 }
 
 absl::StatusOr<at::Tensor> BatchLoader::Load(const ImageRef& ref,
                                              const SampleKey& key) const {
   MICON_ASSIGN_OR_RETURN(torch::Tensor image, LoadPlain(ref));
   const int64_t h = image.size(1), w = image.size(2);
-  if (!options_.augment) {  // centre square, resized
-    const int64_t side = std::min(h, w);
-    return Resize(image.slice(1, (h - side) / 2, (h - side) / 2 + side)
-                      .slice(2, (w - side) / 2, (w - side) / 2 + side),
-                  output_size_);
-  }
+  if (!options_.augment) return CentreSquare(image, output_size_);
   std::mt19937_64 rng =
       RandomStream(options_.seed, {key.step, key.index, key.view, key.role});
   std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -201,8 +128,8 @@ absl::StatusOr<at::Tensor> BatchLoader::Load(const ImageRef& ref,
       1, std::lround(std::sqrt(area) * static_cast<double>(std::min(h, w))));
   const int64_t y = std::uniform_int_distribution<int64_t>(0, h - side)(rng);
   const int64_t x = std::uniform_int_distribution<int64_t>(0, w - side)(rng);
-  torch::Tensor crop =
-      Resize(image.slice(1, y, y + side).slice(2, x, x + side), output_size_);
+  torch::Tensor crop = ResizeSquare(
+      image.slice(1, y, y + side).slice(2, x, x + side), output_size_);
   if (unit(rng) < 0.5) crop = crop.flip({2});
   if (unit(rng) < 0.5) crop = crop.flip({1});
   const int64_t turns = std::uniform_int_distribution<int64_t>(0, 3)(rng);

@@ -35,6 +35,7 @@
 #include "data/batch_collate.h"
 #include "data/batch_sampler.h"
 #include "data/batch_source.h"
+#include "data/normalized_plate.h"
 #include "data/plate_reader.h"
 #include "data/plate_store.h"
 
@@ -71,7 +72,6 @@ class BatchLoader final : public BatchSource {
   absl::StatusOr<at::Tensor> LoadPlain(const ImageRef& ref) const;
 
  private:
-  struct PlateSource;
   BatchLoader() = default;
   void Work();
   absl::StatusOr<LoadedBatch> Build(int64_t step) const;
@@ -81,7 +81,7 @@ class BatchLoader final : public BatchSource {
   LoaderOptions options_;
   BatchSampler sampler_;
   at::Tensor molecules_;
-  std::map<int64_t, std::unique_ptr<PlateSource>> plates_;
+  std::map<int64_t, std::unique_ptr<NormalizedPlate>> plates_;
   int64_t output_size_ = 0;
 
   mutable std::mutex mutex_;

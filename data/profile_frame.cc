@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
 #include "data/delimited_table.h"
+#include "data/profile_frame_hdf5.h"
 
 namespace micon {
 namespace {
@@ -41,6 +42,7 @@ absl::StatusOr<const std::vector<std::string>*> ProfileFrame::Column(
 }
 
 absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path) {
+  if (IsHdf5Path(path)) return ReadProfileFrameHdf5(path);
   MICON_ASSIGN_OR_RETURN(DelimitedTable table, ReadDelimitedTable(path));
   ProfileFrame frame;
   frame.path = path;
@@ -142,6 +144,38 @@ ProfileFrame SelectRows(const ProfileFrame& frame,
   }
   out.features =
       frame.features.index_select(0, torch::tensor(index, torch::kLong));
+  return out;
+}
+
+absl::StatusOr<ProfileFrame> ConcatenateRows(const ProfileFrame& a,
+                                             const ProfileFrame& b) {
+  if (a.feature_names != b.feature_names) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(b.path, ": its ", b.feature_names.size(),
+                     " feature columns are not those of ", a.path, " (",
+                     a.feature_names.size(), ") in the same order"));
+  }
+  ProfileFrame out;
+  out.path = a.path + "+" + b.path;
+  out.feature_names = a.feature_names;
+  out.metadata_names = a.metadata_names;
+  for (const std::string& name : b.metadata_names) {
+    if (!a.HasColumn(name)) out.metadata_names.push_back(name);
+  }
+  for (const std::string& name : out.metadata_names) {
+    std::vector<std::string> values;
+    for (const ProfileFrame* f : {&a, &b}) {
+      absl::StatusOr<const std::vector<std::string>*> column = f->Column(name);
+      if (column.ok()) {
+        values.insert(values.end(), (*column)->begin(), (*column)->end());
+      } else {
+        values.resize(values.size() + static_cast<size_t>(f->rows()));
+      }
+    }
+    out.metadata.push_back(std::move(values));
+  }
+  out.features = torch::cat(
+      {a.features.to(torch::kFloat64), b.features.to(torch::kFloat64)});
   return out;
 }
 

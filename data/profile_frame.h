@@ -39,7 +39,8 @@ struct ProfileFrame {
   bool HasColumn(const std::string& name) const;
 };
 
-// CSV or TSV, optionally gzip-compressed (data/delimited_table.h).
+// CSV or TSV, optionally gzip-compressed (data/delimited_table.h), or
+// micon's profile HDF5 (a name ending in .h5 or .hdf5; profile_frame_hdf5.h).
 absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path);
 // CSV (written atomically): metadata columns first, then features.
 absl::Status WriteProfileFrame(const ProfileFrame& frame,
@@ -53,6 +54,12 @@ absl::StatusOr<std::vector<std::string>> GroupKeys(
 // The rows of `frame` where `keep[row]` is true, in order.
 ProfileFrame SelectRows(const ProfileFrame& frame,
                         const std::vector<bool>& keep);
+
+// The rows of `a`, then those of `b`. Both must have the same features in the
+// same order (an error names both files otherwise); the metadata columns are
+// the union (a's, then b's new ones), empty where a frame lacks one.
+absl::StatusOr<ProfileFrame> ConcatenateRows(const ProfileFrame& a,
+                                             const ProfileFrame& b);
 
 }  // namespace micon
 

@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "distributed/bootstrap.h"
@@ -33,6 +34,13 @@ struct ProcessState {
   int exit_code = 0;
 };
 
+// Bootstraps the distributed runtime of a multi-rank command into
+// `process.dist` (world 1 without a launcher) and checks it against what
+// mpirun or srun promised. Call after installing signal handlers.
+absl::Status StartDistributed(const std::string& backend,
+                              double collective_timeout_seconds,
+                              ProcessState& process);
+
 void AddInfoCommand(CLI::App& app, CommandRun& run);
 void AddInspectCommand(CLI::App& app, CommandRun& run);
 void AddConvertCommand(CLI::App& app, CommandRun& run);
@@ -40,6 +48,7 @@ void AddFeaturizeCommand(CLI::App& app, CommandRun& run);
 void AddSynthCommand(CLI::App& app, CommandRun& run);
 void AddCheckpointsCommand(CLI::App& app, CommandRun& run);
 void AddEvaluateCommand(CLI::App& app, CommandRun& run);
+void AddEmbedCommand(CLI::App& app, CommandRun& run, ProcessState& process);
 void AddTrainCommand(CLI::App& app, CommandRun& run, ProcessState& process);
 
 }  // namespace micon

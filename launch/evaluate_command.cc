@@ -24,7 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct EvaluateFlags {
-  std::vector<std::string> profiles;  // NAME=PATH
+  std::vector<std::string> profiles;   // NAME=PATH
+  std::vector<std::string> predicted;  // NAME=PATH
   std::string output;
   std::string controls = "Metadata_Control=1";
   std::string normalize = "none";
@@ -82,6 +83,16 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
   if (!flags.replicate_groups.empty()) {
     o.replicate_groups = absl::StrSplit(flags.replicate_groups, ',');
   }
+  std::map<std::string, std::string> predicted;
+  for (const std::string& spec : flags.predicted) {
+    const std::vector<std::string> parts =
+        absl::StrSplit(spec, absl::MaxSplits('=', 1));
+    if (parts.size() != 2 || parts[0].empty() || parts[1].empty() ||
+        !predicted.emplace(parts[0], parts[1]).second) {
+      return absl::InvalidArgumentError(
+          "--predicted must be NAME=PATH, once per method, got '" + spec + "'");
+    }
+  }
   std::vector<Method> methods;
   for (const std::string& spec : flags.profiles) {
     const std::vector<std::string> parts =
@@ -105,15 +116,28 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
       }
     }
     MICON_ASSIGN_OR_RETURN(ProfileFrame frame, ReadProfileFrame(parts[1]));
+    const auto prediction = predicted.find(parts[0]);
+    if (prediction != predicted.end()) {
+      MICON_ASSIGN_OR_RETURN(ProfileFrame p,
+                             ReadProfileFrame(prediction->second));
+      MICON_ASSIGN_OR_RETURN(frame, ConcatenateRows(frame, p));
+      predicted.erase(prediction);
+    }
     MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateProfiles(frame, o));
     std::fprintf(stderr,
                  "micon: %s: %lld treated wells of %lld compounds, %lld "
-                 "control wells, %zu features\n",
+                 "control wells, %zu features, %lld scored predictions\n",
                  parts[0].c_str(), static_cast<long long>(e.treated_wells),
                  static_cast<long long>(e.compounds),
                  static_cast<long long>(e.control_wells),
-                 frame.feature_names.size());
+                 frame.feature_names.size(),
+                 static_cast<long long>(e.predicted_queries));
     methods.push_back({parts[0], parts[1], std::move(e)});
+  }
+  if (!predicted.empty()) {
+    return absl::InvalidArgumentError("--predicted names method '" +
+                                      predicted.begin()->first +
+                                      "', which no --profiles gives");
   }
   // Columns: every metric any method has, in first-seen order.
   std::vector<std::string> metrics;
@@ -213,6 +237,10 @@ void AddEvaluateCommand(CLI::App& app, CommandRun& run) {
                   "NAME=PATH of a profile CSV (Metadata_* columns, then "
                   "features); repeat for each method")
       ->required();
+  sub->add_option("--predicted", f->predicted,
+                  "NAME=PATH of the predicted profiles (micon embed's "
+                  "predicted.csv) of method NAME: ranked against its real "
+                  "treated wells");
   sub->add_option("-o,--output", f->output,
                   "Folder for evaluation.csv, per-compound mAP and "
                   "evaluation.png");

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   micon::AddEvaluateCommand(app, run);
   micon::ProcessState process;
   micon::AddTrainCommand(app, run, process);
+  micon::AddEmbedCommand(app, run, process);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

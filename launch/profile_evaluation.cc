@@ -69,10 +69,45 @@ std::vector<GroupMap> MapAgainst(const at::Tensor& cos,
                               {.null_size = o.null_size, .seed = o.seed});
 }
 
-}  // namespace
+// The features after the requested normalisation and sphering, fitted on the
+// rows where `control` holds.
+absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
+                                              const std::vector<bool>& control,
+                                              const EvaluationOptions& o) {
+  const int64_t n = frame.rows();
+  int64_t control_wells = 0;
+  for (bool c : control) control_wells += c;
+  at::Tensor x = frame.features.to(torch::kFloat64);
+  if (o.normalize != NormalizeMethod::kNone || o.sphere) {
+    if (control_wells < 2) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          frame.path, ": normalisation is fitted on control wells, but only ",
+          control_wells, " row(s) have ", o.controls.first, " = ",
+          o.controls.second));
+    }
+  }
+  if (o.normalize != NormalizeMethod::kNone) {
+    MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* by,
+                           frame.Column(o.normalize_by));
+    std::map<std::string, int64_t> controls_in;
+    for (int64_t r = 0; r < n; ++r) controls_in[(*by)[r]] += control[r];
+    for (const auto& [group, count] : controls_in) {
+      if (count == 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(frame.path, ": ", o.normalize_by, " ", group,
+                         " has no control wells to normalise on"));
+      }
+    }
+    x = NormalizePerGroup(x, *by, control, o.normalize);
+  }
+  if (o.sphere) x = ZcaSphere(x, control);
+  return x;
+}
 
-absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
-                                            const EvaluationOptions& o) {
+// Every metric but the predicted-profile ones, on rows that are all real
+// wells.
+absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& frame,
+                                         const EvaluationOptions& o) {
   MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* compound,
                          frame.Column(o.compound_column));
   MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* control_text,
@@ -98,30 +133,8 @@ absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
                      "); replicate metrics need at least 2"));
   }
 
-  at::Tensor x = frame.features.to(torch::kFloat64);
-  if (o.normalize != NormalizeMethod::kNone || o.sphere) {
-    if (e.control_wells < 2) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          frame.path, ": normalisation is fitted on control wells, but only ",
-          e.control_wells, " row(s) have ", o.controls.first, " = ",
-          o.controls.second));
-    }
-  }
-  if (o.normalize != NormalizeMethod::kNone) {
-    MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* by,
-                           frame.Column(o.normalize_by));
-    std::map<std::string, int64_t> controls_in;
-    for (int64_t r = 0; r < n; ++r) controls_in[(*by)[r]] += control[r];
-    for (const auto& [group, count] : controls_in) {
-      if (count == 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(frame.path, ": ", o.normalize_by, " ", group,
-                         " has no control wells to normalise on"));
-      }
-    }
-    x = NormalizePerGroup(x, *by, control, o.normalize);
-  }
-  if (o.sphere) x = ZcaSphere(x, control);
+  MICON_ASSIGN_OR_RETURN(const at::Tensor x,
+                         NormalizedFeatures(frame, control, o));
 
   const std::vector<std::string> groups =
       o.replicate_groups.empty() ? std::vector<std::string>{o.compound_column}
@@ -175,6 +188,93 @@ absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
       continue;
     }
     add_top_k(suffix, Exclusion::kSameGroup);
+  }
+  return e;
+}
+
+}  // namespace
+
+absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
+                                            const EvaluationOptions& o) {
+  std::vector<bool> predicted(static_cast<size_t>(frame.rows()), false);
+  bool any = false;
+  if (frame.HasColumn(o.predicted_column)) {
+    const std::vector<std::string>& text = **frame.Column(o.predicted_column);
+    for (size_t r = 0; r < text.size(); ++r) {
+      predicted[r] = IsControlValue(text[r], "1");
+      any = any || predicted[r];
+    }
+  }
+  if (!any) return EvaluateWells(frame, o);
+
+  // Predictions are normalised with their plate's real controls, then scored
+  // against the real treated wells.
+  MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* compound,
+                         frame.Column(o.compound_column));
+  MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* control_text,
+                         frame.Column(o.controls.first));
+  std::vector<bool> control(predicted.size()), real(predicted.size());
+  for (size_t r = 0; r < predicted.size(); ++r) {
+    real[r] = !predicted[r];
+    control[r] =
+        real[r] && IsControlValue((*control_text)[r], o.controls.second);
+  }
+  MICON_ASSIGN_OR_RETURN(const at::Tensor x,
+                         NormalizedFeatures(frame, control, o));
+  std::vector<int64_t> real_rows, query_rows, candidate_rows;
+  for (size_t r = 0; r < predicted.size(); ++r) {
+    const int64_t row = static_cast<int64_t>(r);
+    if (predicted[r]) {
+      query_rows.push_back(row);
+    } else {
+      real_rows.push_back(row);
+      if (!control[r]) candidate_rows.push_back(row);
+    }
+  }
+  ProfileFrame wells = SelectRows(frame, real);
+  wells.features = x.index_select(0, torch::tensor(real_rows, torch::kLong));
+  EvaluationOptions already = o;
+  already.normalize = NormalizeMethod::kNone;
+  already.sphere = false;
+  MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateWells(wells, already));
+
+  std::vector<std::string> labels;
+  for (int64_t r : candidate_rows) labels.push_back((*compound)[r]);
+  for (int64_t r : query_rows) labels.push_back((*compound)[r]);
+  const std::vector<int64_t> ids = Ids(labels);
+  const size_t c = candidate_rows.size();
+  MatchingRows candidates, queries;
+  for (size_t k = 0; k < ids.size(); ++k) {
+    MatchingRows& rows = k < c ? candidates : queries;
+    rows.id.push_back(static_cast<int64_t>(k));  // never shared: none excluded
+    rows.label.push_back(ids[k]);
+    rows.group.push_back(0);
+  }
+  const at::Tensor similarity = CosineSimilarity(
+      x.index_select(0, torch::tensor(query_rows, torch::kLong)),
+      x.index_select(0, torch::tensor(candidate_rows, torch::kLong)));
+  const int64_t max_k = *std::max_element(o.top_k.begin(), o.top_k.end());
+  const TopK t =
+      ReplicateTopK(similarity, queries, candidates, Exclusion::kNone, max_k);
+  e.predicted_queries = t.scored;
+  if (t.scored == 0) return e;
+  std::vector<double> chance(o.top_k.size(), 0.0);
+  for (size_t q = 0; q < queries.label.size(); ++q) {
+    const int64_t positives = static_cast<int64_t>(std::count(
+        candidates.label.begin(), candidates.label.end(), queries.label[q]));
+    if (positives == 0) continue;
+    for (size_t k = 0; k < o.top_k.size(); ++k) {
+      chance[k] += ChanceTopK(static_cast<int64_t>(c), positives, o.top_k[k]) /
+                   static_cast<double>(t.scored);
+    }
+  }
+  for (size_t k = 0; k < o.top_k.size(); ++k) {
+    e.metrics.push_back({absl::StrCat("predicted_top", o.top_k[k]),
+                         t.accuracy[static_cast<size_t>(o.top_k[k] - 1)]});
+  }
+  for (size_t k = 0; k < o.top_k.size(); ++k) {
+    e.metrics.push_back(
+        {absl::StrCat("predicted_chance_top", o.top_k[k]), chance[k]});
   }
   return e;
 }

@@ -20,7 +20,11 @@
 //    compounds and the fraction retrieved (corrected p < 0.05);
 //  - top-k: treated wells against treated wells by cosine; "all" excludes
 //    only the query itself, "nsb"/"nss" also its batch/source (computed when
-//    the column exists and has at least two values).
+//    the column exists and has at least two values);
+//  - predicted profiles (rows marked in `predicted_column`, normalised with
+//    their plate's real controls): top-k of finding a real well of the
+//    predicted compound among all real treated wells, beside the top-k that
+//    chance gives (1 - C(n - m, k) / C(n, k) for m such wells of n).
 #ifndef MICON_LAUNCH_PROFILE_EVALUATION_H_
 #define MICON_LAUNCH_PROFILE_EVALUATION_H_
 
@@ -48,6 +52,10 @@ struct EvaluationOptions {
   std::string normalize_by = "Metadata_Plate";
   bool sphere = false;
   std::vector<std::string> replicate_groups;  // empty: {compound_column}
+  // Rows with "1" here are a generator's predicted profiles: they are kept
+  // out of every other metric and scored as queries against the real
+  // treated wells (predicted_topK, beside predicted_chance_topK).
+  std::string predicted_column = "Metadata_Predicted";
   std::vector<int> top_k = {1, 5, 10};
   int64_t null_size = 10000;
   uint64_t seed = 0;
@@ -65,6 +73,7 @@ struct Evaluation {
   int64_t treated_wells = 0;
   int64_t control_wells = 0;
   int64_t compounds = 0;
+  int64_t predicted_queries = 0;  // predictions with a real well to find
 };
 
 absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,

@@ -1,6 +1,5 @@
 // micon train: the trainer on the command line.
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "launch/command.h"
-#include "launch/launch_environment.h"
 #include "launch/stop_signal.h"
 #include "launch/train_config.h"
 #include "launch/trainer.h"
@@ -42,15 +40,8 @@ absl::Status RunTrain(const TrainFlags& flags, ProcessState& process) {
   // Signals first: a SIGTERM during start-up must not kill a rank halfway
   // through a collective.
   StopSignals signals;
-  BootstrapOptions bootstrap;
-  bootstrap.backend = config.backend;
-  bootstrap.communicator.timeout = std::chrono::milliseconds(
-      static_cast<int64_t>(config.collective_timeout_seconds * 1000));
-  MICON_ASSIGN_OR_RETURN(const LaunchEnvironment launch,
-                         DetectLaunchEnvironment(std::getenv));
-  MICON_ASSIGN_OR_RETURN(process.dist, Bootstrap(nullptr, nullptr, bootstrap));
-  MICON_RETURN_IF_ERROR(
-      CheckAgainstMpi(launch, process.dist->rank, process.dist->world_size));
+  MICON_RETURN_IF_ERROR(StartDistributed(
+      config.backend, config.collective_timeout_seconds, process));
   MICON_ASSIGN_OR_RETURN(
       TrainResult result,
       RunTraining(config, {flags.resume}, *process.dist, signals));

@@ -22,6 +22,7 @@
 #include "distributed/distributed_gather.h"
 #include "distributed/gradient_reducer.h"
 #include "distributed/parameter_sync.h"
+#include "launch/compute_device.h"
 #include "launch/loss_plot.h"
 #include "launch/metrics_log.h"
 #include "launch/run_checkpoint.h"
@@ -39,27 +40,6 @@ using Clock = std::chrono::steady_clock;
 enum Stat { kTotal, kPaclr, kCf, kSimclr, kClip, kSamples, kStop, kCkpt, kN };
 constexpr const char* kPartNames[] = {"loss", "paclr", "counterfactual",
                                       "simclr", "clip"};
-
-absl::StatusOr<torch::Device> ChooseDevice(const TrainConfig& config,
-                                           const DistributedContext& dist) {
-  const bool cuda = torch::cuda::is_available();
-  if (config.device == "cpu" || (config.device == "auto" && !cuda)) {
-    return torch::Device(torch::kCPU);
-  }
-  if (!cuda) {
-    return absl::FailedPreconditionError(
-        "train.device is cuda but no CUDA device is visible");
-  }
-  if (dist.backend == "mpi") {
-    return absl::FailedPreconditionError(
-        "training on CUDA needs the NCCL backend, which this build does not "
-        "have yet (docs/DISTRIBUTED.md); set train.device: cpu, or "
-        "distributed.backend: threads for one GPU");
-  }
-  const int64_t gpus = torch::cuda::device_count();
-  return torch::Device(torch::kCUDA,
-                       static_cast<c10::DeviceIndex>(dist.local_rank % gpus));
-}
 
 StepBatch ToDevice(const StepBatch& b, const torch::Device& device) {
   auto move = [&](const torch::Tensor& t) {
@@ -120,8 +100,9 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
   const int rank = dist.rank, world = dist.world_size;
   const RunLog log(rank, world);
   const int threads = ConfigureTorchThreads(config.threads, dist.local_size);
-  MICON_ASSIGN_OR_RETURN(const torch::Device device,
-                         ChooseDevice(config, dist));
+  MICON_ASSIGN_OR_RETURN(
+      const torch::Device device,
+      ChooseDevice(config, dist, /*device_collectives=*/true));
   if (config.precision == "bf16" && !device.is_cuda()) {
     return absl::FailedPreconditionError(
         "train.precision bf16 needs a CUDA device; this rank trains on CPU");
@@ -180,7 +161,7 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
       PrepareTrainingInputs(config, comm, sampler_start, log));
   log.Info(inputs.summary);
   torch::manual_seed(config.seed);
-  MiconModel model(ModelOptionsFor(config, inputs, comm));
+  MiconModel model(ModelOptionsFor(config, inputs, &comm));
   if (!config.pretrained.empty()) {
     if (config.input != "images") {
       return absl::InvalidArgumentError(

@@ -73,6 +73,44 @@ absl::StatusOr<Selection> Select(const std::vector<PlateMetadata>& plates,
 
 }  // namespace
 
+absl::StatusOr<CompoundFeatures> FeaturizeForRun(const TrainConfig& config,
+                                                 const CompoundTable& compounds,
+                                                 const std::string& cache_dir,
+                                                 Communicator& comm,
+                                                 const RunLog& log) {
+  const int rank = comm.rank();
+  // Featurise on rank 0 first so the cache is written once, then everywhere.
+  FeaturizerOptions featurizer;
+  featurizer.radius = config.molecule_radius;
+  featurizer.bits = config.molecule_bits;
+  featurizer.counts = config.molecule_counts;
+  featurizer.descriptors = config.molecule_descriptors;
+  MICON_RETURN_IF_ERROR(featurizer.Validate());
+  const InvalidSmilesPolicy policy = config.invalid_smiles == "exclude"
+                                         ? InvalidSmilesPolicy::kExclude
+                                         : InvalidSmilesPolicy::kError;
+  absl::StatusOr<CompoundFeatures> features = absl::UnknownError("unset");
+  std::vector<std::string> warnings;
+  if (rank == 0) {
+    features = LoadOrComputeCompoundFeatures(compounds, featurizer, policy,
+                                             cache_dir, &warnings);
+  }
+  MICON_RETURN_IF_ERROR(WaitFor(comm.Barrier({}), comm));
+  if (rank != 0) {
+    features = LoadOrComputeCompoundFeatures(compounds, featurizer, policy,
+                                             cache_dir, &warnings);
+  }
+  if (!features.ok()) return features.status();
+  for (const std::string& w : warnings) log.Warning(w);
+  if (rank == 0) {
+    for (const ExcludedCompound& e : features->excluded) {
+      log.Warning(absl::StrCat("compound ", e.id, " (line ", e.line,
+                               ") left out: ", e.reason));
+    }
+  }
+  return *std::move(features);
+}
+
 absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
                                                      Communicator& comm,
                                                      const SamplerState& start,
@@ -105,46 +143,20 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
   MICON_ASSIGN_OR_RETURN(Selection selection,
                          Select(all_plates, config, split_path));
 
-  // Featurise on rank 0 first so the cache is written once, then everywhere.
-  FeaturizerOptions featurizer;
-  featurizer.radius = config.molecule_radius;
-  featurizer.bits = config.molecule_bits;
-  featurizer.counts = config.molecule_counts;
-  featurizer.descriptors = config.molecule_descriptors;
-  MICON_RETURN_IF_ERROR(featurizer.Validate());
-  const InvalidSmilesPolicy policy = config.invalid_smiles == "exclude"
-                                         ? InvalidSmilesPolicy::kExclude
-                                         : InvalidSmilesPolicy::kError;
-  absl::StatusOr<CompoundFeatures> features = absl::UnknownError("unset");
-  std::vector<std::string> warnings;
-  if (rank == 0) {
-    features = LoadOrComputeCompoundFeatures(*compounds, featurizer, policy,
-                                             cache_dir, &warnings);
-  }
-  MICON_RETURN_IF_ERROR(WaitFor(comm.Barrier({}), comm));
-  if (rank != 0) {
-    features = LoadOrComputeCompoundFeatures(*compounds, featurizer, policy,
-                                             cache_dir, &warnings);
-  }
-  if (!features.ok()) return features.status();
-  for (const std::string& w : warnings) log.Warning(w);
-  if (rank == 0) {
-    for (const ExcludedCompound& e : features->excluded) {
-      log.Warning(absl::StrCat("compound ", e.id, " (line ", e.line,
-                               ") left out: ", e.reason));
-    }
-  }
+  MICON_ASSIGN_OR_RETURN(
+      CompoundFeatures features,
+      FeaturizeForRun(config, *compounds, cache_dir, comm, log));
 
   std::map<std::string, int64_t> labels;
-  for (size_t i = 0; i < features->ids.size(); ++i) {
-    if (!selection.held_out_compounds.count(features->ids[i])) {
-      labels[features->ids[i]] = static_cast<int64_t>(i);
+  for (size_t i = 0; i < features.ids.size(); ++i) {
+    if (!selection.held_out_compounds.count(features.ids[i])) {
+      labels[features.ids[i]] = static_cast<int64_t>(i);
     }
   }
   torch::Tensor molecules =
-      torch::from_blob(features->values.data(),
-                       {static_cast<int64_t>(features->ids.size()),
-                        static_cast<int64_t>(features->dimension)},
+      torch::from_blob(features.values.data(),
+                       {static_cast<int64_t>(features.ids.size()),
+                        static_cast<int64_t>(features.dimension)},
                        torch::kFloat)
           .clone();
 
@@ -158,7 +170,7 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
   MICON_RETURN_IF_ERROR(sampler.Restore(start));
 
   TrainingInputs inputs;
-  inputs.molecule_features = features->dimension;
+  inputs.molecule_features = features.dimension;
   int64_t shard_images = 0, total_images = 0;
   for (size_t p : mine) shard_images += selection.plates[p].num_images();
   for (const PlateMetadata& p : selection.plates) {
@@ -208,7 +220,7 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
 
 MiconModelOptions ModelOptionsFor(const TrainConfig& config,
                                   const TrainingInputs& inputs,
-                                  Communicator& comm) {
+                                  Communicator* comm) {
   MiconModelOptions m;
   const bool images = config.input == "images";
   m.input = images ? InputKind::kImages : InputKind::kProfiles;
@@ -217,8 +229,9 @@ MiconModelOptions ModelOptionsFor(const TrainConfig& config,
     m.image.resnet.norm = config.norm == "group"   ? NormKind::kGroup
                           : config.norm == "batch" ? NormKind::kBatch
                                                    : NormKind::kSyncBatch;
-    if (m.image.resnet.norm == NormKind::kSyncBatch && comm.world_size() > 1) {
-      m.image.resnet.sync = std::make_shared<CommunicatorSum>(comm);
+    if (m.image.resnet.norm == NormKind::kSyncBatch && comm != nullptr &&
+        comm->world_size() > 1) {
+      m.image.resnet.sync = std::make_shared<CommunicatorSum>(*comm);
     }
     m.image.channels = inputs.channels;
     m.image.mode = config.channel_mode == "multi_channel"

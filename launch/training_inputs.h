@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "core/micon_model.h"
 #include "data/batch_source.h"
+#include "data/compound_features.h"
 #include "distributed/communicator.h"
 #include "launch/run_log.h"
 #include "launch/train_config.h"
@@ -39,10 +40,21 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
                                                      const SamplerState& start,
                                                      const RunLog& log);
 
-// The model options a config asks for, with the inputs' dimensions.
+// The compounds featurised as the config's molecule section asks, through
+// the cache in `cache_dir`: rank 0 first (it writes the cache), then the
+// others (they read it). Collective. Excluded compounds are logged.
+absl::StatusOr<CompoundFeatures> FeaturizeForRun(const TrainConfig& config,
+                                                 const CompoundTable& compounds,
+                                                 const std::string& cache_dir,
+                                                 Communicator& comm,
+                                                 const RunLog& log);
+
+// The model options a config asks for, with the inputs' dimensions. `comm`
+// (may be null) synchronises batch-norm statistics when norm is sync_batch
+// and the world has more than one rank.
 MiconModelOptions ModelOptionsFor(const TrainConfig& config,
                                   const TrainingInputs& inputs,
-                                  Communicator& comm);
+                                  Communicator* comm);
 
 }  // namespace micon
 

@@ -76,3 +76,18 @@ TEST(ReplicateTopK, ChecksShapes) {
 
 }  // namespace
 }  // namespace micon
+
+namespace micon {
+namespace {
+
+TEST(ChanceTopK, IsOneMinusTheChanceOfDrawingOnlyNegatives) {
+  EXPECT_DOUBLE_EQ(ChanceTopK(10, 1, 1), 0.1);
+  EXPECT_DOUBLE_EQ(ChanceTopK(10, 2, 3), 1 - 56.0 / 120.0);  // C(8,3)/C(10,3)
+  EXPECT_DOUBLE_EQ(ChanceTopK(10, 2, 9), 1.0);  // 9 draws cannot all miss
+  EXPECT_DOUBLE_EQ(ChanceTopK(10, 0, 5), 0.0);
+  EXPECT_DOUBLE_EQ(ChanceTopK(3, 1, 10), 1.0);  // k beyond the candidates
+  EXPECT_THROW(ChanceTopK(3, 4, 1), c10::Error);
+}
+
+}  // namespace
+}  // namespace micon

@@ -1,0 +1,39 @@
+// profile_frame_hdf5.h: well profiles as one HDF5 file, for tools that want
+// the feature matrix without parsing text.
+//
+//   MICON_RETURN_IF_ERROR(WriteProfileFrameHdf5(frame, "profiles.h5"));
+//   MICON_ASSIGN_OR_RETURN(ProfileFrame back,
+//                          ReadProfileFrameHdf5("profiles.h5"));
+//
+// Layout (h5py reads it with no micon code):
+//   /features       float64 [rows, features]
+//   /feature_names  string  [features]
+//   /metadata/<Metadata_*>  string [rows], one dataset per metadata column;
+//                   /metadata's string-array attribute `columns` keeps their
+//                   order
+//   pandas: pd.DataFrame(f["features"][:],
+//                        columns=f["feature_names"].asstr()[:])
+// Strings are variable-length UTF-8, as everywhere in micon's HDF5. Written
+// to a temporary name and renamed, like every finished micon file.
+#ifndef MICON_DATA_PROFILE_FRAME_HDF5_H_
+#define MICON_DATA_PROFILE_FRAME_HDF5_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "data/profile_frame.h"
+
+namespace micon {
+
+absl::Status WriteProfileFrameHdf5(const ProfileFrame& frame,
+                                   const std::string& path);
+
+// Errors name the file and the field.
+absl::StatusOr<ProfileFrame> ReadProfileFrameHdf5(const std::string& path);
+
+// True for names ending in .h5 or .hdf5 (ReadProfileFrame reads those here).
+bool IsHdf5Path(const std::string& path);
+
+}  // namespace micon
+
+#endif  // MICON_DATA_PROFILE_FRAME_HDF5_H_

@@ -1,0 +1,67 @@
+#include "data/profile_frame_hdf5.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "tests/test_support.h"
+
+namespace micon {
+namespace {
+
+using ::micon::testing::ScratchDir;
+
+ProfileFrame Frame(const std::string& path, double offset) {
+  ProfileFrame f;
+  f.path = path;
+  f.metadata_names = {"Metadata_Plate", "Metadata_Well"};
+  f.metadata = {{"P1", "P1", "P2"}, {"A01", "A02", "Ünïcode"}};
+  f.feature_names = {"h_0", "h_1"};
+  f.features =
+      torch::tensor({0.1, 1.0 / 3, -2.5e-300, 7.0, 8.0, 9.0}, torch::kFloat64)
+          .view({3, 2}) +
+      offset;
+  return f;
+}
+
+TEST(ProfileFrameHdf5, RoundTripsExactlyAndReadsThroughReadProfileFrame) {
+  const std::string path = ScratchDir() + "/profiles.h5";
+  const ProfileFrame f = Frame("a", 0);
+  MICON_ASSERT_OK(WriteProfileFrameHdf5(f, path));
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame back, ReadProfileFrame(path));
+  EXPECT_EQ(back.metadata_names, f.metadata_names);
+  EXPECT_EQ(back.metadata, f.metadata);
+  EXPECT_EQ(back.feature_names, f.feature_names);
+  EXPECT_TRUE(torch::equal(back.features, f.features));
+  EXPECT_TRUE(IsHdf5Path("x.hdf5"));
+  EXPECT_FALSE(IsHdf5Path("x.csv.gz"));
+}
+
+TEST(ProfileFrameHdf5, ErrorsNameTheFile) {
+  const std::string path = ScratchDir() + "/missing.h5";
+  const absl::StatusOr<ProfileFrame> r = ReadProfileFrameHdf5(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(path), std::string::npos);
+}
+
+TEST(ConcatenateRows, UnitesMetadataAndRequiresTheSameFeatures) {
+  ProfileFrame a = Frame("a.csv", 0);
+  ProfileFrame b = Frame("b.csv", 100);
+  b.metadata_names = {"Metadata_Well", "Metadata_Predicted"};
+  b.metadata = {{"x", "y", "z"}, {"1", "1", "1"}};
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame c, ConcatenateRows(a, b));
+  EXPECT_EQ(c.metadata_names,
+            (std::vector<std::string>{"Metadata_Plate", "Metadata_Well",
+                                      "Metadata_Predicted"}));
+  EXPECT_EQ(c.metadata[0],
+            (std::vector<std::string>{"P1", "P1", "P2", "", "", ""}));
+  EXPECT_EQ(c.metadata[2],
+            (std::vector<std::string>{"", "", "", "1", "1", "1"}));
+  EXPECT_TRUE(torch::equal(c.features, torch::cat({a.features, b.features})));
+  b.feature_names = {"h_1", "h_0"};
+  const absl::StatusOr<ProfileFrame> bad = ConcatenateRows(a, b);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("b.csv"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace micon

@@ -1,0 +1,41 @@
+// micon embed under a real mpirun: two ranks, each embedding its own plates,
+// write exactly the profiles one process writes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "tests/launch/train_fixture.h"
+#include "tests/test_support.h"
+
+namespace micon {
+namespace {
+
+using ::micon::testing::RunCommand;
+using ::micon::testing::ScratchDir;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(EmbedMpi, TwoRanksWriteWhatOneProcessWrites) {
+  const std::string one = ScratchDir() + "/one", two = ScratchDir() + "/two";
+  const std::string embed = absl::StrCat(
+      testing::MiconBinary(), " --threads 1 embed --handcrafted --dataset ",
+      testing::SmallImageDataset(), " -o ");
+  testing::CommandResult r = RunCommand(embed + one);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = RunCommand(absl::StrCat(MICON_MPIRUN, " ", MICON_MPIRUN_FLAGS, " -np 2 ",
+                              embed, two));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string expected = Slurp(one + "/profiles.csv");
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(Slurp(two + "/profiles.csv"), expected);
+}
+
+}  // namespace
+}  // namespace micon

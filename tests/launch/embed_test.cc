@@ -1,0 +1,213 @@
+// micon embed: well profiles from hand-crafted features and from checkpoints,
+// on one rank and on several (thread ranks), and the predicted profiles of a
+// MICON generator through micon evaluate.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "core/handcrafted_features.h"
+#include "core/micon_model.h"
+#include "data/normalized_plate.h"
+#include "data/profile_frame.h"
+#include "launch/checkpoint_profiler.h"
+#include "launch/handcrafted_profiler.h"
+#include "launch/training_inputs.h"
+#include "launch/well_profiles.h"
+#include "tests/data/screen_fixture.h"
+#include "tests/distributed/thread_ranks.h"
+#include "tests/launch/train_fixture.h"
+#include "tests/test_support.h"
+
+namespace micon {
+namespace {
+
+using ::micon::testing::MiconBinary;
+using ::micon::testing::RunCommand;
+using ::micon::testing::ScratchDir;
+using ::testing::HasSubstr;
+
+WellProfiles ProfilesOnRanks(int world, const WellProfileOptions& options) {
+  const PlateStore& store = testing::SmallScreen();
+  WellProfiles out;
+  testing::RunOnThreadRanks(world, [&](Communicator& comm) {
+    HandcraftedProfiler profiler(store.plates.front().header.channels);
+    absl::StatusOr<WellProfiles> p =
+        BuildWellProfiles(store, profiler, comm, options);
+    ASSERT_TRUE(p.ok()) << p.status();
+    if (comm.rank() == 0) out = *std::move(p);
+  });
+  return out;
+}
+
+TEST(WellProfiles, AWellIsItsFieldsAggregatedWithItsMetadata) {
+  const PlateStore& store = testing::SmallScreen();
+  const WellProfiles p = ProfilesOnRanks(1, {});
+  int64_t wells = 0;
+  for (const PlateMetadata& plate : store.plates) wells += plate.num_images();
+  ASSERT_EQ(p.wells.rows(), wells);  // one site per well in this screen
+  EXPECT_EQ(p.predicted.rows(), 0);
+  EXPECT_EQ(p.wells.metadata_names,
+            (std::vector<std::string>{"Metadata_Source", "Metadata_Batch",
+                                      "Metadata_Plate", "Metadata_Well",
+                                      "Metadata_Compound", "Metadata_SMILES",
+                                      "Metadata_Control", "Metadata_Images"}));
+  // Row 0: the first plate's alphabetically first well.
+  const PlateMetadata& first = store.plates.front();
+  int64_t image = 0;
+  for (int64_t i = 1; i < first.num_images(); ++i) {
+    if (first.images[i].well < first.images[image].well) image = i;
+  }
+  const ImageRecord& r = first.images[static_cast<size_t>(image)];
+  EXPECT_EQ(p.wells.metadata[2][0], first.header.plate);
+  EXPECT_EQ(p.wells.metadata[3][0], r.well);
+  EXPECT_EQ(p.wells.metadata[4][0], r.compound);
+  EXPECT_EQ(p.wells.metadata[6][0], r.control ? "1" : "0");
+  EXPECT_EQ(p.wells.metadata[7][0], "1");
+  const Compound* c = store.compounds.Find(r.compound);
+  EXPECT_EQ(p.wells.metadata[5][0], c ? c->smiles : "");
+  MICON_ASSERT_OK_AND_ASSIGN(auto plate, NormalizedPlate::Open(first.path, 16));
+  MICON_ASSERT_OK_AND_ASSIGN(torch::Tensor raw, plate->ReadRaw(image));
+  EXPECT_TRUE(torch::equal(p.wells.features[0], HandcraftedFeatures(raw, {})));
+}
+
+TEST(WellProfiles, ThreeThreadRanksGiveExactlyWhatOneRankGives) {
+  const WellProfiles one = ProfilesOnRanks(1, {});
+  const WellProfiles three = ProfilesOnRanks(3, {});
+  EXPECT_EQ(three.wells.metadata, one.wells.metadata);
+  EXPECT_TRUE(torch::equal(three.wells.features, one.wells.features));
+}
+
+TEST(WellProfiles, PredictionNeedsAGenerator) {
+  WellProfileOptions options;
+  options.predict = {"anything"};
+  const PlateStore& store = testing::SmallScreen();
+  testing::RunOnThreadRanks(1, [&](Communicator& comm) {
+    HandcraftedProfiler profiler(store.plates.front().header.channels);
+    const absl::StatusOr<WellProfiles> p =
+        BuildWellProfiles(store, profiler, comm, options);
+    ASSERT_FALSE(p.ok());
+    EXPECT_THAT(p.status().message(), HasSubstr("generator"));
+  });
+}
+
+// One small MICON run shared by the checkpoint tests.
+const std::string& MiconCheckpoint() {
+  static const std::string* path = [] {
+    const std::string run =
+        absl::StrCat(MICON_TEST_SCRATCH_DIR, "/embed-run-", ::getpid());
+    std::filesystem::remove_all(run);
+    const testing::CommandResult r =
+        RunCommand(testing::TrainCommand(run, testing::SmallImageDataset(), 2));
+    if (r.exit_code != 0) {
+      ADD_FAILURE() << r.output;
+      return new std::string();
+    }
+    return new std::string(run + "/checkpoints/step-00000002.ckpt");
+  }();
+  return *path;
+}
+
+TEST(EmbedCommand, CheckpointProfilesAreTheModelsMeanEmbeddingPerWell) {
+  const std::string out = ScratchDir() + "/emb";
+  const testing::CommandResult r =
+      RunCommand(MiconBinary() + " embed --checkpoint " + MiconCheckpoint() +
+                 " -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame csv,
+                             ReadProfileFrame(out + "/profiles.csv"));
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame h5,
+                             ReadProfileFrame(out + "/profiles.h5"));
+  EXPECT_EQ(h5.metadata, csv.metadata);
+  EXPECT_TRUE(torch::equal(h5.features, csv.features));
+
+  // The same numbers straight from the checkpoint, with no micon embed code.
+  MICON_ASSERT_OK_AND_ASSIGN(TrainedModel trained,
+                             ReadTrainedModel(MiconCheckpoint()));
+  const PlateStore& store = testing::SmallScreen();
+  TrainingInputs dims;
+  dims.channels = store.plates.front().header.num_channels();
+  dims.molecule_features = trained.config.molecule_bits;
+  MiconModel model(ModelOptionsFor(trained.config, dims, nullptr));
+  MICON_ASSERT_OK(LoadModuleState(trained.contents.model, *model));
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const PlateMetadata& first = store.plates.front();
+  MICON_ASSERT_OK_AND_ASSIGN(auto plate, NormalizedPlate::Open(first.path, 16));
+  for (int64_t i = 0; i < first.num_images(); ++i) {
+    MICON_ASSERT_OK_AND_ASSIGN(torch::Tensor x, plate->Read(i));
+    const torch::Tensor h =
+        model->Embed(CentreSquare(x, first.header.height).unsqueeze(0))[0];
+    int64_t row = 0;
+    while (csv.metadata[2][row] != first.header.plate ||
+           csv.metadata[3][row] != first.images[i].well) {
+      ++row;
+    }
+    EXPECT_TRUE(
+        torch::allclose(csv.features[row], h.to(torch::kFloat64), 1e-5, 1e-6))
+        << "well " << first.images[i].well;
+  }
+
+  // The held-out compounds are predicted on the plates that hold them, and
+  // micon evaluate scores them against the real wells.
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame predicted,
+                             ReadProfileFrame(out + "/predicted.csv"));
+  EXPECT_GT(predicted.rows(), 0);
+  const testing::CommandResult e =
+      RunCommand(MiconBinary() + " evaluate --profiles micon=" + out +
+                 "/profiles.csv --predicted micon=" + out + "/predicted.csv");
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  EXPECT_THAT(e.output, HasSubstr("predicted_top1"));
+  EXPECT_THAT(e.output, HasSubstr("predicted_chance_top1"));
+  EXPECT_THAT(e.output,
+              HasSubstr(absl::StrCat(predicted.rows(), " scored predictions")));
+}
+
+TEST(EmbedCommand, Hdf5OpensInPandasWithNoMiconCode) {
+  const std::string out = ScratchDir() + "/hc";
+  ASSERT_EQ(RunCommand(MiconBinary() +
+                       " embed --handcrafted --aggregate "
+                       "median --dataset " +
+                       testing::SmallImageDataset() + " -o " + out)
+                .exit_code,
+            0);
+  const testing::CommandResult py = RunCommand(
+      std::string(MICON_TEST_PYTHON) + " -c \"import h5py, pandas as pd\n" +
+      "f = h5py.File('" + out + "/profiles.h5', 'r')\n" +
+      "x = pd.DataFrame(f['features'][:], "
+      "columns=f['feature_names'].asstr()[:])\n" +
+      "for c in f['metadata'].attrs['columns']: x[c] = "
+      "f['metadata'][c].asstr()[:]\n" +
+      "y = pd.read_csv('" + out +
+      "/profiles.csv', float_precision='round_trip')\n" +
+      "assert list(y.columns[:8]) == list(f['metadata'].attrs['columns'])\n" +
+      "pd.testing.assert_frame_equal(x[y.columns[8:]], y[y.columns[8:]], "
+      "check_exact=True, check_dtype=False)\n" +
+      "assert (x['Metadata_Well'] == y['Metadata_Well']).all()\n" +
+      "print('rows', len(x))\"");
+  ASSERT_EQ(py.exit_code, 0) << py.output;
+  EXPECT_THAT(py.output, HasSubstr("rows "));
+}
+
+TEST(EmbedCommand, BadRequestsAreNamed) {
+  const std::string out = ScratchDir() + "/x";
+  testing::CommandResult r = RunCommand(MiconBinary() + " embed -o " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("exactly one of --checkpoint"));
+  r = RunCommand(MiconBinary() +
+                 " embed --handcrafted --aggregate max "
+                 "--dataset " +
+                 testing::SmallImageDataset() + " -o " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("--aggregate must be mean or median"));
+  r = RunCommand(MiconBinary() + " embed --checkpoint " + MiconCheckpoint() +
+                 " --dataset /nonexistent/store -o " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("/nonexistent/store"));
+}
+
+}  // namespace
+}  // namespace micon
