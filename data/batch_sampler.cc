@@ -62,14 +62,16 @@ absl::StatusOr<BatchSampler> BatchSampler::Create(
     }
   }
   for (auto& [label, c] : by_label) {
-    if (options.mode != SamplingMode::kMicon || c.by_plate.size() >= 2)
+    size_t images = 0;
+    for (const auto& [plate, indices] : c.by_plate) images += indices.size();
+    if (options.mode != SamplingMode::kMicon || images >= 2)
       s.compounds_.push_back(c);
   }
   if (options.mode != SamplingMode::kSimclr && s.compounds_.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "rank ", options.rank, ": no compound ",
         options.mode == SamplingMode::kMicon
-            ? "is on two plates of this rank's shard"
+            ? "has two treated images in this rank's shard"
             : "has treated images in this rank's shard",
         "; use fewer ranks or a layout with replicates across plates"));
   }
@@ -131,17 +133,28 @@ SampledBatch BatchSampler::Batch(int64_t step) const {
         for (const auto& [plate, images] : c.by_plate) plates.push_back(plate);
         const int64_t first = Pick(plates, rng);
         // The second plate: from another batch when the compound has one, else
-        // another plate.
+        // another plate, else (a compound on one plate only, as in a
+        // one-plate screen) another well of the same plate.
         std::vector<int64_t> other_batch, other_plate;
         for (int64_t p : plates) {
           if (p == first) continue;
           other_plate.push_back(p);
           if (batch_of_.at(p) != batch_of_.at(first)) other_batch.push_back(p);
         }
-        const int64_t second =
-            Pick(other_batch.empty() ? other_plate : other_batch, rng);
         MiconEntry entry;
         entry.compound = c.label;
+        if (other_plate.empty()) {
+          std::vector<int64_t> images = c.by_plate.at(first);
+          std::shuffle(images.begin(), images.end(), rng);
+          for (int v = 0; v < 2; ++v) {
+            entry.treated[v] = {first, images[static_cast<size_t>(v)]};
+            entry.control[v] = {first, Pick(controls_.at(first), rng)};
+          }
+          out.entries.push_back(entry);
+          continue;
+        }
+        const int64_t second =
+            Pick(other_batch.empty() ? other_plate : other_batch, rng);
         const int64_t pair[2] = {first, second};
         for (int v = 0; v < 2; ++v) {
           entry.treated[v] = {pair[v], Pick(c.by_plate.at(pair[v]), rng)};

@@ -7,10 +7,11 @@
 //
 // Modes:
 //  - micon (also paclr): B entries, each two treated images of one compound
-//  from two different
-//    plates of this rank's shard (different batches whenever the shard allows),
-//    and for each a DMSO control from the same plate. Compounds are distinct
-//    within an entry set while enough are available.
+//    from two different plates of this rank's shard (different batches
+//    whenever the shard allows; two wells of one plate when the compound is
+//    on one plate only, as in a one-plate screen), and for each a DMSO
+//    control from the same plate. Compounds are distinct within an entry set
+//    while enough are available.
 //  - simclr: B images (treated or control); the loader makes two augmented
 //  views of each.
 //  - clip: B treated images of distinct compounds, distinct across the whole
@@ -99,7 +100,7 @@ class BatchSampler {
   SamplerOptions options_;
   int64_t step_ = 0;
   std::vector<CompoundImages>
-      compounds_;  // those on >= 2 plates (micon) or any (clip)
+      compounds_;  // those with >= 2 treated images (micon) or any (clip)
   std::map<int64_t, std::vector<int64_t>>
       controls_;                             // plate -> control image indices
   std::map<int64_t, std::string> batch_of_;  // plate -> source/batch

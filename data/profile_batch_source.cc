@@ -35,19 +35,7 @@ absl::StatusOr<std::unique_ptr<ProfileBatchSource>> ProfileBatchSource::Create(
     }
     torch::Tensor x = table.features[p];
     if (options.normalize_by_controls) {
-      std::vector<int64_t> controls;
-      for (int64_t i = 0; i < table.plates[p].num_images(); ++i) {
-        if (table.plates[p].images[i].control) controls.push_back(i);
-      }
-      const torch::Tensor c =
-          x.index_select(0, torch::tensor(controls, torch::kLong));
-      torch::Tensor mean = c.mean(0, true);
-      // One control row has no spread: centre only. Constant features keep
-      // unit scale rather than exploding.
-      torch::Tensor stddev = c.size(0) > 1
-                                 ? c.std(0, true, true).clamp_min(1e-3)
-                                 : torch::ones_like(mean);
-      x = (x - mean) / stddev;
+      x = StandardizeOnControls(x, table.plates[p]);
     }
     source->plates_[static_cast<int64_t>(p)] = x.contiguous();
   }
@@ -88,6 +76,24 @@ absl::StatusOr<LoadedBatch> ProfileBatchSource::Next() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   return out;
+}
+
+at::Tensor StandardizeOnControls(const at::Tensor& rows,
+                                 const PlateMetadata& plate) {
+  std::vector<int64_t> controls;
+  for (int64_t i = 0; i < plate.num_images(); ++i) {
+    if (plate.images[i].control) controls.push_back(i);
+  }
+  TORCH_CHECK(!controls.empty(), plate.path, ": plate ", plate.header.plate,
+              " has no control rows to standardise on");
+  const torch::Tensor c =
+      rows.index_select(0, torch::tensor(controls, torch::kLong));
+  torch::Tensor mean = c.mean(0, true);
+  // One control row has no spread: centre only. Constant features keep
+  // unit scale rather than exploding.
+  torch::Tensor stddev = c.size(0) > 1 ? c.std(0, true, true).clamp_min(1e-3)
+                                       : torch::ones_like(mean);
+  return (rows - mean) / stddev;
 }
 
 }  // namespace micon

@@ -53,6 +53,12 @@ class ProfileBatchSource final : public BatchSource {
       plates_;  // normalised [rows, F] per shard plate
 };
 
+// A plate's profile rows [rows, F] standardised per feature on its control
+// rows (mean 0, std 1 over the controls); what training and `micon embed`
+// feed a profile model.
+at::Tensor StandardizeOnControls(const at::Tensor& rows,
+                                 const PlateMetadata& plate);
+
 }  // namespace micon
 
 #endif  // MICON_DATA_PROFILE_BATCH_SOURCE_H_

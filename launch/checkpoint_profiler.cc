@@ -40,14 +40,10 @@ CheckpointProfiler::CheckpointProfiler(std::unique_ptr<State> state)
 CheckpointProfiler::~CheckpointProfiler() = default;
 
 absl::StatusOr<std::unique_ptr<CheckpointProfiler>> CheckpointProfiler::Create(
-    const TrainedModel& trained, int64_t channels,
+    const TrainedModel& trained, int64_t input_size,
     const CompoundFeatures& features, torch::Device device) {
   const std::string& origin = trained.contents.path;
-  if (trained.config.input != "images") {
-    return absl::InvalidArgumentError(
-        absl::StrCat(origin, ": a model of data.input ", trained.config.input,
-                     " embeds profile tables, not plate stores"));
-  }
+  const bool images = trained.config.input == "images";
   auto state = std::make_unique<State>();
   state->config = trained.config;
   state->objective = trained.objective;
@@ -55,7 +51,7 @@ absl::StatusOr<std::unique_ptr<CheckpointProfiler>> CheckpointProfiler::Create(
   state->features = &features;
   state->origin = origin;
   TrainingInputs dims;
-  dims.channels = channels;
+  (images ? dims.channels : dims.profile_features) = input_size;
   dims.molecule_features = features.dimension;
   // Evaluation never synchronises batch statistics: running statistics only.
   MiconModelOptions options =
@@ -65,7 +61,8 @@ absl::StatusOr<std::unique_ptr<CheckpointProfiler>> CheckpointProfiler::Create(
       LoadModuleState(trained.contents.model, *state->model);
   if (!loaded.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        origin, ": its model does not fit ", channels, "-channel images with ",
+        origin, ": its model does not fit ", input_size,
+        images ? "-channel images" : "-feature profiles", " with ",
         features.dimension,
         "-feature molecules (was it trained on another dataset?): ",
         loaded.message()));
@@ -86,6 +83,11 @@ std::vector<std::string> CheckpointProfiler::FeatureNames() const {
 
 absl::StatusOr<at::Tensor> CheckpointProfiler::Describe(
     const NormalizedPlate& plate, const std::vector<int64_t>& images) {
+  if (state_->config.input != "images") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        state_->origin, ": a model of data.input ", state_->config.input,
+        " embeds profile tables, not plate stores"));
+  }
   torch::NoGradGuard no_grad;
   const PlateHeader& h = plate.metadata().header;
   const int64_t size = state_->config.image_size > 0
@@ -97,6 +99,12 @@ absl::StatusOr<at::Tensor> CheckpointProfiler::Describe(
     inputs.push_back(CentreSquare(image, size));
   }
   return state_->model->Embed(torch::stack(inputs).to(state_->device))
+      .to(torch::kCPU);
+}
+
+at::Tensor CheckpointProfiler::EmbedRows(const at::Tensor& rows) {
+  torch::NoGradGuard no_grad;
+  return state_->model->Embed(rows.to(state_->device, torch::kFloat))
       .to(torch::kCPU);
 }
 

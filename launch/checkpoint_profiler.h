@@ -1,6 +1,6 @@
 // checkpoint_profiler.h: a trained model as an ImageProfiler: the image
-// embedding h of every field, and the counterfactual generator's predicted
-// profiles.
+// embedding h of every field (or, for a profile model, of every profile row),
+// and the counterfactual generator's predicted profiles.
 //
 //   MICON_ASSIGN_OR_RETURN(TrainedModel m, ReadTrainedModel("run/.../x.ckpt"));
 //   MICON_ASSIGN_OR_RETURN(auto profiler,
@@ -43,9 +43,10 @@ absl::StatusOr<TrainedModel> ReadTrainedModel(const std::string& path);
 class CheckpointProfiler final : public ImageProfiler {
  public:
   // `features`: the dataset's compounds featurised with the run's molecule
-  // settings (FeaturizeForRun).
+  // settings (FeaturizeForRun). `input_size`: stains per image for an image
+  // model, features per row for a profile model (data.input: profiles).
   static absl::StatusOr<std::unique_ptr<CheckpointProfiler>> Create(
-      const TrainedModel& trained, int64_t channels,
+      const TrainedModel& trained, int64_t input_size,
       const CompoundFeatures& features, torch::Device device);
   ~CheckpointProfiler() override;
 
@@ -54,6 +55,9 @@ class CheckpointProfiler final : public ImageProfiler {
       const NormalizedPlate& plate,
       const std::vector<int64_t>& images) override;
   bool CanPredict() const override;
+  // A profile model's h for profile rows [N, F] (already standardised as
+  // training saw them): [N, D].
+  at::Tensor EmbedRows(const at::Tensor& rows);
   absl::StatusOr<at::Tensor> Predict(
       const at::Tensor& control_vectors,
       const std::vector<std::string>& compounds) override;

@@ -12,11 +12,13 @@
 #include "core/status_macros.h"
 #include "data/plate_store.h"
 #include "data/profile_frame_hdf5.h"
+#include "data/profile_table.h"
 #include "data/screen_split.h"
 #include "launch/checkpoint_profiler.h"
 #include "launch/command.h"
 #include "launch/compute_device.h"
 #include "launch/handcrafted_profiler.h"
+#include "launch/profile_table_embedding.h"
 #include "launch/run_log.h"
 #include "launch/training_inputs.h"
 #include "launch/well_profiles.h"
@@ -37,36 +39,104 @@ struct EmbedFlags {
   std::string backend = "auto";
 };
 
-// The compounds whose profiles the generator should predict.
+// The compounds whose profiles the generator should predict; held-out ones
+// are listed in `folder`/screen.json.
 absl::StatusOr<std::set<std::string>> CompoundsToPredict(
-    const std::string& choice, bool can_predict, const PlateStore& store) {
+    const std::string& choice, bool can_predict, const CompoundTable& compounds,
+    const fs::path& folder) {
   if (choice == "none" || (choice.empty() && !can_predict)) {
     return std::set<std::string>();
   }
   if (choice == "all") {
     std::set<std::string> all;
-    for (const Compound& c : store.compounds.compounds) all.insert(c.id);
+    for (const Compound& c : compounds.compounds) all.insert(c.id);
     return all;
   }
   if (choice != "held-out" && !choice.empty()) {
     return absl::InvalidArgumentError(
         "--predict must be held-out, all or none, got '" + choice + "'");
   }
-  const std::string split = (fs::path(store.root) / kScreenSplitFile).string();
+  const std::string split = (folder / kScreenSplitFile).string();
   if (choice.empty() && !fs::exists(split)) return std::set<std::string>();
   MICON_ASSIGN_OR_RETURN(ScreenSplit s, ReadScreenSplit(split));
   return s.held_out_compounds;
+}
+
+absl::StatusOr<std::unique_ptr<CheckpointProfiler>> ProfilerFor(
+    const TrainedModel& trained, int64_t input_size,
+    const CompoundTable& compounds, const fs::path& folder,
+    DistributedContext& dist, const RunLog& log, CompoundFeatures& features) {
+  MICON_ASSIGN_OR_RETURN(
+      features,
+      FeaturizeForRun(trained.config, compounds,
+                      (folder / ".micon-cache").string(), *dist.comm, log));
+  MICON_ASSIGN_OR_RETURN(
+      const torch::Device device,
+      ChooseDevice(trained.config, dist, /*device_collectives=*/false));
+  log.Info(absl::StrCat("embedding with ", trained.contents.path, " (",
+                        trained.config.objective, ", step ", trained.step,
+                        ") on ", device.str()));
+  return CheckpointProfiler::Create(trained, input_size, features, device);
+}
+
+// A profile model: every rank embeds the whole (small) table.
+absl::StatusOr<WellProfiles> EmbedProfiles(const EmbedFlags& flags,
+                                           const TrainedModel& trained,
+                                           const std::string& dataset,
+                                           DistributedContext& dist,
+                                           const RunLog& log) {
+  MICON_ASSIGN_OR_RETURN(const ProfileTable table, ReadProfileTable(dataset));
+  const fs::path folder = fs::path(dataset).parent_path();
+  CompoundFeatures features;
+  MICON_ASSIGN_OR_RETURN(
+      std::unique_ptr<CheckpointProfiler> profiler,
+      ProfilerFor(trained, static_cast<int64_t>(table.feature_names.size()),
+                  table.compounds, folder, dist, log, features));
+  MICON_ASSIGN_OR_RETURN(
+      const std::set<std::string> predict,
+      CompoundsToPredict(flags.predict, profiler->CanPredict(), table.compounds,
+                         folder));
+  return EmbedProfileTable(table, *profiler, trained.config.profile_normalize,
+                           predict);
+}
+
+// Images: a checkpoint's embeddings or hand-crafted features, rank-sharded.
+absl::StatusOr<WellProfiles> EmbedPlateStore(
+    const EmbedFlags& flags, const std::optional<TrainedModel>& trained,
+    const std::string& dataset, DistributedContext& dist, const RunLog& log) {
+  Aggregation aggregation;
+  if (!ParseAggregation(flags.aggregate, &aggregation)) {
+    return absl::InvalidArgumentError(
+        "--aggregate must be mean or median, got '" + flags.aggregate + "'");
+  }
+  MICON_ASSIGN_OR_RETURN(const PlateStore store, OpenPlateStore(dataset));
+  const std::vector<std::string>& channels =
+      store.plates.front().header.channels;
+  std::unique_ptr<ImageProfiler> profiler;
+  CompoundFeatures features;  // outlives the profiler that points into it
+  WellProfileOptions options;
+  options.aggregation = aggregation;
+  options.images_per_call = flags.images_per_call;
+  if (trained) {
+    MICON_ASSIGN_OR_RETURN(
+        profiler, ProfilerFor(*trained, static_cast<int64_t>(channels.size()),
+                              store.compounds, dataset, dist, log, features));
+    options.control_images_for_stats = trained->config.control_images_for_stats;
+  } else {
+    profiler = std::make_unique<HandcraftedProfiler>(channels);
+    log.Info(absl::StrCat("hand-crafted features of ", dataset, ": ",
+                          profiler->FeatureNames().size(), " per field"));
+  }
+  MICON_ASSIGN_OR_RETURN(
+      options.predict, CompoundsToPredict(flags.predict, profiler->CanPredict(),
+                                          store.compounds, dataset));
+  return BuildWellProfiles(store, *profiler, *dist.comm, options);
 }
 
 absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
   if (flags.checkpoint.empty() == !flags.handcrafted) {
     return absl::InvalidArgumentError(
         "give exactly one of --checkpoint CKPT and --handcrafted");
-  }
-  Aggregation aggregation;
-  if (!ParseAggregation(flags.aggregate, &aggregation)) {
-    return absl::InvalidArgumentError(
-        "--aggregate must be mean or median, got '" + flags.aggregate + "'");
   }
   std::optional<TrainedModel> trained;
   if (!flags.checkpoint.empty()) {
@@ -83,44 +153,14 @@ absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
       trained ? trained->config.collective_timeout_seconds : 600, process));
   DistributedContext& dist = *process.dist;
   const RunLog log(dist.rank, dist.world_size);
-  MICON_ASSIGN_OR_RETURN(const PlateStore store, OpenPlateStore(dataset));
-  const std::vector<std::string>& channels =
-      store.plates.front().header.channels;
-
-  std::unique_ptr<ImageProfiler> profiler;
-  CompoundFeatures features;  // outlives the profiler that points into it
-  if (trained) {
-    MICON_ASSIGN_OR_RETURN(
-        features, FeaturizeForRun(trained->config, store.compounds,
-                                  (fs::path(dataset) / ".micon-cache").string(),
-                                  *dist.comm, log));
-    MICON_ASSIGN_OR_RETURN(
-        const torch::Device device,
-        ChooseDevice(trained->config, dist, /*device_collectives=*/false));
-    MICON_ASSIGN_OR_RETURN(
-        profiler,
-        CheckpointProfiler::Create(
-            *trained, static_cast<int64_t>(channels.size()), features, device));
-    log.Info(absl::StrCat("embedding ", dataset, " with ", flags.checkpoint,
-                          " (", trained->config.objective, ", step ",
-                          trained->step, ") on ", device.str()));
+  WellProfiles profiles;
+  if (trained && trained->config.input == "profiles") {
+    MICON_ASSIGN_OR_RETURN(profiles,
+                           EmbedProfiles(flags, *trained, dataset, dist, log));
   } else {
-    profiler = std::make_unique<HandcraftedProfiler>(channels);
-    log.Info(absl::StrCat("hand-crafted features of ", dataset, ": ",
-                          profiler->FeatureNames().size(), " per field"));
+    MICON_ASSIGN_OR_RETURN(profiles,
+                           EmbedPlateStore(flags, trained, dataset, dist, log));
   }
-  WellProfileOptions options;
-  options.aggregation = aggregation;
-  options.images_per_call = flags.images_per_call;
-  if (trained) {
-    options.control_images_for_stats = trained->config.control_images_for_stats;
-  }
-  MICON_ASSIGN_OR_RETURN(
-      options.predict,
-      CompoundsToPredict(flags.predict, profiler->CanPredict(), store));
-  MICON_ASSIGN_OR_RETURN(
-      WellProfiles profiles,
-      BuildWellProfiles(store, *profiler, *dist.comm, options));
   if (dist.rank != 0) return absl::OkStatus();
 
   std::error_code ec;
@@ -155,7 +195,8 @@ absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
 void AddEmbedCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
   CLI::App* sub = app.add_subcommand(
       "embed",
-      "Well profiles of a plate store: a checkpoint's image embeddings h "
+      "Well profiles of a plate store (or, for a profile model, of a profile "
+      "table): a checkpoint's embeddings h "
       "(and its generator's predicted profiles of unseen compounds), or "
       "hand-crafted CellProfiler-like features; world 1 or under mpirun/srun");
   auto f = std::make_shared<EmbedFlags>();
@@ -166,7 +207,8 @@ void AddEmbedCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
   sub->add_flag("--handcrafted", f->handcrafted,
                 "Hand-crafted features instead of a model");
   sub->add_option("--dataset", f->dataset,
-                  "Plate store (default: the checkpoint's data.dataset)");
+                  "Plate store, or for a profile model a profile CSV "
+                  "(default: the checkpoint's data.dataset)");
   sub->add_option("-o,--output", f->output,
                   "Folder for profiles.csv, profiles.h5 and predicted.csv")
       ->required();

@@ -110,30 +110,39 @@ absl::StatusOr<at::Tensor> ProfilePlate(const PlateMetadata& meta,
   return rows;
 }
 
-std::vector<std::string> ProfileColumns() {
-  return {"Metadata_Source",  "Metadata_Batch",    "Metadata_Plate",
-          "Metadata_Well",    "Metadata_Compound", "Metadata_SMILES",
-          "Metadata_Control", "Metadata_Images"};
+}  // namespace
+
+ProfileFrame NewProfileFrame(const std::vector<std::string>& feature_names,
+                             bool predicted) {
+  ProfileFrame frame;
+  frame.metadata_names = {"Metadata_Source",   "Metadata_Batch",
+                          "Metadata_Plate",    "Metadata_Well",
+                          "Metadata_Compound", "Metadata_SMILES",
+                          "Metadata_Control",  "Metadata_Images"};
+  if (predicted) frame.metadata_names.push_back("Metadata_Predicted");
+  frame.metadata.resize(frame.metadata_names.size());
+  frame.feature_names = feature_names;
+  return frame;
 }
 
-void AddRow(ProfileFrame& frame, const PlateHeader& h, const std::string& well,
-            const std::string& compound, const CompoundTable& compounds,
-            bool control, int64_t images) {
+void AddProfileRow(ProfileFrame& frame, const PlateHeader& plate,
+                   const std::string& well, const std::string& compound,
+                   const CompoundTable& compounds, bool control,
+                   int64_t images) {
   const Compound* c = compounds.Find(compound);
-  const std::vector<std::string> values = {h.source,
-                                           h.batch,
-                                           h.plate,
-                                           well,
-                                           compound,
-                                           c != nullptr ? c->smiles : "",
-                                           control ? "1" : "0",
-                                           std::to_string(images)};
+  std::vector<std::string> values = {plate.source,
+                                     plate.batch,
+                                     plate.plate,
+                                     well,
+                                     compound,
+                                     c != nullptr ? c->smiles : "",
+                                     control ? "1" : "0",
+                                     std::to_string(images)};
+  if (frame.metadata.size() > values.size()) values.push_back("1");
   for (size_t k = 0; k < values.size(); ++k) {
     frame.metadata[k].push_back(values[k]);
   }
 }
-
-}  // namespace
 
 absl::StatusOr<at::Tensor> ImageProfiler::Predict(
     const at::Tensor& /*control_vectors*/,
@@ -196,33 +205,26 @@ absl::StatusOr<WellProfiles> BuildWellProfiles(
       offset += layouts[p].rows();
     }
   }
-  ProfileFrame& wells = out.wells;
-  ProfileFrame& predicted = out.predicted;
-  wells.metadata_names = ProfileColumns();
-  predicted.metadata_names = ProfileColumns();
-  predicted.metadata_names.push_back("Metadata_Predicted");
-  wells.metadata.resize(wells.metadata_names.size());
-  predicted.metadata.resize(predicted.metadata_names.size());
-  wells.feature_names = predicted.feature_names = names;
+  out.wells = NewProfileFrame(names, /*predicted=*/false);
+  out.predicted = NewProfileFrame(names, /*predicted=*/true);
   std::vector<torch::Tensor> well_rows, predicted_rows;
   for (size_t p = 0; p < store.plates.size(); ++p) {
     const PlateLayout& l = layouts[p];
     const PlateHeader& h = store.plates[p].header;
     const int64_t w = static_cast<int64_t>(l.wells.size());
     for (size_t k = 0; k < l.wells.size(); ++k) {
-      AddRow(wells, h, l.wells[k], l.well_compound[k], store.compounds,
-             l.well_control[k], l.images_per_well[k]);
+      AddProfileRow(out.wells, h, l.wells[k], l.well_compound[k],
+                    store.compounds, l.well_control[k], l.images_per_well[k]);
     }
     for (const std::string& c : l.predicted) {
-      AddRow(predicted, h, "predicted", c, store.compounds, false,
-             static_cast<int64_t>(l.control_images.size()));
-      predicted.metadata.back().push_back("1");
+      AddProfileRow(out.predicted, h, "predicted", c, store.compounds, false,
+                    static_cast<int64_t>(l.control_images.size()));
     }
     well_rows.push_back(by_plate[p].narrow(0, 0, w));
     predicted_rows.push_back(by_plate[p].narrow(0, w, l.rows() - w));
   }
-  wells.features = torch::cat(well_rows);
-  predicted.features = torch::cat(predicted_rows);
+  out.wells.features = torch::cat(well_rows);
+  out.predicted.features = torch::cat(predicted_rows);
   return out;
 }
 

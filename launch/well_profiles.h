@@ -70,6 +70,17 @@ struct WellProfiles {
   ProfileFrame predicted;  // rank 0, when any prediction was asked for
 };
 
+// An empty frame with micon's profile columns (and Metadata_Predicted when
+// `predicted`), for `feature_names`.
+ProfileFrame NewProfileFrame(const std::vector<std::string>& feature_names,
+                             bool predicted);
+// Appends one row's metadata (the caller sets the features); a predicted
+// frame's row gets Metadata_Predicted 1.
+void AddProfileRow(ProfileFrame& frame, const PlateHeader& plate,
+                   const std::string& well, const std::string& compound,
+                   const CompoundTable& compounds, bool control,
+                   int64_t images);
+
 // Collective: every rank calls it with the same store and options.
 absl::StatusOr<WellProfiles> BuildWellProfiles(
     const PlateStore& store, ImageProfiler& profiler, Communicator& comm,

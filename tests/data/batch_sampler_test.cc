@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "data/plate_sharding.h"
@@ -57,6 +58,13 @@ TEST(BatchSampler, MiconEntriesPairPlatesAndSamePlateControls) {
         BatchSampler::Create(store.plates, shards[rank], labels,
                              {SamplingMode::kMicon, 6, 42, rank, 2}));
     const std::set<size_t> mine(shards[rank].begin(), shards[rank].end());
+    // Plates of this shard holding each compound.
+    std::map<int64_t, std::set<int64_t>> plates_of;
+    for (size_t p : shards[rank]) {
+      for (const ImageRecord& r : store.plates[p].images) {
+        if (!r.control) plates_of[labels.at(r.compound)].insert(int64_t(p));
+      }
+    }
     int different_batches = 0, entries = 0;
     for (int step = 0; step < 20; ++step) {
       const SampledBatch b = sampler.Next();
@@ -64,6 +72,12 @@ TEST(BatchSampler, MiconEntriesPairPlatesAndSamePlateControls) {
       std::set<int64_t> compounds;
       for (const MiconEntry& e : b.entries) {
         compounds.insert(e.compound);
+        if (plates_of.at(e.compound).size() == 1) {
+          // On one plate of the shard only: two wells of that plate.
+          ASSERT_EQ(e.treated[0].plate, e.treated[1].plate);
+          ASSERT_NE(e.treated[0].image, e.treated[1].image);
+          continue;
+        }
         ASSERT_NE(e.treated[0].plate, e.treated[1].plate);
         for (int v = 0; v < 2; ++v) {
           const PlateMetadata& plate = store.plates[e.treated[v].plate];
@@ -82,10 +96,39 @@ TEST(BatchSampler, MiconEntriesPairPlatesAndSamePlateControls) {
       EXPECT_EQ(compounds.size(), 6u)
           << "distinct compounds while enough are available";
     }
-    // Each rank's 4 plates span 2+ batches, and every compound is on all of
-    // them.
+    // Each rank's 4 plates span 2+ batches, and every training compound is on
+    // all of them.
     EXPECT_EQ(different_batches, entries) << "rank " << rank;
+    EXPECT_GT(entries, 100) << "rank " << rank;
   }
+}
+
+TEST(BatchSampler, OnePlateScreenPairsTwoWellsOfThePlate) {
+  // One plate: compounds with two wells are sampled as two distinct wells of
+  // that plate, each with a control; a compound with one well never is.
+  PlateMetadata plate;
+  plate.path = "one.csv";
+  plate.header.plate = "P";
+  plate.images = {{"A01", 1, "c1", false},  {"A02", 1, "c1", false},
+                  {"A03", 1, "c1", false},  {"A04", 1, "c2", false},
+                  {"B01", 1, "DMSO", true}, {"B02", 1, "DMSO", true}};
+  MICON_ASSERT_OK_AND_ASSIGN(
+      BatchSampler sampler,
+      BatchSampler::Create({plate}, {0}, {{"c1", 0}, {"c2", 1}},
+                           {SamplingMode::kMicon, 4, 1, 0, 1}));
+  for (int step = 0; step < 20; ++step) {
+    for (const MiconEntry& e : sampler.Next().entries) {
+      EXPECT_EQ(e.compound, 0);
+      EXPECT_NE(e.treated[0].image, e.treated[1].image);
+      for (int v = 0; v < 2; ++v) {
+        EXPECT_EQ(plate.images[e.treated[v].image].compound, "c1");
+        EXPECT_TRUE(plate.images[e.control[v].image].control);
+      }
+    }
+  }
+  EXPECT_FALSE(BatchSampler::Create({plate}, {0}, {{"c2", 1}},
+                                    {SamplingMode::kMicon, 4, 1, 0, 1})
+                   .ok());
 }
 
 TEST(BatchSampler, CompoundsOutsideTheLabelsAreNeverSampled) {

@@ -13,6 +13,7 @@
 #include "core/micon_model.h"
 #include "data/normalized_plate.h"
 #include "data/profile_frame.h"
+#include "data/profile_table.h"
 #include "launch/checkpoint_profiler.h"
 #include "launch/handcrafted_profiler.h"
 #include "launch/training_inputs.h"
@@ -164,6 +165,55 @@ TEST(EmbedCommand, CheckpointProfilesAreTheModelsMeanEmbeddingPerWell) {
   EXPECT_THAT(e.output, HasSubstr("predicted_chance_top1"));
   EXPECT_THAT(e.output,
               HasSubstr(absl::StrCat(predicted.rows(), " scored predictions")));
+}
+
+TEST(EmbedCommand, AProfileModelEmbedsEveryRowOfItsTable) {
+  const std::string csv = testing::SmallProfileTable();
+  const std::string run = ScratchDir() + "/run", out = ScratchDir() + "/emb";
+  testing::CommandResult r =
+      RunCommand(testing::TrainCommand(run, csv, 2) +
+                 " --set data.input=profiles --set data.split=all");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string checkpoint = run + "/checkpoints/step-00000002.ckpt";
+  r = RunCommand(MiconBinary() + " embed --checkpoint " + checkpoint +
+                 " --predict all -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame wells,
+                             ReadProfileFrame(out + "/profiles.csv"));
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileTable table, ReadProfileTable(csv));
+  MICON_ASSERT_OK_AND_ASSIGN(TrainedModel trained,
+                             ReadTrainedModel(checkpoint));
+  TrainingInputs dims;
+  dims.profile_features = static_cast<int64_t>(table.feature_names.size());
+  dims.molecule_features = trained.config.molecule_bits;
+  MiconModel model(ModelOptionsFor(trained.config, dims, nullptr));
+  MICON_ASSERT_OK(LoadModuleState(trained.contents.model, *model));
+  model->eval();
+  torch::NoGradGuard no_grad;
+  int64_t row = 0;
+  for (size_t p = 0; p < table.plates.size(); ++p) {
+    const PlateMetadata& plate = table.plates[p];
+    const torch::Tensor x = table.features[p];
+    // Standardised on the plate's controls, as training fed the rows.
+    std::vector<int64_t> controls;
+    for (int64_t i = 0; i < plate.num_images(); ++i) {
+      if (plate.images[i].control) controls.push_back(i);
+    }
+    const torch::Tensor c = x.index_select(0, torch::tensor(controls));
+    const torch::Tensor h =
+        model->Embed((x - c.mean(0, true)) / c.std(0, true, true));
+    for (int64_t i = 0; i < plate.num_images(); ++i, ++row) {
+      ASSERT_EQ(wells.metadata[2][row], plate.header.plate);
+      ASSERT_EQ(wells.metadata[3][row], plate.images[i].well);
+      EXPECT_TRUE(torch::allclose(wells.features[row], h[i].to(torch::kFloat64),
+                                  1e-5, 1e-6));
+    }
+  }
+  EXPECT_EQ(row, wells.rows());
+  // One prediction per treated compound and plate (8 compounds, 6 plates).
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame predicted,
+                             ReadProfileFrame(out + "/predicted.csv"));
+  EXPECT_EQ(predicted.rows(), 48);
 }
 
 TEST(EmbedCommand, Hdf5OpensInPandasWithNoMiconCode) {
