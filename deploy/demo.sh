@@ -9,8 +9,12 @@
 #   4. generate the default synthetic screen (real JUMP-MOA structures, known ground truth)
 #      that training runs on, and inspect it;
 #   5. train MICON on its training plates on 2 MPI ranks (deploy/configs/demo.yaml), stop the
-#      run with SIGUSR1 as a preemption would, and resume it to the end.
-# Evaluation joins this script when it lands.
+#      run with SIGUSR1 as a preemption would, and resume it to the end;
+#   6. train PaCLR, SimCLR and CLIP the same way, embed the screen with every model and with
+#      hand-crafted features, and evaluate them all (deploy/experiment.sh);
+#   7. train profile-mode MICON on the real CellProfiler profiles of BR00117060a10x and
+#      compare it with them on compounds it never saw (deploy/profile_experiment.sh);
+#   8. print the results tables (docs/RESULTS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${MICON_SHARED_DATA:-$(cd .. && pwd)/shared/data}
@@ -104,10 +108,26 @@ echo "(exit code 75: checkpointed; a batch script would requeue. Resuming:)"
 "${train[@]}" --resume latest
 ls -l "$run" "$run/checkpoints"
 
+step "evaluate: MICON, PaCLR, SimCLR, CLIP (2 ranks each) and hand-crafted features"
+echo "(the MICON run above is reused; each embedding runs on 2 MPI ranks)"
+bash deploy/experiment.sh "$OUT/screen" "$OUT"
+
+step "evaluate: profile-mode MICON on the real CellProfiler profiles of BR00117060a10x"
+bash deploy/profile_experiment.sh "$OUT"
+
+step "results (docs/RESULTS.md explains every column and where MICON does not win)"
+echo "Synthetic screen, profiles as they are:"
+cat "$OUT/table-raw.txt"
+echo
+echo "Synthetic screen, robust MAD per plate:"
+cat "$OUT/table-mad.txt"
+echo
+echo "BR00117060a10x, the 28 compounds held out of training:"
+cat "$OUT/br060/table-held-out.txt"
 cat <<MSG
 
 == done
-The run directory $run holds config.yaml, metrics.jsonl (one JSON object per step),
-checkpoints/ and loss.png. Evaluation (replicate matching, mAP, unseen compounds) is the next
-issue; this script will print its table.
+Runs in $OUT/runs (config.yaml, metrics.jsonl, checkpoints/, loss.png); well profiles in
+$OUT/profiles/<method>/ and $OUT/br060/; every evaluation (CSV, per-compound mAP, chart) in
+$OUT/evaluation-*/ and $OUT/br060/evaluation-*/.
 MSG

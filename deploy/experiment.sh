@@ -6,8 +6,9 @@
 #   deploy/experiment.sh SCREEN_DIR OUT_DIR
 #
 # Reuses a finished run in OUT_DIR/runs/<objective> (deploy/demo.sh trains MICON there first).
-# Writes OUT_DIR/profiles/<method>/ and two tables: OUT_DIR/evaluation-raw (profiles as they
-# are) and OUT_DIR/evaluation-mad (robust MAD per plate on the DMSO wells).
+# Writes OUT_DIR/profiles/<method>/ and three evaluations (OUT_DIR/evaluation-<name>/ and
+# OUT_DIR/table-<name>.txt): raw (profiles as they are), mad (robust MAD per plate on the DMSO
+# wells) and held-out (only the compounds screen.json holds out of training).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 2 ] || { echo "usage: $0 SCREEN_DIR OUT_DIR"; exit 2; }
@@ -38,7 +39,14 @@ for m in micon paclr simclr clip handcrafted; do
   methods+=(--profiles "$m=$out/profiles/$m/profiles.csv")
 done
 methods+=(--predicted "micon=$out/profiles/micon/predicted.csv")
-echo "== evaluate: profiles as they are"
-"$micon" evaluate "${methods[@]}" -o "$out/evaluation-raw"
-echo "== evaluate: robust MAD per plate, fitted on DMSO wells"
-"$micon" evaluate "${methods[@]}" --normalize mad -o "$out/evaluation-mad"
+# Each table is printed and kept as OUT_DIR/table-<name>.txt.
+evaluate() {
+  local name=$1
+  shift
+  echo "== evaluate ($name)"
+  "$micon" evaluate "${methods[@]}" "$@" -o "$out/evaluation-$name" > "$out/table-$name.txt"
+  cat "$out/table-$name.txt"
+}
+evaluate raw                                    # profiles as they are
+evaluate mad --normalize mad                    # robust MAD per plate on the DMSO wells
+evaluate held-out --held-out-only "$screen/screen.json"   # compounds no model trained on

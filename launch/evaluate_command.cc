@@ -14,6 +14,7 @@
 #include "core/atomic_file.h"
 #include "core/status_macros.h"
 #include "data/delimited_table.h"
+#include "data/screen_split.h"
 #include "launch/command.h"
 #include "launch/gnuplot.h"
 #include "launch/profile_evaluation.h"
@@ -30,6 +31,7 @@ struct EvaluateFlags {
   std::string controls = "Metadata_Control=1";
   std::string normalize = "none";
   std::string replicate_groups;
+  std::string held_out_only;  // a screen.json
   EvaluationOptions options;
 };
 
@@ -82,6 +84,15 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
   }
   if (!flags.replicate_groups.empty()) {
     o.replicate_groups = absl::StrSplit(flags.replicate_groups, ',');
+  }
+  if (!flags.held_out_only.empty()) {
+    MICON_ASSIGN_OR_RETURN(const ScreenSplit split,
+                           ReadScreenSplit(flags.held_out_only));
+    if (split.held_out_compounds.empty()) {
+      return absl::InvalidArgumentError(flags.held_out_only +
+                                        ": lists no held_out_compounds");
+    }
+    o.only_compounds = split.held_out_compounds;
   }
   std::map<std::string, std::string> predicted;
   for (const std::string& spec : flags.predicted) {
@@ -261,11 +272,23 @@ void AddEvaluateCommand(CLI::App& app, CommandRun& run) {
       ->capture_default_str();
   sub->add_option("--normalize-by", f->options.normalize_by)
       ->capture_default_str();
+  sub->add_flag("--feature-select", f->options.feature_select,
+                "Drop near-constant features and one of each pair correlated "
+                "above --correlation-threshold (after --normalize)");
+  sub->add_option("--correlation-threshold",
+                  f->options.selection.correlation_threshold)
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   sub->add_flag("--sphere", f->options.sphere,
                 "ZCA-sphere on the control wells (after --normalize)");
   sub->add_option("--replicate-groups", f->replicate_groups,
                   "Comma-separated columns that define replicates for "
                   "percent replicating (default: the compound column)");
+  sub->add_option("--held-out-only", f->held_out_only,
+                  "A screen.json: score only the treated wells (and "
+                  "predictions) of its held_out_compounds, the compounds "
+                  "training never saw")
+      ->check(CLI::ExistingFile);
   sub->add_option("--null-size", f->options.null_size,
                   "Permutations for the mAP p-values")
       ->capture_default_str()

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "core/feature_selection.h"
 #include "core/percent_replicating.h"
 #include "core/profile_similarity.h"
 #include "core/replicate_matching.h"
@@ -69,10 +70,11 @@ std::vector<GroupMap> MapAgainst(const at::Tensor& cos,
                               {.null_size = o.null_size, .seed = o.seed});
 }
 
-// The features after the requested normalisation and sphering, fitted on the
-// rows where `control` holds.
+// The features after the requested normalisation, feature selection
+// (fitted on the `real` rows) and sphering (fitted on the `control` rows).
 absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
                                               const std::vector<bool>& control,
+                                              const std::vector<bool>& real,
                                               const EvaluationOptions& o) {
   const int64_t n = frame.rows();
   int64_t control_wells = 0;
@@ -100,14 +102,37 @@ absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
     }
     x = NormalizePerGroup(x, *by, control, o.normalize);
   }
+  if (o.feature_select) {
+    std::vector<int64_t> rows;
+    for (int64_t r = 0; r < n; ++r) {
+      if (real[r]) rows.push_back(r);
+    }
+    const std::vector<int64_t> keep = SelectFeatures(
+        x.index_select(0, torch::tensor(rows, torch::kLong)), o.selection);
+    x = x.index_select(1, torch::tensor(keep, torch::kLong));
+  }
   if (o.sphere) x = ZcaSphere(x, control);
   return x;
 }
 
 // Every metric but the predicted-profile ones, on rows that are all real
-// wells.
-absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& frame,
+// wells (those of `only_compounds` and the controls, when it is set).
+absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
                                          const EvaluationOptions& o) {
+  ProfileFrame subset;
+  if (!o.only_compounds.empty()) {
+    MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* compound,
+                           all.Column(o.compound_column));
+    MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* control_text,
+                           all.Column(o.controls.first));
+    std::vector<bool> keep(static_cast<size_t>(all.rows()));
+    for (size_t r = 0; r < keep.size(); ++r) {
+      keep[r] = IsControlValue((*control_text)[r], o.controls.second) ||
+                o.only_compounds.count((*compound)[r]) > 0;
+    }
+    subset = SelectRows(all, keep);
+  }
+  const ProfileFrame& frame = o.only_compounds.empty() ? all : subset;
   MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* compound,
                          frame.Column(o.compound_column));
   MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* control_text,
@@ -133,8 +158,9 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& frame,
                      "); replicate metrics need at least 2"));
   }
 
-  MICON_ASSIGN_OR_RETURN(const at::Tensor x,
-                         NormalizedFeatures(frame, control, o));
+  MICON_ASSIGN_OR_RETURN(
+      const at::Tensor x,
+      NormalizedFeatures(frame, control, std::vector<bool>(n, true), o));
 
   const std::vector<std::string> groups =
       o.replicate_groups.empty() ? std::vector<std::string>{o.compound_column}
@@ -220,7 +246,7 @@ absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
         real[r] && IsControlValue((*control_text)[r], o.controls.second);
   }
   MICON_ASSIGN_OR_RETURN(const at::Tensor x,
-                         NormalizedFeatures(frame, control, o));
+                         NormalizedFeatures(frame, control, real, o));
   std::vector<int64_t> real_rows, query_rows, candidate_rows;
   for (size_t r = 0; r < predicted.size(); ++r) {
     const int64_t row = static_cast<int64_t>(r);
@@ -236,6 +262,7 @@ absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
   EvaluationOptions already = o;
   already.normalize = NormalizeMethod::kNone;
   already.sphere = false;
+  already.feature_select = false;
   MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateWells(wells, already));
 
   std::vector<std::string> labels;

@@ -10,7 +10,8 @@
 //   e.metrics  // {"percent_replicating", 0.46}, {"map_vs_dmso", ...}, ...
 //
 // Steps: optional per-plate (or batch, source) normalisation fitted on the
-// control wells and ZCA sphering (core/profile_normalization.h); then
+// control wells, feature selection and ZCA sphering
+// (core/profile_normalization.h, core/feature_selection.h); then
 //  - percent replicating: Pearson over all wells, controls included, pairs
 //    grouped by `replicate_groups` (cytominer-eval's convention);
 //  - mAP: each treated well queries with cosine similarity; positives are the
@@ -29,12 +30,14 @@
 #define MICON_LAUNCH_PROFILE_EVALUATION_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/average_precision.h"
+#include "core/feature_selection.h"
 #include "core/profile_normalization.h"
 #include "data/profile_frame.h"
 
@@ -51,11 +54,19 @@ struct EvaluationOptions {
   NormalizeMethod normalize = NormalizeMethod::kNone;
   std::string normalize_by = "Metadata_Plate";
   bool sphere = false;
+  // pycytominer-style feature selection after normalisation, before
+  // sphering (core/feature_selection.h); off by default.
+  bool feature_select = false;
+  FeatureSelectOptions selection;
   std::vector<std::string> replicate_groups;  // empty: {compound_column}
   // Rows with "1" here are a generator's predicted profiles: they are kept
   // out of every other metric and scored as queries against the real
   // treated wells (predicted_topK, beside predicted_chance_topK).
   std::string predicted_column = "Metadata_Predicted";
+  // When not empty, only treated wells of these compounds are scored,
+  // against each other and the controls: e.g. the compounds a model never saw
+  // in training. Predictions still rank all real treated wells.
+  std::set<std::string> only_compounds;
   std::vector<int> top_k = {1, 5, 10};
   int64_t null_size = 10000;
   uint64_t seed = 0;

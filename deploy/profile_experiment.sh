@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Profile-mode MICON on real CellProfiler profiles (docs/RESULTS.md): JUMP-MOA plate
+# BR00117060a10x from ../shared/data (90 compounds x 4 wells + 24 DMSO; 82 with SMILES).
+#
+#   deploy/profile_experiment.sh OUT_DIR
+#
+# 1. Writes OUT_DIR/br060/profiles.csv in micon's profile format (the 357 CellProfiler
+#    features unchanged; the 8 blinded compounds, which have no structure, left out) and a
+#    screen.json that holds out every third compound (sorted by id) from training.
+# 2. Trains MICON on the other compounds' wells (deploy/configs/profiles-br060.yaml, world 1).
+# 3. Embeds every well (and predicts the held-out compounds from their SMILES and the plate's
+#    DMSO wells) and evaluates CellProfiler against MICON: on the held-out compounds, which
+#    training never saw, and on all compounds (where MICON saw the training compounds' labels).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -eq 1 ] || { echo "usage: $0 OUT_DIR"; exit 2; }
+out=$1
+micon=${MICON:-build/launch/micon}
+data=${MICON_SHARED_DATA:-$(cd .. && pwd)/shared/data}
+csv="$data/profiles_cpg0002_BR00117060a10x/BR00117060a10x_normalized_feature_select_negcon_plate.csv.gz"
+[ -f "$csv" ] || { echo "profile_experiment: $csv not found (set MICON_SHARED_DATA)"; exit 1; }
+mkdir -p "$out/br060"
+
+/usr/bin/python3 - "$csv" "$out/br060" <<'PY'
+import json, sys
+import pandas as pd
+source, folder = sys.argv[1], sys.argv[2]
+d = pd.read_csv(source)
+control = d["Metadata_pert_type"] == "control"
+d = d[control | d["Metadata_smiles"].notna()].copy()  # blinded compounds: no structure
+control = d["Metadata_pert_type"] == "control"
+meta = pd.DataFrame({
+    "Metadata_Source": "cpg0002",
+    "Metadata_Batch": "Scope1_Nikon_10X",
+    "Metadata_Plate": d["Metadata_Plate"],
+    "Metadata_Well": d["Metadata_Well"],
+    "Metadata_Compound": d["Metadata_broad_sample"].where(~control, "DMSO"),
+    "Metadata_SMILES": d["Metadata_smiles"].where(~control, ""),
+    "Metadata_Control": control.astype(int),
+})
+features = d[[c for c in d.columns if not c.startswith("Metadata_")]]
+pd.concat([meta, features], axis=1).to_csv(f"{folder}/profiles.csv", index=False)
+compounds = sorted(meta.loc[~control, "Metadata_Compound"].unique())
+held_out = compounds[::3]
+json.dump({"train_plates": sorted(meta["Metadata_Plate"].unique()), "held_out_plates": [],
+           "held_out_compounds": held_out}, open(f"{folder}/screen.json", "w"), indent=1)
+print(f"{folder}/profiles.csv: {len(meta)} wells, {features.shape[1]} features, "
+      f"{len(compounds)} compounds ({len(held_out)} held out)")
+PY
+
+# Three training seeds (same split), to show how much one run's numbers move.
+steps=$(sed -n 's/^  steps: *\([0-9]*\).*/\1/p' deploy/configs/profiles-br060.yaml)
+methods=(--profiles "cellprofiler=$out/br060/profiles.csv")
+for seed in 1 2 3; do
+  run="$out/runs/profiles-micon-seed$seed"
+  ckpt=$(printf '%s/checkpoints/step-%08d.ckpt' "$run" "$steps")
+  if [ ! -f "$ckpt" ]; then
+    "$micon" train --config deploy/configs/profiles-br060.yaml --resume latest --set run.seed=$seed \
+      --set run.dir="$run" --set data.dataset="$out/br060/profiles.csv"
+  fi
+  "$micon" embed --checkpoint "$ckpt" -o "$out/br060/micon-seed$seed"
+  methods+=(--profiles "micon-seed$seed=$out/br060/micon-seed$seed/profiles.csv"
+            --predicted "micon-seed$seed=$out/br060/micon-seed$seed/predicted.csv")
+done
+# Each table is printed and kept as OUT_DIR/br060/table-<name>.txt.
+evaluate() {
+  local name=$1
+  shift
+  "$micon" evaluate "$@" -o "$out/br060/evaluation-$name" > "$out/br060/table-$name.txt"
+  cat "$out/br060/table-$name.txt"
+}
+echo "== held-out compounds (never seen in training) against DMSO and each other"
+evaluate held-out "${methods[@]}" --held-out-only "$out/br060/screen.json"
+echo "== all compounds (MICON trained on two thirds of them)"
+evaluate all "${methods[@]}"
+
+# Control: the held-out compounds' labels shuffled among their wells. Replicate identity is then
+# gone, so whatever a metric still reports is not replicate retrieval.
+/usr/bin/python3 - "$out/br060" <<'PY'
+import json, sys
+import numpy as np
+import pandas as pd
+folder = sys.argv[1]
+held = set(json.load(open(f"{folder}/screen.json"))["held_out_compounds"])
+for name, path in [("cellprofiler", f"{folder}/profiles.csv"),
+                   ("micon-seed1", f"{folder}/micon-seed1/profiles.csv")]:
+    d = pd.read_csv(path, float_precision="round_trip")
+    rows = d["Metadata_Compound"].isin(held)
+    shuffled = np.random.default_rng(0).permutation(d.loc[rows, "Metadata_Compound"].to_numpy())
+    d.loc[rows, "Metadata_Compound"] = shuffled
+    d.to_csv(f"{folder}/shuffled-{name}.csv", index=False)
+PY
+echo "== control: held-out compounds with their labels shuffled among their wells"
+evaluate shuffled --profiles "cellprofiler-shuffled=$out/br060/shuffled-cellprofiler.csv" \
+  --profiles "micon-seed1-shuffled=$out/br060/shuffled-micon-seed1.csv" \
+  --held-out-only "$out/br060/screen.json"
