@@ -57,10 +57,9 @@ absl::StatusOr<WellProfiles> EmbedProfileTable(
   }
   out.wells.features = torch::cat(wells);
   out.predicted.features =
-      predicted.empty()
-          ? torch::empty({0, static_cast<int64_t>(names.size())},
-                         torch::kFloat64)
-          : torch::cat(predicted);
+      predicted.empty() ? torch::empty({0, static_cast<int64_t>(names.size())},
+                                       torch::kFloat64)
+                        : torch::cat(predicted);
   return out;
 }
 
