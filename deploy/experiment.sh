@@ -6,6 +6,7 @@
 #   deploy/experiment.sh SCREEN_DIR OUT_DIR
 #
 # Reuses a finished run in OUT_DIR/runs/<objective> (deploy/demo.sh trains MICON there first).
+# MICON_SEED (default 0, the demo's) sets run.seed of the runs it trains.
 # Writes OUT_DIR/profiles/<method>/ and three evaluations (OUT_DIR/evaluation-<name>/ and
 # OUT_DIR/table-<name>.txt): raw (profiles as they are), mad (robust MAD per plate on the DMSO
 # wells) and held-out (only the compounds screen.json holds out of training).
@@ -25,7 +26,8 @@ for objective in micon paclr simclr clip; do
   if [ ! -f "$last" ]; then
     echo "== train $objective ($steps steps, 2 ranks)"
     "${mpi[@]}" "$micon" train --config deploy/configs/demo.yaml --resume latest \
-      --set run.dir="$run" --set data.dataset="$screen" --set loss.objective=$objective
+      --set run.dir="$run" --set data.dataset="$screen" --set loss.objective=$objective \
+      --set run.seed="${MICON_SEED:-0}"
   fi
   echo "== embed $objective"
   "${mpi[@]}" "$micon" embed --checkpoint "$last" --dataset "$screen" \
