@@ -115,6 +115,7 @@ absl::StatusOr<WellProfiles> EmbedPlateStore(
   std::unique_ptr<ImageProfiler> profiler;
   CompoundFeatures features;  // outlives the profiler that points into it
   WellProfileOptions options;
+  options.progress = [&log](const std::string& line) { log.Info(line); };
   options.aggregation = aggregation;
   options.images_per_call = flags.images_per_call;
   if (trained) {

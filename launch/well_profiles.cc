@@ -3,9 +3,11 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/status_macros.h"
 #include "data/plate_sharding.h"
 
@@ -179,13 +181,24 @@ absl::StatusOr<WellProfiles> BuildWellProfiles(
   const std::vector<std::string> names = profiler.FeatureNames();
   const int64_t dim = static_cast<int64_t>(names.size());
   std::vector<torch::Tensor> mine;
-  for (size_t p : shards[static_cast<size_t>(rank)]) {
+  const std::vector<size_t>& shard = shards[static_cast<size_t>(rank)];
+  for (size_t p : shard) {
+    const auto start = std::chrono::steady_clock::now();
     absl::StatusOr<torch::Tensor> rows =
         ProfilePlate(store.plates[p], layouts[p], profiler, options);
     if (!rows.ok()) {
       return Annotate(rows.status(), absl::StrCat("rank ", rank, "/", world));
     }
     mine.push_back(*rows);
+    if (options.progress) {
+      options.progress(absl::StrFormat(
+          "embedded plate %s (%d/%d of this rank's plates, %d fields, %.1f s)",
+          store.plates[p].header.plate, mine.size(), shard.size(),
+          store.plates[p].num_images(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                        start)
+              .count()));
+    }
   }
   const torch::Tensor local = torch::cat(mine).contiguous();
   int64_t total = 0;

@@ -26,6 +26,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -63,6 +64,9 @@ struct WellProfileOptions {
   std::set<std::string> predict;
   int64_t images_per_call = 64;  // images described per Describe call
   int control_images_for_stats = 16;
+  // Called after each of this rank's plates with a line such as
+  // "embedded plate P1 (3/8 of this rank's plates, 192 fields, 4.1 s)".
+  std::function<void(const std::string&)> progress;
 };
 
 struct WellProfiles {
