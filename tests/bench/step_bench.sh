@@ -8,7 +8,10 @@ printf '| model | threads | micon C++ samples/s | PyTorch (Python) samples/s | C
 printf '|---|---:|---:|---:|---:|\n'
 for kind in conv profile; do
   cpp=$(build/tests/bench/step_bench "$kind" "$threads" | awk '{print $2}')
-  py=$(/usr/bin/python3 tests/bench/step_bench.py "$kind" "$threads" | awk '{print $2}')
+  # micon sizes OpenBLAS's own pool to its thread count (core/torch_threads.cc); PyTorch does
+  # not, so Python gets the same limit from the environment.
+  py=$(OPENBLAS_NUM_THREADS=$threads /usr/bin/python3 tests/bench/step_bench.py "$kind" "$threads" |
+       awk '{print $2}')
   ratio=$(awk -v a="$cpp" -v b="$py" 'BEGIN { printf "%.2f", a / b }')
   printf '| %s | %s | %s | %s | %s |\n' "$kind" "$threads" "$cpp" "$py" "$ratio"
 done
