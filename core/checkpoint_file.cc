@@ -213,15 +213,18 @@ absl::StatusOr<CheckpointContents> ReadCheckpoint(const std::string& path) {
 }
 
 absl::StatusOr<CheckpointContents> ReadLatestCheckpoint(
-    const std::string& dir, std::vector<std::string>* warnings) {
+    const std::string& dir, std::vector<std::string>* warnings,
+    const std::function<absl::Status(const CheckpointContents&)>& accept) {
   std::vector<std::string> all = ListCheckpoints(dir);
   if (all.empty())
     return absl::NotFoundError(dir + ": no checkpoints (step-*.ckpt)");
   for (auto it = all.rbegin(); it != all.rend(); ++it) {
     absl::StatusOr<CheckpointContents> c = ReadCheckpoint(*it);
-    if (c.ok()) return c;
+    absl::Status usable = c.status();
+    if (usable.ok() && accept) usable = accept(*c);
+    if (usable.ok()) return c;
     warnings->push_back(
-        absl::StrCat(c.status().message(), "; trying the previous checkpoint"));
+        absl::StrCat(usable.message(), "; trying the previous checkpoint"));
   }
   return absl::DataLossError(dir + ": every checkpoint is damaged");
 }

@@ -22,6 +22,7 @@
 #include <torch/optim/optimizer.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -49,10 +50,13 @@ absl::Status LoadOptimizerState(const std::string& bytes,
 absl::Status WriteCheckpoint(const std::string& dir,
                              const CheckpointContents& contents, int keep_last);
 absl::StatusOr<CheckpointContents> ReadCheckpoint(const std::string& path);
-// The newest readable checkpoint in `dir`; damaged newer ones are skipped with
-// a warning.
+// The newest readable checkpoint in `dir` that `accept` (when given) also
+// takes; damaged or refused newer ones are skipped with a warning. NotFound
+// when `dir` has no checkpoint, DataLoss when none is usable.
 absl::StatusOr<CheckpointContents> ReadLatestCheckpoint(
-    const std::string& dir, std::vector<std::string>* warnings);
+    const std::string& dir, std::vector<std::string>* warnings,
+    const std::function<absl::Status(const CheckpointContents&)>& accept =
+        nullptr);
 // Checkpoint files in `dir`, oldest first.
 std::vector<std::string> ListCheckpoints(const std::string& dir);
 

@@ -110,8 +110,12 @@ absl::Status RunCheckpoints(const CheckpointsFlags& flags) {
                   std::string(row.state.status().message()).c_str());
     }
   }
-  if (newest == nullptr) {
-    std::printf("no readable checkpoint: --resume latest starts at step 0\n");
+  if (rows.empty()) {
+    std::printf("no checkpoint yet: --resume latest starts at step 0\n");
+  } else if (newest == nullptr) {
+    std::printf(
+        "every checkpoint is damaged: --resume latest refuses to start over "
+        "(move them away to start at step 0)\n");
   } else {
     std::printf("--resume latest continues from step %lld (%s)\n",
                 static_cast<long long>(newest->state->step),

@@ -98,7 +98,8 @@ absl::StatusOr<std::optional<ResumePoint>> FindResumeCheckpoint(
   const bool latest = resume == "latest";
   std::vector<std::string> warnings;
   absl::StatusOr<CheckpointContents> contents =
-      latest ? ReadLatestCheckpoint(dir, &warnings) : ReadCheckpoint(resume);
+      latest ? ReadLatestCheckpoint(dir, &warnings, CheckResumePoint)
+             : ReadCheckpoint(resume);
   if (log.is_root()) {
     for (const std::string& w : warnings) log.Warning(w);
   }
@@ -112,7 +113,9 @@ absl::StatusOr<std::optional<ResumePoint>> FindResumeCheckpoint(
   return DecodeResumePoint(*std::move(contents));
 }
 
-absl::StatusOr<ResumePoint> DecodeResumePoint(CheckpointContents contents) {
+namespace {
+
+absl::StatusOr<TrainingState> DecodeState(const CheckpointContents& contents) {
   MICON_ASSIGN_OR_RETURN(TrainingState state,
                          DecodeTrainingState(contents.metadata, contents.path));
   if (state.step != contents.step) {
@@ -120,7 +123,18 @@ absl::StatusOr<ResumePoint> DecodeResumePoint(CheckpointContents contents) {
         absl::StrCat(contents.path, ": file step ", contents.step,
                      " and training-state step ", state.step, " disagree"));
   }
+  return state;
+}
+
+}  // namespace
+
+absl::StatusOr<ResumePoint> DecodeResumePoint(CheckpointContents contents) {
+  MICON_ASSIGN_OR_RETURN(TrainingState state, DecodeState(contents));
   return ResumePoint{std::move(contents), std::move(state)};
+}
+
+absl::Status CheckResumePoint(const CheckpointContents& contents) {
+  return DecodeState(contents).status();
 }
 
 }  // namespace micon

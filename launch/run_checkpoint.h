@@ -50,6 +50,8 @@ absl::StatusOr<std::optional<ResumePoint>> FindResumeCheckpoint(
 // naming the file when its metadata is not a training state or disagrees
 // with the file's step.
 absl::StatusOr<ResumePoint> DecodeResumePoint(CheckpointContents contents);
+// DecodeResumePoint's checks without taking the contents.
+absl::Status CheckResumePoint(const CheckpointContents& contents);
 
 }  // namespace micon
 

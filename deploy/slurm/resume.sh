@@ -39,8 +39,13 @@ fi
 
 if latest=$("$micon" checkpoints --latest "$run_dir" 2>/dev/null); then
   echo "resume: $run_dir continues from $latest"
+elif compgen -G "$run_dir/checkpoints/step-*.ckpt" > /dev/null; then
+  # micon train refuses to start over on top of damaged checkpoints; do not queue a job that fails.
+  echo "resume: every checkpoint in $run_dir/checkpoints is damaged (micon checkpoints $run_dir" \
+       "lists why); move them away to start again at step 0" >&2
+  exit 1
 else
-  echo "resume: warning: $run_dir has no readable checkpoint; the run starts again at step 0" >&2
+  echo "resume: warning: $run_dir has no checkpoint yet; the run starts at step 0" >&2
 fi
 sbatch --job-name="$(basename "$run_dir")" \
   --export="ALL,MICON_HOME=$home,MICON_RUN_DIR=$run_dir,MICON_LAUNCHER=$launcher" "$@" \

@@ -85,6 +85,18 @@ TEST(CheckpointFile, KeepsTheLastKAndSkipsDamagedOnes) {
   ASSERT_EQ(files.size(), 3u);
   EXPECT_THAT(files[0], HasSubstr("step-00000020.ckpt"));
 
+  // A readable checkpoint the caller refuses is skipped like a damaged one.
+  std::vector<std::string> refused;
+  MICON_ASSERT_OK_AND_ASSIGN(
+      CheckpointContents before,
+      ReadLatestCheckpoint(dir, &refused, [](const CheckpointContents& x) {
+        return x.step == 40 ? absl::DataLossError("refused step 40")
+                            : absl::OkStatus();
+      }));
+  EXPECT_EQ(before.step, 30);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_THAT(refused[0], HasSubstr("refused step 40"));
+
   // Truncate the newest: the previous one is used, and the warning names the
   // damaged file.
   std::filesystem::resize_file(files[2],

@@ -107,6 +107,24 @@ TEST(Train, DamagedNewestCheckpointResumesFromThePreviousOne) {
   EXPECT_EQ(r.output, run + "/checkpoints/step-00000006.ckpt\n");
 }
 
+TEST(Train, EveryCheckpointDamagedIsNamedAndNotRestartedSilently) {
+  const std::string run = ScratchDir() + "/run";
+  const std::string base =
+      testing::TrainCommand(run, testing::SmallImageDataset(), 2);
+  ASSERT_EQ(RunCommand(base).exit_code, 0);
+  const std::string only = run + "/checkpoints/step-00000002.ckpt";
+  std::filesystem::resize_file(only, std::filesystem::file_size(only) / 2);
+  testing::CommandResult r =
+      RunCommand(testing::MiconBinary() + " checkpoints " + run);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("every checkpoint is damaged"));
+  r = RunCommand(testing::MiconBinary() + " checkpoints --latest " + run);
+  EXPECT_NE(r.exit_code, 0);
+  r = RunCommand(base + " --set train.steps=4 --resume latest");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("every checkpoint is damaged"));
+}
+
 TEST(Train, RefusesToOverwriteARunWithoutResume) {
   const std::string run = ScratchDir() + "/run";
   const std::string cmd =
