@@ -73,8 +73,11 @@ job_field() { scontrol show job "$jid" 2> /dev/null | grep -o "$1=[^ ]*" | cut -
 # make the test minutes long and its timing loose).
 for _ in $(seq 1 600); do
   grep -q "\"step\":$stop_after," "$run/metrics.jsonl" 2> /dev/null && break
-  [ "$(job_field JobState)" = RUNNING ] || [ "$(job_field JobState)" = PENDING ] ||
-    fail "job $jid ended before step $stop_after: $(job_field JobState)"
+  # CONFIGURING: allocated, batch script not started yet (a longer window under load).
+  case "$(job_field JobState)" in
+    PENDING | CONFIGURING | RUNNING | "") ;;  # "": scontrol busy; ask again
+    *) fail "job $jid ended before step $stop_after: $(job_field JobState)" ;;
+  esac
   sleep 0.2
 done
 grep -q "\"step\":$stop_after," "$run/metrics.jsonl" 2> /dev/null ||
