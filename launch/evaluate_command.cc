@@ -1,10 +1,13 @@
 // micon evaluate: the metrics table for one or more sets of well profiles
 // (methods), on stdout, as CSV and as a chart.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -67,6 +70,37 @@ absl::Status WritePerCompound(const std::string& path, const Evaluation& e) {
       out);
 }
 
+// NAME=PATH specs of `flag`, in order. A name becomes a file name
+// (per_compound_NAME.csv) and a table column, so it is restricted, and it may
+// be given once.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+ParseNamedPaths(const std::string& flag,
+                const std::vector<std::string>& specs) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::set<std::string> names;
+  for (const std::string& spec : specs) {
+    const std::vector<std::string> parts =
+        absl::StrSplit(spec, absl::MaxSplits('=', 1));
+    if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+      return absl::InvalidArgumentError(flag + " must be NAME=PATH, got '" +
+                                        spec + "'");
+    }
+    if (parts[0].find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+                                   "OPQRSTUVWXYZ0123456789_.-") !=
+        std::string::npos) {
+      return absl::InvalidArgumentError(
+          flag + ": method name '" + parts[0] +
+          "' may use only letters, digits, '_', '.' and '-'");
+    }
+    if (!names.insert(parts[0]).second) {
+      return absl::InvalidArgumentError(flag + ": method name '" + parts[0] +
+                                        "' is given twice");
+    }
+    out.emplace_back(parts[0], parts[1]);
+  }
+  return out;
+}
+
 absl::Status RunEvaluate(EvaluateFlags flags) {
   const std::vector<std::string> control =
       absl::StrSplit(flags.controls, absl::MaxSplits('=', 1));
@@ -94,61 +128,39 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
     }
     o.only_compounds = split.held_out_compounds;
   }
-  std::map<std::string, std::string> predicted;
-  for (const std::string& spec : flags.predicted) {
-    const std::vector<std::string> parts =
-        absl::StrSplit(spec, absl::MaxSplits('=', 1));
-    if (parts.size() != 2 || parts[0].empty() || parts[1].empty() ||
-        !predicted.emplace(parts[0], parts[1]).second) {
-      return absl::InvalidArgumentError(
-          "--predicted must be NAME=PATH, once per method, got '" + spec + "'");
+  // Every flag is checked before the first (slow) evaluation.
+  MICON_ASSIGN_OR_RETURN(const auto profiles,
+                         ParseNamedPaths("--profiles", flags.profiles));
+  MICON_ASSIGN_OR_RETURN(const auto predicted_specs,
+                         ParseNamedPaths("--predicted", flags.predicted));
+  const std::map<std::string, std::string> predicted(predicted_specs.begin(),
+                                                     predicted_specs.end());
+  for (const auto& [name, path] : predicted) {
+    if (std::none_of(profiles.begin(), profiles.end(),
+                     [&](const auto& p) { return p.first == name; })) {
+      return absl::InvalidArgumentError("--predicted names method '" + name +
+                                        "', which no --profiles gives");
     }
   }
   std::vector<Method> methods;
-  for (const std::string& spec : flags.profiles) {
-    const std::vector<std::string> parts =
-        absl::StrSplit(spec, absl::MaxSplits('=', 1));
-    if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
-      return absl::InvalidArgumentError("--profiles must be NAME=PATH, got '" +
-                                        spec + "'");
-    }
-    // The name becomes a file name (per_compound_NAME.csv) and a column.
-    if (parts[0].find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
-                                   "OPQRSTUVWXYZ0123456789_.-") !=
-        std::string::npos) {
-      return absl::InvalidArgumentError(
-          "--profiles: method name '" + parts[0] +
-          "' may use only letters, digits, '_', '.' and '-'");
-    }
-    for (const Method& m : methods) {
-      if (m.name == parts[0]) {
-        return absl::InvalidArgumentError("--profiles: method name '" +
-                                          parts[0] + "' is given twice");
-      }
-    }
-    MICON_ASSIGN_OR_RETURN(ProfileFrame frame, ReadProfileFrame(parts[1]));
-    const auto prediction = predicted.find(parts[0]);
+  for (const auto& [name, path] : profiles) {
+    MICON_ASSIGN_OR_RETURN(ProfileFrame frame, ReadProfileFrame(path));
+    const auto prediction = predicted.find(name);
     if (prediction != predicted.end()) {
       MICON_ASSIGN_OR_RETURN(ProfileFrame p,
                              ReadProfileFrame(prediction->second));
       MICON_ASSIGN_OR_RETURN(frame, ConcatenateRows(frame, p));
-      predicted.erase(prediction);
     }
     MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateProfiles(frame, o));
     std::fprintf(stderr,
                  "micon: %s: %lld treated wells of %lld compounds, %lld "
                  "control wells, %zu features, %lld scored predictions\n",
-                 parts[0].c_str(), static_cast<long long>(e.treated_wells),
+                 name.c_str(), static_cast<long long>(e.treated_wells),
                  static_cast<long long>(e.compounds),
                  static_cast<long long>(e.control_wells),
                  frame.feature_names.size(),
                  static_cast<long long>(e.predicted_queries));
-    methods.push_back({parts[0], parts[1], std::move(e)});
-  }
-  if (!predicted.empty()) {
-    return absl::InvalidArgumentError("--predicted names method '" +
-                                      predicted.begin()->first +
-                                      "', which no --profiles gives");
+    methods.push_back({name, path, std::move(e)});
   }
   // Columns: every metric any method has, in first-seen order.
   std::vector<std::string> metrics;
