@@ -39,14 +39,19 @@ double MaskedMean(const torch::Tensor& x, const torch::Tensor& mask) {
   return n > 0 ? Scalar(x.masked_select(mask).sum()) / n : 0.0;
 }
 
-void IntensityFeatures(const torch::Tensor& v, std::vector<double>* out) {
+// The quantiles a channel's features need, from one sort: the texture range
+// (1st and 99th percentiles) around the five reported ones.
+constexpr double kQuantiles[] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
+constexpr size_t kQuantileCount = sizeof(kQuantiles) / sizeof(kQuantiles[0]);
+
+// `q`: the channel's kQuantiles.
+void IntensityFeatures(const torch::Tensor& v, const std::vector<double>& q,
+                       std::vector<double>* out) {
   const double mean = Scalar(v.mean());
   const double std = Scalar(v.std(/*unbiased=*/false));
   out->push_back(mean);
   out->push_back(std);
-  const torch::Tensor q = torch::quantile(
-      v, torch::tensor({0.05, 0.25, 0.5, 0.75, 0.95}, torch::kFloat64));
-  for (int64_t i = 0; i < 5; ++i) out->push_back(q[i].item<double>());
+  out->insert(out->end(), q.begin() + 1, q.end() - 1);
   out->push_back(std > 0 ? Scalar(((v - mean) / std).pow(3).mean()) : 0.0);
 }
 
@@ -64,13 +69,12 @@ void GradientFeatures(const torch::Tensor& x, std::vector<double>* out) {
       Scalar((left + right + up + down - 4 * centre).std(/*unbiased=*/false)));
 }
 
-void HaralickFeatures(const torch::Tensor& x, int64_t levels,
-                      std::vector<double>* out) {
+// Grey levels are spread between `lo` and `hi` (the 1st and 99th
+// percentiles).
+void HaralickFeatures(const torch::Tensor& x, double lo, double hi,
+                      int64_t levels, std::vector<double>* out) {
   using torch::indexing::None;
   using torch::indexing::Slice;
-  const torch::Tensor range = torch::quantile(
-      x.flatten(), torch::tensor({0.01, 0.99}, torch::kFloat64));
-  const double lo = range[0].item<double>(), hi = range[1].item<double>();
   if (!(hi > lo)) {  // flat: one grey level
     out->insert(out->end(), {0.0, 1.0, 1.0, 0.0, 0.0});
     return;
@@ -201,9 +205,13 @@ at::Tensor HandcraftedFeatures(const at::Tensor& image,
               "HandcraftedFeatures: texture_levels must be at least 2");
   const torch::Tensor x = image.to(torch::kFloat64);
 
+  std::vector<double> otsu;
+  for (int64_t c = 0; c < channels; ++c) otsu.push_back(OtsuThreshold(x[c]));
+
   // Nuclei: Otsu on the DNA stain, small specks dropped.
-  const torch::Tensor dna = x[options.nucleus_channel];
-  const Components objects = LabelComponents(dna > OtsuThreshold(dna));
+  const Components objects =
+      LabelComponents(x[options.nucleus_channel] >
+                      otsu[static_cast<size_t>(options.nucleus_channel)]);
   std::vector<int64_t> areas;
   std::vector<uint8_t> kept = {0};  // by label; 0 is the background
   for (int64_t a : objects.areas) {
@@ -216,10 +224,18 @@ at::Tensor HandcraftedFeatures(const at::Tensor& image,
   std::vector<double> f;
   for (int64_t c = 0; c < channels; ++c) {
     const torch::Tensor xc = x[c];
-    IntensityFeatures(xc.flatten(), &f);
+    const torch::Tensor q = torch::quantile(
+        xc.flatten(),
+        torch::tensor(
+            std::vector<double>(kQuantiles, kQuantiles + kQuantileCount),
+            torch::kFloat64));
+    const std::vector<double> quantiles(q.data_ptr<double>(),
+                                        q.data_ptr<double>() + kQuantileCount);
+    IntensityFeatures(xc.flatten(), quantiles, &f);
     GradientFeatures(xc, &f);
-    HaralickFeatures(xc, options.texture_levels, &f);
-    const torch::Tensor foreground = xc > OtsuThreshold(xc);
+    HaralickFeatures(xc, quantiles.front(), quantiles.back(),
+                     options.texture_levels, &f);
+    const torch::Tensor foreground = xc > otsu[static_cast<size_t>(c)];
     f.push_back(Scalar(foreground.to(torch::kFloat64).mean()));
     f.push_back(MaskedMean(xc, foreground));
     const double inside = MaskedMean(xc, nuclei);
