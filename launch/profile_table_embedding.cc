@@ -12,11 +12,7 @@ namespace micon {
 absl::StatusOr<WellProfiles> EmbedProfileTable(
     const ProfileTable& table, CheckpointProfiler& profiler, bool standardize,
     const std::set<std::string>& predict) {
-  if (!predict.empty() && !profiler.CanPredict()) {
-    return absl::FailedPreconditionError(
-        "predicted profiles need a model with a trained counterfactual "
-        "generator (loss.objective micon)");
-  }
+  MICON_RETURN_IF_ERROR(CheckCanPredict(profiler, predict));
   const std::vector<std::string> names = profiler.FeatureNames();
   WellProfiles out;
   out.wells = NewProfileFrame(names, /*predicted=*/false);

@@ -72,14 +72,14 @@ absl::StatusOr<PlateLayout> LayOut(const PlateMetadata& plate,
 }
 
 // The plate's rows: its wells' profiles, then its predictions.
+// `dim`: the profiler's number of features.
 absl::StatusOr<at::Tensor> ProfilePlate(const PlateMetadata& meta,
                                         const PlateLayout& layout,
-                                        ImageProfiler& profiler,
+                                        ImageProfiler& profiler, int64_t dim,
                                         const WellProfileOptions& options) {
   MICON_ASSIGN_OR_RETURN(
       std::unique_ptr<NormalizedPlate> plate,
       NormalizedPlate::Open(meta.path, options.control_images_for_stats));
-  const int64_t dim = static_cast<int64_t>(profiler.FeatureNames().size());
   std::vector<torch::Tensor> parts;
   for (int64_t start = 0; start < meta.num_images();
        start += options.images_per_call) {
@@ -113,6 +113,14 @@ absl::StatusOr<at::Tensor> ProfilePlate(const PlateMetadata& meta,
 }
 
 }  // namespace
+
+absl::Status CheckCanPredict(const ImageProfiler& profiler,
+                             const std::set<std::string>& predict) {
+  if (predict.empty() || profiler.CanPredict()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      "predicted profiles need a model with a trained counterfactual "
+      "generator (loss.objective micon)");
+}
 
 ProfileFrame NewProfileFrame(const std::vector<std::string>& feature_names,
                              bool predicted) {
@@ -156,11 +164,7 @@ absl::StatusOr<at::Tensor> ImageProfiler::Predict(
 absl::StatusOr<WellProfiles> BuildWellProfiles(
     const PlateStore& store, ImageProfiler& profiler, Communicator& comm,
     const WellProfileOptions& options) {
-  if (!options.predict.empty() && !profiler.CanPredict()) {
-    return absl::FailedPreconditionError(
-        "predicted profiles need a model with a trained counterfactual "
-        "generator (loss.objective micon)");
-  }
+  MICON_RETURN_IF_ERROR(CheckCanPredict(profiler, options.predict));
   if (options.images_per_call < 1) {
     return absl::InvalidArgumentError("images_per_call must be at least 1");
   }
@@ -185,7 +189,7 @@ absl::StatusOr<WellProfiles> BuildWellProfiles(
   for (size_t p : shard) {
     const auto start = std::chrono::steady_clock::now();
     absl::StatusOr<torch::Tensor> rows =
-        ProfilePlate(store.plates[p], layouts[p], profiler, options);
+        ProfilePlate(store.plates[p], layouts[p], profiler, dim, options);
     if (!rows.ok()) {
       return Annotate(rows.status(), absl::StrCat("rank ", rank, "/", world));
     }

@@ -74,6 +74,11 @@ struct WellProfiles {
   ProfileFrame predicted;  // rank 0, when any prediction was asked for
 };
 
+// FailedPrecondition when `predict` is not empty and `profiler` has no
+// trained generator to predict with.
+absl::Status CheckCanPredict(const ImageProfiler& profiler,
+                             const std::set<std::string>& predict);
+
 // An empty frame with micon's profile columns (and Metadata_Predicted when
 // `predicted`), for `feature_names`.
 ProfileFrame NewProfileFrame(const std::vector<std::string>& feature_names,
