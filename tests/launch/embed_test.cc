@@ -112,6 +112,17 @@ const std::string& MiconCheckpoint() {
   return *path;
 }
 
+// The checkpoint's model rebuilt here from its configuration, in eval mode,
+// with none of micon embed's code (fills in dims.molecule_features).
+MiconModel ModelOf(const TrainedModel& trained, TrainingInputs& dims) {
+  dims.molecule_features = trained.config.molecule_bits;
+  MiconModel model(ModelOptionsFor(trained.config, dims, nullptr));
+  const absl::Status loaded = LoadModuleState(trained.contents.model, *model);
+  EXPECT_TRUE(loaded.ok()) << loaded;
+  model->eval();
+  return model;
+}
+
 TEST(EmbedCommand, CheckpointProfilesAreTheModelsMeanEmbeddingPerWell) {
   const std::string out = ScratchDir() + "/emb";
   const testing::CommandResult r =
@@ -131,10 +142,7 @@ TEST(EmbedCommand, CheckpointProfilesAreTheModelsMeanEmbeddingPerWell) {
   const PlateStore& store = testing::SmallScreen();
   TrainingInputs dims;
   dims.channels = store.plates.front().header.num_channels();
-  dims.molecule_features = trained.config.molecule_bits;
-  MiconModel model(ModelOptionsFor(trained.config, dims, nullptr));
-  MICON_ASSERT_OK(LoadModuleState(trained.contents.model, *model));
-  model->eval();
+  MiconModel model = ModelOf(trained, dims);
   torch::NoGradGuard no_grad;
   const PlateMetadata& first = store.plates.front();
   MICON_ASSERT_OK_AND_ASSIGN(auto plate, NormalizedPlate::Open(first.path, 16));
@@ -185,10 +193,7 @@ TEST(EmbedCommand, AProfileModelEmbedsEveryRowOfItsTable) {
                              ReadTrainedModel(checkpoint));
   TrainingInputs dims;
   dims.profile_features = static_cast<int64_t>(table.feature_names.size());
-  dims.molecule_features = trained.config.molecule_bits;
-  MiconModel model(ModelOptionsFor(trained.config, dims, nullptr));
-  MICON_ASSERT_OK(LoadModuleState(trained.contents.model, *model));
-  model->eval();
+  MiconModel model = ModelOf(trained, dims);
   torch::NoGradGuard no_grad;
   int64_t row = 0;
   for (size_t p = 0; p < table.plates.size(); ++p) {
