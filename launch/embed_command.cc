@@ -40,7 +40,7 @@ struct EmbedFlags {
 };
 
 // The compounds whose profiles the generator should predict; held-out ones
-// are listed in `folder`/screen.json.
+// are listed in `folder`/screen.json. `choice` was checked by RunEmbed.
 absl::StatusOr<std::set<std::string>> CompoundsToPredict(
     const std::string& choice, bool can_predict, const CompoundTable& compounds,
     const fs::path& folder) {
@@ -51,10 +51,6 @@ absl::StatusOr<std::set<std::string>> CompoundsToPredict(
     std::set<std::string> all;
     for (const Compound& c : compounds.compounds) all.insert(c.id);
     return all;
-  }
-  if (choice != "held-out" && !choice.empty()) {
-    return absl::InvalidArgumentError(
-        "--predict must be held-out, all or none, got '" + choice + "'");
   }
   const std::string split = (folder / kScreenSplitFile).string();
   if (choice.empty() && !fs::exists(split)) return std::set<std::string>();
@@ -103,12 +99,8 @@ absl::StatusOr<WellProfiles> EmbedProfiles(const EmbedFlags& flags,
 // Images: a checkpoint's embeddings or hand-crafted features, rank-sharded.
 absl::StatusOr<WellProfiles> EmbedPlateStore(
     const EmbedFlags& flags, const std::optional<TrainedModel>& trained,
-    const std::string& dataset, DistributedContext& dist, const RunLog& log) {
-  Aggregation aggregation;
-  if (!ParseAggregation(flags.aggregate, &aggregation)) {
-    return absl::InvalidArgumentError(
-        "--aggregate must be mean or median, got '" + flags.aggregate + "'");
-  }
+    const std::string& dataset, Aggregation aggregation,
+    DistributedContext& dist, const RunLog& log) {
   MICON_ASSIGN_OR_RETURN(const PlateStore store, OpenPlateStore(dataset));
   const std::vector<std::string>& channels =
       store.plates.front().header.channels;
@@ -139,6 +131,17 @@ absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
     return absl::InvalidArgumentError(
         "give exactly one of --checkpoint CKPT and --handcrafted");
   }
+  // Flags first: loading a model and featurising take a while.
+  Aggregation aggregation;
+  if (!ParseAggregation(flags.aggregate, &aggregation)) {
+    return absl::InvalidArgumentError(
+        "--aggregate must be mean or median, got '" + flags.aggregate + "'");
+  }
+  if (!flags.predict.empty() && flags.predict != "held-out" &&
+      flags.predict != "all" && flags.predict != "none") {
+    return absl::InvalidArgumentError(
+        "--predict must be held-out, all or none, got '" + flags.predict + "'");
+  }
   std::optional<TrainedModel> trained;
   if (!flags.checkpoint.empty()) {
     MICON_ASSIGN_OR_RETURN(trained, ReadTrainedModel(flags.checkpoint));
@@ -159,8 +162,8 @@ absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
     MICON_ASSIGN_OR_RETURN(profiles,
                            EmbedProfiles(flags, *trained, dataset, dist, log));
   } else {
-    MICON_ASSIGN_OR_RETURN(profiles,
-                           EmbedPlateStore(flags, trained, dataset, dist, log));
+    MICON_ASSIGN_OR_RETURN(profiles, EmbedPlateStore(flags, trained, dataset,
+                                                     aggregation, dist, log));
   }
   if (dist.rank != 0) return absl::OkStatus();
 
