@@ -53,7 +53,9 @@ std::vector<int64_t> SelectFeatures(const at::Tensor& x,
   const torch::Tensor unit = centred / centred.norm(2, 0, true);
   const torch::Tensor r = unit.t().matmul(unit).abs().contiguous();
   const int64_t m = r.size(0);
-  const torch::Tensor mean_abs = r.mean(1);
+  const torch::Tensor mean_abs_tensor = r.mean(1).contiguous();
+  const std::vector<double> mean_abs(mean_abs_tensor.data_ptr<double>(),
+                                     mean_abs_tensor.data_ptr<double>() + m);
   const double* rr = r.data_ptr<double>();
   std::vector<std::tuple<double, int64_t, int64_t>> pairs;
   for (int64_t a = 0; a < m; ++a) {
@@ -72,7 +74,8 @@ std::vector<int64_t> SelectFeatures(const at::Tensor& x,
     if (dropped[static_cast<size_t>(a)] || dropped[static_cast<size_t>(b)]) {
       continue;
     }
-    const bool drop_a = mean_abs[a].item<double>() > mean_abs[b].item<double>();
+    const bool drop_a =
+        mean_abs[static_cast<size_t>(a)] > mean_abs[static_cast<size_t>(b)];
     dropped[static_cast<size_t>(drop_a ? a : b)] = true;
   }
   std::vector<int64_t> keep;
