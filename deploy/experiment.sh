@@ -5,7 +5,8 @@
 #
 #   deploy/experiment.sh SCREEN_DIR OUT_DIR
 #
-# Reuses a finished run in OUT_DIR/runs/<objective> (deploy/demo.sh trains MICON there first).
+# Continues the runs in OUT_DIR/runs/<objective> (a finished one has nothing to do; deploy/demo.sh
+# trains MICON there first).
 # MICON_SEED (default 0, the demo's) sets run.seed of the runs it trains.
 # Writes OUT_DIR/profiles/<method>/ and three evaluations (OUT_DIR/evaluation-<name>/ and
 # OUT_DIR/table-<name>.txt): raw (profiles as they are), mad (robust MAD per plate on the DMSO
@@ -18,20 +19,17 @@ out=$2
 micon=${MICON:-build/launch/micon}
 mpi=(mpirun --oversubscribe -np 2)
 [ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
-steps=$(sed -n 's/^  steps: *\([0-9]*\).*/\1/p' deploy/configs/demo.yaml)
 
 for objective in micon paclr simclr clip; do
   run="$out/runs/$objective"
-  last=$(printf '%s/checkpoints/step-%08d.ckpt' "$run" "$steps")
-  if [ ! -f "$last" ]; then
-    echo "== train $objective ($steps steps, 2 ranks)"
-    "${mpi[@]}" "$micon" train --config deploy/configs/demo.yaml --resume latest \
-      --set run.dir="$run" --set data.dataset="$screen" --set loss.objective=$objective \
-      --set run.seed="${MICON_SEED:-0}"
-  fi
+  # A finished run has nothing to do; a stopped one continues to the end.
+  echo "== train $objective (2 ranks)"
+  "${mpi[@]}" "$micon" train --config deploy/configs/demo.yaml --resume latest \
+    --set run.dir="$run" --set data.dataset="$screen" --set loss.objective=$objective \
+    --set run.seed="${MICON_SEED:-0}"
   echo "== embed $objective"
-  "${mpi[@]}" "$micon" embed --checkpoint "$last" --dataset "$screen" \
-    -o "$out/profiles/$objective"
+  "${mpi[@]}" "$micon" embed --checkpoint "$("$micon" checkpoints --latest "$run")" \
+    --dataset "$screen" -o "$out/profiles/$objective"
 done
 echo "== hand-crafted features"
 "${mpi[@]}" "$micon" embed --handcrafted --dataset "$screen" -o "$out/profiles/handcrafted"

@@ -49,16 +49,13 @@ print(f"{folder}/profiles.csv: {len(meta)} wells, {features.shape[1]} features, 
 PY
 
 # Three training seeds (same split), to show how much one run's numbers move.
-steps=$(sed -n 's/^  steps: *\([0-9]*\).*/\1/p' deploy/configs/profiles-br060.yaml)
 methods=(--profiles "cellprofiler=$out/br060/profiles.csv")
 for seed in 1 2 3; do
   run="$out/runs/profiles-micon-seed$seed"
-  ckpt=$(printf '%s/checkpoints/step-%08d.ckpt' "$run" "$steps")
-  if [ ! -f "$ckpt" ]; then
-    "$micon" train --config deploy/configs/profiles-br060.yaml --resume latest --set run.seed=$seed \
-      --set run.dir="$run" --set data.dataset="$out/br060/profiles.csv"
-  fi
-  "$micon" embed --checkpoint "$ckpt" -o "$out/br060/micon-seed$seed"
+  "$micon" train --config deploy/configs/profiles-br060.yaml --resume latest --set run.seed=$seed \
+    --set run.dir="$run" --set data.dataset="$out/br060/profiles.csv"
+  "$micon" embed --checkpoint "$("$micon" checkpoints --latest "$run")" \
+    -o "$out/br060/micon-seed$seed"
   methods+=(--profiles "micon-seed$seed=$out/br060/micon-seed$seed/profiles.csv"
             --predicted "micon-seed$seed=$out/br060/micon-seed$seed/predicted.csv")
 done
