@@ -16,7 +16,20 @@
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 
+#include "core/enum_names.h"
+
 namespace micon {
+
+// A run's arithmetic for the forward pass (train.precision).
+enum class Precision { kFp32, kBf16 };
+
+inline constexpr EnumName<Precision> kPrecisionNames[] = {
+    {"fp32", Precision::kFp32}, {"bf16", Precision::kBf16}};
+
+inline c10::ScalarType AutocastDtype(Precision precision) {
+  return precision == Precision::kBf16 ? c10::ScalarType::BFloat16
+                                       : c10::ScalarType::Float;
+}
 
 class AutocastScope {
  public:

@@ -16,8 +16,8 @@
 // positive) contribute exactly 0, never NaN.
 //
 //   torch::Tensor loss = ContrastiveSum(z_local, z_global, scale, y_local,
-//   y_global,
-//                                       weights, /*self_offset=*/offset);
+//                                       y_global, weights,
+//                                       /*self_offset=*/offset);
 #ifndef MICON_CORE_CONTRASTIVE_KERNEL_H_
 #define MICON_CORE_CONTRASTIVE_KERNEL_H_
 

@@ -11,7 +11,7 @@
 //
 //   // world 1
 //   torch::Tensor loss = SupConLoss(z, z, labels, labels, /*offset=*/0,
-//   {.temperature = 0.1});
+//                                   {.temperature = 0.1});
 //
 // Labels are int64; every DMSO control carries kControlLabel. The SupCon
 // denominator runs over every other row (positives included; Khosla et al.'s

@@ -1,18 +1,16 @@
 // encoder.h: E, the network that turns one sample (an image or a profile) into
 // `h`, the L2-normalised vector MICON evaluates.
 //
-//   auto e = MakeEncoder(options);                 // ImageEncoder or
-//   ProfileEncoder torch::Tensor h = e->Encode(images);           // [B, C, H,
-//   W] -> [B, e->dim()]
+//   ImageEncoder e(ImageEncoderOptions{});         // or ProfileEncoder
+//   torch::Tensor h = e->Encode(images);           // [B, C, H, W] -> [B, e->dim()]
 //
 // Image modes:
-//  - per-channel (the MICON reference): every stain goes separately through one
-//  shared ResNet
-//    built for 3-channel input, as if the grey stain filled all three input
-//    channels; the C per-stain vectors are concatenated: [B, C, H, W] -> [B*C,
-//    1, H, W] -> [B, C*d].
-//  - multi-channel: one ResNet whose stem takes all C stains at once: [B, C, H,
-//  W] -> [B, d].
+//  - per-channel (the MICON reference): every stain goes separately through
+//    one shared ResNet built for 3-channel input, as if the grey stain filled
+//    all three input channels; the C per-stain vectors are concatenated:
+//    [B, C, H, W] -> [B*C, 1, H, W] -> [B, C*d].
+//  - multi-channel: one ResNet whose stem takes all C stains at once:
+//    [B, C, H, W] -> [B, d].
 // BatchNorm: statistics come from the rows of each Encode() call. The MICON
 // step encodes treated and control images in separate calls, as the reference
 // does, so a batch's controls never shift its treated images' normalisation;
@@ -25,12 +23,17 @@
 
 #include <memory>
 
+#include "core/enum_names.h"
 #include "core/mlp.h"
 #include "core/resnet.h"
 
 namespace micon {
 
 enum class ChannelMode { kPerChannel, kMultiChannel };
+
+inline constexpr EnumName<ChannelMode> kChannelModeNames[] = {
+    {"per_channel", ChannelMode::kPerChannel},
+    {"multi_channel", ChannelMode::kMultiChannel}};
 
 struct ImageEncoderOptions {
   ResNetOptions resnet;  // in_channels is set from `channels` and `mode`

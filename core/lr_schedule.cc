@@ -5,26 +5,6 @@
 
 namespace micon {
 
-absl::StatusOr<ScheduleKind> ParseScheduleKind(const std::string& name) {
-  if (name == "cosine") return ScheduleKind::kCosine;
-  if (name == "plateau") return ScheduleKind::kPlateau;
-  if (name == "constant") return ScheduleKind::kConstant;
-  return absl::InvalidArgumentError("unknown schedule '" + name +
-                                    "' (expected cosine, plateau or constant)");
-}
-
-const char* ScheduleKindName(ScheduleKind kind) {
-  switch (kind) {
-    case ScheduleKind::kCosine:
-      return "cosine";
-    case ScheduleKind::kPlateau:
-      return "plateau";
-    case ScheduleKind::kConstant:
-      return "constant";
-  }
-  return "?";
-}
-
 LrSchedule::LrSchedule(const LrScheduleOptions& options) : options_(options) {}
 
 double LrSchedule::LearningRate(int64_t step) const {

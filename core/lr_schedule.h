@@ -21,17 +21,17 @@
 #define MICON_CORE_LR_SCHEDULE_H_
 
 #include <cstdint>
-#include <string>
 
-#include "absl/status/statusor.h"
+#include "core/enum_names.h"
 
 namespace micon {
 
 enum class ScheduleKind { kCosine, kPlateau, kConstant };
 
-// "cosine", "plateau" or "constant"; anything else is an error naming it.
-absl::StatusOr<ScheduleKind> ParseScheduleKind(const std::string& name);
-const char* ScheduleKindName(ScheduleKind kind);
+inline constexpr EnumName<ScheduleKind> kScheduleKindNames[] = {
+    {"cosine", ScheduleKind::kCosine},
+    {"plateau", ScheduleKind::kPlateau},
+    {"constant", ScheduleKind::kConstant}};
 
 struct LrScheduleOptions {
   ScheduleKind kind = ScheduleKind::kCosine;

@@ -1,14 +1,17 @@
 // micon_model.h: the networks of MICON and its baselines, in one module.
 //
-//   E  encoder (images: ResNet; profiles: MLP)     sample -> h (unit norm, the
-//   profile vector) P  projection head                             h -> z (unit
-//   norm, 512-d) for the losses M  molecule encoder fingerprint -> m G
-//   counterfactual generator                    [sg(h_control); m] -> h_hat
-//   (unit norm) Pm molecule projection (CLIP only)             m -> unit-norm
-//   vector beside P(h)
+//   E   encoder (images: ResNet; profiles: MLP)  sample -> h (unit norm, the
+//                                                profile vector)
+//   P   projection head                          h -> z (unit norm, 512-d),
+//                                                what the losses compare
+//   M   molecule encoder                         fingerprint -> m
+//   G   counterfactual generator                 [sg(h_control); m] -> h_hat
+//                                                (unit norm)
+//   Pm  molecule projection (CLIP only)          m -> unit-norm vector beside
+//                                                P(h)
 //
-//   MiconModel model(options);
-//   torch::Tensor h = model->Embed(images);
+//   MiconModel model(options);      // options: core/model_spec.h fills in the
+//   torch::Tensor h = model->Embed(images);   // data's dimensions
 #ifndef MICON_CORE_MICON_MODEL_H_
 #define MICON_CORE_MICON_MODEL_H_
 
@@ -19,12 +22,16 @@
 #include <vector>
 
 #include "core/encoder.h"
+#include "core/enum_names.h"
 #include "core/mlp.h"
 #include "core/objective.h"
 
 namespace micon {
 
 enum class InputKind { kImages, kProfiles };
+
+inline constexpr EnumName<InputKind> kInputKindNames[] = {
+    {"images", InputKind::kImages}, {"profiles", InputKind::kProfiles}};
 
 struct MiconModelOptions {
   InputKind input = InputKind::kImages;

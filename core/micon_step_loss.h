@@ -17,7 +17,8 @@
 // SingleProcessGather it is the loss.
 //
 //   LossParts parts = ComputeStepLoss(*model, batch, {Objective::kMicon},
-//   gather); parts.total.backward();
+//                                     gather);
+//   parts.total.backward();
 #ifndef MICON_CORE_MICON_STEP_LOSS_H_
 #define MICON_CORE_MICON_STEP_LOSS_H_
 
@@ -30,30 +31,16 @@
 #include "core/contrastive_kernel.h"
 #include "core/micon_model.h"
 #include "core/objective.h"
+#include "core/step_batch.h"
 
 namespace micon {
 
 struct StepLossOptions {
   Objective objective = Objective::kMicon;
-  double temperature =
-      1.0;  // PaCLR, counterfactual and NT-Xent (the reference uses 1.0)
+  // PaCLR, counterfactual and NT-Xent (the reference uses 1.0).
+  double temperature = 1.0;
   double lambda = 1.0;  // weight of the counterfactual loss
   int64_t anchor_chunk = kDefaultAnchorChunk;
-};
-
-// Sample tensors are [B, V, ...sample] (images [B, V, C, H, W], profiles [B, V,
-// F]).
-//   micon, paclr: samples V=2 treated views per entry; controls [B, 2, ...] a
-//   same-plate control
-//                 per view; compound [B] int64; molecule [B, F] (micon only)
-//   simclr:       samples V=2 augmented views of one image
-//   clip:         samples V=1; molecule [B, F]; compounds unique in the global
-//   batch
-struct StepBatch {
-  at::Tensor samples;
-  at::Tensor controls;
-  at::Tensor compound;
-  at::Tensor molecule;
 };
 
 // Undefined tensors for the parts an objective does not have.

@@ -8,18 +8,6 @@
 
 namespace micon {
 
-const char* NormKindName(NormKind kind) {
-  switch (kind) {
-    case NormKind::kSyncBatch:
-      return "sync_batch";
-    case NormKind::kBatch:
-      return "batch";
-    case NormKind::kGroup:
-      return "group";
-  }
-  return "?";
-}
-
 NormLayer MakeNorm(NormKind kind, int64_t channels,
                    const std::shared_ptr<CrossRankSum>& sum) {
   if (kind == NormKind::kSyncBatch) {

@@ -19,13 +19,16 @@
 #include <string>
 
 #include "core/cross_rank_sum.h"
+#include "core/enum_names.h"
 
 namespace micon {
 
 enum class NormKind { kSyncBatch, kBatch, kGroup };
 
-// "sync_batch", "batch" or "group".
-const char* NormKindName(NormKind kind);
+inline constexpr EnumName<NormKind> kNormKindNames[] = {
+    {"sync_batch", NormKind::kSyncBatch},
+    {"batch", NormKind::kBatch},
+    {"group", NormKind::kGroup}};
 
 struct NormLayer {
   std::shared_ptr<torch::nn::Module>

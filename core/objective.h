@@ -1,22 +1,29 @@
 // objective.h: the training objectives micon offers.
+//
 //   micon   PaCLR + counterfactual PaCLR (the method)
 //   paclr   PaCLR alone
 //   simclr  NT-Xent over two augmentations of each image
 //   clip    image <-> molecule contrastive alignment
+//
+// kObjectiveNames is the one spelling of each (loss.objective, logs).
 #ifndef MICON_CORE_OBJECTIVE_H_
 #define MICON_CORE_OBJECTIVE_H_
 
-#include <string>
-
-#include "absl/status/statusor.h"
+#include "core/enum_names.h"
 
 namespace micon {
 
 enum class Objective { kMicon, kPaclr, kSimclr, kClip };
 
-// "micon", "paclr", "simclr" or "clip"; anything else is an error naming it.
-absl::StatusOr<Objective> ParseObjective(const std::string& name);
-const char* ObjectiveName(Objective objective);
+inline constexpr EnumName<Objective> kObjectiveNames[] = {
+    {"micon", Objective::kMicon},
+    {"paclr", Objective::kPaclr},
+    {"simclr", Objective::kSimclr},
+    {"clip", Objective::kClip}};
+
+inline const char* ObjectiveName(Objective objective) {
+  return EnumText(kObjectiveNames, objective);
+}
 
 }  // namespace micon
 

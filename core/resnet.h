@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/enum_names.h"
 #include "core/norm_layer.h"
 
 namespace micon {
@@ -28,9 +29,13 @@ struct ResNetOptions {
   int depth = 18;  // 18, 34, 50 or 101
   int64_t in_channels = 3;
   NormKind norm = NormKind::kSyncBatch;
-  std::shared_ptr<CrossRankSum>
-      sync;  // kSyncBatch across ranks; null = world size 1
+  // kSyncBatch's sum across ranks; null = world size 1.
+  std::shared_ptr<CrossRankSum> sync;
 };
+
+// The architectures offered, by torchvision's names.
+inline constexpr EnumName<int> kResNetArchNames[] = {
+    {"resnet18", 18}, {"resnet34", 34}, {"resnet50", 50}, {"resnet101", 101}};
 
 // 512 for ResNet-18/34, 2048 for ResNet-50/101.
 int64_t ResNetFeatureDim(int depth);

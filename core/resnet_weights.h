@@ -2,8 +2,8 @@
 // deploy/export_torchvision_weights.py (a plain {name: tensor} dict saved with
 // torch.save).
 //
-//   MICON_RETURN_IF_ERROR(LoadTorchvisionWeights(*encoder->trunk(),
-//   "resnet50.pt"));
+//   MICON_RETURN_IF_ERROR(
+//       LoadTorchvisionWeights(*encoder->trunk(), "resnet50.pt"));
 //
 // Names must match exactly (the classifier fc.* is skipped). A stem with C != 3
 // input channels gets the RGB kernels' mean copied to every channel and scaled

@@ -3,8 +3,8 @@
 // by strings.
 //
 //   uint64_t h = StableHash("CC(=O)O");
-//   h = StableHash(tensor.data_ptr(), tensor.nbytes(), h);   // chained over
-//   several buffers
+//   h = StableHash(tensor.data_ptr(), tensor.nbytes(), h);  // chained over
+//                                                           // several buffers
 #ifndef MICON_CORE_STABLE_HASH_H_
 #define MICON_CORE_STABLE_HASH_H_
 

@@ -2,10 +2,10 @@
 // explicitly.
 //
 // Debian's LibTorch starts with one intra-op thread on this class of machine,
-// so every micon entry point calls this once, before any tensor work:
+// so every micon process calls this once, before any tensor work (the
+// command line does it in one place: launch/command.h):
 //
-//   micon::ConfigureTorchThreads(/*intra_op=*/0);  // 0 = one per available
-//   core
+//   micon::ConfigureTorchThreads(/*intra_op=*/0);  // 0 = one per available core
 #ifndef MICON_CORE_TORCH_THREADS_H_
 #define MICON_CORE_TORCH_THREADS_H_
 

@@ -18,7 +18,7 @@
 #include <functional>
 
 #include "absl/status/statusor.h"
-#include "core/micon_step_loss.h"
+#include "core/step_batch.h"
 #include "data/batch_sampler.h"
 
 namespace micon {

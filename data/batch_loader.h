@@ -1,12 +1,10 @@
 // batch_loader.h: sampled batches -> training tensors, on worker threads, ahead
 // of time.
 //
-//   MICON_ASSIGN_OR_RETURN(auto loader, BatchLoader::Create(store, shard,
-//   molecules,
-//                                                           std::move(sampler),
-//                                                           {}));
-//   MICON_ASSIGN_OR_RETURN(LoadedBatch b, loader->Next());   // b.batch is a
-//   core StepBatch
+//   MICON_ASSIGN_OR_RETURN(auto loader,
+//       BatchLoader::Create(store, shard, molecules, std::move(sampler), {}));
+//   MICON_ASSIGN_OR_RETURN(LoadedBatch b, loader->Next());  // b.batch: a
+//                                                            // core StepBatch
 //
 // Each worker builds whole batches: it reads the images (HDF5 serialises reads
 // behind its global lock, and a read is a short memcpy-sized step), normalises
@@ -31,7 +29,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/micon_step_loss.h"
+#include "core/step_batch.h"
 #include "data/batch_collate.h"
 #include "data/batch_sampler.h"
 #include "data/batch_source.h"
@@ -44,8 +42,8 @@ namespace micon {
 struct LoaderOptions {
   int workers = 2;
   int prefetch = 4;  // batches built ahead of the consumer
-  int64_t output_size =
-      0;  // square side of the output images; 0 = the plates' smaller side
+  // Square side of the output images; 0 = the plates' smaller side.
+  int64_t output_size = 0;
   bool augment = true;         // false: centre crop only (evaluation)
   double min_crop_area = 0.5;  // random resized crop keeps 50-100% of the field
   double intensity_jitter = 0.1;

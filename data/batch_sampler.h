@@ -1,8 +1,8 @@
 // batch_sampler.h: which images make up each step's batch on this rank.
 //
 //   MICON_ASSIGN_OR_RETURN(BatchSampler sampler,
-//       BatchSampler::Create(store, shard, compound_labels,
-//       {SamplingMode::kMicon, 8, seed, rank, world}));
+//       BatchSampler::Create(store.plates, shard, compound_labels,
+//                            {SamplingMode::kMicon, 8, seed, rank, world}));
 //   SampledBatch b = sampler.Next();     // step 0, then 1, ...
 //
 // Modes:
@@ -13,11 +13,10 @@
 //    control from the same plate. Compounds are distinct within an entry set
 //    while enough are available.
 //  - simclr: B images (treated or control); the loader makes two augmented
-//  views of each.
+//    views of each.
 //  - clip: B treated images of distinct compounds, distinct across the whole
-//  global batch: at
-//    every step each compound belongs to exactly one rank (by a rotating hash
-//    partition).
+//    global batch: at every step each compound belongs to exactly one rank
+//    (by a rotating hash partition).
 // A batch is a pure function of (seed, rank, step): the whole sampler state is
 // the step counter, so restoring it reproduces the same future batches exactly.
 #ifndef MICON_DATA_BATCH_SAMPLER_H_
@@ -37,8 +36,8 @@ enum class SamplingMode { kMicon, kSimclr, kClip };
 
 struct SamplerOptions {
   SamplingMode mode = SamplingMode::kMicon;
-  int64_t batch_size =
-      8;  // entries (micon) or images (simclr, clip) per rank and step
+  // Entries (micon) or images (simclr, clip) per rank and step.
+  int64_t batch_size = 8;
   uint64_t seed = 0;
   int rank = 0;
   int world_size = 1;
@@ -94,15 +93,15 @@ class BatchSampler {
  private:
   struct CompoundImages {
     int64_t label;
-    std::map<int64_t, std::vector<int64_t>>
-        by_plate;  // plate -> treated image indices
+    // Plate -> treated image indices.
+    std::map<int64_t, std::vector<int64_t>> by_plate;
   };
   SamplerOptions options_;
   int64_t step_ = 0;
-  std::vector<CompoundImages>
-      compounds_;  // those with >= 2 treated images (micon) or any (clip)
-  std::map<int64_t, std::vector<int64_t>>
-      controls_;                             // plate -> control image indices
+  // Compounds with >= 2 treated images (micon) or any (clip).
+  std::vector<CompoundImages> compounds_;
+  // Plate -> control image indices.
+  std::map<int64_t, std::vector<int64_t>> controls_;
   std::map<int64_t, std::string> batch_of_;  // plate -> source/batch
   std::vector<ImageRef> all_images_;         // simclr
 };

@@ -12,7 +12,7 @@
 #define MICON_DATA_BATCH_SOURCE_H_
 
 #include "absl/status/statusor.h"
-#include "core/micon_step_loss.h"
+#include "core/step_batch.h"
 #include "data/batch_sampler.h"
 
 namespace micon {

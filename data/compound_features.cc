@@ -8,7 +8,7 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
-#include "core/atomic_file.h"
+#include "core/io/atomic_file.h"
 #include "core/status_macros.h"
 #include "data/hdf5_fields.h"
 

@@ -3,9 +3,10 @@
 //
 //   MICON_ASSIGN_OR_RETURN(CompoundFeatures f,
 //       LoadOrComputeCompoundFeatures(table, options,
-//       InvalidSmilesPolicy::kError, cache_dir));
+//                                     InvalidSmilesPolicy::kError, cache_dir,
+//                                     &warnings));
 //   const float* row = f.Row("BRD-K80935598-001-01-1");  // f.dimension floats,
-//   or nullptr
+//                                                        // or nullptr
 //
 // The cache is an HDF5 file per featuriser setting, valid while compounds.csv's
 // bytes (CRC-32 and size) and the RDKit version are unchanged; it is written
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/enum_names.h"
 #include "data/compound_table.h"
 #include "data/molecule_featurizer.h"
 
@@ -29,6 +31,10 @@ enum class InvalidSmilesPolicy {
   kExclude,  // invalid compounds are left out and listed in
              // CompoundFeatures::excluded
 };
+
+inline constexpr EnumName<InvalidSmilesPolicy> kInvalidSmilesPolicyNames[] = {
+    {"error", InvalidSmilesPolicy::kError},
+    {"exclude", InvalidSmilesPolicy::kExclude}};
 
 struct ExcludedCompound {
   std::string id;

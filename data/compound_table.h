@@ -2,8 +2,8 @@
 // columns allowed).
 //
 //   MICON_ASSIGN_OR_RETURN(CompoundTable compounds,
-//   ReadCompoundTable("ds/compounds.csv")); const Compound* c =
-//   compounds.Find("BRD-K80935598-001-01-1");
+//                          ReadCompoundTable("ds/compounds.csv"));
+//   const Compound* c = compounds.Find("BRD-K80935598-001-01-1");
 //
 // Every compound_id is non-empty and unique and every SMILES is non-empty;
 // errors name the file and line. Whether a SMILES parses is the featuriser's

@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
-#include "core/atomic_file.h"
+#include "core/io/atomic_file.h"
 
 namespace micon {
 namespace {

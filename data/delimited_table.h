@@ -1,10 +1,9 @@
 // delimited_table.h: CSV/TSV files (optionally gzip-compressed) as a header
 // plus string rows.
 //
-//   MICON_ASSIGN_OR_RETURN(DelimitedTable t,
-//   ReadDelimitedTable("compounds.csv")); MICON_ASSIGN_OR_RETURN(size_t smiles,
-//   t.Column("smiles")); for (size_t r = 0; r < t.rows.size(); ++r)
-//   Use(t.rows[r][smiles], t.Line(r));
+//   MICON_ASSIGN_OR_RETURN(DelimitedTable t, ReadDelimitedTable("compounds.csv"));
+//   MICON_ASSIGN_OR_RETURN(size_t smiles, t.Column("smiles"));
+//   for (size_t r = 0; r < t.rows.size(); ++r) Use(t.rows[r][smiles], t.Line(r));
 //
 // Parsing is RFC 4180 (quoted fields, doubled quotes, embedded delimiters) by
 // libcsv. The delimiter follows the file name (.tsv/.tsv.gz: tab, otherwise

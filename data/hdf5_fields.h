@@ -8,7 +8,7 @@
 // expected strings, found float"); callers prefix the file.
 //
 //   MICON_ASSIGN_OR_RETURN(std::vector<std::string> wells,
-//   ReadStringDataset(file, "well"));
+//                          ReadStringDataset(file, "well"));
 #ifndef MICON_DATA_HDF5_FIELDS_H_
 #define MICON_DATA_HDF5_FIELDS_H_
 

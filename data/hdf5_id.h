@@ -4,9 +4,9 @@
 // micon uses HDF5's C API only: Debian's libhdf5 is built thread-safe (one
 // global lock), and that guarantee does not cover the C++ API.
 //
-//   MICON_ASSIGN_OR_RETURN(Hdf5Id file, Hdf5Call(H5Fopen(p, H5F_ACC_RDONLY,
-//   H5P_DEFAULT),
-//                                               H5Fclose, "open " + p));
+//   MICON_ASSIGN_OR_RETURN(
+//       Hdf5Id file,
+//       Hdf5Call(H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "open " + p));
 #ifndef MICON_DATA_HDF5_ID_H_
 #define MICON_DATA_HDF5_ID_H_
 

@@ -2,20 +2,19 @@
 // (DESIGN.md §3).
 //
 // Inputs, as CellProfiler pipelines and the Cell Painting Gallery lay them out:
-//   load_data CSV: one row per field of view, FileName_<Ch>/PathName_<Ch> per
-//   channel (the
-//                  "Orig" spelling FileName_OrigDNA is accepted),
-//                  Metadata_Plate, Metadata_Well, Metadata_Site, and optionally
-//                  Metadata_Source/Metadata_Batch.
-//   platemap:      well -> compound id (JUMP style: well_position,
-//   broad_sample; an empty
-//                  compound means a DMSO control well).
-//   compound table: compound id -> SMILES (JUMP style: broad_sample, smiles).
+//   load_data CSV   one row per field of view, FileName_<Ch>/PathName_<Ch>
+//                   per channel (the "Orig" spelling FileName_OrigDNA is
+//                   accepted), Metadata_Plate, Metadata_Well, Metadata_Site,
+//                   and optionally Metadata_Source/Metadata_Batch.
+//   platemap        well -> compound id (JUMP style: well_position,
+//                   broad_sample; an empty compound means a DMSO control
+//                   well).
+//   compound table  compound id -> SMILES (JUMP style: broad_sample, smiles).
 //
-//   ConvertOptions o;  o.load_data = "load_data.csv";  o.platemap =
-//   "platemap.tsv"; o.compound_table = "compounds.tsv";  o.output =
-//   "screens/mine"; MICON_ASSIGN_OR_RETURN(ConvertReport report,
-//   ConvertLoadData(o));
+//   ConvertOptions o;
+//   o.load_data = "load_data.csv";  o.platemap = "platemap.tsv";
+//   o.compound_table = "compounds.tsv";  o.output = "screens/mine";
+//   MICON_ASSIGN_OR_RETURN(ConvertReport report, ConvertLoadData(o));
 //
 // Relative PathName_ values are resolved against the load_data file's folder.
 // Plates are written atomically; a plate file that already exists is an error

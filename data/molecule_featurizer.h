@@ -1,11 +1,11 @@
 // molecule_featurizer.h: compound structure -> fixed-length feature vector, via
 // RDKit.
 //
-//   MoleculeFeaturizer featurizer({.radius = 2, .bits = 2048, .counts =
-//   false}); MICON_ASSIGN_OR_RETURN(MoleculeFeatures f,
-//   featurizer.Featurize("CC(=O)Oc1ccccc1C(=O)O"));
-//   // f.canonical_smiles == "CC(=O)Oc1ccccc1C(=O)O", f.values.size() ==
-//   featurizer.dimension()
+//   MoleculeFeaturizer featurizer({.radius = 2, .bits = 2048, .counts = false});
+//   MICON_ASSIGN_OR_RETURN(MoleculeFeatures f,
+//                          featurizer.Featurize("CC(=O)Oc1ccccc1C(=O)O"));
+//   // f.canonical_smiles == "CC(=O)Oc1ccccc1C(=O)O",
+//   // f.values.size() == featurizer.dimension()
 //
 // Fingerprints are RDKit's Morgan generator (the same bits and counts as
 // Python's rdFingerprintGenerator.GetMorganGenerator(radius, fpSize) and
@@ -27,8 +27,8 @@ struct FeaturizerOptions {
   int radius = 2;       // Morgan radius (2 = ECFP4-like)
   int bits = 2048;      // folded fingerprint length
   bool counts = false;  // folded occurrence counts instead of 0/1 bits
-  bool descriptors =
-      false;  // append the RDKit descriptors of DescriptorNames()
+  // Append the RDKit descriptors of DescriptorNames().
+  bool descriptors = false;
 
   // A stable text key, e.g. "morgan-r2-2048-bits+desc", used to key feature
   // caches.

@@ -1,9 +1,8 @@
 // plate_reader.h: opens one plate file, validates every field, and reads images
 // by index.
 //
-//   MICON_ASSIGN_OR_RETURN(PlateReader r,
-//   PlateReader::Open("ds/plates/P1.h5")); std::vector<uint16_t>
-//   pixels(r.metadata().header.pixels_per_image());
+//   MICON_ASSIGN_OR_RETURN(PlateReader r, PlateReader::Open("ds/plates/P1.h5"));
+//   std::vector<uint16_t> pixels(r.metadata().header.pixels_per_image());
 //   MICON_RETURN_IF_ERROR(r.ReadImage(0, pixels.data()));
 //
 // Every error names the file and the field. uint8 images are widened to uint16

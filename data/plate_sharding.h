@@ -1,8 +1,8 @@
 // plate_sharding.h: which plates each rank reads.
 //
-//   MICON_ASSIGN_OR_RETURN(auto shards, ShardPlates(store.plates,
-//   /*world_size=*/4)); const std::vector<size_t>& mine = shards[rank];   //
-//   indices into store.plates
+//   MICON_ASSIGN_OR_RETURN(auto shards,
+//                          ShardPlates(store.plates, /*world_size=*/4));
+//   const std::vector<size_t>& mine = shards[rank];  // indices into store.plates
 //
 // Balanced by image count (largest plates first, each to the rank with the
 // fewest images so far) and mixed across batches and sources (ties go to the

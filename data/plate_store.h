@@ -1,10 +1,11 @@
 // plate_store.h: a dataset folder (compounds.csv + plates/<plate>.h5) opened
 // and validated.
 //
-//   MICON_ASSIGN_OR_RETURN(PlateStore store, OpenPlateStore("screens/demo"));
-//   // strict MICON_ASSIGN_OR_RETURN(PlateStoreScan scan,
-//   ScanPlateStore("screens/demo"));  // inspect for (const std::string& p :
-//   scan.problems) std::cerr << p << "\n";
+//   MICON_ASSIGN_OR_RETURN(PlateStore store,
+//                          OpenPlateStore("screens/demo"));  // strict
+//   MICON_ASSIGN_OR_RETURN(PlateStoreScan scan,
+//                          ScanPlateStore("screens/demo"));  // inspect
+//   for (const std::string& p : scan.problems) std::cerr << p << "\n";
 //
 // Beyond what each file must hold (plate_reader.h), a store requires: the
 // `plate` attribute equals the file name; every plate has at least one control
@@ -35,8 +36,8 @@ struct PlateStore {
 
 struct PlateStoreScan {
   PlateStore store;  // the plates that could be read
-  std::vector<std::string>
-      problems;  // every problem found, each naming its file and field
+  // Every problem found, each naming its file and field.
+  std::vector<std::string> problems;
 };
 
 // Reads everything it can and reports every problem; fails only when the folder

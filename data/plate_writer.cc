@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "core/atomic_file.h"
+#include "core/io/atomic_file.h"
 #include "core/status_macros.h"
 #include "data/hdf5_fields.h"
 

@@ -1,9 +1,10 @@
 // plate_writer.h: writes one plate file of the plate store (DESIGN.md §3).
 //
 //   MICON_ASSIGN_OR_RETURN(PlateWriter w,
-//   PlateWriter::Create("ds/plates/P1.h5", header, {}));
-//   MICON_RETURN_IF_ERROR(w.Append({"B07", 1, "BRD-K1", false}, pixels));  //
-//   [C, H, W] uint16 MICON_RETURN_IF_ERROR(w.Finish());
+//                          PlateWriter::Create("ds/plates/P1.h5", header, {}));
+//   MICON_RETURN_IF_ERROR(w.Append({"B07", 1, "BRD-K1", false},
+//                                  pixels));  // [C, H, W] uint16
+//   MICON_RETURN_IF_ERROR(w.Finish());
 //
 // The file is built under "<path>.partial" and renamed into place by Finish(),
 // so a crash or an error never leaves a half-written plate under the real name;

@@ -49,8 +49,8 @@ class ProfileBatchSource final : public BatchSource {
   BatchSampler sampler_;
   ProfileSourceOptions options_;
   at::Tensor molecules_;
-  std::map<int64_t, at::Tensor>
-      plates_;  // normalised [rows, F] per shard plate
+  // Normalised [rows, F] per shard plate.
+  std::map<int64_t, at::Tensor> plates_;
 };
 
 // A plate's profile rows [rows, F] standardised per feature on its control

@@ -13,11 +13,6 @@
 #include "data/profile_frame_hdf5.h"
 
 namespace micon {
-namespace {
-
-constexpr char kMetadataPrefix[] = "Metadata_";
-
-}  // namespace
 
 int64_t ProfileFrame::rows() const {
   return features.defined() ? features.size(0) : 0;
@@ -28,6 +23,13 @@ bool ProfileFrame::HasColumn(const std::string& name) const {
     if (m == name) return true;
   }
   return false;
+}
+
+std::string ProfileFrame::Where(int64_t row) const {
+  if (row < static_cast<int64_t>(lines.size())) {
+    return absl::StrCat(path, ":", lines[static_cast<size_t>(row)]);
+  }
+  return absl::StrCat(path, " row ", row + 1);
 }
 
 absl::StatusOr<const std::vector<std::string>*> ProfileFrame::Column(
@@ -48,7 +50,7 @@ absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path) {
   frame.path = path;
   std::vector<size_t> meta_cols, feature_cols;
   for (size_t c = 0; c < table.header.size(); ++c) {
-    if (table.header[c].rfind(kMetadataPrefix, 0) == 0) {
+    if (table.header[c].rfind(profile_columns::kMetadataPrefix, 0) == 0) {
       meta_cols.push_back(c);
       frame.metadata_names.push_back(table.header[c]);
     } else {
@@ -67,6 +69,7 @@ absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path) {
   frame.features = torch::empty({n, f}, torch::kFloat64);
   double* out = frame.features.data_ptr<double>();
   for (int64_t r = 0; r < n; ++r) {
+    frame.lines.push_back(static_cast<int64_t>(table.Line(r)));
     const std::vector<std::string>& row = table.rows[r];
     for (size_t m = 0; m < meta_cols.size(); ++m) {
       frame.metadata[m][r] = row[meta_cols[m]];
@@ -76,10 +79,9 @@ absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path) {
       double v = 0;
       if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) {
         return absl::InvalidArgumentError(absl::StrCat(
-            path, ":", table.Line(r), ": feature ", frame.feature_names[k],
-            " is '", text,
-            "', not a finite number (drop or impute missing features before "
-            "evaluation)"));
+            frame.Where(r), ": column ", frame.feature_names[k], " is '", text,
+            "', not a finite number (drop or impute missing features "
+            "first)"));
       }
       out[r * f + k] = v;
     }
@@ -137,6 +139,9 @@ ProfileFrame SelectRows(const ProfileFrame& frame,
   out.path = frame.path;
   out.metadata_names = frame.metadata_names;
   out.feature_names = frame.feature_names;
+  if (!frame.lines.empty()) {
+    for (int64_t r : index) out.lines.push_back(frame.lines[r]);
+  }
   for (const auto& column : frame.metadata) {
     std::vector<std::string> kept;
     for (int64_t r : index) kept.push_back(column[r]);

@@ -10,8 +10,9 @@
 // is a feature (pycytominer's convention), whatever else the file holds:
 // micon's own profile files and imported CellProfiler profiles read alike. A
 // feature value that is empty or not a finite number is an error naming the
-// file, line and column. Unlike ProfileTable (the trainer's input), nothing is
-// required of the metadata; the evaluation names the columns it needs.
+// file, line and column. Nothing is required of the metadata here; the
+// evaluation names the columns it needs, and ProfileTable (the trainer's view
+// of the same files, profile_table.h) checks micon's columns.
 #ifndef MICON_DATA_PROFILE_FRAME_H_
 #define MICON_DATA_PROFILE_FRAME_H_
 
@@ -24,14 +25,35 @@
 
 namespace micon {
 
+// micon's profile columns (pycytominer's names), in one place for every
+// reader and writer.
+namespace profile_columns {
+inline constexpr char kSource[] = "Metadata_Source";
+inline constexpr char kBatch[] = "Metadata_Batch";
+inline constexpr char kPlate[] = "Metadata_Plate";
+inline constexpr char kWell[] = "Metadata_Well";
+inline constexpr char kSite[] = "Metadata_Site";  // optional
+inline constexpr char kCompound[] = "Metadata_Compound";
+inline constexpr char kSmiles[] = "Metadata_SMILES";
+inline constexpr char kControl[] = "Metadata_Control";
+// micon embed's: the fields aggregated into a well, and 1 on predicted rows.
+inline constexpr char kImages[] = "Metadata_Images";
+inline constexpr char kPredicted[] = "Metadata_Predicted";
+inline constexpr char kMetadataPrefix[] = "Metadata_";
+}  // namespace profile_columns
+
 struct ProfileFrame {
   std::string path;  // where it was read from, for messages
   std::vector<std::string> metadata_names;
   std::vector<std::vector<std::string>> metadata;  // [column][row]
   std::vector<std::string> feature_names;
   at::Tensor features;  // [rows, features] float64
+  // The line of each row in a text file (for messages); empty for HDF5.
+  std::vector<int64_t> lines;
 
   int64_t rows() const;
+  // "file:line" for a row read from text, else "file row N" (1-based).
+  std::string Where(int64_t row) const;
   // The column's values; the error names the file and lists the metadata
   // columns it has.
   absl::StatusOr<const std::vector<std::string>*> Column(

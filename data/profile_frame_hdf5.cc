@@ -6,7 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "core/atomic_file.h"
+#include "core/io/atomic_file.h"
 #include "core/status_macros.h"
 #include "data/hdf5_fields.h"
 #include "data/hdf5_id.h"

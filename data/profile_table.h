@@ -13,6 +13,8 @@
 // (Metadata_Compound, Metadata_SMILES); one compound with two SMILES, a missing
 // or non-numeric feature value, a plate without controls or a repeated
 // (plate, well, site) is an error naming the file, line and column.
+// The file is read by ReadProfileFrame (profile_frame.h), the reader
+// evaluation uses, so both accept the same files (CSV, TSV, gzip, HDF5).
 #ifndef MICON_DATA_PROFILE_TABLE_H_
 #define MICON_DATA_PROFILE_TABLE_H_
 
@@ -24,20 +26,9 @@
 #include "absl/status/statusor.h"
 #include "data/compound_table.h"
 #include "data/plate.h"
+#include "data/profile_frame.h"
 
 namespace micon {
-
-namespace profile_columns {
-inline constexpr char kSource[] = "Metadata_Source";
-inline constexpr char kBatch[] = "Metadata_Batch";
-inline constexpr char kPlate[] = "Metadata_Plate";
-inline constexpr char kWell[] = "Metadata_Well";
-inline constexpr char kSite[] = "Metadata_Site";  // optional
-inline constexpr char kCompound[] = "Metadata_Compound";
-inline constexpr char kSmiles[] = "Metadata_SMILES";
-inline constexpr char kControl[] = "Metadata_Control";
-inline constexpr char kMetadataPrefix[] = "Metadata_";
-}  // namespace profile_columns
 
 struct ProfileTable {
   std::string path;
@@ -48,6 +39,8 @@ struct ProfileTable {
 };
 
 absl::StatusOr<ProfileTable> ReadProfileTable(const std::string& path);
+// The checks and grouping of ReadProfileTable on a frame already read.
+absl::StatusOr<ProfileTable> ProfileTableFromFrame(const ProfileFrame& frame);
 
 }  // namespace micon
 

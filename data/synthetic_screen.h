@@ -4,8 +4,7 @@
 //   SyntheticScreenOptions o;
 //   o.compound_table = "shared/data/jump_moa/JUMP-MOA_compound_metadata.tsv";
 //   o.output = "screens/demo";
-//   MICON_ASSIGN_OR_RETURN(SyntheticScreenReport r,
-//   GenerateSyntheticScreen(o));
+//   MICON_ASSIGN_OR_RETURN(SyntheticScreenReport r, GenerateSyntheticScreen(o));
 //
 // Biology: each compound's phenotype is a fixed function of its RDKit Morgan
 // fingerprint (a fixed random projection, the same in every screen), so

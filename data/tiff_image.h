@@ -2,8 +2,8 @@
 // LZW, deflate...).
 //
 //   MICON_ASSIGN_OR_RETURN(GrayImage dna,
-//   ReadGrayTiff("r01c01f01p01-ch5sk1fk1fl1.tiff")); uint16_t first =
-//   dna.pixels[0];  // row-major, dna.height x dna.width
+//                          ReadGrayTiff("r01c01f01p01-ch5sk1fk1fl1.tiff"));
+//   uint16_t first = dna.pixels[0];  // row-major, dna.height x dna.width
 //
 // Reads the first directory (page) with libtiff; striped and tiled layouts both
 // work. libtiff's own messages are captured into the returned Status rather

@@ -40,7 +40,7 @@ class AllGatherFunction : public torch::autograd::Function<AllGatherFunction> {
     torch::Tensor contiguous = local.contiguous();
     torch::Tensor global =
         torch::empty(GlobalShape(local, total), local.options());
-    CheckOk(WaitFor(comm.AllGatherV(contiguous, global, counts, {}), comm));
+    CheckOk(comm.AllGatherV(contiguous, global, counts, {})->Wait());
     ctx->saved_data["handle"] = handle;
     ctx->saved_data["counts"] = counts;
     return global;
@@ -52,8 +52,7 @@ class AllGatherFunction : public torch::autograd::Function<AllGatherFunction> {
     torch::Tensor grad = grads[0].contiguous();
     torch::Tensor local =
         torch::empty(GlobalShape(grad, counts[comm.rank()]), grad.options());
-    CheckOk(WaitFor(comm.ReduceScatterV(grad, local, counts, {ReduceOp::kSum}),
-                    comm));
+    CheckOk(comm.ReduceScatterV(grad, local, counts, {ReduceOp::kSum})->Wait());
     return {local, torch::Tensor(), torch::Tensor()};
   }
 };
@@ -65,7 +64,7 @@ class AllReduceSumFunction
                                int64_t handle) {
     Communicator& comm = FromHandle(handle);
     torch::Tensor sum = tensor.contiguous().clone();
-    CheckOk(WaitFor(comm.AllReduce(sum, {ReduceOp::kSum}), comm));
+    CheckOk(comm.AllReduce(sum, {ReduceOp::kSum})->Wait());
     ctx->saved_data["handle"] = handle;
     return sum;
   }
@@ -73,7 +72,7 @@ class AllReduceSumFunction
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
     Communicator& comm = FromHandle(ctx->saved_data["handle"].toInt());
     torch::Tensor sum = grads[0].contiguous().clone();
-    CheckOk(WaitFor(comm.AllReduce(sum, {ReduceOp::kSum}), comm));
+    CheckOk(comm.AllReduce(sum, {ReduceOp::kSum})->Wait());
     return {sum, torch::Tensor()};
   }
 };

@@ -16,15 +16,9 @@ DistributedContext::~DistributedContext() {
 
 absl::StatusOr<std::unique_ptr<DistributedContext>> Bootstrap(
     int* argc, char*** argv, const BootstrapOptions& options) {
-  const std::string& backend = options.backend;
-  if (backend != "auto" && backend != "mpi" && backend != "nccl" &&
-      backend != "threads") {
-    return absl::InvalidArgumentError(
-        "unknown backend '" + backend +
-        "' (expected auto, mpi, nccl or threads)");
-  }
+  const Backend backend = options.backend;
   auto ctx = std::make_unique<DistributedContext>();
-  if (backend == "threads") {
+  if (backend == Backend::kThreads) {
     ThreadWorld world(1, options.communicator);
     ctx->comm = world.Join(0);
     ctx->backend = "threads";
@@ -41,13 +35,13 @@ absl::StatusOr<std::unique_ptr<DistributedContext>> Bootstrap(
   MPI_Comm_free(&node);
 
 #if MICON_HAVE_NCCL
-  if (backend == "nccl") {
+  if (backend == Backend::kNccl) {
     return absl::UnimplementedError(
         "the NCCL backend is not implemented yet; use --backend mpi (see "
         "docs/DISTRIBUTED.md)");
   }
 #else
-  if (backend == "nccl") {
+  if (backend == Backend::kNccl) {
     return absl::FailedPreconditionError(
         "this micon was built without NCCL (CPU LibTorch or MICON_NCCL=OFF); "
         "use --backend mpi");

@@ -1,17 +1,17 @@
 // bootstrap.h: the one place that starts the distributed runtime and picks a
-// backend.
+// backend (the only factory of communicators outside tests).
 //
 //   MICON_ASSIGN_OR_RETURN(std::unique_ptr<DistributedContext> dist,
-//                          Bootstrap(&argc, &argv, {.backend = "auto"}));
+//                          Bootstrap(&argc, &argv, {Backend::kAuto}));
 //   Communicator& comm = *dist->comm;
 //
-// Starts MPI (under mpirun or srun, or as a singleton for `micon train` alone),
-// finds the local rank with MPI_Comm_split_type (ranks sharing a node), and
-// creates the communicator:
-//   auto    NCCL when this build has it and a GPU is visible, else MPI
-//   mpi     MPI collectives on CPU tensors
-//   nccl    NCCL (CUDA builds only)
-//   threads world size 1 without MPI collectives (single-process runs, tests)
+// Starts MPI (under mpirun or srun, or as a singleton for `micon train`
+// alone), finds the local rank with MPI_Comm_split_type (ranks sharing a
+// node), and creates the communicator:
+//   auto     NCCL when this build has it and a GPU is visible, else MPI
+//   mpi      MPI collectives on CPU tensors
+//   nccl     NCCL (CUDA builds only)
+//   threads  world size 1 without MPI collectives (single-process runs, tests)
 // The context is owned by main and dies before static destruction, so
 // communicators are destroyed before MPI_Finalize and before CUDA tears down.
 #ifndef MICON_DISTRIBUTED_BOOTSTRAP_H_
@@ -21,14 +21,23 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "core/enum_names.h"
 #include "distributed/communicator.h"
 
 namespace micon {
 
 class MpiEnvironment;
 
+enum class Backend { kAuto, kMpi, kNccl, kThreads };
+
+inline constexpr EnumName<Backend> kBackendNames[] = {
+    {"auto", Backend::kAuto},
+    {"mpi", Backend::kMpi},
+    {"nccl", Backend::kNccl},
+    {"threads", Backend::kThreads}};
+
 struct BootstrapOptions {
-  std::string backend = "auto";
+  Backend backend = Backend::kAuto;
   CommunicatorOptions communicator;
 };
 
@@ -41,7 +50,7 @@ struct DistributedContext {
   int world_size = 1;
   int local_rank = 0;
   int local_size = 1;
-  std::string backend;
+  std::string backend;  // the backend chosen ("mpi", "threads"), for logs
 };
 
 absl::StatusOr<std::unique_ptr<DistributedContext>> Bootstrap(

@@ -20,17 +20,11 @@ const char* ReduceOpName(ReduceOp op) {
   return "?";
 }
 
-absl::Status WaitFor(const std::shared_ptr<Work>& work,
-                     const Communicator& comm,
-                     std::chrono::milliseconds timeout) {
-  return work->Wait(timeout.count() > 0 ? timeout : comm.default_timeout());
-}
-
 absl::Status GatherRowCounts(Communicator& comm, int64_t local_rows,
                              std::vector<int64_t>* counts) {
   const at::Tensor local = at::full({1}, local_rows, at::kLong);
   at::Tensor all = at::empty({comm.world_size()}, at::kLong);
-  absl::Status status = WaitFor(comm.AllGather(local, all, {}), comm);
+  absl::Status status = comm.AllGather(local, all, {})->Wait();
   if (!status.ok()) return status;
   counts->assign(all.data_ptr<int64_t>(),
                  all.data_ptr<int64_t>() + comm.world_size());

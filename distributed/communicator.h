@@ -1,23 +1,28 @@
 // communicator.h: the one collective-communication interface of micon, and its
 // options.
 //
-// Backends (threads, MPI, NCCL) live in sibling folders and are made only by
-// the factory in communicator_factory.h. Every collective:
-//  - must be called by every rank of the communicator, in the same order, with
-//  tensors of the
-//    same dtype and (except for the V variants) the same shape;
-//  - takes an options struct and returns a Work handle; Wait(timeout) gives the
-//  outcome;
-//  - carries a sequence number; an operation that does not complete within its
-//  timeout fails
-//    with DeadlineExceeded naming the operation, its sequence number, the
-//    recent operations and, where the backend can know it, the ranks that did
-//    not arrive.
-// Tensors must be contiguous; thread and MPI backends take CPU tensors, NCCL
-// CUDA tensors.
-//
 //   auto work = comm.AllReduce(grads, {ReduceOp::kSum});
-//   MICON_RETURN_IF_ERROR(work->Wait(std::chrono::seconds(60)));
+//   MICON_RETURN_IF_ERROR(work->Wait());
+//
+// Backends (threads, MPI; NCCL to come) live in sibling folders, each its own
+// CMake target, and are chosen by the one factory that picks a backend,
+// Bootstrap() in bootstrap.h. Every collective:
+//  - must be called by every rank of the communicator, in the same order, with
+//    tensors of the same dtype and (except for the V variants) the same shape;
+//  - takes an options struct and returns a Work handle whose Wait() gives the
+//    outcome;
+//  - carries a sequence number, named in its errors with the last few
+//    operations and, where the backend can know them, the ranks that did not
+//    arrive.
+// Tensors must be contiguous; the thread and MPI backends take CPU tensors.
+//
+// Timeouts, one rule for every backend: an operation's limit is its options'
+// `timeout` when that is positive, else the communicator's
+// (CommunicatorOptions::timeout). No call blocks on one operation for longer
+// than its limit. A backend whose collectives complete inside the call
+// (threads) waits there and returns a finished Work; the others (MPI) return
+// at once and wait in Work::Wait(). Either way an operation that has not
+// completed within its limit fails with DeadlineExceeded, naming it.
 #ifndef MICON_DISTRIBUTED_COMMUNICATOR_H_
 #define MICON_DISTRIBUTED_COMMUNICATOR_H_
 
@@ -36,8 +41,7 @@ namespace micon {
 enum class ReduceOp { kSum, kAvg, kMax, kMin };
 const char* ReduceOpName(ReduceOp op);
 
-// A timeout of zero means the communicator's default
-// (CommunicatorOptions::timeout).
+// A timeout of zero means the communicator's (see the timeout rule above).
 struct AllReduceOptions {
   ReduceOp op = ReduceOp::kSum;
   std::chrono::milliseconds timeout{0};
@@ -66,9 +70,9 @@ struct CommunicatorOptions {
 class Work {
  public:
   virtual ~Work() = default;
-  // Blocks until the operation completes or `timeout` passes
-  // (DeadlineExceeded).
-  virtual absl::Status Wait(std::chrono::milliseconds timeout) = 0;
+  // Blocks until the operation completes, or fails with DeadlineExceeded
+  // after the operation's limit (the timeout rule above).
+  virtual absl::Status Wait() = 0;
   virtual bool IsCompleted() = 0;
 };
 
@@ -107,15 +111,15 @@ class Communicator {
   // path so that no rank waits forever. Never throws.
   virtual void Abort(const std::string& reason) = 0;
 
-  // The default timeout of this communicator.
+  // The limit of operations whose options leave the timeout at zero.
   virtual std::chrono::milliseconds default_timeout() const = 0;
 };
 
-// Runs a collective and waits for it with its own timeout (or the
-// communicator's default).
-absl::Status WaitFor(
-    const std::shared_ptr<Work>& work, const Communicator& comm,
-    std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+// The limit of an operation with option `requested` on `comm`.
+inline std::chrono::milliseconds OperationLimit(
+    std::chrono::milliseconds requested, const Communicator& comm) {
+  return requested.count() > 0 ? requested : comm.default_timeout();
+}
 
 // The per-rank row counts of an uneven gather: every rank's `local_rows`.
 absl::Status GatherRowCounts(Communicator& comm, int64_t local_rows,

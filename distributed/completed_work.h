@@ -13,7 +13,7 @@ namespace micon {
 class CompletedWork final : public Work {
  public:
   explicit CompletedWork(absl::Status status) : status_(std::move(status)) {}
-  absl::Status Wait(std::chrono::milliseconds) override { return status_; }
+  absl::Status Wait() override { return status_; }
   bool IsCompleted() override { return true; }
 
  private:

@@ -33,8 +33,8 @@ std::vector<at::Tensor> DistributedGather::GatherTogether(
     std::vector<int64_t> shape = local.sizes().vec();
     shape[0] = total;
     at::Tensor global = at::empty(shape, local.options());
-    const absl::Status gathered = WaitFor(
-        comm_.AllGatherV(local.contiguous(), global, counts, {}), comm_);
+    const absl::Status gathered =
+        comm_.AllGatherV(local.contiguous(), global, counts, {})->Wait();
     TORCH_CHECK(gathered.ok(), std::string(gathered.message()));
     out.push_back(global);
   }

@@ -91,7 +91,7 @@ absl::Status GradientReducer::Synchronize() {
   }
   absl::Status status;
   for (auto& b : buckets_) {
-    absl::Status s = WaitFor(b->work, comm_);
+    absl::Status s = b->work->Wait();
     if (status.ok() && !s.ok()) status = s;
   }
   if (status.ok()) {

@@ -25,7 +25,7 @@ absl::Status BroadcastModule(Communicator& comm, torch::nn::Module& module,
   torch::NoGradGuard no_grad;
   for (at::Tensor& t : StateTensors(module)) {
     at::Tensor buffer = t.contiguous();
-    absl::Status s = WaitFor(comm.Broadcast(buffer, {root}), comm);
+    absl::Status s = comm.Broadcast(buffer, {root})->Wait();
     if (!s.ok()) return s;
     if (!buffer.is_same(t)) t.copy_(buffer);
   }
@@ -46,7 +46,7 @@ absl::Status VerifyModuleIdentical(Communicator& comm,
   const at::Tensor local =
       at::full({1}, static_cast<int64_t>(ModuleChecksum(module)), at::kLong);
   at::Tensor all = at::empty({comm.world_size()}, at::kLong);
-  absl::Status s = WaitFor(comm.AllGather(local, all, {}), comm);
+  absl::Status s = comm.AllGather(local, all, {})->Wait();
   if (!s.ok()) return s;
   std::vector<int> differ;
   for (int r = 1; r < comm.world_size(); ++r) {

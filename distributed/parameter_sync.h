@@ -1,9 +1,9 @@
 // parameter_sync.h: every rank starts from rank 0's parameters, and can prove
 // it.
 //
-//   MICON_RETURN_IF_ERROR(BroadcastModule(comm, *model));          // at start
-//   MICON_RETURN_IF_ERROR(VerifyModuleIdentical(comm, *model));    // after
-//   start and resume
+//   MICON_RETURN_IF_ERROR(BroadcastModule(comm, *model));        // at start
+//   MICON_RETURN_IF_ERROR(VerifyModuleIdentical(comm, *model));  // after start
+//                                                                // and resume
 //
 // The checksum is FNV-1a over the raw bytes of every parameter and buffer in
 // name order, so "identical" means bitwise identical. The error names the ranks

@@ -12,11 +12,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "core/checkpoint_file.h"
+#include "core/io/checkpoint_file.h"
 #include "core/status_macros.h"
 #include "launch/command.h"
-#include "launch/run_checkpoint.h"
-#include "launch/training_state.h"
+#include "launch/train/run_checkpoint.h"
+#include "launch/train/run_directory.h"
+#include "launch/train/training_state.h"
 
 namespace micon {
 namespace {
@@ -70,7 +71,7 @@ CheckpointRow Inspect(const std::string& path) {
 }
 
 absl::Status RunCheckpoints(const CheckpointsFlags& flags) {
-  const std::string dir = (fs::path(flags.run_dir) / "checkpoints").string();
+  const std::string dir = RunDirectory(flags.run_dir).checkpoints();
   if (!fs::is_directory(dir)) {
     return absl::NotFoundError(
         absl::StrCat(flags.run_dir, ": no checkpoints folder (", dir,

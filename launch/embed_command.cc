@@ -1,6 +1,8 @@
 // micon embed: well profiles of a plate store, from a trained checkpoint's
 // image embeddings or from hand-crafted features; multi-rank under mpirun or
 // srun (each rank embeds its plates).
+#include <ATen/Parallel.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -10,18 +12,19 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
-#include "data/plate_store.h"
+#include "data/dataset.h"
 #include "data/profile_frame_hdf5.h"
-#include "data/profile_table.h"
-#include "data/screen_split.h"
-#include "launch/checkpoint_profiler.h"
 #include "launch/command.h"
-#include "launch/compute_device.h"
-#include "launch/handcrafted_profiler.h"
-#include "launch/profile_table_embedding.h"
-#include "launch/run_log.h"
-#include "launch/training_inputs.h"
-#include "launch/well_profiles.h"
+#include "launch/profiles/handcrafted_profiler.h"
+#include "launch/profiles/model_profiler.h"
+#include "launch/profiles/predicted_compounds.h"
+#include "launch/profiles/profile_table_embedding.h"
+#include "launch/profiles/well_profiles.h"
+#include "launch/train/compound_featurization.h"
+#include "launch/train/compute_device.h"
+#include "launch/train/run_log.h"
+#include "launch/train/trained_model.h"
+#include "launch/train/training_inputs.h"
 
 namespace micon {
 namespace {
@@ -39,134 +42,121 @@ struct EmbedFlags {
   std::string backend = "auto";
 };
 
-// The compounds whose profiles the generator should predict; held-out ones
-// are listed in `folder`/screen.json. `choice` was checked by RunEmbed.
-absl::StatusOr<std::set<std::string>> CompoundsToPredict(
-    const std::string& choice, bool can_predict, const CompoundTable& compounds,
-    const fs::path& folder) {
-  if (choice == "none" || (choice.empty() && !can_predict)) {
-    return std::set<std::string>();
-  }
-  if (choice == "all") {
-    std::set<std::string> all;
-    for (const Compound& c : compounds.compounds) all.insert(c.id);
-    return all;
-  }
-  const std::string split = (folder / kScreenSplitFile).string();
-  if (choice.empty() && !fs::exists(split)) return std::set<std::string>();
-  MICON_ASSIGN_OR_RETURN(ScreenSplit s, ReadScreenSplit(split));
-  return s.held_out_compounds;
-}
+// Flags as typed values; an error names the flag.
+struct EmbedRequest {
+  Aggregation aggregation = Aggregation::kMean;
+  PredictChoice predict = PredictChoice::kDefault;
+  Backend backend = Backend::kAuto;
+};
 
-absl::StatusOr<std::unique_ptr<CheckpointProfiler>> ProfilerFor(
-    const TrainedModel& trained, int64_t input_size,
-    const CompoundTable& compounds, const fs::path& folder,
-    DistributedContext& dist, const RunLog& log, CompoundFeatures& features) {
-  MICON_ASSIGN_OR_RETURN(
-      features,
-      FeaturizeForRun(trained.config, compounds,
-                      (folder / ".micon-cache").string(), *dist.comm, log));
-  MICON_ASSIGN_OR_RETURN(
-      const torch::Device device,
-      ChooseDevice(trained.config, dist, /*device_collectives=*/false));
-  log.Info(absl::StrCat("embedding with ", trained.contents.path, " (",
-                        trained.config.objective, ", step ", trained.step,
-                        ") on ", device.str()));
-  return CheckpointProfiler::Create(trained, input_size, features, device);
-}
-
-// A profile model: every rank embeds the whole (small) table.
-absl::StatusOr<WellProfiles> EmbedProfiles(const EmbedFlags& flags,
-                                           const TrainedModel& trained,
-                                           const std::string& dataset,
-                                           DistributedContext& dist,
-                                           const RunLog& log) {
-  MICON_ASSIGN_OR_RETURN(const ProfileTable table, ReadProfileTable(dataset));
-  const fs::path folder = fs::path(dataset).parent_path();
-  CompoundFeatures features;
-  MICON_ASSIGN_OR_RETURN(
-      std::unique_ptr<CheckpointProfiler> profiler,
-      ProfilerFor(trained, static_cast<int64_t>(table.feature_names.size()),
-                  table.compounds, folder, dist, log, features));
-  MICON_ASSIGN_OR_RETURN(
-      const std::set<std::string> predict,
-      CompoundsToPredict(flags.predict, profiler->CanPredict(), table.compounds,
-                         folder));
-  return EmbedProfileTable(table, *profiler, trained.config.profile_normalize,
-                           predict);
-}
-
-// Images: a checkpoint's embeddings or hand-crafted features, rank-sharded.
-absl::StatusOr<WellProfiles> EmbedPlateStore(
-    const EmbedFlags& flags, const std::optional<TrainedModel>& trained,
-    const std::string& dataset, Aggregation aggregation,
-    DistributedContext& dist, const RunLog& log) {
-  MICON_ASSIGN_OR_RETURN(const PlateStore store, OpenPlateStore(dataset));
-  const std::vector<std::string>& channels =
-      store.plates.front().header.channels;
-  std::unique_ptr<ImageProfiler> profiler;
-  CompoundFeatures features;  // outlives the profiler that points into it
-  WellProfileOptions options;
-  options.progress = [&log](const std::string& line) { log.Info(line); };
-  options.aggregation = aggregation;
-  options.images_per_call = flags.images_per_call;
-  if (trained) {
-    MICON_ASSIGN_OR_RETURN(
-        profiler, ProfilerFor(*trained, static_cast<int64_t>(channels.size()),
-                              store.compounds, dataset, dist, log, features));
-    options.control_images_for_stats = trained->config.control_images_for_stats;
-  } else {
-    profiler = std::make_unique<HandcraftedProfiler>(channels);
-    log.Info(absl::StrCat("hand-crafted features of ", dataset, ": ",
-                          profiler->FeatureNames().size(), " per field"));
-  }
-  MICON_ASSIGN_OR_RETURN(
-      options.predict, CompoundsToPredict(flags.predict, profiler->CanPredict(),
-                                          store.compounds, dataset));
-  return BuildWellProfiles(store, *profiler, *dist.comm, options);
-}
-
-absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
+absl::StatusOr<EmbedRequest> ParseFlags(const EmbedFlags& flags) {
   if (flags.checkpoint.empty() == !flags.handcrafted) {
     return absl::InvalidArgumentError(
         "give exactly one of --checkpoint CKPT and --handcrafted");
   }
-  // Flags first: loading a model and featurising take a while.
-  Aggregation aggregation;
-  if (!ParseAggregation(flags.aggregate, &aggregation)) {
+  EmbedRequest request;
+  const std::optional<Aggregation> aggregation =
+      ParseEnum(kAggregationNames, flags.aggregate);
+  if (!aggregation) {
     return absl::InvalidArgumentError(
         "--aggregate must be mean or median, got '" + flags.aggregate + "'");
   }
-  if (!flags.predict.empty() && flags.predict != "held-out" &&
-      flags.predict != "all" && flags.predict != "none") {
-    return absl::InvalidArgumentError(
-        "--predict must be held-out, all or none, got '" + flags.predict + "'");
+  request.aggregation = *aggregation;
+  if (!flags.predict.empty()) {
+    const std::optional<PredictChoice> predict =
+        ParseEnum(kPredictChoiceNames, flags.predict);
+    if (!predict) {
+      return absl::InvalidArgumentError(
+          "--predict must be held-out, all or none, got '" + flags.predict +
+          "'");
+    }
+    request.predict = *predict;
   }
-  std::optional<TrainedModel> trained;
-  if (!flags.checkpoint.empty()) {
-    MICON_ASSIGN_OR_RETURN(trained, ReadTrainedModel(flags.checkpoint));
+  const std::optional<Backend> backend =
+      ParseEnum(kBackendNames, flags.backend);
+  if (!backend) {
+    return absl::InvalidArgumentError("--backend must be one of " +
+                                      EnumChoices(kBackendNames) + ", got '" +
+                                      flags.backend + "'");
   }
-  const std::string dataset = !flags.dataset.empty() ? flags.dataset
-                              : trained              ? trained->config.dataset
-                                                     : "";
-  if (dataset.empty()) {
-    return absl::InvalidArgumentError("--handcrafted needs --dataset DIR");
-  }
-  MICON_RETURN_IF_ERROR(StartDistributed(
-      trained ? trained->config.backend : flags.backend,
-      trained ? trained->config.collective_timeout_seconds : 600, process));
-  DistributedContext& dist = *process.dist;
-  const RunLog log(dist.rank, dist.world_size);
-  WellProfiles profiles;
-  if (trained && trained->config.input == "profiles") {
-    MICON_ASSIGN_OR_RETURN(profiles,
-                           EmbedProfiles(flags, *trained, dataset, dist, log));
-  } else {
-    MICON_ASSIGN_OR_RETURN(profiles, EmbedPlateStore(flags, trained, dataset,
-                                                     aggregation, dist, log));
-  }
-  if (dist.rank != 0) return absl::OkStatus();
+  request.backend = *backend;
+  return request;
+}
 
+// A checkpoint's well profiles: every rank embeds its plates of a plate
+// store; a profile model embeds its whole (small) table on every rank.
+absl::StatusOr<WellProfiles> EmbedWithModel(const EmbedRequest& request,
+                                            const EmbedFlags& flags,
+                                            const TrainedModel& trained,
+                                            const std::string& path,
+                                            DistributedContext& dist,
+                                            const RunLog& log) {
+  MICON_ASSIGN_OR_RETURN(const Dataset dataset,
+                         OpenRunDataset(trained.config, path));
+  MICON_ASSIGN_OR_RETURN(
+      const CompoundFeatures features,
+      FeaturizeOnAllRanks(dataset.compounds(), trained.config.molecule,
+                          dataset.paths.cache, *dist.comm, log));
+  MICON_ASSIGN_OR_RETURN(const c10::Device device,
+                         ChooseDevice(trained.config.train.device, dist,
+                                      /*device_collectives=*/false));
+  const int64_t width =
+      trained.config.images()
+          ? dataset.plates().front().header.num_channels()
+          : static_cast<int64_t>(dataset.table.feature_names.size());
+  MICON_ASSIGN_OR_RETURN(MiconModel model,
+                         trained.Build({width, features.dimension}, device));
+  log.Info(absl::StrCat("embedding with ", trained.contents.path, " (",
+                        ObjectiveName(trained.config.loss.objective), ", step ",
+                        trained.step, ") on ", device.str()));
+  ModelProfilerOptions options;
+  options.device = device;
+  options.image_size = trained.config.data.image_size;
+  options.can_predict = trained.config.loss.objective == Objective::kMicon;
+  options.origin = trained.contents.path;
+  ModelProfiler profiler(model, features, options);
+  MICON_ASSIGN_OR_RETURN(
+      const std::set<std::string> predict,
+      CompoundsToPredict(request.predict, profiler.CanPredict(), dataset));
+  if (!trained.config.images()) {
+    return EmbedProfileTable(dataset.table, profiler,
+                             trained.config.data.profile_normalize, predict);
+  }
+  WellProfileOptions well;
+  well.progress = [&log](const std::string& line) { log.Info(line); };
+  well.aggregation = request.aggregation;
+  well.images_per_call = flags.images_per_call;
+  well.control_images_for_stats = trained.config.data.control_images_for_stats;
+  well.predict = predict;
+  return BuildWellProfiles(dataset.store, profiler, *dist.comm, well);
+}
+
+// Hand-crafted features of a plate store, rank-sharded.
+absl::StatusOr<WellProfiles> EmbedHandcrafted(const EmbedRequest& request,
+                                              const EmbedFlags& flags,
+                                              DistributedContext& dist,
+                                              const RunLog& log) {
+  MICON_ASSIGN_OR_RETURN(const Dataset dataset, OpenDataset(flags.dataset));
+  if (dataset.kind != DatasetKind::kPlateStore) {
+    return absl::InvalidArgumentError(
+        flags.dataset +
+        ": --handcrafted measures images; give a plate store folder");
+  }
+  HandcraftedProfiler profiler(dataset.plates().front().header.channels);
+  log.Info(absl::StrCat("hand-crafted features of ", flags.dataset, ": ",
+                        profiler.FeatureNames().size(), " per field"));
+  WellProfileOptions well;
+  well.progress = [&log](const std::string& line) { log.Info(line); };
+  well.aggregation = request.aggregation;
+  well.images_per_call = flags.images_per_call;
+  MICON_ASSIGN_OR_RETURN(
+      well.predict,
+      CompoundsToPredict(request.predict, profiler.CanPredict(), dataset));
+  return BuildWellProfiles(dataset.store, profiler, *dist.comm, well);
+}
+
+absl::Status WriteProfiles(const WellProfiles& profiles,
+                           const EmbedFlags& flags) {
   std::error_code ec;
   fs::create_directories(flags.output, ec);
   if (ec) {
@@ -192,6 +182,38 @@ absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
       static_cast<long long>(profiles.wells.feature_names.size()),
       flags.aggregate.c_str(), predicted.c_str());
   return absl::OkStatus();
+}
+
+absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
+  // Flags first: loading a model and featurising take a while.
+  MICON_ASSIGN_OR_RETURN(const EmbedRequest request, ParseFlags(flags));
+  std::optional<TrainedModel> trained;
+  if (!flags.checkpoint.empty()) {
+    MICON_ASSIGN_OR_RETURN(trained, ReadTrainedModel(flags.checkpoint));
+  }
+  const std::string dataset = !flags.dataset.empty() ? flags.dataset
+                              : trained ? trained->config.data.dataset
+                                        : "";
+  if (dataset.empty()) {
+    return absl::InvalidArgumentError("--handcrafted needs --dataset DIR");
+  }
+  DistributedRequest distributed;
+  distributed.backend =
+      trained ? trained->config.distributed.backend : request.backend;
+  distributed.timeout_seconds =
+      trained ? trained->config.distributed.timeout_seconds : 600;
+  MICON_RETURN_IF_ERROR(StartDistributed(distributed, process));
+  DistributedContext& dist = *process.dist;
+  const RunLog log(dist.rank, dist.world_size);
+  log.Info(absl::StrCat("embedding ", dataset, " on ", dist.world_size,
+                        " rank(s) x ", at::get_num_threads(),
+                        " thread(s), backend ", dist.backend));
+  MICON_ASSIGN_OR_RETURN(
+      const WellProfiles profiles,
+      trained ? EmbedWithModel(request, flags, *trained, dataset, dist, log)
+              : EmbedHandcrafted(request, flags, dist, log));
+  if (dist.rank != 0) return absl::OkStatus();
+  return WriteProfiles(profiles, flags);
 }
 
 }  // namespace
@@ -231,6 +253,7 @@ void AddEmbedCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
                   "checkpoint uses its run's distributed.backend)")
       ->capture_default_str();
   sub->callback([&run, &process, f] {
+    process.distributed = true;
     run = [f, &process] { return RunEmbed(*f, process); };
   });
 }

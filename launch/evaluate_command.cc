@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -14,13 +15,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "core/atomic_file.h"
 #include "core/status_macros.h"
-#include "data/delimited_table.h"
 #include "data/screen_split.h"
 #include "launch/command.h"
-#include "launch/gnuplot.h"
-#include "launch/profile_evaluation.h"
+#include "launch/profiles/evaluation_report.h"
 
 namespace micon {
 namespace {
@@ -37,38 +35,6 @@ struct EvaluateFlags {
   std::string held_out_only;  // a screen.json
   EvaluationOptions options;
 };
-
-struct Method {
-  std::string name;
-  std::string path;
-  Evaluation evaluation;
-};
-
-absl::Status WritePerCompound(const std::string& path, const Evaluation& e) {
-  // One row per compound: its mAP test against DMSO, then against compounds.
-  std::map<std::string, std::vector<std::string>> rows;
-  auto fill = [&](const std::vector<GroupMap>& groups, size_t at) {
-    for (const GroupMap& g : groups) {
-      std::vector<std::string>& row = rows[g.group];
-      row.resize(1 + 2 * 4);
-      row[0] = g.group;
-      row[at] = absl::StrFormat("%.17g", g.map);
-      row[at + 1] = absl::StrFormat("%.17g", g.p_value);
-      row[at + 2] = absl::StrFormat("%.17g", g.corrected_p_value);
-      row[at + 3] = g.retrieved ? "1" : "0";
-    }
-  };
-  fill(e.map_vs_dmso, 1);
-  fill(e.map_vs_compounds, 5);
-  std::vector<std::vector<std::string>> out;
-  for (auto& [group, row] : rows) out.push_back(std::move(row));
-  return WriteCsv(
-      path,
-      {"compound", "map_vs_dmso", "p_vs_dmso", "corrected_p_vs_dmso",
-       "retrieved_vs_dmso", "map_vs_compounds", "p_vs_compounds",
-       "corrected_p_vs_compounds", "retrieved_vs_compounds"},
-      out);
-}
 
 // NAME=PATH specs of `flag`, in order. A name becomes a file name
 // (per_compound_NAME.csv) and a table column, so it is restricted, and it may
@@ -110,12 +76,15 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
   }
   EvaluationOptions& o = flags.options;
   o.controls = {control[0], control[1]};
-  if (!ParseNormalizeMethod(flags.normalize, &o.normalize)) {
+  const std::optional<NormalizeMethod> normalize =
+      ParseEnum(kNormalizeMethodNames, flags.normalize);
+  if (!normalize) {
     return absl::InvalidArgumentError(
         "--normalize must be none, standardize "
         "or mad, got '" +
         flags.normalize + "'");
   }
+  o.normalize = *normalize;
   if (!flags.replicate_groups.empty()) {
     o.replicate_groups = absl::StrSplit(flags.replicate_groups, ',');
   }
@@ -142,108 +111,31 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
                                         "', which no --profiles gives");
     }
   }
-  std::vector<Method> methods;
+  std::vector<MethodEvaluation> methods;
   for (const auto& [name, path] : profiles) {
-    MICON_ASSIGN_OR_RETURN(ProfileFrame frame, ReadProfileFrame(path));
     const auto prediction = predicted.find(name);
-    if (prediction != predicted.end()) {
-      MICON_ASSIGN_OR_RETURN(ProfileFrame p,
-                             ReadProfileFrame(prediction->second));
-      MICON_ASSIGN_OR_RETURN(frame, ConcatenateRows(frame, p));
-    }
-    MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateProfiles(frame, o));
+    MICON_ASSIGN_OR_RETURN(
+        MethodEvaluation m,
+        EvaluateMethod(name, path,
+                       prediction == predicted.end() ? "" : prediction->second,
+                       o));
+    const Evaluation& e = m.evaluation;
     std::fprintf(stderr,
                  "micon: %s: %lld treated wells of %lld compounds, %lld "
-                 "control wells, %zu features, %lld scored predictions\n",
+                 "control wells, %lld features, %lld scored predictions\n",
                  name.c_str(), static_cast<long long>(e.treated_wells),
                  static_cast<long long>(e.compounds),
                  static_cast<long long>(e.control_wells),
-                 frame.feature_names.size(),
+                 static_cast<long long>(m.features),
                  static_cast<long long>(e.predicted_queries));
-    methods.push_back({name, path, std::move(e)});
+    methods.push_back(std::move(m));
   }
-  // Columns: every metric any method has, in first-seen order.
-  std::vector<std::string> metrics;
-  for (const Method& m : methods) {
-    for (const Metric& metric : m.evaluation.metrics) {
-      if (std::find(metrics.begin(), metrics.end(), metric.name) ==
-          metrics.end()) {
-        metrics.push_back(metric.name);
-      }
-    }
-  }
-  // Four decimals on screen, every digit in the files.
-  auto value = [](const Method& m, const std::string& name,
-                  bool exact = false) -> std::string {
-    for (const Metric& metric : m.evaluation.metrics) {
-      if (metric.name == name) {
-        return absl::StrFormat(exact ? "%.17g" : "%.4f", metric.value);
-      }
-    }
-    return "-";
-  };
-  std::printf("%-16s", "method");
-  for (const std::string& name : metrics) std::printf(" %*s", 10, name.c_str());
-  std::printf("\n");
-  std::vector<std::vector<std::string>> csv;
-  for (const Method& m : methods) {
-    std::printf("%-16s", m.name.c_str());
-    std::vector<std::string> row = {m.name};
-    for (const std::string& name : metrics) {
-      std::printf(" %*s", static_cast<int>(std::max<size_t>(10, name.size())),
-                  value(m, name).c_str());
-      row.push_back(value(m, name, /*exact=*/true));
-    }
-    std::printf("\n");
-    csv.push_back(row);
-  }
+  std::fputs(EvaluationTable(methods).c_str(), stdout);
   if (flags.output.empty()) return absl::OkStatus();
-  std::error_code ec;
-  fs::create_directories(flags.output, ec);
-  if (ec) {
-    return absl::PermissionDeniedError(flags.output + ": " + ec.message());
-  }
-  std::vector<std::string> header = {"method"};
-  header.insert(header.end(), metrics.begin(), metrics.end());
-  const std::string table =
-      (fs::path(flags.output) / "evaluation.csv").string();
-  MICON_RETURN_IF_ERROR(WriteCsv(table, header, csv));
-  for (const Method& m : methods) {
-    MICON_RETURN_IF_ERROR(WritePerCompound(
-        (fs::path(flags.output) / ("per_compound_" + m.name + ".csv")).string(),
-        m.evaluation));
-  }
-  // Chart: one group of bars per metric, one bar per method.
-  std::string tsv = "metric";
-  for (const Method& m : methods) tsv += "\t" + m.name;
-  tsv += "\n";
-  for (const std::string& name : metrics) {
-    tsv += name;
-    for (const Method& m : methods) {
-      const std::string v = value(m, name);
-      tsv += "\t" + (v == "-" ? std::string("0") : v);
-    }
-    tsv += "\n";
-  }
-  const std::string data = (fs::path(flags.output) / "evaluation.tsv").string();
-  MICON_RETURN_IF_ERROR(WriteFileAtomically(data, tsv));
-  const std::string png = (fs::path(flags.output) / "evaluation.png").string();
-  std::string script = absl::StrCat(
-      "set terminal pngcairo size 1100,500 noenhanced\nset output ",
-      GnuplotQuoted(PartialPath(png)),
-      "\nset style data histogram\nset style histogram cluster gap 1\n"
-      "set style fill solid border -1\nset yrange [0:1]\nset grid ytics\n"
-      "set xtics rotate by -30\nset key outside right\n"
-      "set datafile separator '\\t'\nset title 'replicate metrics'\nplot ");
-  for (size_t k = 0; k < methods.size(); ++k) {
-    if (k) script += ", ";
-    script += absl::StrCat(GnuplotQuoted(data), " using ", k + 2,
-                           ":xtic(1) title columnheader");
-  }
-  script += "\nunset output\n";
-  MICON_RETURN_IF_ERROR(RunGnuplot(script, png, data));
+  MICON_RETURN_IF_ERROR(WriteEvaluationReport(methods, flags.output));
   std::fprintf(stderr, "micon: wrote %s, per-compound mAP and %s\n",
-               table.c_str(), png.c_str());
+               (fs::path(flags.output) / "evaluation.csv").c_str(),
+               (fs::path(flags.output) / "evaluation.png").c_str());
   return absl::OkStatus();
 }
 

@@ -3,11 +3,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "data/compound_features.h"
 #include "data/compound_table.h"
+#include "data/dataset.h"
 #include "data/plate_store.h"
 #include "launch/command.h"
 
@@ -23,22 +25,26 @@ struct FeaturizeFlags {
 };
 
 absl::Status RunFeaturize(const FeaturizeFlags& flags) {
+  // Only the compound table is read: plates need not be valid to featurise.
   MICON_ASSIGN_OR_RETURN(
       CompoundTable table,
       ReadCompoundTable(
           (std::filesystem::path(flags.dataset) / kCompoundsFile).string()));
-  const InvalidSmilesPolicy policy = flags.on_invalid == "exclude"
-                                         ? InvalidSmilesPolicy::kExclude
-                                         : InvalidSmilesPolicy::kError;
-  const std::string cache =
-      flags.no_cache ? ""
-      : !flags.cache_dir.empty()
-          ? flags.cache_dir
-          : (std::filesystem::path(flags.dataset) / ".micon-cache").string();
+  const std::optional<InvalidSmilesPolicy> policy =
+      ParseEnum(kInvalidSmilesPolicyNames, flags.on_invalid);
+  if (!policy) {
+    return absl::InvalidArgumentError("--on-invalid-smiles must be " +
+                                      EnumChoices(kInvalidSmilesPolicyNames) +
+                                      ", got '" + flags.on_invalid + "'");
+  }
+  const std::string cache = flags.no_cache ? ""
+                            : !flags.cache_dir.empty()
+                                ? flags.cache_dir
+                                : DatasetPathsFor(flags.dataset).cache;
   std::vector<std::string> warnings;
   MICON_ASSIGN_OR_RETURN(
       CompoundFeatures features,
-      LoadOrComputeCompoundFeatures(table, flags.featurizer, policy, cache,
+      LoadOrComputeCompoundFeatures(table, flags.featurizer, *policy, cache,
                                     &warnings));
   for (const std::string& w : warnings)
     std::fprintf(stderr, "warning: %s\n", w.c_str());
@@ -75,7 +81,6 @@ void AddFeaturizeCommand(CLI::App& app, CommandRun& run) {
   sub->add_option("--on-invalid-smiles", f->on_invalid,
                   "error: stop at the first invalid SMILES; exclude: warn and "
                   "leave it out")
-      ->check(CLI::IsMember({"error", "exclude"}))
       ->capture_default_str();
   sub->add_option("--cache-dir", f->cache_dir,
                   "Feature cache folder (default DATASET/.micon-cache)");

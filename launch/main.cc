@@ -15,9 +15,11 @@ int main(int argc, char** argv) {
       "micon: MICON representation learning for Cell Painting screens"};
   app.set_version_flag("--version", std::string("micon ") + MICON_VERSION);
   app.require_subcommand(1);
-  int threads = 0;
-  app.add_option("--threads", threads,
-                 "LibTorch intra-op threads (0 = one per available core)")
+  micon::ProcessState process;
+  app.add_option("--threads", process.threads,
+                 "LibTorch intra-op threads per process (0 = the available "
+                 "cores, divided by the ranks on the node under mpirun/srun; "
+                 "overrides train.threads)")
       ->check(CLI::NonNegativeNumber);
   micon::CommandRun run;
   micon::AddInfoCommand(app, run);
@@ -27,7 +29,6 @@ int main(int argc, char** argv) {
   micon::AddSynthCommand(app, run);
   micon::AddCheckpointsCommand(app, run);
   micon::AddEvaluateCommand(app, run);
-  micon::ProcessState process;
   micon::AddTrainCommand(app, run, process);
   micon::AddEmbedCommand(app, run, process);
   try {
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
   }
   absl::Status result;
   try {
-    micon::ConfigureTorchThreads(threads);
+    // Multi-rank commands size the pools once they know the ranks per node.
+    if (!process.distributed) micon::ConfigureTorchThreads(process.threads);
     result = run();
   } catch (const std::exception& e) {
     // Tensor-math checks (TORCH_CHECK) and library exceptions end here, never

@@ -2,22 +2,26 @@
 #include <cstdlib>
 
 #include "core/status_macros.h"
+#include "core/torch_threads.h"
+#include "distributed/launch_environment.h"
 #include "launch/command.h"
-#include "launch/launch_environment.h"
 
 namespace micon {
 
-absl::Status StartDistributed(const std::string& backend,
-                              double collective_timeout_seconds,
+absl::Status StartDistributed(const DistributedRequest& request,
                               ProcessState& process) {
   BootstrapOptions bootstrap;
-  bootstrap.backend = backend;
+  bootstrap.backend = request.backend;
   bootstrap.communicator.timeout = std::chrono::milliseconds(
-      static_cast<int64_t>(collective_timeout_seconds * 1000));
+      static_cast<int64_t>(request.timeout_seconds * 1000));
   MICON_ASSIGN_OR_RETURN(const LaunchEnvironment launch,
                          DetectLaunchEnvironment(std::getenv));
   MICON_ASSIGN_OR_RETURN(process.dist, Bootstrap(nullptr, nullptr, bootstrap));
-  return CheckAgainstMpi(launch, process.dist->rank, process.dist->world_size);
+  MICON_RETURN_IF_ERROR(
+      CheckAgainstMpi(launch, process.dist->rank, process.dist->world_size));
+  ConfigureTorchThreads(process.threads > 0 ? process.threads : request.threads,
+                        process.dist->local_size);
+  return absl::OkStatus();
 }
 
 }  // namespace micon

@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "launch/command.h"
-#include "launch/stop_signal.h"
-#include "launch/train_config.h"
-#include "launch/trainer.h"
+#include "launch/train/stop_signal.h"
+#include "launch/train/train_config.h"
+#include "launch/train/trainer.h"
 
 namespace micon {
 namespace {
@@ -41,7 +41,9 @@ absl::Status RunTrain(const TrainFlags& flags, ProcessState& process) {
   // through a collective.
   StopSignals signals;
   MICON_RETURN_IF_ERROR(StartDistributed(
-      config.backend, config.collective_timeout_seconds, process));
+      {config.distributed.backend, config.distributed.timeout_seconds,
+       config.train.threads},
+      process));
   MICON_ASSIGN_OR_RETURN(
       TrainResult result,
       RunTraining(config, {flags.resume}, *process.dist, signals));
@@ -71,6 +73,7 @@ void AddTrainCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
                 "Print every configuration key, its default and meaning (a "
                 "Markdown table) and exit");
   sub->callback([&run, &process, f] {
+    process.distributed = true;
     run = [f, &process] { return RunTrain(*f, process); };
   });
 }

@@ -56,15 +56,19 @@ std::string MpiError(int code) {
 }
 
 // A pending nonblocking collective. Keeps its tensors alive until it completes.
+// Wait() polls it for at most `limit`, the operation's own timeout or the
+// communicator's (communicator.h's rule).
 class MpiWork final : public Work {
  public:
   MpiWork(MPI_Request request, std::vector<at::Tensor> keep_alive,
-          std::function<void()> finish, CollectiveLog* log, uint64_t seq)
+          std::function<void()> finish, CollectiveLog* log, uint64_t seq,
+          std::chrono::milliseconds limit)
       : request_(request),
         keep_alive_(std::move(keep_alive)),
         finish_(std::move(finish)),
         log_(log),
-        seq_(seq) {}
+        seq_(seq),
+        limit_(limit) {}
 
   ~MpiWork() override {
     // An unfinished collective may still write into our buffers, and MPI
@@ -74,9 +78,9 @@ class MpiWork final : public Work {
     if (!done_) new std::vector<at::Tensor>(std::move(keep_alive_));
   }
 
-  absl::Status Wait(std::chrono::milliseconds timeout) override {
+  absl::Status Wait() override {
     if (done_) return status_;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = std::chrono::steady_clock::now() + limit_;
     auto pause = std::chrono::microseconds(1);
     while (true) {
       int flag = 0;
@@ -95,7 +99,7 @@ class MpiWork final : public Work {
       }
       if (std::chrono::steady_clock::now() >= deadline) {
         return absl::DeadlineExceededError(log_->TimeoutMessage(
-            seq_, timeout.count() / 1000.0,
+            seq_, limit_.count() / 1000.0,
             "a peer rank is dead, stuck or called a different collective"));
       }
       // Back off from busy polling: ranks often share cores (--oversubscribe).
@@ -123,6 +127,7 @@ class MpiWork final : public Work {
   std::function<void()> finish_;
   CollectiveLog* log_;
   uint64_t seq_;
+  std::chrono::milliseconds limit_;
   bool done_ = false;
   absl::Status status_;
 };
@@ -170,7 +175,7 @@ class MpiCommunicator final : public Communicator {
           t.copy_(t.div(world, "floor"));
       };
     }
-    return Launch(rc, seq, request, {tensor}, std::move(finish));
+    return Launch(rc, seq, o.timeout, request, {tensor}, std::move(finish));
   }
 
   std::shared_ptr<Work> AllGather(const at::Tensor& input, at::Tensor& output,
@@ -190,7 +195,7 @@ class MpiCommunicator final : public Communicator {
     const int rc =
         MPI_Iallgather(input.data_ptr(), Count(input), type, output.data_ptr(),
                        Count(input), type, comm_, &request);
-    return Launch(rc, seq, request, {input, output}, nullptr);
+    return Launch(rc, seq, o.timeout, request, {input, output}, nullptr);
   }
 
   std::shared_ptr<Work> AllGatherV(const at::Tensor& input, at::Tensor& output,
@@ -208,7 +213,7 @@ class MpiCommunicator final : public Communicator {
     const int rc = MPI_Iallgatherv(input.data_ptr(), Count(input), type,
                                    output.data_ptr(), elements.data(),
                                    displacements.data(), type, comm_, &request);
-    return Launch(rc, seq, request, {input, output}, nullptr);
+    return Launch(rc, seq, o.timeout, request, {input, output}, nullptr);
   }
 
   std::shared_ptr<Work> ReduceScatterV(const at::Tensor& input,
@@ -233,7 +238,8 @@ class MpiCommunicator final : public Communicator {
       const int world = world_;
       finish = [t, world]() mutable { t.div_(world); };
     }
-    return Launch(rc, seq, request, {input, output}, std::move(finish));
+    return Launch(rc, seq, o.timeout, request, {input, output},
+                  std::move(finish));
   }
 
   std::shared_ptr<Work> Broadcast(at::Tensor& tensor,
@@ -249,14 +255,14 @@ class MpiCommunicator final : public Communicator {
     MPI_Request request;
     const int rc = MPI_Ibcast(tensor.data_ptr(), Count(tensor), type, o.root,
                               comm_, &request);
-    return Launch(rc, seq, request, {tensor}, nullptr);
+    return Launch(rc, seq, o.timeout, request, {tensor}, nullptr);
   }
 
   std::shared_ptr<Work> Barrier(const BarrierOptions& o) override {
     const uint64_t seq = log_.Begin("barrier", 0);
     MPI_Request request;
     const int rc = MPI_Ibarrier(comm_, &request);
-    return Launch(rc, seq, request, {}, nullptr);
+    return Launch(rc, seq, o.timeout, request, {}, nullptr);
   }
 
   void Abort(const std::string& reason) override {
@@ -314,7 +320,9 @@ class MpiCommunicator final : public Communicator {
     return absl::OkStatus();
   }
 
-  std::shared_ptr<Work> Launch(int rc, uint64_t seq, MPI_Request request,
+  std::shared_ptr<Work> Launch(int rc, uint64_t seq,
+                               std::chrono::milliseconds timeout,
+                               MPI_Request request,
                                std::vector<at::Tensor> keep,
                                std::function<void()> finish) {
     if (rc != MPI_SUCCESS) {
@@ -322,7 +330,8 @@ class MpiCommunicator final : public Communicator {
           "rank ", rank_, ": ", log_.Describe(seq), ": ", MpiError(rc))));
     }
     return std::make_shared<MpiWork>(request, std::move(keep),
-                                     std::move(finish), &log_, seq);
+                                     std::move(finish), &log_, seq,
+                                     OperationLimit(timeout, *this));
   }
 
   MPI_Comm comm_;

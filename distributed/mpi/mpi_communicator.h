@@ -1,15 +1,17 @@
 // mpi_communicator.h: the MPI backend (Open MPI), for CPU tensors.
 //
-//   MpiEnvironment env(argc, argv);     // owned by main, outlives every
-//   communicator MICON_ASSIGN_OR_RETURN(auto comm,
-//   CreateMpiCommunicator(MPI_COMM_WORLD, {}));
+//   MpiEnvironment env(&argc, &argv);  // owned by main, outlives every
+//                                      // communicator
+//   MICON_ASSIGN_OR_RETURN(auto comm,
+//                          CreateMpiCommunicator(MPI_COMM_WORLD, {}));
 //
 // Collectives are MPI-3 nonblocking operations on a private duplicate of the
-// given communicator; Work::Wait polls them with backoff, so a collective that
-// stalls (a dead or stuck peer) ends as DeadlineExceeded with its sequence
-// number instead of a hang, and Abort() calls MPI_Abort so the whole job ends.
-// Operations must be issued from one thread at a time (MPI_THREAD_SERIALIZED is
-// enough), in the same order on every rank.
+// given communicator; Work::Wait polls them with backoff for the operation's
+// limit (communicator.h's timeout rule), so a collective that stalls (a dead
+// or stuck peer) ends as DeadlineExceeded with its sequence number instead of
+// a hang, and Abort() calls MPI_Abort so the whole job ends. Operations must
+// be issued from one thread at a time (MPI_THREAD_SERIALIZED is enough), in
+// the same order on every rank.
 #ifndef MICON_DISTRIBUTED_MPI_MPI_COMMUNICATOR_H_
 #define MICON_DISTRIBUTED_MPI_MPI_COMMUNICATOR_H_
 

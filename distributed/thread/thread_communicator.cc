@@ -186,7 +186,7 @@ class ThreadCommunicator final : public Communicator {
   std::shared_ptr<Work> Run(const char* op, const at::Tensor& input,
                             std::chrono::milliseconds timeout,
                             at::Tensor* output, const Compute& compute) {
-    const auto limit = timeout.count() > 0 ? timeout : state_->options.timeout;
+    const auto limit = OperationLimit(timeout, *this);
     const uint64_t seq = log_.Begin(op, input.defined() ? input.nbytes() : 0);
     at::Tensor result;
     absl::Status status = Rendezvous(op, seq, input, limit, compute, &result);

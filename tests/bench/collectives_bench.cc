@@ -23,7 +23,7 @@ double MedianSeconds(micon::Communicator& comm,
                      const std::function<void()>& op) {
   std::vector<double> times;
   for (int i = 0; i < 11; ++i) {
-    (void)micon::WaitFor(comm.Barrier({}), comm);
+    (void)comm.Barrier({})->Wait();
     const auto t0 = std::chrono::steady_clock::now();
     op();
     double dt =
@@ -63,13 +63,12 @@ int main(int argc, char** argv) {
   for (int64_t bytes = 4096; bytes <= max_mb * (int64_t{1} << 20); bytes *= 4) {
     const int64_t elements = bytes / 4;
     at::Tensor buffer = torch::ones({elements});
-    const double reduce = MedianSeconds(
-        comm, [&] { Check(micon::WaitFor(comm.AllReduce(buffer, {}), comm)); });
+    const double reduce =
+        MedianSeconds(comm, [&] { Check(comm.AllReduce(buffer, {})->Wait()); });
     at::Tensor part = torch::ones({elements / n});
     at::Tensor whole = torch::empty({elements / n * n});
-    const double gather = MedianSeconds(comm, [&] {
-      Check(micon::WaitFor(comm.AllGather(part, whole, {}), comm));
-    });
+    const double gather = MedianSeconds(
+        comm, [&] { Check(comm.AllGather(part, whole, {})->Wait()); });
     if (comm.rank() == 0) {
       const double reduce_bus = bytes / reduce * 2.0 * (n - 1) / n / 1e9;
       const double gather_bus =

@@ -68,8 +68,8 @@ TEST(LrSchedule, RestoredStateContinuesIdentically) {
 }
 
 TEST(LrSchedule, KindsParseByName) {
-  EXPECT_EQ(*ParseScheduleKind("plateau"), ScheduleKind::kPlateau);
-  EXPECT_FALSE(ParseScheduleKind("step").ok());
+  EXPECT_EQ(ParseEnum(kScheduleKindNames, "plateau"), ScheduleKind::kPlateau);
+  EXPECT_FALSE(ParseEnum(kScheduleKindNames, "step").has_value());
 }
 
 }  // namespace

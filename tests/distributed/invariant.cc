@@ -160,7 +160,7 @@ void CheckStepInvariant(Communicator& comm, const InvariantCase& c) {
         {OneProcess(c, model, global, loss_options, dtype),
          OneProcess(c, model, global, loss_options, torch::kDouble)});
   }
-  ASSERT_TRUE(WaitFor(comm.Broadcast(reference, {0}), comm).ok());
+  ASSERT_TRUE(comm.Broadcast(reference, {0})->Wait().ok());
 
   // Every rank: its own slice, gather with gradient, loss share x world,
   // bucketed averaging.
@@ -172,7 +172,7 @@ void CheckStepInvariant(Communicator& comm, const InvariantCase& c) {
   (parts.total * static_cast<double>(world)).backward();
   ASSERT_TRUE(reducer.Synchronize().ok());
   at::Tensor loss = parts.total.detach().reshape({1}).clone();
-  ASSERT_TRUE(WaitFor(comm.AllReduce(loss, {ReduceOp::kSum}), comm).ok());
+  ASSERT_TRUE(comm.AllReduce(loss, {ReduceOp::kSum})->Wait().ok());
 
   const double expected_loss = reference[0].item<double>();
   const double tolerance = c.float64 ? 1e-10 : 1e-5;

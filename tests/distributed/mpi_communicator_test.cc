@@ -21,7 +21,7 @@ TEST(MpiCommunicator, Contract) {
 TEST(Bootstrap, FindsTheWorldAndTheNodeLocalRanks) {
   int argc = 0;
   char** argv = nullptr;
-  auto ctx = Bootstrap(&argc, &argv, {"auto"});
+  auto ctx = Bootstrap(&argc, &argv, {Backend::kAuto});
   ASSERT_TRUE(ctx.ok()) << ctx.status();
   EXPECT_EQ((*ctx)->backend, "mpi");
   EXPECT_EQ((*ctx)->world_size, MpiWorld().world_size());
@@ -31,9 +31,12 @@ TEST(Bootstrap, FindsTheWorldAndTheNodeLocalRanks) {
   EXPECT_EQ((*ctx)->local_rank, MpiWorld().rank());
   EXPECT_EQ((*ctx)->comm->world_size(), MpiWorld().world_size());
   testing::CheckAllReduce(*(*ctx)->comm);
-  EXPECT_FALSE(Bootstrap(&argc, &argv, {"gloo"}).ok());
-  EXPECT_FALSE(
-      Bootstrap(&argc, &argv, {"nccl"}).ok());  // CPU build: a clear refusal
+  // Backends are named by kBackendNames, the one table the config and the
+  // flags read; a name it does not list is refused there.
+  EXPECT_FALSE(ParseEnum(kBackendNames, "gloo").has_value());
+  EXPECT_EQ(ParseEnum(kBackendNames, "nccl"), Backend::kNccl);
+  // CPU build: a clear refusal
+  EXPECT_FALSE(Bootstrap(&argc, &argv, {Backend::kNccl}).ok());
 }
 
 class MpiInvariant : public ::testing::TestWithParam<InvariantCase> {};

@@ -1,8 +1,12 @@
 // A small MPI program that fails on purpose, run by run_fault_probe.sh under
 // mpirun:
-//   stall  rank 1 skips a collective: the others must time out, name the
-//   operation, abort kill   rank 1 SIGKILLs itself mid-run: every other rank
-//   must exit non-zero
+//   stall     rank 1 skips a collective: the others must time out after the
+//             communicator's limit (3 s), name the operation, abort
+//   stall-op  the same, but the communicator's limit is 100 s and each
+//             all-reduce asks for 3 s in its options: the per-operation
+//             limit is the one that holds (communicator.h's timeout rule)
+//   kill      rank 1 SIGKILLs itself mid-run: every other rank must exit
+//             non-zero
 // It handles errors the way micon's main does: log with the rank, abort, exit
 // non-zero.
 #include <mpi.h>
@@ -18,13 +22,22 @@
 int main(int argc, char** argv) {
   micon::MpiEnvironment mpi(&argc, &argv);
   const std::string mode = argc > 1 ? argv[1] : "";
-  auto made =
-      micon::CreateMpiCommunicator(MPI_COMM_WORLD, {std::chrono::seconds(3)});
-  if (!made.ok() || (mode != "stall" && mode != "kill")) {
-    std::fprintf(stderr, "usage: mpi_fault_probe stall|kill\n");
+  if (mode != "stall" && mode != "stall-op" && mode != "kill") {
+    std::fprintf(stderr, "usage: mpi_fault_probe stall|stall-op|kill\n");
+    return 2;
+  }
+  const bool per_op = mode == "stall-op";
+  auto made = micon::CreateMpiCommunicator(
+      MPI_COMM_WORLD,
+      {per_op ? std::chrono::seconds(100) : std::chrono::seconds(3)});
+  if (!made.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(made.status().message()).c_str());
     return 2;
   }
   micon::Communicator& comm = **made;
+  const micon::AllReduceOptions options{
+      micon::ReduceOp::kSum,
+      per_op ? std::chrono::seconds(3) : std::chrono::seconds(0)};
   at::Tensor t = torch::ones({1024});
   for (int step = 0; step < 1000; ++step) {
     if (step == 3 && comm.rank() == 1) {
@@ -32,7 +45,7 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(
           std::chrono::minutes(5));  // stuck: never calls again
     }
-    const absl::Status s = micon::WaitFor(comm.AllReduce(t, {}), comm);
+    const absl::Status s = comm.AllReduce(t, options)->Wait();
     if (!s.ok()) {
       std::fprintf(stderr, "[rank %d] micon: error: %s\n", comm.rank(),
                    std::string(s.message()).c_str());

@@ -35,11 +35,13 @@ TEST(ThreadCommunicator, ATimeoutNamesTheOperationAndTheRanksThatNeverArrived) {
       4,
       [](Communicator& comm) {
         at::Tensor t = torch::ones({3});
-        ASSERT_TRUE(comm.AllReduce(t, {})->Wait(std::chrono::seconds(5)).ok());
+        ASSERT_TRUE(comm.AllReduce(t, {ReduceOp::kSum, std::chrono::seconds(5)})
+                        ->Wait()
+                        .ok());
         if (comm.rank() == 2) return;  // rank 2 skips the second collective
         const absl::Status s =
             comm.AllReduce(t, {ReduceOp::kSum, std::chrono::milliseconds(300)})
-                ->Wait(std::chrono::seconds(5));
+                ->Wait();
         ASSERT_FALSE(s.ok());
         if (s.code() == absl::StatusCode::kDeadlineExceeded) {
           EXPECT_THAT(
@@ -58,8 +60,10 @@ TEST(ThreadCommunicator, MismatchedCollectivesAreReportedNotHung) {
   RunOnThreadRanks(2, [](Communicator& comm) {
     at::Tensor t = torch::ones({2});
     const absl::Status s =
-        comm.rank() == 0 ? comm.AllReduce(t, {})->Wait(std::chrono::seconds(5))
-                         : comm.Broadcast(t, {})->Wait(std::chrono::seconds(5));
+        comm.rank() == 0
+            ? comm.AllReduce(t, {ReduceOp::kSum, std::chrono::seconds(5)})
+                  ->Wait()
+            : comm.Broadcast(t, {0, std::chrono::seconds(5)})->Wait();
     EXPECT_FALSE(s.ok());
     EXPECT_THAT(std::string(s.message()), HasSubstr("mismatch"));
   });
@@ -73,7 +77,7 @@ TEST(ThreadCommunicator, AbortWakesEveryWaitingRank) {
           comm.Abort("test");
           return;
         }
-        const absl::Status s = comm.Barrier({})->Wait(std::chrono::seconds(30));
+        const absl::Status s = comm.Barrier({})->Wait();
         EXPECT_EQ(s.code(), absl::StatusCode::kAborted) << s;
       },
       std::chrono::seconds(20), CommunicatorOptions{std::chrono::seconds(20)});

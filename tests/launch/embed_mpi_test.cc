@@ -1,12 +1,15 @@
 // micon embed under a real mpirun: two ranks, each embedding its own plates,
 // write exactly the profiles one process writes.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "tests/launch/train_fixture.h"
+#include "core/torch_threads.h"
+#include "tests/launch/train/train_fixture.h"
 #include "tests/test_support.h"
 
 namespace micon {
@@ -35,6 +38,21 @@ TEST(EmbedMpi, TwoRanksWriteWhatOneProcessWrites) {
   const std::string expected = Slurp(one + "/profiles.csv");
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(Slurp(two + "/profiles.csv"), expected);
+}
+
+// Ranks sharing a node share its cores: each rank of `micon embed` runs the
+// node's cores divided by the ranks on it (binding off, so each rank sees
+// every core), as `micon train` does.
+TEST(EmbedMpi, RanksOnANodeDivideItsCores) {
+  const std::string out = ScratchDir() + "/out";
+  const testing::CommandResult r = RunCommand(absl::StrCat(
+      MICON_MPIRUN, " ", MICON_MPIRUN_FLAGS, " --bind-to none -np 2 ",
+      testing::MiconBinary(), " embed --handcrafted --dataset ",
+      testing::SmallImageDataset(), " -o ", out));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const int expected = std::max(1, AvailableCores() / 2);
+  EXPECT_THAT(r.output, ::testing::HasSubstr(absl::StrCat(
+                            "on 2 rank(s) x ", expected, " thread(s)")));
 }
 
 }  // namespace

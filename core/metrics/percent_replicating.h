@@ -1,0 +1,50 @@
+// percent_replicating.h: percent replicating as cytominer-eval defines it
+// (replicate_reproducibility), at the level of pairs.
+//
+//   at::Tensor r = PearsonSimilarity(profiles);                 // [n, n]
+//   PercentReplicating p = ComputePercentReplicating(r, keys);  // keys[i]: row
+//   p.score, p.threshold, p.medians[0].group                    // i's group
+//
+// Every unordered pair of distinct rows is a replicate pair when both rows
+// have the same group key (the caller joins the group columns as text, so
+// empty values form one group), else a non-replicate pair. The threshold is
+// the `quantile` of the non-replicate similarities (linear interpolation, as
+// pandas), and the score is the share of replicate pairs strictly above it.
+// Reproduces cytominer-eval's values on its SQ00015054 example exactly
+// (tests/core/metrics/percent_replicating_test.cc).
+#ifndef MICON_CORE_METRICS_PERCENT_REPLICATING_H_
+#define MICON_CORE_METRICS_PERCENT_REPLICATING_H_
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace micon {
+
+struct ReplicateGroupMedian {
+  std::string group;
+  double median = 0;  // of the group's replicate-pair similarities
+  int64_t pairs = 0;
+};
+
+struct PercentReplicating {
+  double score = 0;
+  double threshold = 0;
+  int64_t replicate_pairs = 0;
+  int64_t non_replicate_pairs = 0;
+  std::vector<ReplicateGroupMedian> medians;  // highest median first
+};
+
+PercentReplicating ComputePercentReplicating(
+    const at::Tensor& similarity, const std::vector<std::string>& group_keys,
+    double quantile = 0.95);
+
+// The q-quantile of `values` with linear interpolation between order
+// statistics (pandas' and NumPy's default). `values` is sorted in place.
+double LinearQuantile(std::vector<double>& values, double q);
+
+}  // namespace micon
+
+#endif  // MICON_CORE_METRICS_PERCENT_REPLICATING_H_

@@ -1,0 +1,50 @@
+// evaluation_report.h: the evaluation of several methods' well profiles, and
+// the report `micon evaluate` makes of it.
+//
+//   MICON_ASSIGN_OR_RETURN(MethodEvaluation m,
+//       EvaluateMethod("micon", "profiles.csv", "predicted.csv", options));
+//   std::fputs(EvaluationTable({m, ...}).c_str(), stdout);
+//   MICON_RETURN_IF_ERROR(WriteEvaluationReport({m, ...}, "out"));
+//
+// The report's folder holds:
+//   evaluation.csv              one row per method, one column per metric,
+//                               every digit (%.17g)
+//   per_compound_<method>.csv   each compound's mAP test against DMSO and
+//                               against the other compounds
+//   evaluation.tsv, .png        the metrics as grouped bars (gnuplot)
+// Columns are every metric any method has, in first-seen order; a method
+// without one shows "-".
+#ifndef MICON_LAUNCH_PROFILES_EVALUATION_REPORT_H_
+#define MICON_LAUNCH_PROFILES_EVALUATION_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "launch/profiles/profile_evaluation.h"
+
+namespace micon {
+
+struct MethodEvaluation {
+  std::string name;  // a safe file name: it names per_compound_<name>.csv
+  std::string path;  // its profiles
+  Evaluation evaluation;
+  int64_t features = 0;
+};
+
+// Reads `profiles_path` (and, when not empty, the method's predicted
+// profiles, scored against its real wells) and evaluates them.
+absl::StatusOr<MethodEvaluation> EvaluateMethod(
+    const std::string& name, const std::string& profiles_path,
+    const std::string& predicted_path, const EvaluationOptions& options);
+
+// The metrics, four decimals, one row per method, as text for a terminal.
+std::string EvaluationTable(const std::vector<MethodEvaluation>& methods);
+
+// Writes the report's files into `folder` (created if needed).
+absl::Status WriteEvaluationReport(const std::vector<MethodEvaluation>& methods,
+                                   const std::string& folder);
+
+}  // namespace micon
+
+#endif  // MICON_LAUNCH_PROFILES_EVALUATION_REPORT_H_

@@ -1,0 +1,97 @@
+// profile_evaluation.h: how good a set of well profiles is, by the field's
+// metrics: percent replicating, mAP (replicates against DMSO, and against
+// other compounds) and compound-replicate top-k matching (all wells, NSB,
+// NSS). One function for every kind of profile: CellProfiler, micon
+// embeddings, hand-crafted features.
+//
+//   EvaluationOptions o;  o.compound_column = "Metadata_broad_sample";
+//   o.controls = {"Metadata_pert_type", "control"};
+//   MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateProfiles(frame, o));
+//   e.metrics  // {"percent_replicating", 0.46}, {"map_vs_dmso", ...}, ...
+//
+// Steps: optional per-plate (or batch, source) normalisation fitted on the
+// control wells, feature selection and ZCA sphering
+// (core/metrics/profile_normalization.h, core/metrics/feature_selection.h);
+// then
+//  - percent replicating: Pearson over all wells, controls included, pairs
+//    grouped by `replicate_groups` (cytominer-eval's convention);
+//  - mAP: each treated well queries with cosine similarity; positives are the
+//    other wells of its compound; negatives the control wells ("vs_dmso") or
+//    the wells of other compounds ("vs_compounds"). Per compound: mAP, a
+//    permutation p-value, Benjamini-Hochberg; reported as the mean mAP over
+//    compounds and the fraction retrieved (corrected p < 0.05);
+//  - top-k: treated wells against treated wells by cosine; "all" excludes
+//    only the query itself, "nsb"/"nss" also its batch/source (computed when
+//    the column exists and has at least two values);
+//  - predicted profiles (rows marked in `predicted_column`, normalised with
+//    their plate's real controls): top-k of finding a real well of the
+//    predicted compound among all real treated wells, beside the top-k that
+//    chance gives (1 - C(n - m, k) / C(n, k) for m such wells of n).
+#ifndef MICON_LAUNCH_PROFILES_PROFILE_EVALUATION_H_
+#define MICON_LAUNCH_PROFILES_PROFILE_EVALUATION_H_
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/metrics/average_precision.h"
+#include "core/metrics/feature_selection.h"
+#include "core/metrics/profile_normalization.h"
+#include "data/profile_frame.h"
+
+namespace micon {
+
+struct EvaluationOptions {
+  std::string compound_column = profile_columns::kCompound;
+  // A row is a control when this column has this value ("1" also matches
+  // "true"/"True" for micon's own Metadata_Control).
+  std::pair<std::string, std::string> controls = {profile_columns::kControl,
+                                                  "1"};
+  std::string plate_column = profile_columns::kPlate;
+  std::string batch_column = profile_columns::kBatch;
+  std::string source_column = profile_columns::kSource;
+  NormalizeMethod normalize = NormalizeMethod::kNone;
+  std::string normalize_by = profile_columns::kPlate;
+  bool sphere = false;
+  // pycytominer-style feature selection after normalisation, before
+  // sphering (core/metrics/feature_selection.h); off by default.
+  bool feature_select = false;
+  FeatureSelectOptions selection;
+  std::vector<std::string> replicate_groups;  // empty: {compound_column}
+  // Rows with "1" here are a generator's predicted profiles: they are kept
+  // out of every other metric and scored as queries against the real
+  // treated wells (predicted_topK, beside predicted_chance_topK).
+  std::string predicted_column = profile_columns::kPredicted;
+  // When not empty, only treated wells of these compounds are scored,
+  // against each other and the controls: e.g. the compounds a model never saw
+  // in training. Predictions still rank all real treated wells.
+  std::set<std::string> only_compounds;
+  std::vector<int> top_k = {1, 5, 10};
+  int64_t null_size = 10000;
+  uint64_t seed = 0;
+};
+
+struct Metric {
+  std::string name;
+  double value = 0;
+};
+
+struct Evaluation {
+  std::vector<Metric> metrics;
+  std::vector<GroupMap> map_vs_dmso;       // per compound
+  std::vector<GroupMap> map_vs_compounds;  // per compound
+  int64_t treated_wells = 0;
+  int64_t control_wells = 0;
+  int64_t compounds = 0;
+  int64_t predicted_queries = 0;  // predictions with a real well to find
+};
+
+absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
+                                            const EvaluationOptions& options);
+
+}  // namespace micon
+
+#endif  // MICON_LAUNCH_PROFILES_PROFILE_EVALUATION_H_

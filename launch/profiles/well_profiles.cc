@@ -1,0 +1,247 @@
+#include "launch/profiles/well_profiles.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/status_macros.h"
+#include "data/plate_sharding.h"
+
+namespace micon {
+namespace {
+
+// Which rows a plate contributes, derived from its metadata alone so that
+// every rank agrees on it without communication.
+struct PlateLayout {
+  std::vector<std::string> wells;  // sorted
+  std::vector<int64_t> well_of_image;
+  std::vector<int64_t> images_per_well;
+  std::vector<std::string> well_compound;
+  std::vector<bool> well_control;
+  std::vector<int64_t> control_images;
+  std::vector<std::string> predicted;  // sorted
+  int64_t rows() const {
+    return static_cast<int64_t>(wells.size() + predicted.size());
+  }
+};
+
+absl::StatusOr<PlateLayout> LayOut(const PlateMetadata& plate,
+                                   const std::set<std::string>& predict) {
+  PlateLayout layout;
+  std::map<std::string, int64_t> index;
+  for (const ImageRecord& r : plate.images) index[r.well] = 0;
+  for (auto& [well, id] : index) {
+    id = static_cast<int64_t>(layout.wells.size());
+    layout.wells.push_back(well);
+  }
+  const size_t wells = layout.wells.size();
+  layout.images_per_well.assign(wells, 0);
+  layout.well_compound.resize(wells);
+  layout.well_control.resize(wells);
+  std::set<std::string> treated;
+  for (int64_t i = 0; i < plate.num_images(); ++i) {
+    const ImageRecord& r = plate.images[static_cast<size_t>(i)];
+    const int64_t w = index.at(r.well);
+    layout.well_of_image.push_back(w);
+    const size_t k = static_cast<size_t>(w);
+    if (layout.images_per_well[k]++ == 0) {
+      layout.well_compound[k] = r.compound;
+      layout.well_control[k] = r.control;
+    } else if (layout.well_compound[k] != r.compound ||
+               layout.well_control[k] != r.control) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          plate.path, ": well ", r.well, " holds images of ",
+          layout.well_compound[k], " and of ", r.compound,
+          " (or mixes control and treated images); a well profile needs one "
+          "treatment per well"));
+    }
+    if (r.control) {
+      layout.control_images.push_back(i);
+    } else {
+      treated.insert(r.compound);
+    }
+  }
+  for (const std::string& c : treated) {
+    if (predict.count(c)) layout.predicted.push_back(c);
+  }
+  return layout;
+}
+
+// The plate's rows: its wells' profiles, then its predictions.
+// `dim`: the profiler's number of features.
+absl::StatusOr<at::Tensor> ProfilePlate(const PlateMetadata& meta,
+                                        const PlateLayout& layout,
+                                        ImageProfiler& profiler, int64_t dim,
+                                        const WellProfileOptions& options) {
+  MICON_ASSIGN_OR_RETURN(
+      std::unique_ptr<NormalizedPlate> plate,
+      NormalizedPlate::Open(meta.path, options.control_images_for_stats));
+  std::vector<torch::Tensor> parts;
+  for (int64_t start = 0; start < meta.num_images();
+       start += options.images_per_call) {
+    std::vector<int64_t> images;
+    for (int64_t i = start;
+         i < std::min(meta.num_images(), start + options.images_per_call);
+         ++i) {
+      images.push_back(i);
+    }
+    MICON_ASSIGN_OR_RETURN(torch::Tensor part,
+                           profiler.Describe(*plate, images));
+    TORCH_CHECK(part.dim() == 2 &&
+                    part.size(0) == static_cast<int64_t>(images.size()) &&
+                    part.size(1) == dim,
+                "ImageProfiler::Describe returned ", part.sizes(), " for ",
+                images.size(), " images of ", dim, " features");
+    parts.push_back(part.to(torch::kCPU, torch::kFloat64));
+  }
+  const torch::Tensor vectors = torch::cat(parts);
+  torch::Tensor rows = AggregateByGroup(
+      vectors, layout.well_of_image, static_cast<int64_t>(layout.wells.size()),
+      options.aggregation);
+  if (!layout.predicted.empty()) {
+    const torch::Tensor controls = vectors.index_select(
+        0, torch::tensor(layout.control_images, torch::kLong));
+    MICON_ASSIGN_OR_RETURN(torch::Tensor predicted,
+                           profiler.Predict(controls, layout.predicted));
+    rows = torch::cat({rows, predicted.to(torch::kCPU, torch::kFloat64)});
+  }
+  return rows;
+}
+
+}  // namespace
+
+absl::Status CheckCanPredict(const ImageProfiler& profiler,
+                             const std::set<std::string>& predict) {
+  if (predict.empty() || profiler.CanPredict()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      "predicted profiles need a model with a trained counterfactual "
+      "generator (loss.objective micon)");
+}
+
+ProfileFrame NewProfileFrame(const std::vector<std::string>& feature_names,
+                             bool predicted) {
+  ProfileFrame frame;
+  namespace pc = profile_columns;
+  frame.metadata_names = {pc::kSource,  pc::kBatch,    pc::kPlate,
+                          pc::kWell,    pc::kCompound, pc::kSmiles,
+                          pc::kControl, pc::kImages};
+  if (predicted) frame.metadata_names.push_back(pc::kPredicted);
+  frame.metadata.resize(frame.metadata_names.size());
+  frame.feature_names = feature_names;
+  return frame;
+}
+
+void AddProfileRow(ProfileFrame& frame, const PlateHeader& plate,
+                   const std::string& well, const std::string& compound,
+                   const CompoundTable& compounds, bool control,
+                   int64_t images) {
+  const Compound* c = compounds.Find(compound);
+  std::vector<std::string> values = {plate.source,
+                                     plate.batch,
+                                     plate.plate,
+                                     well,
+                                     compound,
+                                     c != nullptr ? c->smiles : "",
+                                     control ? "1" : "0",
+                                     std::to_string(images)};
+  if (frame.metadata.size() > values.size()) values.push_back("1");
+  for (size_t k = 0; k < values.size(); ++k) {
+    frame.metadata[k].push_back(values[k]);
+  }
+}
+
+absl::StatusOr<at::Tensor> ImageProfiler::Predict(
+    const at::Tensor& /*control_vectors*/,
+    const std::vector<std::string>& /*compounds*/) {
+  return absl::FailedPreconditionError(
+      "this profiler has no counterfactual generator to predict with");
+}
+
+absl::StatusOr<WellProfiles> BuildWellProfiles(
+    const PlateStore& store, ImageProfiler& profiler, Communicator& comm,
+    const WellProfileOptions& options) {
+  MICON_RETURN_IF_ERROR(CheckCanPredict(profiler, options.predict));
+  if (options.images_per_call < 1) {
+    return absl::InvalidArgumentError("images_per_call must be at least 1");
+  }
+  const int rank = comm.rank(), world = comm.world_size();
+  std::vector<PlateLayout> layouts;
+  for (const PlateMetadata& p : store.plates) {
+    MICON_ASSIGN_OR_RETURN(PlateLayout l, LayOut(p, options.predict));
+    layouts.push_back(std::move(l));
+  }
+  MICON_ASSIGN_OR_RETURN(auto shards, ShardPlates(store.plates, world));
+  std::vector<int64_t> counts(static_cast<size_t>(world), 0);
+  for (int r = 0; r < world; ++r) {
+    for (size_t p : shards[static_cast<size_t>(r)]) {
+      counts[static_cast<size_t>(r)] += layouts[p].rows();
+    }
+  }
+
+  const std::vector<std::string> names = profiler.FeatureNames();
+  const int64_t dim = static_cast<int64_t>(names.size());
+  std::vector<torch::Tensor> mine;
+  const std::vector<size_t>& shard = shards[static_cast<size_t>(rank)];
+  for (size_t p : shard) {
+    const auto start = std::chrono::steady_clock::now();
+    absl::StatusOr<torch::Tensor> rows =
+        ProfilePlate(store.plates[p], layouts[p], profiler, dim, options);
+    if (!rows.ok()) {
+      return Annotate(rows.status(), absl::StrCat("rank ", rank, "/", world));
+    }
+    mine.push_back(*rows);
+    if (options.progress) {
+      options.progress(absl::StrFormat(
+          "embedded plate %s (%d/%d of this rank's plates, %d fields, %.1f s)",
+          store.plates[p].header.plate, mine.size(), shard.size(),
+          store.plates[p].num_images(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                        start)
+              .count()));
+    }
+  }
+  const torch::Tensor local = torch::cat(mine).contiguous();
+  int64_t total = 0;
+  for (int64_t c : counts) total += c;
+  torch::Tensor global = torch::empty({total, dim}, torch::kFloat64);
+  MICON_RETURN_IF_ERROR(comm.AllGatherV(local, global, counts, {})->Wait());
+
+  WellProfiles out;
+  if (rank != 0) return out;
+  // Rows arrive by rank, then shard order; put them back in plate order.
+  std::vector<torch::Tensor> by_plate(store.plates.size());
+  int64_t offset = 0;
+  for (int r = 0; r < world; ++r) {
+    for (size_t p : shards[static_cast<size_t>(r)]) {
+      by_plate[p] = global.narrow(0, offset, layouts[p].rows());
+      offset += layouts[p].rows();
+    }
+  }
+  out.wells = NewProfileFrame(names, /*predicted=*/false);
+  out.predicted = NewProfileFrame(names, /*predicted=*/true);
+  std::vector<torch::Tensor> well_rows, predicted_rows;
+  for (size_t p = 0; p < store.plates.size(); ++p) {
+    const PlateLayout& l = layouts[p];
+    const PlateHeader& h = store.plates[p].header;
+    const int64_t w = static_cast<int64_t>(l.wells.size());
+    for (size_t k = 0; k < l.wells.size(); ++k) {
+      AddProfileRow(out.wells, h, l.wells[k], l.well_compound[k],
+                    store.compounds, l.well_control[k], l.images_per_well[k]);
+    }
+    for (const std::string& c : l.predicted) {
+      AddProfileRow(out.predicted, h, "predicted", c, store.compounds, false,
+                    static_cast<int64_t>(l.control_images.size()));
+    }
+    well_rows.push_back(by_plate[p].narrow(0, 0, w));
+    predicted_rows.push_back(by_plate[p].narrow(0, w, l.rows() - w));
+  }
+  out.wells.features = torch::cat(well_rows);
+  out.predicted.features = torch::cat(predicted_rows);
+  return out;
+}
+
+}  // namespace micon

@@ -1,0 +1,100 @@
+// well_profiles.h: a plate store turned into one profile per well, computed
+// by every rank on its own plates and gathered on rank 0.
+//
+//   ModelProfiler profiler(...);                // or HandcraftedProfiler
+//   MICON_ASSIGN_OR_RETURN(WellProfiles p,
+//       BuildWellProfiles(store, profiler, comm, {.predict = held_out}));
+//   WriteProfileFrame(p.wells, "profiles.csv");   // rank 0
+//
+// Each rank reads only its shard of plates (plate_sharding.h), describes
+// every image (a learned embedding h, or hand-crafted features), reduces the
+// images of a well to its profile (mean or median), and, for profilers with a
+// counterfactual generator, predicts a profile for each requested compound on
+// each plate that holds it, from that plate's control images. The rows are
+// gathered to rank 0 in plate order. Row metadata is a pure function of the
+// store, so only numbers travel.
+//
+// Columns (pandas, pycytominer and copairs read them unchanged):
+//   Metadata_Source, Metadata_Batch, Metadata_Plate, Metadata_Well,
+//   Metadata_Compound, Metadata_SMILES (empty for controls not in
+//   compounds.csv), Metadata_Control (1 for DMSO), Metadata_Images (fields
+//   aggregated), then the features. Predicted rows have Metadata_Well
+//   "predicted", Metadata_Control 0 and Metadata_Predicted 1, and
+//   Metadata_Images counts the control images they were predicted from.
+#ifndef MICON_LAUNCH_PROFILES_WELL_PROFILES_H_
+#define MICON_LAUNCH_PROFILES_WELL_PROFILES_H_
+
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/metrics/well_aggregation.h"
+#include "data/normalized_plate.h"
+#include "data/plate_store.h"
+#include "data/profile_frame.h"
+#include "distributed/communicator.h"
+
+namespace micon {
+
+// What turns images into vectors.
+class ImageProfiler {
+ public:
+  virtual ~ImageProfiler() = default;
+  virtual std::vector<std::string> FeatureNames() const = 0;
+  // [images.size(), FeatureNames().size()] for the plate's images.
+  virtual absl::StatusOr<at::Tensor> Describe(
+      const NormalizedPlate& plate, const std::vector<int64_t>& images) = 0;
+  virtual bool CanPredict() const { return false; }
+  // [compounds.size(), D]: for each compound, the mean over the control
+  // images of the generator's predicted treated vector. Only called when
+  // CanPredict().
+  virtual absl::StatusOr<at::Tensor> Predict(
+      const at::Tensor& control_vectors,
+      const std::vector<std::string>& compounds);
+};
+
+struct WellProfileOptions {
+  Aggregation aggregation = Aggregation::kMean;
+  // Compounds to predict on every plate that holds them (needs a profiler
+  // that CanPredict()).
+  std::set<std::string> predict;
+  int64_t images_per_call = 64;  // images described per Describe call
+  int control_images_for_stats = 16;
+  // Called after each of this rank's plates with a line such as
+  // "embedded plate P1 (3/8 of this rank's plates, 192 fields, 4.1 s)".
+  std::function<void(const std::string&)> progress;
+};
+
+struct WellProfiles {
+  ProfileFrame wells;      // on rank 0; empty elsewhere
+  ProfileFrame predicted;  // rank 0, when any prediction was asked for
+};
+
+// FailedPrecondition when `predict` is not empty and `profiler` has no
+// trained generator to predict with.
+absl::Status CheckCanPredict(const ImageProfiler& profiler,
+                             const std::set<std::string>& predict);
+
+// An empty frame with micon's profile columns (and Metadata_Predicted when
+// `predicted`), for `feature_names`.
+ProfileFrame NewProfileFrame(const std::vector<std::string>& feature_names,
+                             bool predicted);
+// Appends one row's metadata (the caller sets the features); a predicted
+// frame's row gets Metadata_Predicted 1.
+void AddProfileRow(ProfileFrame& frame, const PlateHeader& plate,
+                   const std::string& well, const std::string& compound,
+                   const CompoundTable& compounds, bool control,
+                   int64_t images);
+
+// Collective: every rank calls it with the same store and options.
+absl::StatusOr<WellProfiles> BuildWellProfiles(
+    const PlateStore& store, ImageProfiler& profiler, Communicator& comm,
+    const WellProfileOptions& options);
+
+}  // namespace micon
+
+#endif  // MICON_LAUNCH_PROFILES_WELL_PROFILES_H_

@@ -1,0 +1,41 @@
+#include "launch/train/trained_model.h"
+
+#include <torch/torch.h>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "launch/train/run_checkpoint.h"
+
+namespace micon {
+
+absl::StatusOr<TrainedModel> ReadTrainedModel(const std::string& path) {
+  MICON_ASSIGN_OR_RETURN(CheckpointContents contents, ReadCheckpoint(path));
+  MICON_ASSIGN_OR_RETURN(ResumePoint point,
+                         DecodeResumePoint(std::move(contents)));
+  TrainedModel trained;
+  trained.step = point.state.step;
+  MICON_ASSIGN_OR_RETURN(
+      trained.config,
+      ParseTrainConfig(point.state.config_yaml, path + " (its config)", {}));
+  trained.contents = std::move(point.contents);
+  return trained;
+}
+
+absl::StatusOr<MiconModel> TrainedModel::Build(const ModelInputs& inputs,
+                                               c10::Device device) const {
+  MiconModel model(ModelOptionsFor(config.model.spec, inputs));
+  const absl::Status loaded = LoadModuleState(contents.model, *model);
+  if (!loaded.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        contents.path, ": its model does not fit ", inputs.sample_width,
+        config.images() ? "-channel images" : "-feature profiles", " with ",
+        inputs.molecule_features,
+        "-feature molecules (was it trained on another dataset?): ",
+        loaded.message()));
+  }
+  model->to(device);
+  model->eval();
+  return model;
+}
+
+}  // namespace micon

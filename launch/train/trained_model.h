@@ -1,0 +1,47 @@
+// trained_model.h: a training checkpoint read back as the model it holds, for
+// embedding and evaluation.
+//
+//   MICON_ASSIGN_OR_RETURN(TrainedModel t,
+//       ReadTrainedModel("runs/a/checkpoints/step-00000150.ckpt"));
+//   t.config.loss.objective;  // the run's configuration, from the checkpoint
+//   MICON_ASSIGN_OR_RETURN(MiconModel m,
+//       t.Build({.sample_width = 5, .molecule_features = 1024}, device));
+//
+// Nothing but the checkpoint is needed: the model is rebuilt from the
+// resolved configuration stored in it, through core/model_spec.h as in
+// training, then loaded and put in evaluation mode (BatchNorm uses its
+// running statistics; nothing is synchronised across ranks).
+#ifndef MICON_LAUNCH_TRAIN_TRAINED_MODEL_H_
+#define MICON_LAUNCH_TRAIN_TRAINED_MODEL_H_
+
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/io/checkpoint_file.h"
+#include "core/micon_model.h"
+#include "core/model_spec.h"
+#include "launch/train/train_config.h"
+
+namespace micon {
+
+struct TrainedModel {
+  CheckpointContents contents;
+  TrainConfig config;  // the run's, from the checkpoint
+  int64_t step = 0;
+
+  // The model for data of `inputs` with the checkpoint's parameters, in
+  // evaluation mode on `device`. An error names the checkpoint when the
+  // parameters do not fit (a model trained on another dataset).
+  absl::StatusOr<MiconModel> Build(const ModelInputs& inputs,
+                                   c10::Device device) const;
+};
+
+// Reads and verifies `path` (CRC, training state); errors name it.
+absl::StatusOr<TrainedModel> ReadTrainedModel(const std::string& path);
+
+}  // namespace micon
+
+#endif  // MICON_LAUNCH_TRAIN_TRAINED_MODEL_H_

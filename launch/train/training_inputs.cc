@@ -1,0 +1,104 @@
+#include "launch/train/training_inputs.h"
+
+#include <torch/torch.h>
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "data/batch_loader.h"
+#include "data/plate_sharding.h"
+#include "data/profile_batch_source.h"
+#include "launch/train/component_options.h"
+#include "launch/train/compound_featurization.h"
+
+namespace micon {
+
+absl::StatusOr<Dataset> OpenRunDataset(const TrainConfig& config,
+                                       const std::string& path) {
+  MICON_ASSIGN_OR_RETURN(Dataset dataset, OpenDataset(path));
+  const DatasetKind wanted =
+      config.images() ? DatasetKind::kPlateStore : DatasetKind::kProfileTable;
+  if (dataset.kind != wanted) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, " is a ", EnumText(kDatasetKindNames, dataset.kind),
+        ", but data.input ", EnumText(kInputKindNames, config.model.spec.input),
+        " reads a ", EnumText(kDatasetKindNames, wanted),
+        " (a folder of plates/*.h5 for images, a profile CSV or HDF5 file "
+        "for profiles)"));
+  }
+  return dataset;
+}
+
+absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
+                                                     Communicator& comm,
+                                                     const SamplerState& start,
+                                                     const RunLog& log) {
+  const int rank = comm.rank(), world = comm.world_size();
+  MICON_ASSIGN_OR_RETURN(const Dataset dataset,
+                         OpenRunDataset(config, config.data.dataset));
+  absl::StatusOr<DatasetSelection> split =
+      SelectSplit(dataset, config.data.split);
+  if (!split.ok()) {
+    return absl::Status(
+        split.status().code(),
+        absl::StrCat("data.split is ",
+                     EnumText(kDatasetSplitNames, config.data.split), ": ",
+                     split.status().message(),
+                     " (set data.split: all to train on every plate)"));
+  }
+  const Dataset selected = dataset.WithPlates(split->plates);
+
+  MICON_ASSIGN_OR_RETURN(
+      CompoundFeatures features,
+      FeaturizeOnAllRanks(dataset.compounds(), config.molecule,
+                          dataset.paths.cache, comm, log));
+  std::map<std::string, int64_t> labels;
+  for (size_t i = 0; i < features.ids.size(); ++i) {
+    if (!split->held_out_compounds.count(features.ids[i])) {
+      labels[features.ids[i]] = static_cast<int64_t>(i);
+    }
+  }
+  torch::Tensor molecules =
+      torch::from_blob(features.values.data(),
+                       {static_cast<int64_t>(features.ids.size()),
+                        static_cast<int64_t>(features.dimension)},
+                       torch::kFloat)
+          .clone();
+
+  const std::vector<PlateMetadata>& plates = selected.plates();
+  MICON_ASSIGN_OR_RETURN(auto shards, ShardPlates(plates, world));
+  const std::vector<size_t>& mine = shards[rank];
+  MICON_ASSIGN_OR_RETURN(
+      BatchSampler sampler,
+      BatchSampler::Create(plates, mine, labels,
+                           SamplerOptionsFor(config, rank, world)));
+  MICON_RETURN_IF_ERROR(sampler.Restore(start));
+
+  TrainingInputs inputs;
+  inputs.dimensions.molecule_features = features.dimension;
+  int64_t total_images = 0;
+  for (const PlateMetadata& p : plates) total_images += p.num_images();
+  if (config.images()) {
+    inputs.dimensions.sample_width = plates.front().header.num_channels();
+    MICON_ASSIGN_OR_RETURN(
+        inputs.source,
+        BatchLoader::Create(selected.store, mine, molecules, std::move(sampler),
+                            LoaderOptionsFor(config)));
+  } else {
+    inputs.dimensions.sample_width =
+        static_cast<int64_t>(selected.table.feature_names.size());
+    MICON_ASSIGN_OR_RETURN(
+        inputs.source, ProfileBatchSource::Create(
+                           selected.table, mine, molecules, std::move(sampler),
+                           ProfileSourceOptionsFor(config)));
+  }
+  inputs.summary = absl::StrCat(
+      config.data.dataset, ": ", plates.size(), " plates, ", total_images,
+      config.images() ? " images, " : " profiles, ", labels.size(),
+      " training compounds (", split->held_out_compounds.size(),
+      " held out); rank 0 reads ", shards[0].size(), " plates");
+  return inputs;
+}
+
+}  // namespace micon

@@ -1,0 +1,198 @@
+// micon embed: well profiles from checkpoints (image and profile models) equal
+// to the model's own embedding, predicted profiles scored by micon evaluate,
+// HDF5 output pandas reads, and bad requests named.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "core/micon_model.h"
+#include "core/model_spec.h"
+#include "data/normalized_plate.h"
+#include "data/profile_frame.h"
+#include "data/profile_table.h"
+#include "launch/train/trained_model.h"
+#include "tests/data/screen_fixture.h"
+#include "tests/launch/train/train_fixture.h"
+#include "tests/test_support.h"
+
+namespace micon {
+namespace {
+
+using ::micon::testing::MiconBinary;
+using ::micon::testing::RunCommand;
+using ::micon::testing::ScratchDir;
+using ::testing::HasSubstr;
+
+// One small MICON run shared by the checkpoint tests.
+const std::string& MiconCheckpoint() {
+  static const std::string* path = [] {
+    const std::string run =
+        absl::StrCat(MICON_TEST_SCRATCH_DIR, "/embed-run-", ::getpid());
+    std::filesystem::remove_all(run);
+    const testing::CommandResult r =
+        RunCommand(testing::TrainCommand(run, testing::SmallImageDataset(), 2));
+    if (r.exit_code != 0) {
+      ADD_FAILURE() << r.output;
+      return new std::string();
+    }
+    return new std::string(run + "/checkpoints/step-00000002.ckpt");
+  }();
+  return *path;
+}
+
+// The checkpoint's model rebuilt here from its configuration, in eval mode,
+// with none of micon embed's code.
+MiconModel ModelOf(const TrainedModel& trained, int64_t sample_width) {
+  MiconModel model(
+      ModelOptionsFor(trained.config.model.spec,
+                      {sample_width, trained.config.molecule.featurizer.bits}));
+  const absl::Status loaded = LoadModuleState(trained.contents.model, *model);
+  EXPECT_TRUE(loaded.ok()) << loaded;
+  model->eval();
+  return model;
+}
+
+TEST(EmbedCommand, CheckpointProfilesAreTheModelsMeanEmbeddingPerWell) {
+  const std::string out = ScratchDir() + "/emb";
+  const testing::CommandResult r =
+      RunCommand(MiconBinary() + " embed --checkpoint " + MiconCheckpoint() +
+                 " -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame csv,
+                             ReadProfileFrame(out + "/profiles.csv"));
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame h5,
+                             ReadProfileFrame(out + "/profiles.h5"));
+  EXPECT_EQ(h5.metadata, csv.metadata);
+  EXPECT_TRUE(torch::equal(h5.features, csv.features));
+
+  // The same numbers straight from the checkpoint, with no micon embed code.
+  MICON_ASSERT_OK_AND_ASSIGN(TrainedModel trained,
+                             ReadTrainedModel(MiconCheckpoint()));
+  const PlateStore& store = testing::SmallScreen();
+  MiconModel model =
+      ModelOf(trained, store.plates.front().header.num_channels());
+  torch::NoGradGuard no_grad;
+  const PlateMetadata& first = store.plates.front();
+  MICON_ASSERT_OK_AND_ASSIGN(auto plate, NormalizedPlate::Open(first.path, 16));
+  for (int64_t i = 0; i < first.num_images(); ++i) {
+    MICON_ASSERT_OK_AND_ASSIGN(torch::Tensor x, plate->Read(i));
+    const torch::Tensor h =
+        model->Embed(CentreSquare(x, first.header.height).unsqueeze(0))[0];
+    int64_t row = 0;
+    while (csv.metadata[2][row] != first.header.plate ||
+           csv.metadata[3][row] != first.images[i].well) {
+      ++row;
+    }
+    EXPECT_TRUE(
+        torch::allclose(csv.features[row], h.to(torch::kFloat64), 1e-5, 1e-6))
+        << "well " << first.images[i].well;
+  }
+
+  // The held-out compounds are predicted on the plates that hold them, and
+  // micon evaluate scores them against the real wells.
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame predicted,
+                             ReadProfileFrame(out + "/predicted.csv"));
+  EXPECT_GT(predicted.rows(), 0);
+  const testing::CommandResult e =
+      RunCommand(MiconBinary() + " evaluate --profiles micon=" + out +
+                 "/profiles.csv --predicted micon=" + out + "/predicted.csv");
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  EXPECT_THAT(e.output, HasSubstr("predicted_top1"));
+  EXPECT_THAT(e.output, HasSubstr("predicted_chance_top1"));
+  EXPECT_THAT(e.output,
+              HasSubstr(absl::StrCat(predicted.rows(), " scored predictions")));
+}
+
+TEST(EmbedCommand, AProfileModelEmbedsEveryRowOfItsTable) {
+  const std::string csv = testing::SmallProfileTable();
+  const std::string run = ScratchDir() + "/run", out = ScratchDir() + "/emb";
+  testing::CommandResult r =
+      RunCommand(testing::TrainCommand(run, csv, 2) +
+                 " --set data.input=profiles --set data.split=all");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string checkpoint = run + "/checkpoints/step-00000002.ckpt";
+  r = RunCommand(MiconBinary() + " embed --checkpoint " + checkpoint +
+                 " --predict all -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame wells,
+                             ReadProfileFrame(out + "/profiles.csv"));
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileTable table, ReadProfileTable(csv));
+  MICON_ASSERT_OK_AND_ASSIGN(TrainedModel trained,
+                             ReadTrainedModel(checkpoint));
+  MiconModel model =
+      ModelOf(trained, static_cast<int64_t>(table.feature_names.size()));
+  torch::NoGradGuard no_grad;
+  int64_t row = 0;
+  for (size_t p = 0; p < table.plates.size(); ++p) {
+    const PlateMetadata& plate = table.plates[p];
+    const torch::Tensor x = table.features[p];
+    // Standardised on the plate's controls, as training fed the rows.
+    std::vector<int64_t> controls;
+    for (int64_t i = 0; i < plate.num_images(); ++i) {
+      if (plate.images[i].control) controls.push_back(i);
+    }
+    const torch::Tensor c = x.index_select(0, torch::tensor(controls));
+    const torch::Tensor h =
+        model->Embed((x - c.mean(0, true)) / c.std(0, true, true));
+    for (int64_t i = 0; i < plate.num_images(); ++i, ++row) {
+      ASSERT_EQ(wells.metadata[2][row], plate.header.plate);
+      ASSERT_EQ(wells.metadata[3][row], plate.images[i].well);
+      EXPECT_TRUE(torch::allclose(wells.features[row], h[i].to(torch::kFloat64),
+                                  1e-5, 1e-6));
+    }
+  }
+  EXPECT_EQ(row, wells.rows());
+  // One prediction per treated compound and plate (8 compounds, 6 plates).
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame predicted,
+                             ReadProfileFrame(out + "/predicted.csv"));
+  EXPECT_EQ(predicted.rows(), 48);
+}
+
+TEST(EmbedCommand, Hdf5OpensInPandasWithNoMiconCode) {
+  const std::string out = ScratchDir() + "/hc";
+  ASSERT_EQ(RunCommand(MiconBinary() +
+                       " embed --handcrafted --aggregate "
+                       "median --dataset " +
+                       testing::SmallImageDataset() + " -o " + out)
+                .exit_code,
+            0);
+  const testing::CommandResult py = RunCommand(
+      std::string(MICON_TEST_PYTHON) + " -c \"import h5py, pandas as pd\n" +
+      "f = h5py.File('" + out + "/profiles.h5', 'r')\n" +
+      "x = pd.DataFrame(f['features'][:], "
+      "columns=f['feature_names'].asstr()[:])\n" +
+      "for c in f['metadata'].attrs['columns']: x[c] = "
+      "f['metadata'][c].asstr()[:]\n" +
+      "y = pd.read_csv('" + out +
+      "/profiles.csv', float_precision='round_trip')\n" +
+      "assert list(y.columns[:8]) == list(f['metadata'].attrs['columns'])\n" +
+      "pd.testing.assert_frame_equal(x[y.columns[8:]], y[y.columns[8:]], "
+      "check_exact=True, check_dtype=False)\n" +
+      "assert (x['Metadata_Well'] == y['Metadata_Well']).all()\n" +
+      "print('rows', len(x))\"");
+  ASSERT_EQ(py.exit_code, 0) << py.output;
+  EXPECT_THAT(py.output, HasSubstr("rows "));
+}
+
+TEST(EmbedCommand, BadRequestsAreNamed) {
+  const std::string out = ScratchDir() + "/x";
+  testing::CommandResult r = RunCommand(MiconBinary() + " embed -o " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("exactly one of --checkpoint"));
+  r = RunCommand(MiconBinary() +
+                 " embed --handcrafted --aggregate max "
+                 "--dataset " +
+                 testing::SmallImageDataset() + " -o " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("--aggregate must be mean or median"));
+  r = RunCommand(MiconBinary() + " embed --checkpoint " + MiconCheckpoint() +
+                 " --dataset /nonexistent/store -o " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("/nonexistent/store"));
+}
+
+}  // namespace
+}  // namespace micon

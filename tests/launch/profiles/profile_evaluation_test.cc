@@ -1,0 +1,99 @@
+// EvaluateProfiles' handling of predicted profiles and compound subsets, on
+// small frames whose answers are known.
+#include "launch/profiles/profile_evaluation.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <map>
+
+#include "core/metrics/replicate_matching.h"
+#include "tests/test_support.h"
+
+namespace micon {
+namespace {
+
+// Two plates (one batch each); compounds A, B, C in one well per plate, with
+// a signal along their own axis; two DMSO wells per plate near the origin.
+ProfileFrame Wells() {
+  ProfileFrame f;
+  f.path = "wells";
+  f.metadata_names = {"Metadata_Plate", "Metadata_Batch", "Metadata_Compound",
+                      "Metadata_Control"};
+  f.metadata.resize(4);
+  f.feature_names = {"x", "y", "z", "w"};
+  std::vector<torch::Tensor> rows;
+  const std::map<std::string, int64_t> axis = {{"A", 0}, {"B", 1}, {"C", 2}};
+  for (int plate = 0; plate < 2; ++plate) {
+    auto add = [&](const std::string& compound, torch::Tensor x) {
+      f.metadata[0].push_back(plate == 0 ? "P1" : "P2");
+      f.metadata[1].push_back(plate == 0 ? "b1" : "b2");
+      f.metadata[2].push_back(compound);
+      f.metadata[3].push_back(compound == "DMSO" ? "1" : "0");
+      rows.push_back(x);
+    };
+    for (const auto& [compound, k] : axis) {
+      torch::Tensor x = torch::full({4}, 0.1 * (plate + 1), torch::kFloat64);
+      x[k] = 1.0;
+      add(compound, x);
+    }
+    add("DMSO", torch::tensor({0.0, 0.0, 0.0, 1.0 + plate}, torch::kFloat64));
+    add("DMSO", torch::tensor({0.01, 0.0, 0.0, 1.0}, torch::kFloat64));
+  }
+  f.features = torch::stack(rows);
+  return f;
+}
+
+double Value(const Evaluation& e, const std::string& name) {
+  for (const Metric& m : e.metrics) {
+    if (m.name == name) return m.value;
+  }
+  ADD_FAILURE() << "no metric " << name;
+  return -1;
+}
+
+TEST(EvaluateProfiles, PredictionsRankAgainstRealWellsAndStayOutOfTheRest) {
+  const ProfileFrame wells = Wells();
+  // Two predictions on P1: A predicted right on A's axis, B predicted on C's.
+  ProfileFrame with = wells;
+  with.metadata_names.push_back("Metadata_Predicted");
+  with.metadata.push_back(std::vector<std::string>(wells.rows(), "0"));
+  std::vector<std::string> values[5] = {{"P1", "b1", "A", "0", "1"},
+                                        {"P1", "b1", "B", "0", "1"}};
+  for (const auto& v : {values[0], values[1]}) {
+    for (size_t c = 0; c < v.size(); ++c) with.metadata[c].push_back(v[c]);
+  }
+  with.features =
+      torch::cat({wells.features,
+                  torch::tensor({{1.0, 0.1, 0.1, 0.1}, {0.1, 0.1, 1.0, 0.1}},
+                                torch::kFloat64)});
+  EvaluationOptions o;
+  o.null_size = 100;
+  MICON_ASSERT_OK_AND_ASSIGN(Evaluation plain, EvaluateProfiles(wells, o));
+  MICON_ASSERT_OK_AND_ASSIGN(Evaluation e, EvaluateProfiles(with, o));
+  EXPECT_EQ(e.predicted_queries, 2);
+  EXPECT_EQ(e.treated_wells, plain.treated_wells);
+  for (const Metric& m : plain.metrics) {
+    EXPECT_EQ(Value(e, m.name), m.value) << m.name;
+  }
+  EXPECT_EQ(Value(e, "predicted_top1"), 0.5);
+  // 6 real treated candidates, 2 of the predicted compound each.
+  EXPECT_DOUBLE_EQ(Value(e, "predicted_chance_top1"), ChanceTopK(6, 2, 1));
+  EXPECT_DOUBLE_EQ(Value(e, "predicted_chance_top5"), 1.0);
+  EXPECT_EQ(Value(e, "predicted_top5"), 1.0);
+}
+
+TEST(EvaluateProfiles, OnlyCompoundsScoresTheirWellsAgainstControls) {
+  EvaluationOptions o;
+  o.null_size = 100;
+  o.only_compounds = {"A", "B"};
+  MICON_ASSERT_OK_AND_ASSIGN(Evaluation e, EvaluateProfiles(Wells(), o));
+  EXPECT_EQ(e.treated_wells, 4);
+  EXPECT_EQ(e.compounds, 2);
+  EXPECT_EQ(e.control_wells, 4);
+  EXPECT_EQ(Value(e, "top1_all"), 1.0);
+  EXPECT_EQ(Value(e, "top1_nsb"), 1.0);
+}
+
+}  // namespace
+}  // namespace micon

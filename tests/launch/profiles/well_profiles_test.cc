@@ -1,0 +1,86 @@
+// Well profiles of a plate store on one rank and on several (thread ranks),
+// from hand-crafted features; a profiler without a generator cannot predict.
+#include "launch/profiles/well_profiles.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "core/handcrafted_features.h"
+#include "data/normalized_plate.h"
+#include "launch/profiles/handcrafted_profiler.h"
+#include "tests/data/screen_fixture.h"
+#include "tests/distributed/thread_ranks.h"
+#include "tests/test_support.h"
+
+namespace micon {
+namespace {
+
+using ::testing::HasSubstr;
+
+WellProfiles ProfilesOnRanks(int world, const WellProfileOptions& options) {
+  const PlateStore& store = testing::SmallScreen();
+  WellProfiles out;
+  testing::RunOnThreadRanks(world, [&](Communicator& comm) {
+    HandcraftedProfiler profiler(store.plates.front().header.channels);
+    absl::StatusOr<WellProfiles> p =
+        BuildWellProfiles(store, profiler, comm, options);
+    ASSERT_TRUE(p.ok()) << p.status();
+    if (comm.rank() == 0) out = *std::move(p);
+  });
+  return out;
+}
+
+TEST(WellProfiles, AWellIsItsFieldsAggregatedWithItsMetadata) {
+  const PlateStore& store = testing::SmallScreen();
+  const WellProfiles p = ProfilesOnRanks(1, {});
+  int64_t wells = 0;
+  for (const PlateMetadata& plate : store.plates) wells += plate.num_images();
+  ASSERT_EQ(p.wells.rows(), wells);  // one site per well in this screen
+  EXPECT_EQ(p.predicted.rows(), 0);
+  EXPECT_EQ(p.wells.metadata_names,
+            (std::vector<std::string>{"Metadata_Source", "Metadata_Batch",
+                                      "Metadata_Plate", "Metadata_Well",
+                                      "Metadata_Compound", "Metadata_SMILES",
+                                      "Metadata_Control", "Metadata_Images"}));
+  // Row 0: the first plate's alphabetically first well.
+  const PlateMetadata& first = store.plates.front();
+  int64_t image = 0;
+  for (int64_t i = 1; i < first.num_images(); ++i) {
+    if (first.images[i].well < first.images[image].well) image = i;
+  }
+  const ImageRecord& r = first.images[static_cast<size_t>(image)];
+  EXPECT_EQ(p.wells.metadata[2][0], first.header.plate);
+  EXPECT_EQ(p.wells.metadata[3][0], r.well);
+  EXPECT_EQ(p.wells.metadata[4][0], r.compound);
+  EXPECT_EQ(p.wells.metadata[6][0], r.control ? "1" : "0");
+  EXPECT_EQ(p.wells.metadata[7][0], "1");
+  const Compound* c = store.compounds.Find(r.compound);
+  EXPECT_EQ(p.wells.metadata[5][0], c ? c->smiles : "");
+  MICON_ASSERT_OK_AND_ASSIGN(auto plate, NormalizedPlate::Open(first.path, 16));
+  MICON_ASSERT_OK_AND_ASSIGN(torch::Tensor raw, plate->ReadRaw(image));
+  EXPECT_TRUE(torch::equal(p.wells.features[0], HandcraftedFeatures(raw, {})));
+}
+
+TEST(WellProfiles, ThreeThreadRanksGiveExactlyWhatOneRankGives) {
+  const WellProfiles one = ProfilesOnRanks(1, {});
+  const WellProfiles three = ProfilesOnRanks(3, {});
+  EXPECT_EQ(three.wells.metadata, one.wells.metadata);
+  EXPECT_TRUE(torch::equal(three.wells.features, one.wells.features));
+}
+
+TEST(WellProfiles, PredictionNeedsAGenerator) {
+  WellProfileOptions options;
+  options.predict = {"anything"};
+  const PlateStore& store = testing::SmallScreen();
+  testing::RunOnThreadRanks(1, [&](Communicator& comm) {
+    HandcraftedProfiler profiler(store.plates.front().header.channels);
+    const absl::StatusOr<WellProfiles> p =
+        BuildWellProfiles(store, profiler, comm, options);
+    ASSERT_FALSE(p.ok());
+    EXPECT_THAT(p.status().message(), HasSubstr("generator"));
+  });
+}
+
+}  // namespace
+}  // namespace micon

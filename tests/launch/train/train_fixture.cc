@@ -1,0 +1,92 @@
+#include "tests/launch/train/train_fixture.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "data/delimited_table.h"
+#include "tests/data/screen_fixture.h"
+#include "tests/test_support.h"
+
+namespace micon::testing {
+
+const std::string& SmallImageDataset() { return SmallScreenPath(); }
+
+const std::string& SmallProfileTable() {
+  static const std::string* path = [] {
+    auto* p = new std::string(
+        absl::StrCat(MICON_TEST_SCRATCH_DIR, "/profiles_", ::getpid(), ".csv"));
+    absl::StatusOr<DelimitedTable> moa = ReadDelimitedTable(
+        SharedData("jump_moa/JUMP-MOA_compound_metadata.tsv"));
+    if (!moa.ok()) std::abort();
+    const size_t id = *moa->Column("broad_sample");
+    const size_t smiles = *moa->Column("smiles");
+    std::vector<std::pair<std::string, std::string>> compounds;
+    for (const auto& row : moa->rows) {
+      if (!row[smiles].empty() && row[smiles] != "NA" && compounds.size() < 8) {
+        compounds.emplace_back(row[id], row[smiles]);
+      }
+    }
+    constexpr int kFeatures = 24;
+    std::mt19937_64 rng(5);
+    std::normal_distribution<double> normal(0, 1);
+    std::vector<std::vector<double>> signal(compounds.size());
+    for (auto& s : signal) {
+      for (int f = 0; f < kFeatures; ++f) s.push_back(2 * normal(rng));
+    }
+    std::vector<std::string> header = {"Metadata_Source",   "Metadata_Batch",
+                                       "Metadata_Plate",    "Metadata_Well",
+                                       "Metadata_Compound", "Metadata_SMILES",
+                                       "Metadata_Control"};
+    for (int f = 0; f < kFeatures; ++f) header.push_back(absl::StrCat("f", f));
+    std::vector<std::vector<std::string>> rows;
+    for (int plate = 0; plate < 6; ++plate) {
+      std::vector<double> offset;
+      for (int f = 0; f < kFeatures; ++f) offset.push_back(normal(rng));
+      int well = 0;
+      auto add = [&](const std::string& compound, const std::string& smi,
+                     bool control, const std::vector<double>* effect) {
+        std::vector<std::string> row = {"s1",
+                                        absl::StrCat("b", plate / 2),
+                                        absl::StrCat("P", plate),
+                                        absl::StrCat("A", ++well),
+                                        compound,
+                                        smi,
+                                        control ? "1" : "0"};
+        for (int f = 0; f < kFeatures; ++f) {
+          const double v =
+              offset[f] + (effect ? (*effect)[f] : 0) + 0.3 * normal(rng);
+          row.push_back(absl::StrCat(v));
+        }
+        rows.push_back(std::move(row));
+      };
+      for (int c = 0; c < 4; ++c) add("DMSO", "", true, nullptr);
+      for (size_t c = 0; c < compounds.size(); ++c) {
+        for (int rep = 0; rep < 2; ++rep) {
+          add(compounds[c].first, compounds[c].second, false, &signal[c]);
+        }
+      }
+    }
+    if (!WriteCsv(*p, header, rows).ok()) std::abort();
+    return p;
+  }();
+  return *path;
+}
+
+std::string TrainCommand(const std::string& run, const std::string& dataset,
+                         int steps) {
+  return absl::StrCat(
+      MiconBinary(), " train --set run.dir=", run,
+      " --set data.dataset=", dataset, " --set train.steps=", steps,
+      " --set train.log_every=1 --set data.batch_size=2 --set data.workers=1"
+      " --set model.projection_hidden=[32] --set model.molecule_hidden=[32]"
+      " --set model.generator_hidden=[32] --set model.profile_hidden=[32]"
+      " --set model.projection_dim=16 --set model.molecule_dim=16"
+      " --set model.profile_dim=16 --set molecule.bits=256"
+      " --set loss.temperature=0.5 --set checkpoint.every_minutes=0");
+}
+
+}  // namespace micon::testing

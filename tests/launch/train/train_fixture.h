@@ -1,0 +1,22 @@
+// train_fixture.h: small datasets and command lines for the trainer's
+// end-to-end tests.
+#ifndef MICON_TESTS_LAUNCH_TRAIN_TRAIN_FIXTURE_H_
+#define MICON_TESTS_LAUNCH_TRAIN_TRAIN_FIXTURE_H_
+
+#include <string>
+
+namespace micon::testing {
+
+// The small synthetic screen (8 plates of 32x32 images, screen.json split).
+const std::string& SmallImageDataset();
+// A profile CSV in micon's profile format: 6 plates over 3 batches, 8
+// compounds with real SMILES (JUMP-MOA) in 2 wells per plate and 4 control
+// wells, 24 features carrying a compound signal, plate offsets and noise.
+const std::string& SmallProfileTable();
+// `micon train` with small heads and batches, for `steps` steps into `run`.
+std::string TrainCommand(const std::string& run, const std::string& dataset,
+                         int steps);
+
+}  // namespace micon::testing
+
+#endif  // MICON_TESTS_LAUNCH_TRAIN_TRAIN_FIXTURE_H_
