@@ -1,5 +1,6 @@
 #include "core/contrastive_kernel.h"
 
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -10,6 +11,19 @@ namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
+
+// Forward runs inside the trainer's autocast scope and backward after it has
+// closed; without this guard autocast would run the forward's logits matmul
+// in bf16 while backward recomputes them in float32, so the loss and its
+// gradient would disagree. Both passes exclude autocast and compute in
+// float32 (float64 for float64 inputs), whatever scope is active.
+class NoAutocast {
+ public:
+  NoAutocast() : guard_(c10::autocast_dispatch_keyset) {}
+
+ private:
+  c10::impl::ExcludeDispatchKeyGuard guard_;
+};
 
 // Logits, positive mask and self mask of anchors [begin, end) against every
 // candidate.
@@ -55,6 +69,7 @@ class ContrastiveFunction
                                torch::Tensor candidate_labels,
                                torch::Tensor weights, int64_t self_offset,
                                int64_t chunk) {
+    const NoAutocast no_autocast;
     const auto compute = anchors.scalar_type() == torch::kDouble
                              ? torch::kDouble
                              : torch::kFloat;
@@ -85,6 +100,7 @@ class ContrastiveFunction
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    const NoAutocast no_autocast;
     const auto saved = ctx->get_saved_variables();
     const torch::Tensor &anchors = saved[0], &candidates = saved[1],
                         &scale = saved[2], &anchor_labels = saved[3],

@@ -7,7 +7,28 @@
 #include "distributed/thread/thread_communicator.h"
 #include "micon/config.h"
 
+#if MICON_HAVE_CUDA
+#include <c10/cuda/CUDAFunctions.h>
+#endif
+
 namespace micon {
+namespace {
+
+// Binds the GPU of `local_rank` as this thread's current device; returns its
+// index, or -1 without CUDA or GPUs.
+int BindLocalGpu(int local_rank) {
+#if MICON_HAVE_CUDA
+  const int gpus = static_cast<int>(c10::cuda::device_count());
+  if (gpus == 0) return -1;
+  const int index = local_rank % gpus;
+  c10::cuda::set_device(static_cast<c10::DeviceIndex>(index));
+  return index;
+#else
+  return -1;
+#endif
+}
+
+}  // namespace
 
 DistributedContext::DistributedContext() = default;
 DistributedContext::~DistributedContext() {
@@ -19,6 +40,7 @@ absl::StatusOr<std::unique_ptr<DistributedContext>> Bootstrap(
   const Backend backend = options.backend;
   auto ctx = std::make_unique<DistributedContext>();
   if (backend == Backend::kThreads) {
+    ctx->device_index = BindLocalGpu(0);
     ThreadWorld world(1, options.communicator);
     ctx->comm = world.Join(0);
     ctx->backend = "threads";
@@ -33,6 +55,7 @@ absl::StatusOr<std::unique_ptr<DistributedContext>> Bootstrap(
   MPI_Comm_rank(node, &ctx->local_rank);
   MPI_Comm_size(node, &ctx->local_size);
   MPI_Comm_free(&node);
+  ctx->device_index = BindLocalGpu(ctx->local_rank);
 
 #if MICON_HAVE_NCCL
   if (backend == Backend::kNccl) {

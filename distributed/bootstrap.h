@@ -7,7 +7,8 @@
 //
 // Starts MPI (under mpirun or srun, or as a singleton for `micon train`
 // alone), finds the local rank with MPI_Comm_split_type (ranks sharing a
-// node), and creates the communicator:
+// node), binds the GPU of the local rank (local rank modulo the visible GPUs)
+// before any other CUDA or NCCL call, and creates the communicator:
 //   auto     NCCL when this build has it and a GPU is visible, else MPI
 //   mpi      MPI collectives on CPU tensors
 //   nccl     NCCL (CUDA builds only)
@@ -50,6 +51,9 @@ struct DistributedContext {
   int world_size = 1;
   int local_rank = 0;
   int local_size = 1;
+  // The CUDA device this rank is bound to; -1 when it has none (a CPU build,
+  // or no GPU visible).
+  int device_index = -1;
   std::string backend;  // the backend chosen ("mpi", "threads"), for logs
 };
 

@@ -40,6 +40,7 @@ struct EmbedFlags {
   std::string predict;  // "" = held-out when the model can predict
   int64_t images_per_call = 64;
   std::string backend = "auto";
+  std::string device = "auto";
 };
 
 // Flags as typed values; an error names the flag.
@@ -47,6 +48,7 @@ struct EmbedRequest {
   Aggregation aggregation = Aggregation::kMean;
   PredictChoice predict = PredictChoice::kDefault;
   Backend backend = Backend::kAuto;
+  DeviceChoice device = DeviceChoice::kAuto;
 };
 
 absl::StatusOr<EmbedRequest> ParseFlags(const EmbedFlags& flags) {
@@ -80,6 +82,14 @@ absl::StatusOr<EmbedRequest> ParseFlags(const EmbedFlags& flags) {
                                       flags.backend + "'");
   }
   request.backend = *backend;
+  const std::optional<DeviceChoice> device =
+      ParseEnum(kDeviceChoiceNames, flags.device);
+  if (!device) {
+    return absl::InvalidArgumentError("--device must be one of " +
+                                      EnumChoices(kDeviceChoiceNames) +
+                                      ", got '" + flags.device + "'");
+  }
+  request.device = *device;
   return request;
 }
 
@@ -97,9 +107,10 @@ absl::StatusOr<WellProfiles> EmbedWithModel(const EmbedRequest& request,
       const CompoundFeatures features,
       FeaturizeOnAllRanks(dataset.compounds(), trained.config.molecule,
                           dataset.paths.cache, *dist.comm, log));
-  MICON_ASSIGN_OR_RETURN(const c10::Device device,
-                         ChooseDevice(trained.config.train.device, dist,
-                                      /*device_collectives=*/false));
+  // Where the checkpoint was trained does not matter: it loads on any device.
+  MICON_ASSIGN_OR_RETURN(
+      const c10::Device device,
+      ChooseDevice(request.device, dist, /*device_collectives=*/false));
   const int64_t width =
       trained.config.images()
           ? dataset.plates().front().header.num_channels()
@@ -251,6 +262,11 @@ void AddEmbedCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
   sub->add_option("--backend", f->backend,
                   "Communicator for --handcrafted under mpirun (a "
                   "checkpoint uses its run's distributed.backend)")
+      ->capture_default_str();
+  sub->add_option("--device", f->device,
+                  "Where a checkpoint's model runs: auto (this rank's GPU "
+                  "when there is one, else CPU), cpu or cuda; any checkpoint "
+                  "loads on any device")
       ->capture_default_str();
   sub->callback([&run, &process, f] {
     process.distributed = true;

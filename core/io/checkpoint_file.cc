@@ -92,6 +92,20 @@ void CheckFits(const torch::nn::Module& module,
   }
 }
 
+// Where a module's state lives: its first parameter's or buffer's device.
+c10::Device DeviceOf(const torch::nn::Module& module) {
+  for (const at::Tensor& p : module.parameters()) return p.device();
+  for (const at::Tensor& b : module.buffers()) return b.device();
+  return c10::Device(c10::kCPU);
+}
+
+c10::Device DeviceOf(const torch::optim::Optimizer& optimizer) {
+  for (const auto& group : optimizer.param_groups()) {
+    for (const at::Tensor& p : group.params()) return p.device();
+  }
+  return c10::Device(c10::kCPU);
+}
+
 }  // namespace
 
 absl::Status LoadModuleState(const std::string& bytes,
@@ -99,7 +113,9 @@ absl::Status LoadModuleState(const std::string& bytes,
   try {
     torch::serialize::InputArchive archive;
     std::istringstream in(bytes);
-    archive.load_from(in);
+    // Map location: the tensors go where the module is, whatever device
+    // wrote them (a GPU run's checkpoint loads on a CPU-only machine).
+    archive.load_from(in, DeviceOf(module));
     std::vector<std::string> problems;
     CheckFits(module, archive, "", &problems);
     if (!problems.empty()) {
@@ -130,7 +146,7 @@ absl::Status LoadOptimizerState(const std::string& bytes,
   try {
     torch::serialize::InputArchive archive;
     std::istringstream in(bytes);
-    archive.load_from(in);
+    archive.load_from(in, DeviceOf(optimizer));
     optimizer.load(archive);
   } catch (const c10::Error& e) {
     return absl::DataLossError(

@@ -41,7 +41,9 @@ struct CheckpointContents {
   std::string path;       // where it was read from (on read)
 };
 
-// Serialises a module's or an optimiser's state to bytes, and back.
+// Serialises a module's or an optimiser's state to bytes, and back. Loading
+// puts the tensors on the device of the module's (the optimiser's) parameters,
+// whatever device saved them: move the model first, then load.
 std::string SaveModuleState(const torch::nn::Module& module);
 absl::Status LoadModuleState(const std::string& bytes,
                              torch::nn::Module& module);

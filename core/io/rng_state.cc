@@ -1,7 +1,6 @@
 #include "core/io/rng_state.h"
 
 #include <ATen/Context.h>
-#include <torch/cuda.h>
 
 #include <cstdint>
 #include <cstring>
@@ -12,13 +11,12 @@
 namespace micon {
 namespace {
 
-std::vector<at::Generator> Generators() {
+// The CPU generator, then the bound device's when it is not the CPU.
+std::vector<at::Generator> Generators(const c10::Device& device) {
   std::vector<at::Generator> generators = {
       at::globalContext().defaultGenerator(at::kCPU)};
-  const int64_t gpus = torch::cuda::device_count();
-  for (int64_t i = 0; i < gpus; ++i) {
-    generators.push_back(at::globalContext().defaultGenerator(
-        at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(i))));
+  if (!device.is_cpu()) {
+    generators.push_back(at::globalContext().defaultGenerator(device));
   }
   return generators;
 }
@@ -26,12 +24,12 @@ std::vector<at::Generator> Generators() {
 }  // namespace
 
 // Layout: uint32 count, then per generator uint32 size + the state bytes.
-std::string CaptureRngState() {
+std::string CaptureRngState(const c10::Device& device) {
   std::string out;
   auto put_u32 = [&out](uint32_t v) {
     out.append(reinterpret_cast<const char*>(&v), sizeof(v));
   };
-  const std::vector<at::Generator> generators = Generators();
+  const std::vector<at::Generator> generators = Generators(device);
   put_u32(static_cast<uint32_t>(generators.size()));
   for (at::Generator g : generators) {
     std::lock_guard<std::mutex> lock(g.mutex());
@@ -43,7 +41,8 @@ std::string CaptureRngState() {
   return out;
 }
 
-absl::Status RestoreRngState(const std::string& bytes) {
+absl::Status RestoreRngState(const std::string& bytes,
+                             const c10::Device& device) {
   size_t at = 0;
   auto get_u32 = [&](uint32_t* v) {
     if (bytes.size() - at < sizeof(*v)) return false;
@@ -51,14 +50,15 @@ absl::Status RestoreRngState(const std::string& bytes) {
     at += sizeof(*v);
     return true;
   };
-  std::vector<at::Generator> generators = Generators();
+  std::vector<at::Generator> generators = Generators(device);
   uint32_t count = 0;
   if (!get_u32(&count)) return absl::DataLossError("RNG state is truncated");
   if (count != generators.size()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the RNG state holds ", count,
-                     " generators but this process has ", generators.size(),
-                     " (CPU + GPUs): was it saved on a different machine?"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the RNG state holds ", count, " generator(s) (",
+        count > 1 ? "CPU + a GPU" : "CPU only", ") but this rank computes on ",
+        device.str(), ", which has ", generators.size(),
+        ": a GPU run resumes on a GPU and a CPU run on CPU"));
   }
   for (at::Generator& g : generators) {
     uint32_t size = 0;

@@ -156,10 +156,18 @@ class ThreadCommunicator final : public Communicator {
     return acc;
   }
 
+  // Any device at world 1 (one GPU trains on the thread backend: every
+  // collective is then a copy on that device); CPU tensors across ranks.
   absl::Status CheckTensor(const at::Tensor& t, const char* op) const {
-    if (!t.defined() || !t.is_contiguous() || !t.device().is_cpu()) {
+    if (!t.defined() || !t.is_contiguous()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rank ", rank_, ": ", op, " needs a contiguous tensor"));
+    }
+    if (state_->world > 1 && !t.device().is_cpu()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "rank ", rank_, ": ", op, " needs a contiguous CPU tensor"));
+          "rank ", rank_, ": ", op, " across ", state_->world,
+          " thread ranks needs CPU tensors, got one on ", t.device().str(),
+          " (device tensors are accepted at world 1)"));
     }
     return absl::OkStatus();
   }

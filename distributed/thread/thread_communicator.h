@@ -10,6 +10,8 @@
 // fails with DeadlineExceeded naming the ranks that never arrived, and the
 // world is then aborted so every other rank fails fast instead of waiting.
 // Reductions run in rank order, so every rank gets bitwise identical results.
+// Tensors are CPU tensors, except at world 1, where a tensor on any device is
+// taken (a single GPU trains with this backend; every collective is a copy).
 #ifndef MICON_DISTRIBUTED_THREAD_THREAD_COMMUNICATOR_H_
 #define MICON_DISTRIBUTED_THREAD_THREAD_COMMUNICATOR_H_
 

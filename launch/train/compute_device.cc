@@ -1,7 +1,5 @@
 #include "launch/train/compute_device.h"
 
-#include <torch/cuda.h>
-
 #include "distributed/bootstrap.h"
 
 namespace micon {
@@ -9,14 +7,14 @@ namespace micon {
 absl::StatusOr<c10::Device> ChooseDevice(DeviceChoice choice,
                                          const DistributedContext& dist,
                                          bool device_collectives) {
-  const bool cuda = torch::cuda::is_available();
-  if (choice == DeviceChoice::kCpu ||
-      (choice == DeviceChoice::kAuto && !cuda)) {
+  const bool gpu = dist.device_index >= 0;
+  if (choice == DeviceChoice::kCpu || (choice == DeviceChoice::kAuto && !gpu)) {
     return c10::Device(c10::kCPU);
   }
-  if (!cuda) {
+  if (!gpu) {
     return absl::FailedPreconditionError(
-        "train.device is cuda but no CUDA device is visible");
+        "cuda was asked for but this rank has no GPU (a CPU build of micon, "
+        "or no CUDA device visible)");
   }
   if (device_collectives && dist.backend == "mpi") {
     return absl::FailedPreconditionError(
@@ -24,9 +22,8 @@ absl::StatusOr<c10::Device> ChooseDevice(DeviceChoice choice,
         "have yet (docs/DISTRIBUTED.md); set train.device: cpu, or "
         "distributed.backend: threads for one GPU");
   }
-  const int64_t gpus = torch::cuda::device_count();
   return c10::Device(c10::kCUDA,
-                     static_cast<c10::DeviceIndex>(dist.local_rank % gpus));
+                     static_cast<c10::DeviceIndex>(dist.device_index));
 }
 
 }  // namespace micon

@@ -1,13 +1,14 @@
-// compute_device.h: where a rank computes, from train.device and the
-// distributed runtime.
+// compute_device.h: where a rank computes, from train.device (or micon
+// embed's --device) and the distributed runtime.
 //
 //   MICON_ASSIGN_OR_RETURN(c10::Device d,
 //       ChooseDevice(config.train.device, dist, /*device_collectives=*/true));
 //
-// "auto" takes this rank's GPU (local rank modulo the visible GPUs) when CUDA
-// is visible, else the CPU. With `device_collectives` (training: gradients
-// and embeddings are reduced on the device) a CUDA device needs a backend
-// that reduces device memory, which the MPI backend does not.
+// "auto" takes the GPU bootstrap bound this rank to (its local rank modulo the
+// visible GPUs, distributed/bootstrap.h) when there is one, else the CPU.
+// With `device_collectives` (training: gradients and embeddings are reduced
+// on the device) a CUDA device needs a backend that reduces device memory:
+// not MPI, and the thread backend only at world 1.
 #ifndef MICON_LAUNCH_TRAIN_COMPUTE_DEVICE_H_
 #define MICON_LAUNCH_TRAIN_COMPUTE_DEVICE_H_
 

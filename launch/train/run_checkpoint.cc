@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "core/io/rng_state.h"
 #include "core/status_macros.h"
 
 namespace micon {
@@ -40,14 +39,15 @@ absl::StatusOr<std::vector<std::string>> GatherBytes(Communicator& comm,
 absl::Status SaveRunCheckpoint(Communicator& comm, const std::string& dir,
                                int keep_last, const torch::nn::Module& model,
                                const torch::optim::Optimizer& optimizer,
-                               const SamplerState& sampler,
+                               const RankState& rank_state,
                                TrainingState state) {
   // Each rank sends its sampler state (seed, step) followed by its RNG state.
+  const SamplerState& sampler = rank_state.sampler;
   std::string mine(sizeof(sampler.seed) + sizeof(sampler.step), '\0');
   std::memcpy(mine.data(), &sampler.seed, sizeof(sampler.seed));
   std::memcpy(mine.data() + sizeof(sampler.seed), &sampler.step,
               sizeof(sampler.step));
-  mine += CaptureRngState();
+  mine += rank_state.rng;
   MICON_ASSIGN_OR_RETURN(std::vector<std::string> all, GatherBytes(comm, mine));
   absl::Status written = absl::OkStatus();
   if (comm.rank() == 0) {

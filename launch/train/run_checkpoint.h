@@ -2,7 +2,8 @@
 // and how a run finds the one to continue from.
 //
 //   MICON_RETURN_IF_ERROR(SaveRunCheckpoint(comm, dir, keep, model, optimizer,
-//                                           sampler, state));  // collective
+//                                           {sampler, rng}, state));
+//                                                     // collective
 //   MICON_ASSIGN_OR_RETURN(auto found,
 //                          FindResumeCheckpoint(dir, "latest", log));
 //
@@ -27,12 +28,12 @@
 
 namespace micon {
 
-// `state.ranks` is filled here (sampler state `sampler` of every rank and its
-// RNG state); the rest comes from the caller.
+// `state.ranks` is filled here from every rank's `rank_state` (its sampler
+// and RNG state); the rest comes from the caller.
 absl::Status SaveRunCheckpoint(Communicator& comm, const std::string& dir,
                                int keep_last, const torch::nn::Module& model,
                                const torch::optim::Optimizer& optimizer,
-                               const SamplerState& sampler,
+                               const RankState& rank_state,
                                TrainingState state);
 
 struct ResumePoint {

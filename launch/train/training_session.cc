@@ -87,7 +87,7 @@ absl::Status Restore(TrainingSession& s, const ResumePoint& resume) {
   s.schedule->Restore(resume.state.schedule);
   const std::vector<RankState>& ranks = resume.state.ranks;
   MICON_RETURN_IF_ERROR(RestoreRngState(
-      ranks[static_cast<size_t>(s.dist.rank) % ranks.size()].rng));
+      ranks[static_cast<size_t>(s.dist.rank) % ranks.size()].rng, s.device));
   if (ModuleChecksum(*s.model) != resume.state.model_checksum) {
     return absl::DataLossError(
         resume.contents.path +
@@ -108,9 +108,9 @@ absl::Status TrainingSession::Checkpoint(int64_t completed) {
   state.step = completed;
   state.schedule = schedule->state();
   state.model_checksum = ModuleChecksum(*model);
-  return SaveRunCheckpoint(*dist.comm, run.checkpoints(),
-                           config.checkpoint.keep_last, *model, *optimizer,
-                           inputs.source->state(), state);
+  return SaveRunCheckpoint(
+      *dist.comm, run.checkpoints(), config.checkpoint.keep_last, *model,
+      *optimizer, {inputs.source->state(), CaptureRngState(device)}, state);
 }
 
 absl::StatusOr<std::unique_ptr<TrainingSession>> StartOrResume(

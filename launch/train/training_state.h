@@ -26,7 +26,7 @@ namespace micon {
 
 struct RankState {
   SamplerState sampler;
-  std::string rng;  // CaptureRngState() bytes
+  std::string rng;  // CaptureRngState() bytes (core/io/rng_state.h)
 };
 
 struct TrainingState {

@@ -3,11 +3,14 @@
 // relies on.
 #include "core/contrastive_losses.h"
 
+#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
 #include <functional>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "tests/core/naive_losses.h"
@@ -147,6 +150,54 @@ TEST(SupConLoss, Bfloat16EmbeddingsUseFloat32Logits) {
       SupConLoss(zb, zb, y, y, 0, {0.1}).to(torch::kDouble).item<double>(),
       expected,
       2e-2 * expected);  // the result itself is rounded to bfloat16
+}
+
+// CPU bf16 autocast, as LibTorch 1.13 offers it; restored on scope exit.
+class CpuBf16Autocast {
+ public:
+  CpuBf16Autocast()
+      : was_enabled_(at::autocast::is_cpu_enabled()),
+        previous_(at::autocast::get_autocast_cpu_dtype()) {
+    at::autocast::set_autocast_cpu_dtype(torch::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+  }
+  ~CpuBf16Autocast() {
+    at::autocast::set_cpu_enabled(was_enabled_);
+    at::autocast::set_autocast_cpu_dtype(previous_);
+    at::autocast::clear_cache();
+  }
+
+ private:
+  bool was_enabled_;
+  at::ScalarType previous_;
+};
+
+// The trainer computes the loss inside its autocast scope and backpropagates
+// after it closed: the kernel must compute the same float32 loss either way,
+// or the gradient would be that of another function.
+TEST(SupConLoss, AutocastDoesNotReachTheLogits) {
+  const torch::Tensor y = Labels(kLabels);
+  const torch::Tensor z0 = Normalized(10, 16, torch::kFloat, 12);
+  auto loss_and_grad = [&](bool autocast) {
+    const torch::Tensor z = z0.clone().requires_grad_(true);
+    torch::Tensor loss;
+    {
+      std::unique_ptr<CpuBf16Autocast> scope;
+      if (autocast) scope = std::make_unique<CpuBf16Autocast>();
+      // A matmul outside the kernel does run in bf16 under the scope.
+      if (autocast) {
+        EXPECT_EQ(torch::mm(z0, z0.t()).scalar_type(), torch::kBFloat16);
+      }
+      loss = SupConLoss(z, z, y, y, 0, {0.1});
+    }
+    loss.backward();
+    return std::make_pair(loss.detach(), z.grad());
+  };
+  const auto [plain_loss, plain_grad] = loss_and_grad(false);
+  const auto [cast_loss, cast_grad] = loss_and_grad(true);
+  EXPECT_EQ(cast_loss.scalar_type(), torch::kFloat);
+  EXPECT_EQ(cast_loss.item<float>(), plain_loss.item<float>());
+  EXPECT_TRUE(torch::equal(cast_grad, plain_grad));
 }
 
 TEST(NtXentLoss, IsSimClrsLossAndChecksViews) {

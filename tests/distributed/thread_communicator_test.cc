@@ -56,6 +56,26 @@ TEST(ThreadCommunicator, ATimeoutNamesTheOperationAndTheRanksThatNeverArrived) {
       std::chrono::seconds(30));
 }
 
+// World 1 takes a tensor on any device (one GPU trains on this backend);
+// across thread ranks only CPU tensors are taken. A CPU-only build has no GPU
+// to try: meta tensors are the non-CPU device it can make.
+TEST(ThreadCommunicator, DeviceTensorsAtWorldOneOnly) {
+  RunOnThreadRanks(1, [](Communicator& comm) {
+    at::Tensor t = torch::empty({3}, torch::kMeta);
+    EXPECT_TRUE(comm.AllReduce(t, {})->Wait().ok());
+    EXPECT_TRUE(comm.Broadcast(t, {})->Wait().ok());
+    at::Tensor all = torch::empty({3}, torch::kMeta);
+    EXPECT_TRUE(comm.AllGather(t, all, {})->Wait().ok());
+  });
+  RunOnThreadRanks(2, [](Communicator& comm) {
+    at::Tensor t = torch::empty({3}, torch::kMeta);
+    const absl::Status s = comm.AllReduce(t, {})->Wait();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_THAT(std::string(s.message()),
+                HasSubstr("across 2 thread ranks needs CPU tensors"));
+  });
+}
+
 TEST(ThreadCommunicator, MismatchedCollectivesAreReportedNotHung) {
   RunOnThreadRanks(2, [](Communicator& comm) {
     at::Tensor t = torch::ones({2});

@@ -8,12 +8,16 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "core/io/checkpoint_file.h"
 #include "core/micon_model.h"
 #include "core/model_spec.h"
 #include "data/normalized_plate.h"
 #include "data/profile_frame.h"
 #include "data/profile_table.h"
+#include "launch/train/run_checkpoint.h"
+#include "launch/train/train_config.h"
 #include "launch/train/trained_model.h"
+#include "launch/train/training_state.h"
 #include "tests/data/screen_fixture.h"
 #include "tests/launch/train/train_fixture.h"
 #include "tests/test_support.h"
@@ -192,6 +196,47 @@ TEST(EmbedCommand, BadRequestsAreNamed) {
                  " --dataset /nonexistent/store -o " + out);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.output, HasSubstr("/nonexistent/store"));
+  r = RunCommand(MiconBinary() + " embed --checkpoint " + MiconCheckpoint() +
+                 " --device gpu -o " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("--device must be one of auto, cpu, cuda"));
+}
+
+// A checkpoint whose run trained on a GPU embeds on a CPU-only machine: the
+// device is micon embed's choice (--device), not the run's train.device.
+TEST(EmbedCommand, AGpuRunsCheckpointEmbedsOnCpu) {
+  const std::string scratch = ScratchDir();  // emptied on every call
+  MICON_ASSERT_OK_AND_ASSIGN(CheckpointContents contents,
+                             ReadCheckpoint(MiconCheckpoint()));
+  MICON_ASSERT_OK_AND_ASSIGN(ResumePoint point,
+                             DecodeResumePoint(std::move(contents)));
+  MICON_ASSERT_OK_AND_ASSIGN(
+      TrainConfig config,
+      ParseTrainConfig(point.state.config_yaml, "ckpt", {"train.device=cuda"}));
+  point.state.config_yaml = ResolvedConfigYaml(config);
+  point.contents.metadata = EncodeTrainingState(point.state);
+  const std::string dir = scratch + "/gpu-run";
+  MICON_ASSERT_OK(WriteCheckpoint(dir, point.contents, 1));
+  const std::string gpu_checkpoint = ListCheckpoints(dir).back();
+
+  const std::string cpu_out = scratch + "/cpu", gpu_out = scratch + "/g";
+  testing::CommandResult r = RunCommand(MiconBinary() + " embed --checkpoint " +
+                                        MiconCheckpoint() + " -o " + cpu_out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = RunCommand(MiconBinary() + " embed --checkpoint " + gpu_checkpoint +
+                 " -o " + gpu_out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame a,
+                             ReadProfileFrame(cpu_out + "/profiles.csv"));
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame b,
+                             ReadProfileFrame(gpu_out + "/profiles.csv"));
+  EXPECT_TRUE(torch::equal(a.features, b.features));
+  // Asking for a GPU where there is none is refused, naming why.
+  r = RunCommand(MiconBinary() + " embed --device cuda --checkpoint " +
+                 gpu_checkpoint + " -o " + gpu_out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output,
+              HasSubstr("cuda was asked for but this rank has no GPU"));
 }
 
 }  // namespace

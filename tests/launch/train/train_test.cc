@@ -154,6 +154,21 @@ TEST(Train, ConfigErrorsNameTheKeyAndExitOne) {
       testing::TrainCommand(dir + "/run2", dir + "/no-such-store", 1));
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.output, HasSubstr(dir + "/no-such-store"));
+  // A profile table where data.input is images, and the reverse.
+  const testing::CommandResult kind = RunCommand(
+      testing::TrainCommand(dir + "/run3", testing::SmallProfileTable(), 1));
+  EXPECT_EQ(kind.exit_code, 1);
+  EXPECT_THAT(kind.output,
+              AllOf(HasSubstr(testing::SmallProfileTable() +
+                              " is a profile table, but data.input images "
+                              "reads a plate store")));
+  // A GPU where this build or machine has none.
+  const testing::CommandResult gpu = RunCommand(
+      testing::TrainCommand(dir + "/run4", testing::SmallImageDataset(), 1) +
+      " --set train.device=cuda");
+  EXPECT_EQ(gpu.exit_code, 1);
+  EXPECT_THAT(gpu.output,
+              HasSubstr("cuda was asked for but this rank has no GPU"));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ namespace micon {
 namespace {
 
 using ::micon::testing::ScratchDir;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 TEST(TrainingState, RoundTripsExactly) {
@@ -60,12 +61,29 @@ TEST(TrainingState, DamageIsReportedWithTheOrigin) {
 TEST(RngState, RestoringReplaysTheSameDraws) {
   torch::manual_seed(3);
   torch::randn({5});
-  const std::string saved = CaptureRngState();
+  const std::string saved = CaptureRngState(torch::kCPU);
   const torch::Tensor first = torch::randn({8});
   torch::randn({100});
-  MICON_ASSERT_OK(RestoreRngState(saved));
+  MICON_ASSERT_OK(RestoreRngState(saved, torch::kCPU));
   EXPECT_TRUE(torch::equal(torch::randn({8}), first));
-  EXPECT_FALSE(RestoreRngState(saved.substr(0, 10)).ok());
+  EXPECT_FALSE(RestoreRngState(saved.substr(0, 10), torch::kCPU).ok());
+}
+
+// A GPU rank's state holds the CPU generator and its own GPU's, never every
+// GPU of the node; on a CPU rank it is refused, naming both.
+TEST(RngState, AGpuRanksStateIsRefusedOnCpu) {
+  std::string gpu_rank = CaptureRngState(torch::kCPU);
+  const uint32_t two = 2;
+  gpu_rank.replace(0, sizeof(two), reinterpret_cast<const char*>(&two),
+                   sizeof(two));
+  const uint32_t size = 4;
+  gpu_rank.append(reinterpret_cast<const char*>(&size), sizeof(size));
+  gpu_rank.append("abcd");
+  const absl::Status s = RestoreRngState(gpu_rank, torch::kCPU);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()),
+              AllOf(HasSubstr("2 generator(s) (CPU + a GPU)"),
+                    HasSubstr("this rank computes on cpu")));
 }
 
 TEST(MetricsLog, ResumingDropsTheStepsAfterTheCheckpoint) {
