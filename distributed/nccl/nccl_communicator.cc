@@ -1,0 +1,508 @@
+#include "distributed/nccl/nccl_communicator.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <numeric>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "distributed/collective_log.h"
+#include "distributed/completed_work.h"
+
+namespace micon {
+namespace {
+
+absl::StatusOr<NcclType> TypeOf(const at::Tensor& t) {
+  switch (t.scalar_type()) {
+    case at::kFloat:
+      return NcclType::kFloat;
+    case at::kDouble:
+      return NcclType::kDouble;
+    case at::kHalf:
+      return NcclType::kHalf;
+    case at::kBFloat16:
+      return NcclType::kBFloat16;
+    case at::kLong:
+      return NcclType::kInt64;
+    case at::kInt:
+      return NcclType::kInt32;
+    case at::kByte:
+    case at::kBool:
+      return NcclType::kUint8;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("the NCCL backend does not reduce ",
+                       c10::toString(t.scalar_type()), " tensors"));
+  }
+}
+
+// Everything the communicator and its pending operations share. Operations
+// come from one thread at a time (the gradient reducer's hooks may run on
+// the autograd engine's device thread, its Synchronize on the main one), so
+// a mutex keeps the runtime's calls apart.
+struct NcclState {
+  NcclState(std::unique_ptr<NcclRuntime> rt, std::unique_ptr<Communicator> c,
+            c10::Device d, CommunicatorOptions o)
+      : runtime(std::move(rt)),
+        cpu(std::move(c)),
+        device(d),
+        options(o),
+        rank(cpu->rank()),
+        world(cpu->world_size()),
+        log(rank) {}
+
+  // Ends NCCL once (its stream stops waiting on peers that will not come);
+  // later operations fail with `reason`. The CPU communicator is left to
+  // Communicator::Abort, which main's catch site calls after reporting: an
+  // MPI abort here would end the job before the error is printed.
+  void AbortNcclLocked(const std::string& reason) {
+    if (aborted) return;
+    aborted = true;
+    abort_reason = reason;
+    runtime->Abort();
+  }
+  absl::Status Cancelled(uint64_t seq) const {
+    return absl::AbortedError(absl::StrCat(
+        "rank ", rank, ": ", log.Describe(seq), " cancelled: ", abort_reason));
+  }
+
+  std::mutex mutex;
+  std::unique_ptr<NcclRuntime> runtime;
+  std::unique_ptr<Communicator> cpu;
+  const c10::Device device;
+  const CommunicatorOptions options;
+  const int rank;
+  const int world;
+  CollectiveLog log;
+  bool aborted = false;
+  std::string abort_reason;
+};
+
+// A collective enqueued on the communication stream. Keeps its tensors alive
+// until it completed: the stream may still read and write them.
+class NcclWork final : public Work {
+ public:
+  NcclWork(std::shared_ptr<NcclState> state, uint64_t seq, NcclEvent event,
+           std::chrono::milliseconds limit, std::vector<at::Tensor> keep,
+           std::function<void()> finish)
+      : state_(std::move(state)),
+        seq_(seq),
+        event_(event),
+        limit_(limit),
+        keep_(std::move(keep)),
+        finish_(std::move(finish)) {}
+
+  ~NcclWork() override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (!released_) state_->runtime->ReleaseEvent(event_);
+    // Never completed: the job is failing. Let the buffers outlive us rather
+    // than have the stream write into freed memory.
+    if (!done_) new std::vector<at::Tensor>(std::move(keep_));
+  }
+
+  absl::Status Wait() override {
+    const auto deadline = std::chrono::steady_clock::now() + limit_;
+    auto pause = std::chrono::microseconds(1);
+    while (true) {
+      {
+        std::lock_guard<std::mutex> lock(state_->mutex);
+        if (done_) return status_;
+        if (Poll()) return status_;
+        if (std::chrono::steady_clock::now() >= deadline) {
+          const std::string detail = state_->runtime->StallDetail();
+          status_ = absl::DeadlineExceededError(state_->log.TimeoutMessage(
+              seq_, limit_.count() / 1000.0, detail));
+          state_->AbortNcclLocked(std::string(status_.message()));
+          done_ = true;
+          return status_;
+        }
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(2000));
+    }
+  }
+
+  bool IsCompleted() override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    return done_ || Poll();
+  }
+
+ private:
+  // One look at the operation; true once it has an outcome (in status_).
+  // Called with the mutex held.
+  bool Poll() {
+    NcclState& s = *state_;
+    if (s.aborted) {
+      status_ = s.Cancelled(seq_);
+      done_ = true;
+      return true;
+    }
+    absl::Status comm = s.runtime->CommState();
+    if (!comm.ok() && !absl::IsUnavailable(comm)) {
+      return Fail(comm);
+    }
+    absl::StatusOr<bool> ready = s.runtime->EventDone(event_);
+    if (!ready.ok()) return Fail(ready.status());
+    if (!*ready) return false;
+    if (absl::Status w = s.runtime->ComputeWaits(event_); !w.ok()) {
+      return Fail(w);
+    }
+    s.runtime->ReleaseEvent(event_);
+    released_ = true;
+    if (finish_) finish_();
+    s.log.Complete(seq_);
+    status_ = absl::OkStatus();
+    done_ = true;
+    return true;
+  }
+
+  bool Fail(const absl::Status& cause) {
+    status_ = absl::InternalError(absl::StrCat("rank ", state_->rank, ": ",
+                                               state_->log.Describe(seq_),
+                                               " failed: ", cause.message()));
+    state_->AbortNcclLocked(std::string(status_.message()));
+    done_ = true;
+    return true;
+  }
+
+  std::shared_ptr<NcclState> state_;
+  const uint64_t seq_;
+  const NcclEvent event_;
+  const std::chrono::milliseconds limit_;
+  std::vector<at::Tensor> keep_;
+  std::function<void()> finish_;
+  bool done_ = false;
+  bool released_ = false;
+  absl::Status status_;
+};
+
+class NcclCommunicator final : public Communicator {
+ public:
+  explicit NcclCommunicator(std::shared_ptr<NcclState> state)
+      : state_(std::move(state)) {}
+
+  int rank() const override { return state_->rank; }
+  int world_size() const override { return state_->world; }
+  const char* backend() const override { return "nccl"; }
+  std::chrono::milliseconds default_timeout() const override {
+    return state_->options.timeout;
+  }
+
+  std::shared_ptr<Work> AllReduce(at::Tensor& tensor,
+                                  const AllReduceOptions& o) override {
+    if (OnCpu({tensor})) return state_->cpu->AllReduce(tensor, o);
+    auto type = Check({tensor}, "all_reduce");
+    if (!type.ok()) return Completed(type.status());
+    // NCCL averages floating types itself; integers are summed, then
+    // divided (rounding down) once the sum is there, as the MPI backend does.
+    const bool integer_avg =
+        o.op == ReduceOp::kAvg && !tensor.is_floating_point();
+    std::function<void()> finish;
+    if (integer_avg) {
+      at::Tensor t = tensor;
+      const int world = state_->world;
+      finish = [t, world]() mutable { t.copy_(t.div(world, "floor")); };
+    }
+    const NcclOp op = integer_avg ? NcclOp::kSum : OpOf(o.op);
+    return Launch("all_reduce", tensor.nbytes(), o.timeout, {tensor},
+                  std::move(finish), [&](NcclRuntime& rt) {
+                    return rt.AllReduce(tensor.data_ptr(), tensor.data_ptr(),
+                                        Count(tensor), *type, op);
+                  });
+  }
+
+  std::shared_ptr<Work> AllGather(const at::Tensor& input, at::Tensor& output,
+                                  const AllGatherOptions& o) override {
+    if (OnCpu({input, output})) {
+      return state_->cpu->AllGather(input, output, o);
+    }
+    auto type = Check({input, output}, "all_gather");
+    if (!type.ok()) return Completed(type.status());
+    if (output.numel() != input.numel() * state_->world) {
+      return Completed(absl::InvalidArgumentError(absl::StrCat(
+          "rank ", state_->rank, ": all_gather output has ", output.numel(),
+          " elements, expected ", input.numel() * state_->world)));
+    }
+    return Launch("all_gather", input.nbytes(), o.timeout, {input, output},
+                  nullptr, [&](NcclRuntime& rt) {
+                    return rt.AllGather(input.data_ptr(), output.data_ptr(),
+                                        Count(input), *type);
+                  });
+  }
+
+  std::shared_ptr<Work> AllGatherV(const at::Tensor& input, at::Tensor& output,
+                                   const std::vector<int64_t>& counts,
+                                   const AllGatherOptions& o) override {
+    if (OnCpu({input, output})) {
+      return state_->cpu->AllGatherV(input, output, counts, o);
+    }
+    std::vector<size_t> elements, offsets;
+    auto type =
+        CheckV(output, input, counts, "all_gather_v", &elements, &offsets);
+    if (!type.ok()) return Completed(type.status());
+    const int me = state_->rank;
+    const size_t width = output.element_size();
+    return Launch("all_gather_v", input.nbytes(), o.timeout, {input, output},
+                  nullptr, [&](NcclRuntime& rt) -> absl::Status {
+                    // Each rank's rows reach every rank as a broadcast from it.
+                    if (absl::Status s = rt.GroupStart(); !s.ok()) return s;
+                    for (int r = 0; r < state_->world; ++r) {
+                      if (elements[r] == 0) continue;
+                      char* out = static_cast<char*>(output.data_ptr()) +
+                                  offsets[r] * width;
+                      const absl::Status s =
+                          rt.Broadcast(r == me ? input.data_ptr() : nullptr,
+                                       out, elements[r], *type, r);
+                      if (!s.ok()) return s;
+                    }
+                    return rt.GroupEnd();
+                  });
+  }
+
+  std::shared_ptr<Work> ReduceScatterV(const at::Tensor& input,
+                                       at::Tensor& output,
+                                       const std::vector<int64_t>& counts,
+                                       const ReduceScatterOptions& o) override {
+    if (OnCpu({input, output})) {
+      return state_->cpu->ReduceScatterV(input, output, counts, o);
+    }
+    std::vector<size_t> elements, offsets;
+    auto type =
+        CheckV(input, output, counts, "reduce_scatter_v", &elements, &offsets);
+    if (!type.ok()) return Completed(type.status());
+    if (o.op == ReduceOp::kAvg && !input.is_floating_point()) {
+      return Completed(absl::InvalidArgumentError(
+          absl::StrCat("rank ", state_->rank,
+                       ": reduce_scatter_v averages floating tensors only")));
+    }
+    const int me = state_->rank;
+    const size_t width = input.element_size();
+    const NcclOp op = OpOf(o.op);
+    return Launch(
+        "reduce_scatter_v", input.nbytes(), o.timeout, {input, output}, nullptr,
+        [&](NcclRuntime& rt) -> absl::Status {
+          // Rank r's rows are the reduction, rooted at r, of everyone's
+          // slice r.
+          if (absl::Status s = rt.GroupStart(); !s.ok()) return s;
+          for (int r = 0; r < state_->world; ++r) {
+            if (elements[r] == 0) continue;
+            const char* in =
+                static_cast<const char*>(input.data_ptr()) + offsets[r] * width;
+            const absl::Status s =
+                rt.Reduce(in, r == me ? output.data_ptr() : nullptr,
+                          elements[r], *type, op, r);
+            if (!s.ok()) return s;
+          }
+          return rt.GroupEnd();
+        });
+  }
+
+  std::shared_ptr<Work> Broadcast(at::Tensor& tensor,
+                                  const BroadcastOptions& o) override {
+    if (OnCpu({tensor})) return state_->cpu->Broadcast(tensor, o);
+    auto type = Check({tensor}, "broadcast");
+    if (!type.ok()) return Completed(type.status());
+    if (o.root < 0 || o.root >= state_->world) {
+      return Completed(
+          absl::InvalidArgumentError(absl::StrCat("broadcast root ", o.root)));
+    }
+    return Launch("broadcast", tensor.nbytes(), o.timeout, {tensor}, nullptr,
+                  [&](NcclRuntime& rt) {
+                    return rt.Broadcast(tensor.data_ptr(), tensor.data_ptr(),
+                                        Count(tensor), *type, o.root);
+                  });
+  }
+
+  std::shared_ptr<Work> Barrier(const BarrierOptions& o) override {
+    return state_->cpu->Barrier(o);
+  }
+
+  void Abort(const std::string& reason) override {
+    {
+      std::lock_guard<std::mutex> lock(state_->mutex);
+      state_->AbortNcclLocked(reason);
+    }
+    state_->cpu->Abort(reason);
+  }
+
+ private:
+  static size_t Count(const at::Tensor& t) {
+    return static_cast<size_t>(t.numel());
+  }
+
+  static NcclOp OpOf(ReduceOp op) {
+    switch (op) {
+      case ReduceOp::kSum:
+        return NcclOp::kSum;
+      case ReduceOp::kAvg:
+        return NcclOp::kAvg;
+      case ReduceOp::kMax:
+        return NcclOp::kMax;
+      case ReduceOp::kMin:
+        return NcclOp::kMin;
+    }
+    return NcclOp::kSum;
+  }
+
+  // CPU tensors take the CPU communicator when the NCCL device is not the
+  // CPU itself (a fake runtime in tests may own CPU memory).
+  bool OnCpu(std::initializer_list<at::Tensor> tensors) const {
+    if (state_->device.is_cpu()) return false;
+    return std::all_of(tensors.begin(), tensors.end(), [](const at::Tensor& t) {
+      return t.defined() && t.device().is_cpu();
+    });
+  }
+
+  absl::StatusOr<NcclType> Check(std::initializer_list<at::Tensor> tensors,
+                                 const char* op) const {
+    absl::StatusOr<NcclType> type = absl::InvalidArgumentError("no tensor");
+    for (const at::Tensor& t : tensors) {
+      if (!t.defined() || !t.is_contiguous()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "rank ", state_->rank, ": ", op, " needs contiguous tensors"));
+      }
+      if (t.device() != state_->device) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "rank ", state_->rank, ": ", op, " takes tensors on ",
+            state_->device.str(), " (NCCL) or all on the CPU, got one on ",
+            t.device().str()));
+      }
+      type = TypeOf(t);
+      if (!type.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "rank ", state_->rank, ": ", op, ": ", type.status().message()));
+      }
+    }
+    return type;
+  }
+
+  // `whole` has sum(counts) rows and `local` counts[rank]; fills every rank's
+  // element count and offset into `whole`.
+  absl::StatusOr<NcclType> CheckV(const at::Tensor& whole,
+                                  const at::Tensor& local,
+                                  const std::vector<int64_t>& counts,
+                                  const char* op, std::vector<size_t>* elements,
+                                  std::vector<size_t>* offsets) const {
+    absl::StatusOr<NcclType> type = Check({whole, local}, op);
+    if (!type.ok()) return type;
+    const int64_t total =
+        std::accumulate(counts.begin(), counts.end(), int64_t{0});
+    if (static_cast<int>(counts.size()) != state_->world || whole.dim() == 0 ||
+        local.dim() == 0 || whole.size(0) != total ||
+        local.size(0) != counts[state_->rank]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rank ", state_->rank, ": ", op, " row counts [",
+                       absl::StrJoin(counts, ","),
+                       "] do not match the local and total rows"));
+    }
+    const int64_t row = total == 0 ? 0 : whole.numel() / total;
+    size_t offset = 0;
+    for (int64_t c : counts) {
+      elements->push_back(static_cast<size_t>(c * row));
+      offsets->push_back(offset);
+      offset += static_cast<size_t>(c * row);
+    }
+    return type;
+  }
+
+  std::shared_ptr<Work> Launch(
+      const char* op, int64_t bytes, std::chrono::milliseconds timeout,
+      std::vector<at::Tensor> keep, std::function<void()> finish,
+      const std::function<absl::Status(NcclRuntime&)>& enqueue) {
+    NcclState& s = *state_;
+    std::lock_guard<std::mutex> lock(s.mutex);
+    const uint64_t seq = s.log.Begin(op, bytes);
+    if (s.aborted) return Completed(s.Cancelled(seq));
+    absl::Status status = s.runtime->OrderAfterCompute();
+    if (status.ok()) status = enqueue(*s.runtime);
+    absl::StatusOr<NcclEvent> event = status.ok()
+                                          ? s.runtime->RecordEvent()
+                                          : absl::StatusOr<NcclEvent>(status);
+    if (!event.ok()) {
+      const absl::Status failed = absl::InternalError(
+          absl::StrCat("rank ", s.rank, ": ", s.log.Describe(seq),
+                       " could not be launched: ", event.status().message()));
+      s.AbortNcclLocked(std::string(failed.message()));
+      return Completed(failed);
+    }
+    return std::make_shared<NcclWork>(state_, seq, *event,
+                                      OperationLimit(timeout, *this),
+                                      std::move(keep), std::move(finish));
+  }
+
+  std::shared_ptr<NcclState> state_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Communicator>> CreateNcclCommunicator(
+    std::unique_ptr<NcclRuntime> runtime, std::unique_ptr<Communicator> cpu,
+    c10::Device device, const CommunicatorOptions& options) {
+  const int rank = cpu->rank(), world = cpu->world_size();
+  // Rank 0's id reaches every rank over the CPU communicator.
+  NcclUniqueId id;
+  absl::Status made = absl::OkStatus();
+  if (rank == 0) {
+    absl::StatusOr<NcclUniqueId> mine = runtime->MakeUniqueId();
+    if (mine.ok()) {
+      id = *mine;
+    } else {
+      made = mine.status();
+    }
+  }
+  at::Tensor bytes =
+      at::zeros({static_cast<int64_t>(id.bytes.size()) + 1}, at::kByte);
+  if (rank == 0) {
+    std::memcpy(bytes.data_ptr(), id.bytes.data(), id.bytes.size());
+    bytes[static_cast<int64_t>(id.bytes.size())] = made.ok() ? 0 : 1;
+  }
+  if (absl::Status s = cpu->Broadcast(bytes, {0})->Wait(); !s.ok()) return s;
+  if (bytes[static_cast<int64_t>(id.bytes.size())].item<uint8_t>() != 0) {
+    return rank == 0
+               ? made
+               : absl::AbortedError("rank 0 could not make the NCCL unique id");
+  }
+  std::memcpy(id.bytes.data(), bytes.data_ptr(), id.bytes.size());
+
+  if (absl::Status s = runtime->StartInit(id, world, rank); !s.ok()) {
+    return absl::Status(
+        s.code(),
+        absl::StrCat("rank ", rank, ": NCCL initialisation: ", s.message()));
+  }
+  // Non-blocking initialisation: poll it, for the communicator's limit.
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  auto pause = std::chrono::microseconds(10);
+  while (true) {
+    const absl::Status state = runtime->CommState();
+    if (state.ok()) break;
+    if (!absl::IsUnavailable(state)) {
+      runtime->Abort();
+      return absl::Status(
+          state.code(),
+          absl::StrCat("rank ", rank,
+                       ": NCCL initialisation failed: ", state.message()));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      const std::string detail = runtime->StallDetail();
+      runtime->Abort();
+      return absl::DeadlineExceededError(absl::StrCat(
+          "rank ", rank, ": NCCL initialisation did not complete within ",
+          options.timeout.count() / 1000.0, " s", detail.empty() ? "" : "; ",
+          detail));
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(5000));
+  }
+  return std::unique_ptr<Communicator>(
+      new NcclCommunicator(std::make_shared<NcclState>(
+          std::move(runtime), std::move(cpu), device, options)));
+}
+
+}  // namespace micon

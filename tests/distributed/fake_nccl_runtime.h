@@ -1,0 +1,58 @@
+// fake_nccl_runtime.h: an NcclRuntime for N thread ranks of one process that
+// completes asynchronously, as NCCL does, for the NCCL communicator's tests
+// on machines without a GPU.
+//
+//   FakeNcclWorld world(4);
+//   // on rank r's thread:
+//   std::unique_ptr<NcclRuntime> rt = world.Runtime(r);
+//   world.InjectAsyncError(2, absl::InternalError("unhandled cuda error"));
+//
+// Each rank's operations run in order on a worker thread of its own (its
+// "communication stream"); a collective completes when every rank's worker
+// has reached it, reading the other ranks' buffers in this process (CPU
+// memory). Events complete when the worker has passed them, so callers must
+// poll, as with CUDA events. Non-blocking initialisation completes once every
+// rank has started it (HoldInit keeps it pending). A rank that aborts, or
+// whose asynchronous error was injected, makes its peers' collectives fail
+// with an error naming it, as NCCL reports a remote error.
+#ifndef MICON_TESTS_DISTRIBUTED_FAKE_NCCL_RUNTIME_H_
+#define MICON_TESTS_DISTRIBUTED_FAKE_NCCL_RUNTIME_H_
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "distributed/nccl/nccl_runtime.h"
+
+namespace micon::testing {
+
+struct FakeNcclCounts {
+  int ordered_after_compute = 0;  // OrderAfterCompute calls
+  int collectives = 0;            // operations enqueued
+  int compute_waits = 0;          // ComputeWaits calls
+};
+
+class FakeNcclWorld {
+ public:
+  explicit FakeNcclWorld(int world_size);
+  ~FakeNcclWorld();
+  FakeNcclWorld(const FakeNcclWorld&) = delete;
+  FakeNcclWorld& operator=(const FakeNcclWorld&) = delete;
+
+  // Rank `rank`'s runtime; the world must outlive it.
+  std::unique_ptr<NcclRuntime> Runtime(int rank);
+  // From now on `rank`'s CommState() returns `error`, and its peers'
+  // collectives fail.
+  void InjectAsyncError(int rank, absl::Status error);
+  // While held, initialisation stays in progress.
+  void HoldInit(bool hold);
+  FakeNcclCounts Counts(int rank) const;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace micon::testing
+
+#endif  // MICON_TESTS_DISTRIBUTED_FAKE_NCCL_RUNTIME_H_

@@ -1,0 +1,207 @@
+// The NCCL communicator's logic over a fake runtime that completes
+// asynchronously (fake_nccl_runtime.h): the contract suite at 1, 2 and 4
+// thread ranks, CPU tensors on the CPU communicator, a stalled rank, an
+// injected asynchronous error, and an initialisation that never finishes.
+#include "distributed/nccl/nccl_communicator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <functional>
+
+#include "tests/distributed/communicator_contract.h"
+#include "tests/distributed/fake_nccl_runtime.h"
+#include "tests/distributed/thread_ranks.h"
+
+namespace micon {
+namespace {
+
+using ::micon::testing::FakeNcclWorld;
+using ::micon::testing::RunOnThreadRanks;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+// A rank's thread communicator, lent to the NCCL communicator (which owns
+// its CPU communicator in production).
+class Borrowed final : public Communicator {
+ public:
+  explicit Borrowed(Communicator& c) : c_(c) {}
+  int rank() const override { return c_.rank(); }
+  int world_size() const override { return c_.world_size(); }
+  const char* backend() const override { return c_.backend(); }
+  std::shared_ptr<Work> AllReduce(at::Tensor& t,
+                                  const AllReduceOptions& o) override {
+    return c_.AllReduce(t, o);
+  }
+  std::shared_ptr<Work> AllGather(const at::Tensor& in, at::Tensor& out,
+                                  const AllGatherOptions& o) override {
+    return c_.AllGather(in, out, o);
+  }
+  std::shared_ptr<Work> AllGatherV(const at::Tensor& in, at::Tensor& out,
+                                   const std::vector<int64_t>& counts,
+                                   const AllGatherOptions& o) override {
+    return c_.AllGatherV(in, out, counts, o);
+  }
+  std::shared_ptr<Work> ReduceScatterV(const at::Tensor& in, at::Tensor& out,
+                                       const std::vector<int64_t>& counts,
+                                       const ReduceScatterOptions& o) override {
+    return c_.ReduceScatterV(in, out, counts, o);
+  }
+  std::shared_ptr<Work> Broadcast(at::Tensor& t,
+                                  const BroadcastOptions& o) override {
+    return c_.Broadcast(t, o);
+  }
+  std::shared_ptr<Work> Barrier(const BarrierOptions& o) override {
+    return c_.Barrier(o);
+  }
+  void Abort(const std::string& reason) override { c_.Abort(reason); }
+  std::chrono::milliseconds default_timeout() const override {
+    return c_.default_timeout();
+  }
+
+ private:
+  Communicator& c_;
+};
+
+// `body` on `world` thread ranks, each with an NCCL communicator whose
+// runtime is `fake`'s and whose NCCL device is `device` (the CPU: the fake
+// owns CPU memory).
+void RunOnNcclRanks(int world, FakeNcclWorld& fake, c10::Device device,
+                    const std::function<void(Communicator&)>& body,
+                    CommunicatorOptions options = {}) {
+  RunOnThreadRanks(
+      world,
+      [&](Communicator& cpu) {
+        absl::StatusOr<std::unique_ptr<Communicator>> nccl =
+            CreateNcclCommunicator(fake.Runtime(cpu.rank()),
+                                   std::make_unique<Borrowed>(cpu), device,
+                                   options);
+        ASSERT_TRUE(nccl.ok())
+            << "rank " << cpu.rank() << ": " << nccl.status();
+        body(**nccl);
+      },
+      std::chrono::seconds(120), options);
+}
+
+class NcclContract : public ::testing::TestWithParam<int> {};
+
+TEST_P(NcclContract, AllCollectivesOverAnAsynchronousRuntime) {
+  FakeNcclWorld fake(GetParam());
+  RunOnNcclRanks(GetParam(), fake, c10::Device(c10::kCPU),
+                 [&](Communicator& comm) {
+                   EXPECT_STREQ(comm.backend(), "nccl");
+                   testing::CheckCommunicatorContract(comm);
+                 });
+  for (int r = 0; r < GetParam(); ++r) {
+    const testing::FakeNcclCounts c = fake.Counts(r);
+    EXPECT_GT(c.ordered_after_compute, 0) << "rank " << r;
+    // Every launch waited for the compute stream, and every completion made
+    // the compute stream wait for it.
+    EXPECT_EQ(c.compute_waits, c.ordered_after_compute) << "rank " << r;
+    EXPECT_GE(c.collectives, c.ordered_after_compute) << "rank " << r;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(WorldSizes, NcclContract, ::testing::Values(1, 2, 4),
+                         [](const auto& info) {
+                           return "np" + std::to_string(info.param);
+                         });
+
+// Small CPU tensors (row counts, checksums, step statistics) take the CPU
+// communicator, never the GPU; a tensor on a third device is refused.
+TEST(NcclCommunicator, CpuTensorsTakeTheCpuCommunicator) {
+  FakeNcclWorld fake(2);
+  RunOnNcclRanks(2, fake, c10::Device(c10::kCUDA, 0), [](Communicator& comm) {
+    testing::CheckAllReduce(comm);
+    testing::CheckAllGatherUneven(comm);
+    testing::CheckReduceScatterUneven(comm);
+    testing::CheckBroadcast(comm);
+    at::Tensor meta = torch::empty({2}, torch::kMeta);
+    const absl::Status s = comm.AllReduce(meta, {})->Wait();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_THAT(std::string(s.message()),
+                HasSubstr("takes tensors on cuda:0 (NCCL) or all on the CPU, "
+                          "got one on meta"));
+  });
+  EXPECT_EQ(fake.Counts(0).collectives, 0);
+  EXPECT_EQ(fake.Counts(1).collectives, 0);
+}
+
+TEST(NcclCommunicator, AStalledRankTimesOutNamingTheOperationAndTheRank) {
+  FakeNcclWorld fake(4);
+  RunOnNcclRanks(4, fake, c10::Device(c10::kCPU), [](Communicator& comm) {
+    at::Tensor t = torch::ones({3});
+    ASSERT_TRUE(comm.AllReduce(t, {})->Wait().ok());
+    if (comm.rank() == 2) return;  // rank 2 skips the second collective
+    const absl::Status s =
+        comm.AllReduce(t, {ReduceOp::kSum, std::chrono::milliseconds(300)})
+            ->Wait();
+    ASSERT_FALSE(s.ok());
+    if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+      EXPECT_THAT(std::string(s.message()),
+                  AllOf(HasSubstr("all_reduce #1"),
+                        HasSubstr("ranks that did not arrive: 2"),
+                        HasSubstr("recent operations: all_reduce #0 done")));
+    } else {  // a peer that timed out first aborted: a remote error
+      EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
+      EXPECT_THAT(
+          std::string(s.message()),
+          AllOf(HasSubstr("all_reduce #1"), HasSubstr("failed: peer rank"),
+                HasSubstr("aborted or failed")));
+    }
+    // NCCL is aborted: what follows fails at once, naming why.
+    const absl::Status after = comm.AllReduce(t, {})->Wait();
+    EXPECT_EQ(after.code(), absl::StatusCode::kAborted) << after;
+    EXPECT_THAT(std::string(after.message()), HasSubstr("all_reduce #2"));
+  });
+}
+
+TEST(NcclCommunicator, AnAsynchronousErrorAbortsWithoutWaitingForTheTimeout) {
+  FakeNcclWorld fake(2);
+  CommunicatorOptions options;
+  options.timeout = std::chrono::seconds(60);
+  RunOnNcclRanks(
+      2, fake, c10::Device(c10::kCPU),
+      [&](Communicator& comm) {
+        at::Tensor t = torch::ones({4});
+        ASSERT_TRUE(comm.AllReduce(t, {})->Wait().ok());
+        ASSERT_TRUE(comm.Barrier({})->Wait().ok());
+        if (comm.rank() == 1) {
+          fake.InjectAsyncError(
+              1, absl::InternalError("unhandled cuda error (injected)"));
+        }
+        ASSERT_TRUE(comm.Barrier({})->Wait().ok());
+        const absl::Status s = comm.AllReduce(t, {})->Wait();
+        EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
+        EXPECT_THAT(
+            std::string(s.message()),
+            AllOf(HasSubstr("all_reduce #1"),
+                  comm.rank() == 1 ? HasSubstr("failed: unhandled cuda error "
+                                               "(injected)")
+                                   : HasSubstr("failed: peer rank 1")));
+        EXPECT_EQ(comm.AllReduce(t, {})->Wait().code(),
+                  absl::StatusCode::kAborted);
+      },
+      options);
+}
+
+TEST(NcclCommunicator, AnInitialisationThatNeverEndsTimesOut) {
+  FakeNcclWorld fake(2);
+  fake.HoldInit(true);
+  CommunicatorOptions options;
+  options.timeout = std::chrono::milliseconds(300);
+  RunOnThreadRanks(2, [&](Communicator& cpu) {
+    const absl::StatusOr<std::unique_ptr<Communicator>> nccl =
+        CreateNcclCommunicator(fake.Runtime(cpu.rank()),
+                               std::make_unique<Borrowed>(cpu),
+                               c10::Device(c10::kCPU), options);
+    ASSERT_FALSE(nccl.ok());
+    EXPECT_EQ(nccl.status().code(), absl::StatusCode::kDeadlineExceeded);
+    EXPECT_THAT(std::string(nccl.status().message()),
+                HasSubstr("NCCL initialisation did not complete within 0.3 s"));
+  });
+}
+
+}  // namespace
+}  // namespace micon
