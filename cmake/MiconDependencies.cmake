@@ -36,19 +36,30 @@ if(_torch_has_cuda AND NOT MICON_CUDA STREQUAL "OFF")
   set(MICON_HAVE_CUDA 1)
 endif()
 
+# NCCL needs nccl.h, libnccl and the CUDA runtime (cudart), not LibTorch's CUDA: the NCCL
+# runtime layer (distributed/nccl/cuda_nccl_runtime.cc) is compiled and linked, and its smoke
+# test run, on a CPU machine that has a CUDA toolkit. Training through it needs a CUDA LibTorch
+# (bootstrap refuses otherwise).
 set(MICON_HAVE_NCCL 0)
 if(NOT MICON_NCCL STREQUAL "OFF")
-  find_path(NCCL_INCLUDE_DIR nccl.h HINTS $ENV{NCCL_HOME}/include /usr/local/cuda/include)
-  find_library(NCCL_LIBRARY nccl HINTS $ENV{NCCL_HOME}/lib /usr/local/cuda/lib64)
-  if(MICON_HAVE_CUDA AND NCCL_INCLUDE_DIR AND NCCL_LIBRARY)
+  if(NOT CUDAToolkit_ROOT AND EXISTS /usr/local/cuda)
+    set(CUDAToolkit_ROOT /usr/local/cuda)
+  endif()
+  find_package(CUDAToolkit QUIET)
+  find_path(NCCL_INCLUDE_DIR nccl.h
+            HINTS $ENV{NCCL_HOME}/include ${CUDAToolkit_INCLUDE_DIRS} /usr/local/cuda/include)
+  find_library(NCCL_LIBRARY nccl
+               HINTS $ENV{NCCL_HOME}/lib ${CUDAToolkit_LIBRARY_DIR} /usr/local/cuda/lib64)
+  if(TARGET CUDA::cudart AND NCCL_INCLUDE_DIR AND NCCL_LIBRARY)
     set(MICON_HAVE_NCCL 1)
+    add_library(micon_nccl INTERFACE)
+    target_include_directories(micon_nccl SYSTEM INTERFACE ${NCCL_INCLUDE_DIR})
+    target_link_libraries(micon_nccl INTERFACE ${NCCL_LIBRARY} CUDA::cudart)
   elseif(MICON_NCCL STREQUAL "ON")
-    if(NOT MICON_HAVE_CUDA)
-      message(FATAL_ERROR "MICON_NCCL=ON needs a CUDA build, but CUDA is off "
-                          "(LibTorch without CUDA, or MICON_CUDA=OFF).")
-    endif()
-    message(FATAL_ERROR "MICON_NCCL=ON but nccl.h/libnccl were not found "
-                        "(looked in NCCL_HOME and /usr/local/cuda); set NCCL_HOME.")
+    message(FATAL_ERROR "MICON_NCCL=ON but nccl.h/libnccl or the CUDA runtime were not found "
+                        "(looked in NCCL_HOME, CUDAToolkit_ROOT and /usr/local/cuda): "
+                        "nccl.h=${NCCL_INCLUDE_DIR} libnccl=${NCCL_LIBRARY} "
+                        "cudart=${CUDAToolkit_FOUND}; set NCCL_HOME or CUDAToolkit_ROOT.")
   endif()
 endif()
 message(STATUS "micon: CUDA=${MICON_HAVE_CUDA} NCCL=${MICON_HAVE_NCCL} "

@@ -2,6 +2,8 @@
 
 #include <mpi.h>
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "distributed/mpi/mpi_communicator.h"
 #include "distributed/thread/thread_communicator.h"
@@ -9,6 +11,11 @@
 
 #if MICON_HAVE_CUDA
 #include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
+#if MICON_HAVE_NCCL
+#include "distributed/nccl/cuda_nccl_runtime.h"
+#include "distributed/nccl/nccl_communicator.h"
 #endif
 
 namespace micon {
@@ -27,6 +34,34 @@ int BindLocalGpu(int local_rank) {
   return -1;
 #endif
 }
+
+#if MICON_HAVE_NCCL
+// NCCL on this rank's GPU, with MPI for CPU tensors and the unique id.
+absl::StatusOr<std::unique_ptr<Communicator>> StartNccl(
+    const DistributedContext& ctx, const CommunicatorOptions& options) {
+  const int device = ctx.device_index >= 0 ? ctx.device_index : ctx.local_rank;
+  std::function<void*()> compute_stream;
+#if MICON_HAVE_CUDA
+  compute_stream = [] {
+    return static_cast<void*>(c10::cuda::getCurrentCUDAStream().stream());
+  };
+#endif
+  absl::StatusOr<std::unique_ptr<NcclRuntime>> runtime =
+      CreateCudaNcclRuntime(device, compute_stream);
+  if (!runtime.ok()) return runtime.status();
+#if MICON_HAVE_CUDA
+  absl::StatusOr<std::unique_ptr<Communicator>> mpi =
+      CreateMpiCommunicator(MPI_COMM_WORLD, options);
+  if (!mpi.ok()) return mpi.status();
+  return CreateNcclCommunicator(*std::move(runtime), *std::move(mpi),
+                                c10::Device(c10::kCUDA, device), options);
+#else
+  return absl::FailedPreconditionError(
+      "the NCCL backend reduces GPU tensors, but this micon's LibTorch has no "
+      "CUDA: build against a CUDA LibTorch (docs/CLUSTER.md)");
+#endif
+}
+#endif
 
 }  // namespace
 
@@ -57,19 +92,27 @@ absl::StatusOr<std::unique_ptr<DistributedContext>> Bootstrap(
   MPI_Comm_free(&node);
   ctx->device_index = BindLocalGpu(ctx->local_rank);
 
+  const bool nccl = backend == Backend::kNccl ||
+                    (backend == Backend::kAuto && MICON_HAVE_NCCL &&
+                     MICON_HAVE_CUDA && ctx->device_index >= 0);
+  if (nccl) {
 #if MICON_HAVE_NCCL
-  if (backend == Backend::kNccl) {
-    return absl::UnimplementedError(
-        "the NCCL backend is not implemented yet; use --backend mpi (see "
-        "docs/DISTRIBUTED.md)");
-  }
+    absl::StatusOr<std::unique_ptr<Communicator>> comm =
+        StartNccl(*ctx, options.communicator);
+    if (!comm.ok()) {
+      return absl::Status(
+          comm.status().code(),
+          absl::StrCat("rank ", ctx->rank, ": ", comm.status().message()));
+    }
+    ctx->comm = *std::move(comm);
+    ctx->backend = "nccl";
+    return ctx;
 #else
-  if (backend == Backend::kNccl) {
     return absl::FailedPreconditionError(
-        "this micon was built without NCCL (CPU LibTorch or MICON_NCCL=OFF); "
-        "use --backend mpi");
-  }
+        "this micon was built without NCCL (MICON_NCCL=OFF, or nccl.h, "
+        "libnccl or the CUDA runtime not found); use --backend mpi");
 #endif
+  }
   absl::StatusOr<std::unique_ptr<Communicator>> comm =
       CreateMpiCommunicator(MPI_COMM_WORLD, options.communicator);
   if (!comm.ok()) {

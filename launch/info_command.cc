@@ -8,9 +8,14 @@
 #include <chrono>
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
 #include "core/torch_threads.h"
 #include "launch/command.h"
 #include "micon/config.h"
+
+#if MICON_HAVE_NCCL
+#include "distributed/nccl/cuda_nccl_runtime.h"
+#endif
 
 namespace micon {
 namespace {
@@ -45,6 +50,14 @@ absl::Status RunInfo() {
   std::printf("micon          %s\n", MICON_VERSION);
   std::printf("build          CUDA=%d NCCL=%d\n", MICON_HAVE_CUDA,
               MICON_HAVE_NCCL);
+#if MICON_HAVE_NCCL
+  auto version = [](int v) {
+    return absl::StrCat(v / 10000, ".", v / 100 % 100, ".", v % 100);
+  };
+  std::printf("nccl           %s (built against %s)\n",
+              version(NcclLibraryVersion()).c_str(),
+              version(NcclHeaderVersion()).c_str());
+#endif
   std::printf("libtorch       %s (cuda available: %s)\n", TORCH_VERSION,
               torch::cuda::is_available() ? "yes" : "no");
   std::printf("threads        %d intra-op of %d available cores\n",

@@ -1,0 +1,333 @@
+#include "distributed/nccl/cuda_nccl_runtime.h"
+
+#include <cuda_runtime_api.h>
+#include <nccl.h>
+
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace micon {
+namespace {
+
+static_assert(sizeof(ncclUniqueId) == sizeof(NcclUniqueId::bytes),
+              "NcclUniqueId must hold NCCL's unique id");
+
+absl::Status CudaError(cudaError_t e, const char* call) {
+  return absl::InternalError(absl::StrCat(call, ": ", cudaGetErrorName(e), " (",
+                                          cudaGetErrorString(e), ")"));
+}
+
+ncclDataType_t NcclTypeOf(NcclType type) {
+  switch (type) {
+    case NcclType::kFloat:
+      return ncclFloat32;
+    case NcclType::kDouble:
+      return ncclFloat64;
+    case NcclType::kHalf:
+      return ncclFloat16;
+    case NcclType::kBFloat16:
+      return ncclBfloat16;
+    case NcclType::kInt64:
+      return ncclInt64;
+    case NcclType::kInt32:
+      return ncclInt32;
+    case NcclType::kUint8:
+      return ncclUint8;
+  }
+  return ncclFloat32;
+}
+
+ncclRedOp_t NcclOpOf(NcclOp op) {
+  switch (op) {
+    case NcclOp::kSum:
+      return ncclSum;
+    case NcclOp::kMax:
+      return ncclMax;
+    case NcclOp::kMin:
+      return ncclMin;
+    case NcclOp::kAvg:
+      return ncclAvg;
+  }
+  return ncclSum;
+}
+
+class CudaNcclRuntime final : public NcclRuntime {
+ public:
+  CudaNcclRuntime(int device, cudaStream_t stream,
+                  std::function<void*()> compute_stream)
+      : device_(device),
+        stream_(stream),
+        compute_stream_(std::move(compute_stream)) {}
+
+  ~CudaNcclRuntime() override {
+    cudaSetDevice(device_);
+    if (comm_ != nullptr) {
+      // A communicator in error (or mid-initialisation) cannot be destroyed
+      // cleanly: abort it.
+      ncclResult_t state = ncclSuccess;
+      ncclCommGetAsyncError(comm_, &state);
+      if (state == ncclSuccess) {
+        ncclCommDestroy(comm_);
+      } else {
+        ncclCommAbort(comm_);
+      }
+    }
+    for (auto& [id, event] : events_) cudaEventDestroy(event);
+    for (cudaEvent_t e : free_events_) cudaEventDestroy(e);
+    if (order_event_ != nullptr) cudaEventDestroy(order_event_);
+    cudaStreamDestroy(stream_);
+  }
+
+  absl::StatusOr<NcclUniqueId> MakeUniqueId() override {
+    ncclUniqueId id;
+    if (ncclResult_t r = ncclGetUniqueId(&id); r != ncclSuccess) {
+      return NcclError(r, "ncclGetUniqueId");
+    }
+    NcclUniqueId out;
+    std::memcpy(out.bytes.data(), &id, sizeof(id));
+    return out;
+  }
+
+  absl::Status StartInit(const NcclUniqueId& id, int world_size,
+                         int rank) override {
+    if (cudaError_t e = cudaSetDevice(device_); e != cudaSuccess) {
+      return CudaError(e, "cudaSetDevice");
+    }
+    ncclUniqueId nccl_id;
+    std::memcpy(&nccl_id, id.bytes.data(), sizeof(nccl_id));
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = 0;  // CommState() polls; a hung peer cannot hang us
+    const ncclResult_t r =
+        ncclCommInitRankConfig(&comm_, world_size, nccl_id, rank, &config);
+    if (r != ncclSuccess && r != ncclInProgress) {
+      return NcclError(r, "ncclCommInitRankConfig");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CommState() override {
+    if (comm_ == nullptr) {
+      return absl::FailedPreconditionError("no NCCL communicator");
+    }
+    ncclResult_t state = ncclSuccess;
+    if (ncclResult_t r = ncclCommGetAsyncError(comm_, &state);
+        r != ncclSuccess) {
+      return NcclError(r, "ncclCommGetAsyncError");
+    }
+    if (state == ncclSuccess) return absl::OkStatus();
+    if (state == ncclInProgress) {
+      return absl::UnavailableError("NCCL operation in progress");
+    }
+    return NcclError(state, "NCCL asynchronous error");
+  }
+
+  void Abort() override {
+    if (comm_ == nullptr) return;
+    cudaSetDevice(device_);
+    ncclCommAbort(comm_);
+    comm_ = nullptr;
+  }
+
+  absl::Status OrderAfterCompute() override {
+    if (absl::Status s = Device(); !s.ok()) return s;
+    if (order_event_ == nullptr) {
+      if (cudaError_t e =
+              cudaEventCreateWithFlags(&order_event_, cudaEventDisableTiming);
+          e != cudaSuccess) {
+        return CudaError(e, "cudaEventCreateWithFlags");
+      }
+    }
+    if (cudaError_t e = cudaEventRecord(order_event_, Compute());
+        e != cudaSuccess) {
+      return CudaError(e, "cudaEventRecord (compute stream)");
+    }
+    if (cudaError_t e = cudaStreamWaitEvent(stream_, order_event_, 0);
+        e != cudaSuccess) {
+      return CudaError(e, "cudaStreamWaitEvent (communication stream)");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status GroupStart() override {
+    return Enqueued(ncclGroupStart(), "ncclGroupStart");
+  }
+  absl::Status GroupEnd() override {
+    return Enqueued(ncclGroupEnd(), "ncclGroupEnd");
+  }
+
+  absl::Status AllReduce(const void* in, void* out, size_t count, NcclType type,
+                         NcclOp op) override {
+    return Enqueued(ncclAllReduce(in, out, count, NcclTypeOf(type),
+                                  NcclOpOf(op), comm_, stream_),
+                    "ncclAllReduce");
+  }
+  absl::Status Broadcast(const void* in, void* out, size_t count, NcclType type,
+                         int root) override {
+    return Enqueued(
+        ncclBroadcast(in, out, count, NcclTypeOf(type), root, comm_, stream_),
+        "ncclBroadcast");
+  }
+  absl::Status Reduce(const void* in, void* out, size_t count, NcclType type,
+                      NcclOp op, int root) override {
+    return Enqueued(ncclReduce(in, out, count, NcclTypeOf(type), NcclOpOf(op),
+                               root, comm_, stream_),
+                    "ncclReduce");
+  }
+  absl::Status AllGather(const void* in, void* out, size_t count,
+                         NcclType type) override {
+    return Enqueued(
+        ncclAllGather(in, out, count, NcclTypeOf(type), comm_, stream_),
+        "ncclAllGather");
+  }
+
+  absl::StatusOr<NcclEvent> RecordEvent() override {
+    if (absl::Status s = Device(); !s.ok()) return s;
+    cudaEvent_t event = nullptr;
+    if (!free_events_.empty()) {
+      event = free_events_.back();
+      free_events_.pop_back();
+    } else if (cudaError_t e =
+                   cudaEventCreateWithFlags(&event, cudaEventDisableTiming);
+               e != cudaSuccess) {
+      return CudaError(e, "cudaEventCreateWithFlags");
+    }
+    if (cudaError_t e = cudaEventRecord(event, stream_); e != cudaSuccess) {
+      free_events_.push_back(event);
+      return CudaError(e, "cudaEventRecord (communication stream)");
+    }
+    const NcclEvent id{++next_event_};
+    events_[id.id] = event;
+    return id;
+  }
+
+  absl::StatusOr<bool> EventDone(NcclEvent event) override {
+    const auto it = events_.find(event.id);
+    if (it == events_.end()) {
+      return absl::InvalidArgumentError("unknown NCCL event");
+    }
+    const cudaError_t e = cudaEventQuery(it->second);
+    if (e == cudaSuccess) return true;
+    if (e == cudaErrorNotReady) return false;
+    return CudaError(e, "cudaEventQuery");
+  }
+
+  absl::Status ComputeWaits(NcclEvent event) override {
+    const auto it = events_.find(event.id);
+    if (it == events_.end()) {
+      return absl::InvalidArgumentError("unknown NCCL event");
+    }
+    if (cudaError_t e = cudaStreamWaitEvent(Compute(), it->second, 0);
+        e != cudaSuccess) {
+      return CudaError(e, "cudaStreamWaitEvent (compute stream)");
+    }
+    return absl::OkStatus();
+  }
+
+  void ReleaseEvent(NcclEvent event) override {
+    const auto it = events_.find(event.id);
+    if (it == events_.end()) return;
+    free_events_.push_back(it->second);
+    events_.erase(it);
+  }
+
+  std::string StallDetail() override {
+    return "NCCL cannot tell which ranks did not arrive; every rank's error "
+           "names the last collective it issued";
+  }
+
+ private:
+  absl::Status NcclError(ncclResult_t r, const char* call) const {
+    const char* last = comm_ != nullptr ? ncclGetLastError(comm_) : nullptr;
+    return absl::InternalError(absl::StrCat(
+        call, ": ", ncclGetErrorString(r),
+        last != nullptr && *last != '\0' ? absl::StrCat(" (", last, ")") : ""));
+  }
+
+  // In non-blocking mode a call may return ncclInProgress while NCCL
+  // enqueues in the background; the next call must wait for that.
+  absl::Status Enqueued(ncclResult_t r, const char* call) {
+    if (comm_ == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(call, ": the NCCL communicator was aborted"));
+    }
+    if (r == ncclSuccess) return absl::OkStatus();
+    if (r != ncclInProgress) return NcclError(r, call);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (true) {
+      ncclResult_t state = ncclSuccess;
+      ncclCommGetAsyncError(comm_, &state);
+      if (state == ncclSuccess) return absl::OkStatus();
+      if (state != ncclInProgress) return NcclError(state, call);
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return absl::DeadlineExceededError(absl::StrCat(
+            call, ": NCCL still enqueueing after 60 s (ncclInProgress)"));
+      }
+      std::this_thread::yield();
+    }
+  }
+
+  absl::Status Device() {
+    if (cudaError_t e = cudaSetDevice(device_); e != cudaSuccess) {
+      return CudaError(e, "cudaSetDevice");
+    }
+    return absl::OkStatus();
+  }
+
+  cudaStream_t Compute() const {
+    return compute_stream_ ? static_cast<cudaStream_t>(compute_stream_())
+                           : nullptr;
+  }
+
+  const int device_;
+  cudaStream_t stream_;
+  std::function<void*()> compute_stream_;
+  ncclComm_t comm_ = nullptr;
+  cudaEvent_t order_event_ = nullptr;
+  std::map<uint64_t, cudaEvent_t> events_;
+  std::vector<cudaEvent_t> free_events_;
+  uint64_t next_event_ = 0;
+};
+
+}  // namespace
+
+int NcclLibraryVersion() {
+  int version = 0;
+  ncclGetVersion(&version);
+  return version;
+}
+
+int NcclHeaderVersion() { return NCCL_VERSION_CODE; }
+
+absl::StatusOr<std::unique_ptr<NcclRuntime>> CreateCudaNcclRuntime(
+    int device, std::function<void*()> compute_stream) {
+  int gpus = 0;
+  if (cudaError_t e = cudaGetDeviceCount(&gpus); e != cudaSuccess) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the NCCL backend needs a GPU, and the CUDA runtime says: ",
+        CudaError(e, "cudaGetDeviceCount").message()));
+  }
+  if (device < 0 || device >= gpus) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the NCCL backend was asked for GPU ", device, " of ",
+                     gpus, " visible"));
+  }
+  if (cudaError_t e = cudaSetDevice(device); e != cudaSuccess) {
+    return CudaError(e, "cudaSetDevice");
+  }
+  cudaStream_t stream = nullptr;
+  if (cudaError_t e = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
+      e != cudaSuccess) {
+    return CudaError(e, "cudaStreamCreateWithFlags");
+  }
+  return std::unique_ptr<NcclRuntime>(
+      new CudaNcclRuntime(device, stream, std::move(compute_stream)));
+}
+
+}  // namespace micon
