@@ -11,6 +11,10 @@
 //   clip          samples: V=1; molecule [B, F]; compounds unique in the
 //                 global batch
 // Tensors an objective does not use are left undefined.
+//
+// A loader that ships raw views (core/raw_views.h) sends samples and controls
+// as int16 crops [B, V, C, W, W] with their parameters [B, V, P] and the view
+// size; ExpandRawBatch turns them into the float views above on the device.
 #ifndef MICON_CORE_STEP_BATCH_H_
 #define MICON_CORE_STEP_BATCH_H_
 
@@ -23,6 +27,10 @@ struct StepBatch {
   at::Tensor controls;
   at::Tensor compound;
   at::Tensor molecule;
+  // Raw views only: per-view parameters, and the side to expand them to.
+  at::Tensor sample_view_params;
+  at::Tensor control_view_params;
+  int64_t view_size = 0;
 };
 
 }  // namespace micon

@@ -5,6 +5,32 @@
 #include "core/status_macros.h"
 
 namespace micon {
+namespace {
+
+// The views of one entry (or image), stacked along V; and their parameters,
+// when they are raw views.
+struct Stacked {
+  std::vector<torch::Tensor> pixels, params;
+  void Add(const LoadedSample& s) {
+    pixels.push_back(s.pixels);
+    if (s.params.defined()) params.push_back(s.params);
+  }
+};
+
+// Rows of per-entry stacks ([V, ...] each) into [B, V, ...].
+struct Rows {
+  std::vector<torch::Tensor> pixels, params;
+  void Add(const Stacked& s) {
+    pixels.push_back(torch::stack(s.pixels));
+    if (!s.params.empty()) params.push_back(torch::stack(s.params));
+  }
+  torch::Tensor Pixels() const { return torch::stack(pixels); }
+  torch::Tensor Params() const {
+    return params.empty() ? torch::Tensor() : torch::stack(params);
+  }
+};
+
+}  // namespace
 
 absl::StatusOr<StepBatch> CollateBatch(const SampledBatch& sampled,
                                        SamplingMode mode,
@@ -12,47 +38,57 @@ absl::StatusOr<StepBatch> CollateBatch(const SampledBatch& sampled,
                                        const SampleLoader& load) {
   StepBatch out;
   const uint64_t s = static_cast<uint64_t>(sampled.step);
+  Rows samples, controls;
   switch (mode) {
     case SamplingMode::kMicon: {
-      std::vector<torch::Tensor> treated, controls;
       std::vector<int64_t> labels;
       for (size_t e = 0; e < sampled.entries.size(); ++e) {
         const MiconEntry& entry = sampled.entries[e];
-        std::vector<torch::Tensor> t(2), c(2);
+        Stacked t, c;
         for (uint64_t v = 0; v < 2; ++v) {
-          MICON_ASSIGN_OR_RETURN(t[v], load(entry.treated[v], {s, e, v, 0}));
-          MICON_ASSIGN_OR_RETURN(c[v], load(entry.control[v], {s, e, v, 1}));
+          MICON_ASSIGN_OR_RETURN(LoadedSample a,
+                                 load(entry.treated[v], {s, e, v, 0}));
+          MICON_ASSIGN_OR_RETURN(LoadedSample b,
+                                 load(entry.control[v], {s, e, v, 1}));
+          t.Add(a);
+          c.Add(b);
         }
-        treated.push_back(torch::stack(t));
-        controls.push_back(torch::stack(c));
+        samples.Add(t);
+        controls.Add(c);
         labels.push_back(entry.compound);
       }
-      out.samples = torch::stack(treated);
-      out.controls = torch::stack(controls);
+      out.samples = samples.Pixels();
+      out.sample_view_params = samples.Params();
+      out.controls = controls.Pixels();
+      out.control_view_params = controls.Params();
       out.compound = torch::tensor(labels, torch::kLong);
       out.molecule = molecules.index_select(0, out.compound);
       return out;
     }
     case SamplingMode::kSimclr: {
-      std::vector<torch::Tensor> views;
       for (size_t i = 0; i < sampled.images.size(); ++i) {
-        MICON_ASSIGN_OR_RETURN(torch::Tensor a,
-                               load(sampled.images[i], {s, i, 0, 2}));
-        MICON_ASSIGN_OR_RETURN(torch::Tensor b,
-                               load(sampled.images[i], {s, i, 1, 2}));
-        views.push_back(torch::stack({a, b}));
+        Stacked views;
+        for (uint64_t v = 0; v < 2; ++v) {
+          MICON_ASSIGN_OR_RETURN(LoadedSample a,
+                                 load(sampled.images[i], {s, i, v, 2}));
+          views.Add(a);
+        }
+        samples.Add(views);
       }
-      out.samples = torch::stack(views);
+      out.samples = samples.Pixels();
+      out.sample_view_params = samples.Params();
       return out;
     }
     case SamplingMode::kClip: {
-      std::vector<torch::Tensor> images;
       for (size_t i = 0; i < sampled.images.size(); ++i) {
-        MICON_ASSIGN_OR_RETURN(torch::Tensor a,
+        MICON_ASSIGN_OR_RETURN(LoadedSample a,
                                load(sampled.images[i], {s, i, 0, 3}));
-        images.push_back(a.unsqueeze(0));
+        Stacked one;
+        one.Add(a);
+        samples.Add(one);
       }
-      out.samples = torch::stack(images);
+      out.samples = samples.Pixels();
+      out.sample_view_params = samples.Params();
       out.compound = torch::tensor(sampled.compounds, torch::kLong);
       out.molecule = molecules.index_select(0, out.compound);
       return out;

@@ -30,7 +30,14 @@ struct SampleKey {
   uint64_t role = 0;   // 0 treated, 1 control, 2 simclr view, 3 clip image
 };
 
-using SampleLoader = std::function<absl::StatusOr<at::Tensor>(
+// One sample as a source loads it: a float view, or a raw view (int16 crop)
+// with its parameters (core/raw_views.h).
+struct LoadedSample {
+  at::Tensor pixels;
+  at::Tensor params;  // raw views only
+};
+
+using SampleLoader = std::function<absl::StatusOr<LoadedSample>(
     const ImageRef&, const SampleKey&)>;
 
 // `molecules`: [labels, F] features indexed by compound label (micon, clip).

@@ -10,7 +10,9 @@
 // behind its global lock, and a read is a short memcpy-sized step), normalises
 // every channel by its plate's DMSO controls (mean and standard deviation of a
 // sample of control images), augments (random resized crop, flips, 90-degree
-// rotations, per-channel intensity jitter) and collates. Several batches are
+// rotations, per-channel intensity jitter) and collates. With raw_views it
+// only draws the augmentation and cuts the crop; the trainer's device does
+// the rest (core/raw_views.h), which frees the loader's cores. Several batches are
 // built in parallel, so the expensive part (augmentation) scales with workers
 // while reads stay short; up to `prefetch` batches wait ready. A batch is a
 // pure function of (seed, step), whatever the number of workers. Only the
@@ -49,6 +51,13 @@ struct LoaderOptions {
   double intensity_jitter = 0.1;
   uint64_t seed = 0;
   int control_images_for_stats = 16;
+  // Ship raw views (core/raw_views.h): each view's crop as int16 pixels with
+  // the parameters drawn for it, expanded where the model runs. The same
+  // draws as float views, so the same batches to float rounding.
+  bool raw_views = false;
+  // Put batches in page-locked memory, for asynchronous copies to a GPU
+  // (needs a CUDA LibTorch).
+  bool pin_memory = false;
 };
 
 class BatchLoader final : public BatchSource {
@@ -72,15 +81,29 @@ class BatchLoader final : public BatchSource {
  private:
   BatchLoader() = default;
   void Work();
+  // The random choices of one view, drawn from (seed, step, entry, view,
+  // role) in a fixed order, whichever way the view ships.
+  struct ViewDraw {
+    int64_t y = 0, x = 0, side = 0;
+    bool flip_w = false, flip_h = false;
+    int64_t turns = 0;
+    std::vector<float> gain, shift;
+  };
+  ViewDraw Draw(const SampleKey& key, int64_t height, int64_t width,
+                int64_t channels) const;
   absl::StatusOr<LoadedBatch> Build(int64_t step) const;
-  absl::StatusOr<at::Tensor> Load(const ImageRef& ref,
-                                  const SampleKey& key) const;
+  absl::StatusOr<LoadedSample> Load(const ImageRef& ref,
+                                    const SampleKey& key) const;
+  absl::StatusOr<LoadedSample> LoadRaw(const NormalizedPlate& plate,
+                                       const ImageRef& ref,
+                                       const SampleKey& key) const;
 
   LoaderOptions options_;
   BatchSampler sampler_;
   at::Tensor molecules_;
   std::map<int64_t, std::unique_ptr<NormalizedPlate>> plates_;
   int64_t output_size_ = 0;
+  int64_t window_ = 0;  // raw views: the side of every crop's window
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;

@@ -44,10 +44,16 @@ absl::StatusOr<std::unique_ptr<NormalizedPlate>> NormalizedPlate::Open(
   return plate;
 }
 
+absl::Status NormalizedPlate::ReadPixels(int64_t index,
+                                         std::vector<uint16_t>* out) const {
+  out->resize(static_cast<size_t>(metadata().header.pixels_per_image()));
+  return reader_.ReadImage(index, out->data());
+}
+
 absl::StatusOr<at::Tensor> NormalizedPlate::ReadRaw(int64_t index) const {
   const PlateHeader& h = metadata().header;
-  std::vector<uint16_t> buffer(h.pixels_per_image());
-  MICON_RETURN_IF_ERROR(reader_.ReadImage(index, buffer.data()));
+  std::vector<uint16_t> buffer;
+  MICON_RETURN_IF_ERROR(ReadPixels(index, &buffer));
   torch::Tensor image =
       torch::empty({h.num_channels(), h.height, h.width}, torch::kFloat);
   // uint16 values are exact in float.

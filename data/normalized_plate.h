@@ -17,8 +17,10 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "data/plate_reader.h"
@@ -38,6 +40,11 @@ class NormalizedPlate {
   // Image `index` as stored, widened to float [C, H, W] (what hand-crafted
   // features measure).
   absl::StatusOr<at::Tensor> ReadRaw(int64_t index) const;
+  // Image `index` as stored: C x H x W pixels, row-major.
+  absl::Status ReadPixels(int64_t index, std::vector<uint16_t>* out) const;
+  // The per-channel statistics Read() normalises by ([C, 1, 1] float).
+  const at::Tensor& mean() const { return mean_; }
+  const at::Tensor& stddev() const { return stddev_; }
 
  private:
   explicit NormalizedPlate(PlateReader reader) : reader_(std::move(reader)) {}

@@ -67,9 +67,9 @@ absl::StatusOr<LoadedBatch> ProfileBatchSource::Next() {
   MICON_ASSIGN_OR_RETURN(
       out.batch,
       CollateBatch(sampled, sampler_.options().mode, molecules_,
-                   [this](const ImageRef& ref,
-                          const SampleKey& key) -> absl::StatusOr<at::Tensor> {
-                     return Load(ref, key);
+                   [this](const ImageRef& ref, const SampleKey& key)
+                       -> absl::StatusOr<LoadedSample> {
+                     return LoadedSample{Load(ref, key), at::Tensor()};
                    }));
   out.images = SamplesInBatch(out.batch);
   out.wait_seconds =

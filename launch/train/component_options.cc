@@ -26,8 +26,13 @@ SamplerOptions SamplerOptionsFor(const TrainConfig& config, int rank,
           config.run.seed, rank, world_size};
 }
 
-LoaderOptions LoaderOptionsFor(const TrainConfig& config) {
+LoaderOptions LoaderOptionsFor(const TrainConfig& config,
+                               const c10::Device& device) {
   LoaderOptions o;
+  const AugmentOn on = config.data.augment_on;
+  o.raw_views =
+      on == AugmentOn::kDevice || (on == AugmentOn::kAuto && device.is_cuda());
+  o.pin_memory = device.is_cuda();
   o.workers = config.data.workers;
   o.prefetch = config.data.prefetch;
   o.output_size = config.data.image_size;

@@ -27,7 +27,10 @@ namespace micon {
 // compounds) with the per-rank batch size and the run's seed.
 SamplerOptions SamplerOptionsFor(const TrainConfig& config, int rank,
                                  int world_size);
-LoaderOptions LoaderOptionsFor(const TrainConfig& config);
+// `device` is where the model trains: it decides data.augment_on: auto, and
+// pinned batches for a GPU.
+LoaderOptions LoaderOptionsFor(const TrainConfig& config,
+                               const c10::Device& device);
 ProfileSourceOptions ProfileSourceOptionsFor(const TrainConfig& config);
 LrScheduleOptions ScheduleOptionsFor(const TrainConfig& config);
 torch::optim::AdamWOptions OptimizerOptionsFor(const TrainConfig& config);

@@ -198,6 +198,13 @@ std::vector<ConfigField> MakeFields() {
       Make("data.augment", MICON_MEMBER(data.augment), nullptr,
            "Random resized crops, flips, rotations and intensity jitter "
            "(images); noise and feature dropout (profiles)."),
+      MakeEnum("data.augment_on", MICON_MEMBER(data.augment_on),
+               kAugmentOnNames,
+               "Where image views are normalised, resampled and augmented: "
+               "loader (its CPU threads), device (the trainer's device, from "
+               "raw pixels the loader ships: frees the loader's cores; the "
+               "same views to float rounding), auto: device when training on "
+               "a GPU, else loader."),
       Make("data.min_crop_area", MICON_MEMBER(data.min_crop_area),
            Between(0.01, 1),
            "Smallest share of the field a random crop keeps."),

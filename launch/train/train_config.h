@@ -45,6 +45,14 @@ struct RunSection {
   uint64_t seed = 0;
 };
 
+// Where views are normalised, resampled and augmented (data.augment_on).
+enum class AugmentOn { kAuto, kLoader, kDevice };
+
+inline constexpr EnumName<AugmentOn> kAugmentOnNames[] = {
+    {"auto", AugmentOn::kAuto},
+    {"loader", AugmentOn::kLoader},
+    {"device", AugmentOn::kDevice}};
+
 struct DataSection {
   std::string dataset;  // a plate store folder or a profile table file
   DatasetSplit split = DatasetSplit::kTrain;
@@ -53,6 +61,7 @@ struct DataSection {
   int workers = 2;
   int prefetch = 4;
   bool augment = true;
+  AugmentOn augment_on = AugmentOn::kAuto;
   double min_crop_area = 0.5;
   double intensity_jitter = 0.1;
   int control_images_for_stats = 16;

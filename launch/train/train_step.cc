@@ -8,18 +8,26 @@
 #include "absl/strings/str_cat.h"
 #include "core/autocast_scope.h"
 #include "core/micon_step_loss.h"
+#include "core/raw_views.h"
 #include "core/status_macros.h"
 #include "launch/train/component_options.h"
 
 namespace micon {
 namespace {
 
+// The batch on the rank's device, raw views expanded there
+// (data.augment_on).
 StepBatch ToDevice(const StepBatch& b, const c10::Device& device) {
   auto move = [&](const torch::Tensor& t) {
     return t.defined() ? t.to(device, /*non_blocking=*/true) : t;
   };
-  return {move(b.samples), move(b.controls), move(b.compound),
-          move(b.molecule)};
+  StepBatch out = b;
+  for (torch::Tensor* t :
+       {&out.samples, &out.controls, &out.compound, &out.molecule,
+        &out.sample_view_params, &out.control_view_params}) {
+    *t = move(*t);
+  }
+  return ExpandRawBatch(out);
 }
 
 absl::Status NonFiniteLoss(int64_t step, const StepStats& stats) {

@@ -31,6 +31,7 @@ absl::StatusOr<Dataset> OpenRunDataset(const TrainConfig& config,
 }
 
 absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
+                                                     const c10::Device& device,
                                                      Communicator& comm,
                                                      const SamplerState& start,
                                                      const RunLog& log) {
@@ -84,7 +85,7 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
     MICON_ASSIGN_OR_RETURN(
         inputs.source,
         BatchLoader::Create(selected.store, mine, molecules, std::move(sampler),
-                            LoaderOptionsFor(config)));
+                            LoaderOptionsFor(config, device)));
   } else {
     inputs.dimensions.sample_width =
         static_cast<int64_t>(selected.table.feature_names.size());

@@ -2,7 +2,7 @@
 // the model's input sizes.
 //
 //   MICON_ASSIGN_OR_RETURN(TrainingInputs in,
-//       PrepareTrainingInputs(config, comm, resume_sampler_state, log));
+//       PrepareTrainingInputs(config, device, comm, resume_sampler_state, log));
 //   MICON_ASSIGN_OR_RETURN(LoadedBatch b, in.source->Next());
 //   MiconModel model(ModelOptionsFor(config.model.spec, in.dimensions, sync));
 //
@@ -32,7 +32,9 @@ struct TrainingInputs {
   std::string summary;  // one line: plates, images, compounds, this shard
 };
 
+// `device`: where the model trains (data.augment_on, pinned batches).
 absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
+                                                     const c10::Device& device,
                                                      Communicator& comm,
                                                      const SamplerState& start,
                                                      const RunLog& log);

@@ -140,7 +140,8 @@ absl::StatusOr<std::unique_ptr<TrainingSession>> StartOrResume(
   }
 
   MICON_ASSIGN_OR_RETURN(
-      s->inputs, PrepareTrainingInputs(config, comm, sampler_start, log));
+      s->inputs,
+      PrepareTrainingInputs(config, s->device, comm, sampler_start, log));
   log.Info(s->inputs.summary);
   MICON_ASSIGN_OR_RETURN(
       s->model, BuildModel(config, s->inputs.dimensions, comm, s->device));

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "core/raw_views.h"
 #include "data/plate_sharding.h"
 #include "tests/data/screen_fixture.h"
 #include "tests/test_support.h"
@@ -22,7 +23,8 @@ using ::micon::testing::SmallScreen;
 std::unique_ptr<BatchLoader> MakeLoader(const PlateStore& store,
                                         SamplingMode mode, int workers,
                                         uint64_t seed, bool augment = true,
-                                        std::vector<size_t> shard = {}) {
+                                        std::vector<size_t> shard = {},
+                                        bool raw_views = false) {
   if (shard.empty()) {
     for (size_t i = 0; i < store.plates.size(); ++i) shard.push_back(i);
   }
@@ -36,6 +38,7 @@ std::unique_ptr<BatchLoader> MakeLoader(const PlateStore& store,
   options.seed = seed;
   options.output_size = 24;
   options.augment = augment;
+  options.raw_views = raw_views;
   auto loader = BatchLoader::Create(store, shard, molecules,
                                     *std::move(sampler), options);
   EXPECT_TRUE(loader.ok()) << loader.status();
@@ -86,6 +89,38 @@ TEST(BatchLoader, SeededAugmentationIsReproducibleWithAnyWorkerCount) {
   auto plain = MakeLoader(store, SamplingMode::kClip, 2, 5, /*augment=*/false);
   MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch p, plain->Next());
   EXPECT_EQ(p.batch.samples.sizes(), (std::vector<int64_t>{4, 1, 5, 24, 24}));
+}
+
+// Raw views (int16 crops + the drawn parameters, expanded where the model
+// runs) give the loader's own views, to float rounding, for the same seed.
+TEST(BatchLoader, RawViewsExpandToTheLoadersViews) {
+  const PlateStore& store = SmallScreen();
+  for (const bool augment : {true, false}) {
+    for (const SamplingMode mode :
+         {SamplingMode::kMicon, SamplingMode::kSimclr}) {
+      auto floats = MakeLoader(store, mode, 2, 11, augment);
+      auto raws = MakeLoader(store, mode, 2, 11, augment, {}, true);
+      for (int i = 0; i < 3; ++i) {
+        MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch f, floats->Next());
+        MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch r, raws->Next());
+        ASSERT_EQ(r.batch.samples.scalar_type(), torch::kShort);
+        EXPECT_EQ(r.batch.view_size, 24);
+        EXPECT_EQ(r.images, f.images);
+        const StepBatch e = ExpandRawBatch(r.batch);
+        ASSERT_EQ(e.samples.sizes(), f.batch.samples.sizes());
+        const double scale = f.batch.samples.abs().max().item<double>();
+        EXPECT_LT((e.samples - f.batch.samples).abs().max().item<double>(),
+                  1e-5 * scale)
+            << "augment " << augment << " step " << i;
+        if (mode == SamplingMode::kMicon) {
+          ASSERT_EQ(e.controls.sizes(), f.batch.controls.sizes());
+          EXPECT_LT((e.controls - f.batch.controls).abs().max().item<double>(),
+                    1e-5 * scale);
+          EXPECT_TRUE(torch::equal(r.batch.compound, f.batch.compound));
+        }
+      }
+    }
+  }
 }
 
 TEST(BatchLoader, APlateDamagedMidRunIsNamed) {

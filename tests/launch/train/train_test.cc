@@ -53,6 +53,30 @@ TEST_P(TrainObjective, ImagesTrainAndWriteTheRunDirectory) {
 INSTANTIATE_TEST_SUITE_P(Objectives, TrainObjective,
                          ::testing::Values("micon", "paclr", "simclr", "clip"));
 
+// data.augment_on device: the loader ships raw crops and the trainer's device
+// (here the CPU) makes the views; the run computes what the loader's views
+// give, to float rounding.
+TEST(Train, ViewsMadeOnTheDeviceTrainAsTheLoadersDo) {
+  const std::string dir = ScratchDir();
+  std::vector<std::vector<nlohmann::json>> runs;
+  for (const std::string on : {"loader", "device"}) {
+    const testing::CommandResult r = RunCommand(
+        testing::TrainCommand(dir + "/" + on, testing::SmallImageDataset(), 3) +
+        " --set data.augment_on=" + on);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    MICON_ASSERT_OK_AND_ASSIGN(auto records,
+                               ReadMetrics(dir + "/" + on + "/metrics.jsonl"));
+    runs.push_back(records);
+  }
+  ASSERT_EQ(runs[0].size(), 3u);
+  ASSERT_EQ(runs[1].size(), 3u);
+  for (size_t s = 0; s < 3; ++s) {
+    const double a = runs[0][s]["loss"].get<double>();
+    const double b = runs[1][s]["loss"].get<double>();
+    EXPECT_NEAR(b, a, 1e-4 * std::abs(a)) << "step " << s + 1;
+  }
+}
+
 TEST(Train, ProfilesTrainWithEveryObjective) {
   const std::string csv = testing::SmallProfileTable();
   for (const std::string objective : {"micon", "simclr", "clip"}) {
