@@ -6,6 +6,7 @@
 #include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <functional>
@@ -152,18 +153,38 @@ TEST(SupConLoss, Bfloat16EmbeddingsUseFloat32Logits) {
       2e-2 * expected);  // the result itself is rounded to bfloat16
 }
 
-// CPU bf16 autocast, as LibTorch 1.13 offers it; restored on scope exit.
+// CPU autocast's switches. PyTorch 2.4 replaced the CPU-specific ones with
+// per-device ones (as core/autocast_scope.cc handles for CUDA).
+#if TORCH_VERSION_MAJOR > 2 || \
+    (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool CpuAutocastOn() { return at::autocast::is_autocast_enabled(at::kCPU); }
+at::ScalarType CpuAutocastDtype() {
+  return at::autocast::get_autocast_dtype(at::kCPU);
+}
+void SetCpuAutocast(bool on, at::ScalarType dtype) {
+  at::autocast::set_autocast_dtype(at::kCPU, dtype);
+  at::autocast::set_autocast_enabled(at::kCPU, on);
+}
+#else
+bool CpuAutocastOn() { return at::autocast::is_cpu_enabled(); }
+at::ScalarType CpuAutocastDtype() {
+  return at::autocast::get_autocast_cpu_dtype();
+}
+void SetCpuAutocast(bool on, at::ScalarType dtype) {
+  at::autocast::set_autocast_cpu_dtype(dtype);
+  at::autocast::set_cpu_enabled(on);
+}
+#endif
+
+// CPU bf16 autocast, restored on scope exit.
 class CpuBf16Autocast {
  public:
   CpuBf16Autocast()
-      : was_enabled_(at::autocast::is_cpu_enabled()),
-        previous_(at::autocast::get_autocast_cpu_dtype()) {
-    at::autocast::set_autocast_cpu_dtype(torch::kBFloat16);
-    at::autocast::set_cpu_enabled(true);
+      : was_enabled_(CpuAutocastOn()), previous_(CpuAutocastDtype()) {
+    SetCpuAutocast(true, torch::kBFloat16);
   }
   ~CpuBf16Autocast() {
-    at::autocast::set_cpu_enabled(was_enabled_);
-    at::autocast::set_autocast_cpu_dtype(previous_);
+    SetCpuAutocast(was_enabled_, previous_);
     at::autocast::clear_cache();
   }
 

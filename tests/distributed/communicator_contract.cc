@@ -26,22 +26,28 @@ std::vector<int64_t> UnevenCounts(int world) {
   return counts;
 }
 
+torch::TensorOptions On(const c10::Device& device,
+                        torch::Dtype dtype = torch::kFloat) {
+  return torch::TensorOptions().dtype(dtype).device(device);
+}
+
 }  // namespace
 
-void CheckAllReduce(Communicator& comm) {
+void CheckAllReduce(Communicator& comm, c10::Device device) {
   const int n = comm.world_size();
   const double r1 = comm.rank() + 1;
   for (auto dtype : {torch::kFloat, torch::kDouble, torch::kLong}) {
-    at::Tensor sum = torch::full({3, 5}, r1, dtype);
+    at::Tensor sum = torch::full({3, 5}, r1, On(device, dtype));
     ExpectOk(comm.AllReduce(sum, {ReduceOp::kSum})->Wait(), comm, "all_reduce");
     EXPECT_TRUE(sum.eq(n * (n + 1) / 2).all().item<bool>())
         << "rank " << comm.rank();
   }
-  at::Tensor avg = torch::full({7}, r1, torch::kDouble);
+  at::Tensor avg = torch::full({7}, r1, On(device, torch::kDouble));
   ExpectOk(comm.AllReduce(avg, {ReduceOp::kAvg})->Wait(), comm,
            "all_reduce avg");
   EXPECT_DOUBLE_EQ(avg[6].item<double>(), (n + 1) / 2.0);
-  at::Tensor mx = torch::full({2}, r1), mn = torch::full({2}, r1);
+  at::Tensor mx = torch::full({2}, r1, On(device)),
+             mn = torch::full({2}, r1, On(device));
   ExpectOk(comm.AllReduce(mx, {ReduceOp::kMax})->Wait(), comm,
            "all_reduce max");
   ExpectOk(comm.AllReduce(mn, {ReduceOp::kMin})->Wait(), comm,
@@ -50,10 +56,10 @@ void CheckAllReduce(Communicator& comm) {
   EXPECT_EQ(mn[1].item<float>(), 1);
 }
 
-void CheckAllGather(Communicator& comm) {
+void CheckAllGather(Communicator& comm, c10::Device device) {
   const int n = comm.world_size();
-  const at::Tensor mine = torch::full({2, 3}, comm.rank(), torch::kFloat);
-  at::Tensor all = torch::empty({2 * n, 3});
+  const at::Tensor mine = torch::full({2, 3}, comm.rank(), On(device));
+  at::Tensor all = torch::empty({2 * n, 3}, On(device));
   ExpectOk(comm.AllGather(mine, all, {})->Wait(), comm, "all_gather");
   for (int r = 0; r < n; ++r) {
     EXPECT_TRUE(all.slice(0, 2 * r, 2 * r + 2).eq(r).all().item<bool>())
@@ -65,12 +71,13 @@ void CheckAllGather(Communicator& comm) {
   for (int r = 0; r < n; ++r) EXPECT_EQ(counts[r], 10 * r);
 }
 
-void CheckAllGatherUneven(Communicator& comm) {
+void CheckAllGatherUneven(Communicator& comm, c10::Device device) {
   const int n = comm.world_size();
   const std::vector<int64_t> counts = UnevenCounts(n);
-  const at::Tensor mine =
-      torch::full({counts[comm.rank()], 4}, comm.rank(), torch::kDouble);
-  at::Tensor all = torch::empty({n * (n + 1) / 2, 4}, torch::kDouble);
+  const at::Tensor mine = torch::full({counts[comm.rank()], 4}, comm.rank(),
+                                      On(device, torch::kDouble));
+  at::Tensor all =
+      torch::empty({n * (n + 1) / 2, 4}, On(device, torch::kDouble));
   ExpectOk(comm.AllGatherV(mine, all, counts, {})->Wait(), comm,
            "all_gather_v");
   int64_t row = 0;
@@ -78,19 +85,20 @@ void CheckAllGatherUneven(Communicator& comm) {
     for (int64_t k = 0; k < counts[r]; ++k, ++row)
       EXPECT_EQ(all[row][3].item<double>(), r);
   }
-  at::Tensor wrong = torch::empty({n * (n + 1) / 2 + 1, 4}, torch::kDouble);
+  at::Tensor wrong =
+      torch::empty({n * (n + 1) / 2 + 1, 4}, On(device, torch::kDouble));
   EXPECT_FALSE(comm.AllGatherV(mine, wrong, counts, {})->Wait().ok());
 }
 
-void CheckReduceScatterUneven(Communicator& comm) {
+void CheckReduceScatterUneven(Communicator& comm, c10::Device device) {
   const int n = comm.world_size();
   const std::vector<int64_t> counts = UnevenCounts(n);
   const int64_t total = n * (n + 1) / 2;
   // Row j of every rank's input holds (rank + 1) * (j + 1).
   const at::Tensor input =
-      torch::arange(1, total + 1, torch::kFloat).unsqueeze(1).repeat({1, 2}) *
+      torch::arange(1, total + 1, On(device)).unsqueeze(1).repeat({1, 2}) *
       static_cast<float>(comm.rank() + 1);
-  at::Tensor mine = torch::empty({counts[comm.rank()], 2});
+  at::Tensor mine = torch::empty({counts[comm.rank()], 2}, On(device));
   ExpectOk(comm.ReduceScatterV(input, mine, counts, {ReduceOp::kSum})->Wait(),
            comm, "reduce_scatter_v");
   const int64_t offset =
@@ -100,17 +108,18 @@ void CheckReduceScatterUneven(Communicator& comm) {
   }
 }
 
-void CheckBroadcast(Communicator& comm) {
+void CheckBroadcast(Communicator& comm, c10::Device device) {
   const int root = comm.world_size() - 1;
-  at::Tensor t = torch::full({5}, comm.rank() == root ? 42 : -1, torch::kLong);
+  at::Tensor t =
+      torch::full({5}, comm.rank() == root ? 42 : -1, On(device, torch::kLong));
   ExpectOk(comm.Broadcast(t, {root})->Wait(), comm, "broadcast");
   EXPECT_TRUE(t.eq(42).all().item<bool>()) << "rank " << comm.rank();
 }
 
-void CheckBarrierAndOrdering(Communicator& comm) {
+void CheckBarrierAndOrdering(Communicator& comm, c10::Device device) {
   // Many small collectives back to back keep their order and results.
   for (int i = 0; i < 50; ++i) {
-    at::Tensor t = torch::full({1}, i + comm.rank(), torch::kLong);
+    at::Tensor t = torch::full({1}, i + comm.rank(), On(device, torch::kLong));
     ExpectOk(comm.AllReduce(t, {ReduceOp::kMax})->Wait(), comm,
              "all_reduce loop");
     EXPECT_EQ(t.item<int64_t>(), i + comm.world_size() - 1);
@@ -118,19 +127,19 @@ void CheckBarrierAndOrdering(Communicator& comm) {
   ExpectOk(comm.Barrier({})->Wait(), comm, "barrier");
 }
 
-void CheckGatherWithGradient(Communicator& comm) {
+void CheckGatherWithGradient(Communicator& comm, c10::Device device) {
   const int n = comm.world_size();
   const std::vector<int64_t> counts = UnevenCounts(n);
   const int64_t offset =
       std::accumulate(counts.begin(), counts.begin() + comm.rank(), int64_t{0});
-  at::Tensor local =
-      torch::full({counts[comm.rank()], 2}, comm.rank() + 1.0, torch::kDouble)
-          .requires_grad_(true);
+  at::Tensor local = torch::full({counts[comm.rank()], 2}, comm.rank() + 1.0,
+                                 On(device, torch::kDouble))
+                         .requires_grad_(true);
   const at::Tensor global = AllGatherWithGrad(comm, local, counts);
   // Every rank weights global row j by j + 1; each rank's rows get that from
   // all n ranks.
   const at::Tensor weights =
-      torch::arange(1, global.size(0) + 1, torch::kDouble)
+      torch::arange(1, global.size(0) + 1, On(device, torch::kDouble))
           .unsqueeze(1)
           .expand({-1, 2});
   (global * weights).sum().backward();
@@ -139,13 +148,15 @@ void CheckGatherWithGradient(Communicator& comm) {
   }
 }
 
-void CheckGradientReducer(Communicator& comm) {
+void CheckGradientReducer(Communicator& comm, c10::Device device) {
   torch::nn::Sequential net(torch::nn::Linear(300, 200),
                             torch::nn::Linear(200, 50),
                             torch::nn::Linear(50, 3));
+  net->to(device);
   // Registered first, so it lands in the last bucket, which Synchronize()
   // launches.
   torch::nn::Linear unused(4, 4);
+  unused->to(device);
   std::vector<at::Tensor> params = unused->parameters();
   for (const at::Tensor& p : net->parameters()) params.push_back(p);
   // A tiny first bucket and small buckets force several launches during
@@ -158,7 +169,7 @@ void CheckGradientReducer(Communicator& comm) {
   for (int step = 0; step < 2; ++step) {
     for (auto& p : params) p.mutable_grad() = at::Tensor();
     // d/dθ of (rank + 1) * sum(θ) is rank + 1; the average is (n + 1) / 2.
-    at::Tensor loss = torch::zeros({});
+    at::Tensor loss = torch::zeros({}, On(device));
     for (const auto& p : net->parameters()) loss = loss + p.sum();
     (loss * (comm.rank() + 1.0)).backward();
     ExpectOk(reducer.Synchronize(), comm, "reducer");
@@ -171,10 +182,11 @@ void CheckGradientReducer(Communicator& comm) {
   EXPECT_GT(reducer.buckets_launched_during_backward(), 0);
 }
 
-void CheckParameterSync(Communicator& comm) {
+void CheckParameterSync(Communicator& comm, c10::Device device) {
   // Deliberately different on every rank (offsets, not seeds: the thread
   // backend's ranks share one process-wide random generator).
   torch::nn::Sequential net(torch::nn::Linear(5, 4), torch::nn::BatchNorm1d(4));
+  net->to(device);
   {
     torch::NoGradGuard no_grad;
     for (auto& p : net->parameters()) p.add_(comm.rank());
@@ -195,16 +207,16 @@ void CheckParameterSync(Communicator& comm) {
             rank0_checksum.item<int64_t>());
 }
 
-void CheckCommunicatorContract(Communicator& comm) {
-  CheckAllReduce(comm);
-  CheckAllGather(comm);
-  CheckAllGatherUneven(comm);
-  CheckReduceScatterUneven(comm);
-  CheckBroadcast(comm);
-  CheckBarrierAndOrdering(comm);
-  CheckGatherWithGradient(comm);
-  CheckGradientReducer(comm);
-  CheckParameterSync(comm);
+void CheckCommunicatorContract(Communicator& comm, c10::Device device) {
+  CheckAllReduce(comm, device);
+  CheckAllGather(comm, device);
+  CheckAllGatherUneven(comm, device);
+  CheckReduceScatterUneven(comm, device);
+  CheckBroadcast(comm, device);
+  CheckBarrierAndOrdering(comm, device);
+  CheckGatherWithGradient(comm, device);
+  CheckGradientReducer(comm, device);
+  CheckParameterSync(comm, device);
 }
 
 }  // namespace micon::testing

@@ -65,9 +65,14 @@ StepBatch GlobalBatch(const InvariantCase& c, int64_t entries) {
   return b;
 }
 
-StepBatch Slice(const StepBatch& b, int64_t begin, int64_t end) {
-  return {b.samples.slice(0, begin, end), b.controls.slice(0, begin, end),
-          b.compound.slice(0, begin, end), b.molecule.slice(0, begin, end)};
+// Entries [begin, end) of `b`, on `device`.
+StepBatch Slice(const StepBatch& b, int64_t begin, int64_t end,
+                const c10::Device& device) {
+  auto part = [&](const at::Tensor& t) {
+    return t.slice(0, begin, end).to(device);
+  };
+  return {part(b.samples), part(b.controls), part(b.compound),
+          part(b.molecule)};
 }
 
 at::Tensor FlatGrads(const std::vector<at::Tensor>& params);
@@ -129,7 +134,8 @@ std::vector<int64_t> LocalBatchSizes(int world_size) {
   return std::vector<int64_t>(kSizes.begin(), kSizes.begin() + world_size);
 }
 
-void CheckStepInvariant(Communicator& comm, const InvariantCase& c) {
+void CheckStepInvariant(Communicator& comm, const InvariantCase& c,
+                        c10::Device device) {
   const int world = comm.world_size();
   const std::vector<int64_t> sizes = LocalBatchSizes(world);
   const int64_t total = std::accumulate(sizes.begin(), sizes.end(), int64_t{0});
@@ -144,6 +150,7 @@ void CheckStepInvariant(Communicator& comm, const InvariantCase& c) {
 
   MiconModel model =
       Build(ModelOptions(c, std::make_shared<CommunicatorSum>(comm)), dtype);
+  model->to(device);
   ASSERT_TRUE(BroadcastModule(comm, *model).ok());
   ASSERT_TRUE(VerifyModuleIdentical(comm, *model).ok());
   const std::vector<at::Tensor> params = model->ParametersFor(c.objective);
@@ -166,9 +173,9 @@ void CheckStepInvariant(Communicator& comm, const InvariantCase& c) {
   // bucketed averaging.
   GradientReducer reducer(comm, params, {2048, 64 * 1024, ReduceOp::kAvg});
   DistributedGather gather(comm);
-  const LossParts parts =
-      ComputeStepLoss(*model, Slice(global, begin, begin + sizes[comm.rank()]),
-                      loss_options, gather);
+  const LossParts parts = ComputeStepLoss(
+      *model, Slice(global, begin, begin + sizes[comm.rank()], device),
+      loss_options, gather);
   (parts.total * static_cast<double>(world)).backward();
   ASSERT_TRUE(reducer.Synchronize().ok());
   at::Tensor loss = parts.total.detach().reshape({1}).clone();
@@ -179,7 +186,7 @@ void CheckStepInvariant(Communicator& comm, const InvariantCase& c) {
   EXPECT_NEAR(loss.item<double>(), expected_loss,
               tolerance * std::abs(expected_loss))
       << CaseName(c) << " rank " << comm.rank();
-  const at::Tensor grads = FlatGrads(params).to(torch::kDouble);
+  const at::Tensor grads = FlatGrads(params).to(torch::kCPU, torch::kDouble);
   const at::Tensor single = reference.slice(0, 1, grad_elements + 1);
   const at::Tensor exact = reference.slice(0, grad_elements + 2);
   const double overall = std::max(exact.abs().max().item<double>(), 1e-12);
