@@ -209,8 +209,9 @@ absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
     return absl::InvalidArgumentError("--handcrafted needs --dataset DIR");
   }
   DistributedRequest distributed;
-  distributed.backend =
-      trained ? trained->config.distributed.backend : request.backend;
+  // Not the run's backend: a checkpoint trained over NCCL on a GPU cluster
+  // must embed on a CPU machine too.
+  distributed.backend = request.backend;
   distributed.timeout_seconds =
       trained ? trained->config.distributed.timeout_seconds : 600;
   MICON_RETURN_IF_ERROR(StartDistributed(distributed, process));
@@ -260,8 +261,8 @@ void AddEmbedCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   sub->add_option("--backend", f->backend,
-                  "Communicator for --handcrafted under mpirun (a "
-                  "checkpoint uses its run's distributed.backend)")
+                  "Communicator under mpirun: auto, mpi, nccl or threads "
+                  "(whatever the checkpoint was trained with)")
       ->capture_default_str();
   sub->add_option("--device", f->device,
                   "Where a checkpoint's model runs: auto (this rank's GPU "

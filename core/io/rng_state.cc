@@ -1,6 +1,8 @@
 #include "core/io/rng_state.h"
 
 #include <ATen/Context.h>
+#include <ATen/Functions.h>
+#include <ATen/core/Tensor.h>
 
 #include <cstdint>
 #include <cstring>

@@ -202,8 +202,9 @@ TEST(EmbedCommand, BadRequestsAreNamed) {
   EXPECT_THAT(r.output, HasSubstr("--device must be one of auto, cpu, cuda"));
 }
 
-// A checkpoint whose run trained on a GPU embeds on a CPU-only machine: the
-// device is micon embed's choice (--device), not the run's train.device.
+// A checkpoint whose run trained on GPUs over NCCL embeds on a CPU-only
+// machine: the device and the communicator are micon embed's choice (--device,
+// --backend), not the run's train.device and distributed.backend.
 TEST(EmbedCommand, AGpuRunsCheckpointEmbedsOnCpu) {
   const std::string scratch = ScratchDir();  // emptied on every call
   MICON_ASSERT_OK_AND_ASSIGN(CheckpointContents contents,
@@ -212,7 +213,8 @@ TEST(EmbedCommand, AGpuRunsCheckpointEmbedsOnCpu) {
                              DecodeResumePoint(std::move(contents)));
   MICON_ASSERT_OK_AND_ASSIGN(
       TrainConfig config,
-      ParseTrainConfig(point.state.config_yaml, "ckpt", {"train.device=cuda"}));
+      ParseTrainConfig(point.state.config_yaml, "ckpt",
+                       {"train.device=cuda", "distributed.backend=nccl"}));
   point.state.config_yaml = ResolvedConfigYaml(config);
   point.contents.metadata = EncodeTrainingState(point.state);
   const std::string dir = scratch + "/gpu-run";
