@@ -111,6 +111,15 @@ absl::Status RunCheckpoints(const CheckpointsFlags& flags) {
                   std::string(row.state.status().message()).c_str());
     }
   }
+  for (const std::string& left : ListInterruptedWrites(dir)) {
+    std::error_code ec;
+    const double mib = static_cast<double>(fs::file_size(left, ec)) / (1 << 20);
+    std::printf(
+        "%10s %6s %-19s %10.1f %-16s  %s LEFTOVER: an interrupted "
+        "write, never resumed from\n",
+        "-", "-", FileTimeUtc(left).c_str(), ec ? 0.0 : mib, "-",
+        fs::path(left).filename().string().c_str());
+  }
   if (rows.empty()) {
     std::printf("no checkpoint yet: --resume latest starts at step 0\n");
   } else if (newest == nullptr) {

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -40,14 +42,24 @@ absl::Status CommitFile(const std::string& partial, const std::string& path) {
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::string& bytes) {
   const std::string partial = PartialPath(path);
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    if (!out)
-      return absl::PermissionDeniedError(partial + ": cannot open for writing");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out)
-      return absl::DataLossError(partial + ": write failed (disk full?)");
+  errno = 0;
+  std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        partial, ": cannot open for writing: ", std::strerror(errno)));
+  }
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.flush();
+  const int write_errno = errno;
+  out.close();
+  if (out.fail()) {
+    // A full disk: free what was written; `path` keeps its old contents.
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "writing ", path, " failed (", bytes.size(),
+        " bytes): ", std::strerror(write_errno != 0 ? write_errno : EIO),
+        "; the previous version, if any, is untouched"));
   }
   return CommitFile(partial, path);
 }

@@ -8,11 +8,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/fault_injection.h"
 #include "core/io/atomic_file.h"
 #include "core/status_macros.h"
 
@@ -169,6 +171,20 @@ std::vector<std::string> ListCheckpoints(const std::string& dir) {
   return out;
 }
 
+std::vector<std::string> ListInterruptedWrites(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("step-", 0) == 0 &&
+        absl::EndsWith(name, PartialPath(".ckpt"))) {
+      out.push_back(e.path().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 absl::Status WriteCheckpoint(const std::string& dir,
                              const CheckpointContents& c, int keep_last) {
   if (keep_last < 1)
@@ -183,9 +199,15 @@ absl::Status WriteCheckpoint(const std::string& dir,
   PutField(&payload, c.metadata);
   const std::string name = absl::StrFormat("step-%08d.ckpt", c.step);
   const std::string path = (fs::path(dir) / name).string();
-  MICON_RETURN_IF_ERROR(
-      WriteFileAtomically(path, absl::StrCat(kMagic, "\n", payload.size(), " ",
-                                             Crc32(payload), "\n", payload)));
+  const std::string bytes = absl::StrCat(kMagic, "\n", payload.size(), " ",
+                                         Crc32(payload), "\n", payload);
+  if (FaultRequested(FaultKind::kCheckpointWritePause, c.step, /*rank=*/0)) {
+    // Only rank 0 writes checkpoints: what a kill mid-write leaves behind.
+    std::ofstream(PartialPath(path), std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+    HangForFault("paused half-way through writing " + PartialPath(path));
+  }
+  MICON_RETURN_IF_ERROR(WriteFileAtomically(path, bytes));
   std::vector<std::string> all = ListCheckpoints(dir);
   for (size_t i = 0; i + keep_last < all.size(); ++i) fs::remove(all[i], ec);
   return absl::OkStatus();

@@ -63,6 +63,10 @@ absl::StatusOr<CheckpointContents> ReadLatestCheckpoint(
         nullptr);
 // Checkpoint files in `dir`, oldest first.
 std::vector<std::string> ListCheckpoints(const std::string& dir);
+// What interrupted checkpoint writes left in `dir` (step-*.ckpt.partial, a
+// process killed mid-write): never read, replaced by the next write of that
+// step, named by `micon checkpoints` and at resume.
+std::vector<std::string> ListInterruptedWrites(const std::string& dir);
 
 }  // namespace micon
 

@@ -345,6 +345,12 @@ std::vector<ConfigField> MakeFields() {
       Make("train.threads", MICON_MEMBER(train.threads), AtLeast(0),
            "LibTorch intra-op threads per rank; 0 = the cores of the node "
            "divided by the ranks on it. `micon --threads N` overrides it."),
+      MakeEnum("train.nonfinite", MICON_MEMBER(train.nonfinite),
+               kNonFinitePolicyNames,
+               "A step whose loss or gradient is not finite: stop (an error "
+               "naming the step and the first non-finite quantity; no "
+               "optimiser step, nothing written) or skip (no optimiser step; "
+               "counted in metrics.jsonl and the log)."),
       Make("checkpoint.every_steps", MICON_MEMBER(checkpoint.every_steps),
            AtLeast<int64_t>(0),
            "Checkpoint every this many steps; 0 = not by steps."),

@@ -1,5 +1,8 @@
 #include "launch/train/metrics_log.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -30,9 +33,10 @@ absl::StatusOr<std::vector<nlohmann::json>> ReadMetrics(
 
 absl::StatusOr<MetricsLog> MetricsLog::Open(const std::string& path,
                                             int64_t keep_through_step) {
-  if (std::ifstream in(path); in) {
+  if (std::filesystem::is_regular_file(path)) {
     // A crash can leave a half-written last line; keep only whole records up
     // to the checkpoint.
+    std::ifstream in(path);
     std::string kept;
     std::string line;
     while (std::getline(in, line)) {
@@ -45,18 +49,24 @@ absl::StatusOr<MetricsLog> MetricsLog::Open(const std::string& path,
   }
   MetricsLog log;
   log.path_ = path;
+  errno = 0;
   log.file_.reset(std::fopen(path.c_str(), "a"));
   if (!log.file_) {
-    return absl::PermissionDeniedError(path + ": cannot open for appending");
+    return absl::PermissionDeniedError(absl::StrCat(
+        path, ": cannot open for appending: ", std::strerror(errno)));
   }
   return log;
 }
 
 absl::Status MetricsLog::Append(const nlohmann::json& record) {
   const std::string line = record.dump() + "\n";
+  errno = 0;
   if (std::fwrite(line.data(), 1, line.size(), file_.get()) != line.size() ||
       std::fflush(file_.get()) != 0) {
-    return absl::DataLossError(path_ + ": write failed (disk full?)");
+    return absl::ResourceExhaustedError(
+        absl::StrCat(path_, ": appending the record of step ",
+                     record.value("step", int64_t{-1}),
+                     " failed: ", std::strerror(errno != 0 ? errno : EIO)));
   }
   return absl::OkStatus();
 }

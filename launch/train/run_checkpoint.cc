@@ -102,6 +102,11 @@ absl::StatusOr<std::optional<ResumePoint>> FindResumeCheckpoint(
              : ReadCheckpoint(resume);
   if (log.is_root()) {
     for (const std::string& w : warnings) log.Warning(w);
+    for (const std::string& left : ListInterruptedWrites(dir)) {
+      log.Warning(left +
+                  ": left by an interrupted checkpoint write; ignored (the "
+                  "next checkpoint of that step replaces it)");
+    }
   }
   // For "latest", NotFound means the folder has no checkpoint at all (damaged
   // ones give DataLoss): a first start.

@@ -18,6 +18,7 @@
 #define MICON_LAUNCH_TRAIN_STEP_STATS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,8 @@ struct StepStats {
   // This rank's, after the optimiser step.
   double grad_norm = 0;
   double lr = 0;
+  // train.nonfinite: skip took no optimiser step; what was not finite.
+  std::optional<std::string> skipped;
   double wait_seconds = 0;  // waiting for the batch
   double seconds = 0;       // the whole step
 };

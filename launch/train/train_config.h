@@ -101,12 +101,19 @@ struct ScheduleSection {
   int64_t plateau_window = 50;
 };
 
+// What a step with a non-finite loss or gradient does (train.nonfinite).
+enum class NonFinitePolicy { kStop, kSkip };
+
+inline constexpr EnumName<NonFinitePolicy> kNonFinitePolicyNames[] = {
+    {"stop", NonFinitePolicy::kStop}, {"skip", NonFinitePolicy::kSkip}};
+
 struct TrainSection {
   int64_t steps = 100;
   int64_t log_every = 10;
   Precision precision = Precision::kFp32;
   DeviceChoice device = DeviceChoice::kAuto;
   int threads = 0;  // 0 = the node's cores divided by its ranks
+  NonFinitePolicy nonfinite = NonFinitePolicy::kStop;
 };
 
 struct CheckpointSection {

@@ -4,9 +4,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "core/autocast_scope.h"
+#include "core/fault_injection.h"
 #include "core/micon_step_loss.h"
 #include "core/raw_views.h"
 #include "core/status_macros.h"
@@ -30,15 +33,36 @@ StepBatch ToDevice(const StepBatch& b, const c10::Device& device) {
   return ExpandRawBatch(out);
 }
 
-absl::Status NonFiniteLoss(int64_t step, const StepStats& stats) {
-  std::string parts;
-  for (const LossPartValue& p : stats.parts) {
-    absl::StrAppend(&parts, parts.empty() ? " (" : ", ", p.name, " ", p.value);
+// What a non-finite step says: the loss and its parts, or the first
+// parameter (in the model's order) whose gradient is not finite.
+std::string NonFiniteQuantity(const StepStats& stats,
+                              const torch::nn::Module& model) {
+  if (!std::isfinite(stats.loss)) {
+    std::string parts;
+    for (const LossPartValue& p : stats.parts) {
+      absl::StrAppend(&parts, parts.empty() ? " (" : ", ", p.name, " ",
+                      p.value);
+    }
+    if (!parts.empty()) parts += ")";
+    return absl::StrCat("the loss is ", stats.loss, parts);
   }
-  if (!parts.empty()) parts += ")";
-  return absl::InternalError(absl::StrCat(
-      "step ", step + 1, ": the loss is ", stats.loss, parts,
-      "; no checkpoint written. Lower optimizer.lr or check the data"));
+  for (const auto& item : model.named_parameters()) {
+    const torch::Tensor& g = item.value().grad();
+    if (g.defined() && !torch::isfinite(g).all().item<bool>()) {
+      return absl::StrCat("the gradient of ", item.key(),
+                          " is not finite (gradient norm ", stats.grad_norm,
+                          ")");
+    }
+  }
+  return absl::StrCat("the gradient norm is ", stats.grad_norm);
+}
+
+// MICON_FAULT's nan-gradient: a term worth 0 whose gradient is NaN in one
+// element of the first parameter (0 * sqrt(x - x) at x - x = 0), so backward
+// itself produces the NaN and the all-reduce carries it, as a real one would.
+torch::Tensor NanGradientTerm(const torch::Tensor& parameter) {
+  const torch::Tensor x = parameter.reshape({-1})[0];
+  return torch::sqrt(x - x.detach()) * 0.0;
 }
 
 }  // namespace
@@ -54,21 +78,48 @@ absl::StatusOr<StepStats> RunTrainStep(TrainingSession& s, int64_t step,
     AutocastScope autocast(AutocastDtype(s.config.train.precision), s.device);
     parts = ComputeStepLoss(*s.model, batch, s.config.loss, *s.gather);
   }
-  (parts.total * static_cast<double>(s.dist.world_size)).backward();
+  if (FaultRequested(FaultKind::kNanLoss, step + 1, s.dist.rank)) {
+    parts.total = parts.total * std::numeric_limits<double>::quiet_NaN();
+  }
+  if (FaultRequested(FaultKind::kHang, step + 1, s.dist.rank)) {
+    HangForFault(absl::StrCat("rank ", s.dist.rank, " stops at step ", step + 1,
+                              " before backward (its gradient all-reduce)"));
+  }
+  torch::Tensor objective =
+      parts.total * static_cast<double>(s.dist.world_size);
+  if (FaultRequested(FaultKind::kNanGradient, step + 1, s.dist.rank)) {
+    objective = objective + NanGradientTerm(s.params.front());
+  }
+  objective.backward();
   MICON_RETURN_IF_ERROR(s.reducer->Synchronize());
 
   votes.samples = loaded.images;
   MICON_ASSIGN_OR_RETURN(StepStats stats,
                          AgreeOnStep(*s.dist.comm, parts, votes));
-  if (!std::isfinite(stats.loss)) return NonFiniteLoss(step, stats);
-  stats.grad_norm =
-      torch::nn::utils::clip_grad_norm_(s.params, GradientClipFor(s.config));
   stats.lr = s.schedule->LearningRate(step);
-  for (auto& group : s.optimizer->param_groups()) {
-    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(stats.lr);
+  // The gradients are all-reduced, so every rank sees the same norm and
+  // takes the same branch.
+  stats.grad_norm = std::isfinite(stats.loss)
+                        ? torch::nn::utils::clip_grad_norm_(
+                              s.params, GradientClipFor(s.config))
+                        : std::numeric_limits<double>::quiet_NaN();
+  if (!std::isfinite(stats.grad_norm)) {
+    const std::string what = NonFiniteQuantity(stats, *s.model);
+    if (s.config.train.nonfinite == NonFinitePolicy::kStop) {
+      return absl::InternalError(absl::StrCat(
+          "step ", step + 1, ": ", what,
+          "; stopped before the optimiser step, nothing written (the last "
+          "checkpoint is intact). Lower optimizer.lr, check the data, or set "
+          "train.nonfinite: skip"));
+    }
+    stats.skipped = what;
+  } else {
+    for (auto& group : s.optimizer->param_groups()) {
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(stats.lr);
+    }
+    s.optimizer->step();
+    s.schedule->ObserveLoss(step, stats.loss);
   }
-  s.optimizer->step();
-  s.schedule->ObserveLoss(step, stats.loss);
   stats.wait_seconds = loaded.wait_seconds;
   stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

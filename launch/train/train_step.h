@@ -7,9 +7,13 @@
 // The step: next batch -> the rank's device -> ComputeStepLoss with negatives
 // gathered from all ranks (under train.precision's autocast) -> backward of
 // world_size x this rank's share -> bucketed gradient all-reduce (averaging)
-// -> the step's statistics all-reduce (step_stats.h) -> a non-finite loss
-// stops the run before anything is written -> gradient clipping -> AdamW at
-// the scheduled learning rate -> the schedule observes the global loss.
+// -> the step's statistics all-reduce (step_stats.h) -> gradient clipping
+// -> AdamW at the scheduled learning rate -> the schedule observes the global
+// loss. A non-finite loss or gradient norm (the same on every rank: the
+// gradients are all-reduced) takes no optimiser step: it is an error naming
+// the step and the first non-finite quantity, or, with train.nonfinite: skip,
+// a skipped step (`stats.skipped` says what). Either way nothing non-finite
+// reaches the parameters, so no checkpoint can carry it.
 // Every rank therefore holds the same parameters, optimiser state and global
 // loss after every step. `votes.samples` is filled in from the batch.
 #ifndef MICON_LAUNCH_TRAIN_TRAIN_STEP_H_

@@ -27,6 +27,7 @@ nlohmann::json MetricsRecord(int64_t completed, const StepStats& stats) {
                            {"data_wait_seconds", stats.wait_seconds},
                            {"loss", stats.loss}};
   for (const LossPartValue& p : stats.parts) record[p.name] = p.value;
+  if (stats.skipped) record["skipped"] = *stats.skipped;
   return record;
 }
 
@@ -88,7 +89,16 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
                            RunTrainStep(*session, step, votes));
     const int64_t completed = step + 1;
     result.steps_completed = completed;
-    result.final_loss = stats.loss;
+    if (stats.skipped) {
+      ++result.steps_skipped;
+      // Every rank skipped (the gradients are all-reduced); one says so.
+      if (dist.rank == 0)
+        log.Warning(absl::StrCat(
+            "step ", completed, " skipped (train.nonfinite: skip): ",
+            *stats.skipped, "; ", result.steps_skipped, " skipped so far"));
+    } else {
+      result.final_loss = stats.loss;
+    }
     progress.Add(stats);
     if (metrics) {
       MICON_RETURN_IF_ERROR(metrics->Append(MetricsRecord(completed, stats)));

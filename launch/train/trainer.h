@@ -33,8 +33,9 @@ struct TrainOptions {
 
 struct TrainResult {
   int64_t steps_completed = 0;
-  bool stopped = false;  // by a signal, after checkpointing
-  double final_loss = 0;
+  bool stopped = false;       // by a signal, after checkpointing
+  double final_loss = 0;      // of the last step not skipped
+  int64_t steps_skipped = 0;  // by train.nonfinite: skip, in this start
 };
 
 absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
