@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/status_macros.h"
+#include "data/data_quality.h"
 
 namespace micon {
 
@@ -29,6 +30,9 @@ absl::StatusOr<std::unique_ptr<NormalizedPlate>> NormalizedPlate::Open(
        ++i) {
     picks.push_back(i);
   }
+  if (picks.empty()) {
+    return absl::FailedPreconditionError(path + ": the plate has no images");
+  }
   std::vector<torch::Tensor> images;
   for (int64_t i : picks) {
     MICON_ASSIGN_OR_RETURN(torch::Tensor image, plate->ReadRaw(i));
@@ -37,10 +41,15 @@ absl::StatusOr<std::unique_ptr<NormalizedPlate>> NormalizedPlate::Open(
   const int64_t c = m.header.num_channels();
   const torch::Tensor values =
       torch::stack(images).to(torch::kDouble).transpose(0, 1).reshape({c, -1});
+  const torch::Tensor stddev = values.std(1);
+  const std::vector<double> spread(stddev.data_ptr<double>(),
+                                   stddev.data_ptr<double>() + c);
+  MICON_RETURN_IF_ERROR(CheckNormalizationStatistics(
+      m, spread, static_cast<int64_t>(picks.size()),
+      m.images[picks.front()].control));
   plate->mean_ = values.mean(1).to(torch::kFloat).view({c, 1, 1});
-  // At least one grey level, so a flat control channel does not blow up.
-  plate->stddev_ =
-      values.std(1).clamp_min(1.0).to(torch::kFloat).view({c, 1, 1});
+  // At least one grey level, so a barely varying channel does not blow up.
+  plate->stddev_ = stddev.clamp_min(1.0).to(torch::kFloat).view({c, 1, 1});
   return plate;
 }
 

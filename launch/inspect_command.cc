@@ -1,14 +1,17 @@
-// `micon inspect DATASET`: what a plate store holds and every problem found in
-// it.
+// `micon inspect [--strict] DATASET`: what a plate store holds, every problem
+// found in it (exit 1), and the data-quality warnings of data/data_quality.h,
+// for which every image is read.
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
+#include "data/data_quality.h"
 #include "data/molecule_featurizer.h"
 #include "data/plate_store.h"
 #include "launch/command.h"
@@ -16,7 +19,42 @@
 namespace micon {
 namespace {
 
-absl::Status RunInspect(const std::string& root) {
+struct InspectFlags {
+  std::string root;
+  bool strict = false;
+};
+
+// Reads every image: pixel findings become problems (errors) or warnings.
+std::vector<std::string> CheckContents(const PlateStore& store,
+                                       std::vector<std::string>* problems) {
+  std::vector<QualityFinding> findings = CheckReplicateWells(store.plates);
+  for (const PlateMetadata& p : store.plates) {
+    absl::StatusOr<std::vector<QualityFinding>> pixels = CheckPlatePixels(p);
+    if (!pixels.ok()) {
+      problems->emplace_back(pixels.status().message());
+      continue;
+    }
+    findings.insert(findings.end(), pixels->begin(), pixels->end());
+  }
+  std::vector<std::string> warnings;
+  for (QualityFinding& f : findings) {
+    (f.severity == QualityFinding::Severity::kError ? *problems : warnings)
+        .push_back(std::move(f.message));
+  }
+  return warnings;
+}
+
+void PrintList(const char* title, const std::vector<std::string>& items) {
+  if (items.empty()) {
+    std::printf("\n%-10s none\n", title);
+    return;
+  }
+  std::printf("\n%-10s %zu\n", title, items.size());
+  for (const std::string& i : items) std::printf("  - %s\n", i.c_str());
+}
+
+absl::Status RunInspect(const InspectFlags& flags) {
+  const std::string& root = flags.root;
   MICON_ASSIGN_OR_RETURN(PlateStoreScan scan, ScanPlateStore(root));
   const PlateStore& store = scan.store;
   for (const Compound& c : store.compounds.compounds) {
@@ -70,27 +108,34 @@ absl::Status RunInspect(const std::string& root) {
                   static_cast<long long>(p.num_controls()), compounds.size());
     }
   }
-  if (scan.problems.empty()) {
-    std::printf("\nproblems   none\n");
-    return absl::OkStatus();
-  }
-  std::printf("\nproblems   %zu\n", scan.problems.size());
-  for (const std::string& p : scan.problems) std::printf("  - %s\n", p.c_str());
+  const std::vector<std::string> warnings =
+      CheckContents(store, &scan.problems);
+  PrintList("problems", scan.problems);
+  PrintList("warnings", warnings);
+  const size_t fatal =
+      scan.problems.size() + (flags.strict ? warnings.size() : 0);
+  if (fatal == 0) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
-      root, ": ", scan.problems.size(), " problem(s) found (listed above)"));
+      root, ": ", fatal, " problem(s) found (listed above",
+      flags.strict && !warnings.empty() ? "; --strict counts the warnings" : "",
+      ")"));
 }
 
 }  // namespace
 
 void AddInspectCommand(CLI::App& app, CommandRun& run) {
   CLI::App* sub = app.add_subcommand("inspect",
-                                     "Summarise a plate store and list every "
-                                     "problem (exit 1 if there are any)");
-  auto root = std::make_shared<std::string>();
-  sub->add_option("dataset", *root,
+                                     "Summarise a plate store, read every "
+                                     "image and list every problem (exit 1 "
+                                     "if there are any) and warning");
+  auto f = std::make_shared<InspectFlags>();
+  sub->add_option("dataset", f->root,
                   "Dataset folder (compounds.csv + plates/*.h5)")
       ->required();
-  sub->callback([&run, root] { run = [root] { return RunInspect(*root); }; });
+  sub->add_flag("--strict", f->strict,
+                "Warnings (blank or saturated images, compounds in a single "
+                "well) are problems too");
+  sub->callback([&run, f] { run = [f] { return RunInspect(*f); }; });
 }
 
 }  // namespace micon

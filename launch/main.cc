@@ -1,5 +1,7 @@
 // micon: the command-line entry point. The one catch site of the program lives
 // here.
+#include <c10/util/Exception.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
@@ -41,9 +43,12 @@ int main(int argc, char** argv) {
     // Multi-rank commands size the pools once they know the ranks per node.
     if (!process.distributed) micon::ConfigureTorchThreads(process.threads);
     result = run();
+  } catch (const c10::Error& e) {
+    // Tensor-math checks (TORCH_CHECK, also a collective failing inside
+    // backward) end here, never in a hang; the message is what matters, not
+    // LibTorch's C++ backtrace.
+    result = absl::InternalError(e.what_without_backtrace());
   } catch (const std::exception& e) {
-    // Tensor-math checks (TORCH_CHECK) and library exceptions end here, never
-    // in a hang.
     result = absl::InternalError(e.what());
   }
   if (result.ok()) {

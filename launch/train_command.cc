@@ -20,6 +20,7 @@ struct TrainFlags {
   std::string resume;
   bool print_config = false;
   bool print_schema = false;
+  bool strict = false;
 };
 
 absl::Status RunTrain(const TrainFlags& flags, ProcessState& process) {
@@ -31,8 +32,10 @@ absl::Status RunTrain(const TrainFlags& flags, ProcessState& process) {
     }
     return absl::OkStatus();
   }
+  std::vector<std::string> overrides = flags.overrides;
+  if (flags.strict) overrides.push_back("data.strict=true");
   MICON_ASSIGN_OR_RETURN(TrainConfig config,
-                         LoadTrainConfig(flags.config, flags.overrides));
+                         LoadTrainConfig(flags.config, overrides));
   if (flags.print_config) {
     std::fputs(ResolvedConfigYaml(config).c_str(), stdout);
     return absl::OkStatus();
@@ -67,6 +70,8 @@ void AddTrainCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
   sub->add_option("--resume", f->resume,
                   "'latest' (newest readable checkpoint of run.dir, or a "
                   "fresh start when there is none) or a checkpoint path");
+  sub->add_flag("--strict", f->strict,
+                "Data-quality warnings are errors (data.strict: true)");
   sub->add_flag("--print-config", f->print_config,
                 "Print the resolved configuration and exit");
   sub->add_flag("--schema", f->print_schema,

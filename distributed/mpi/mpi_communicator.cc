@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "distributed/collective_log.h"
 #include "distributed/completed_work.h"
+#include "distributed/mpi/roll_call.h"
 
 namespace micon {
 namespace {
@@ -61,12 +62,13 @@ std::string MpiError(int code) {
 class MpiWork final : public Work {
  public:
   MpiWork(MPI_Request request, std::vector<at::Tensor> keep_alive,
-          std::function<void()> finish, CollectiveLog* log, uint64_t seq,
-          std::chrono::milliseconds limit)
+          std::function<void()> finish, CollectiveLog* log, RollCall* roll_call,
+          uint64_t seq, std::chrono::milliseconds limit)
       : request_(request),
         keep_alive_(std::move(keep_alive)),
         finish_(std::move(finish)),
         log_(log),
+        roll_call_(roll_call),
         seq_(seq),
         limit_(limit) {}
 
@@ -79,7 +81,7 @@ class MpiWork final : public Work {
   }
 
   absl::Status Wait() override {
-    if (done_) return status_;
+    if (done_ || timed_out_) return status_;
     const auto deadline = std::chrono::steady_clock::now() + limit_;
     auto pause = std::chrono::microseconds(1);
     while (true) {
@@ -98,9 +100,15 @@ class MpiWork final : public Work {
         return status_ = absl::OkStatus();
       }
       if (std::chrono::steady_clock::now() >= deadline) {
-        return absl::DeadlineExceededError(log_->TimeoutMessage(
-            seq_, limit_.count() / 1000.0,
-            "a peer rank is dead, stuck or called a different collective"));
+        timed_out_ = true;
+        const auto grace =
+            std::clamp(limit_ / 4, std::chrono::milliseconds(1000),
+                       std::chrono::milliseconds(10000));
+        return status_ = absl::DeadlineExceededError(log_->TimeoutMessage(
+                   seq_, limit_.count() / 1000.0,
+                   absl::StrCat("a peer rank is dead, stuck or called a "
+                                "different collective; ",
+                                roll_call_->Take(seq_, grace))));
       }
       // Back off from busy polling: ranks often share cores (--oversubscribe).
       std::this_thread::sleep_for(pause);
@@ -126,21 +134,23 @@ class MpiWork final : public Work {
   std::vector<at::Tensor> keep_alive_;
   std::function<void()> finish_;
   CollectiveLog* log_;
+  RollCall* roll_call_;
   uint64_t seq_;
   std::chrono::milliseconds limit_;
-  bool done_ = false;
+  bool done_ = false, timed_out_ = false;
   absl::Status status_;
 };
 
 class MpiCommunicator final : public Communicator {
  public:
-  MpiCommunicator(MPI_Comm comm, int rank, int world,
+  MpiCommunicator(MPI_Comm comm, MPI_Comm roll_call_comm, int rank, int world,
                   CommunicatorOptions options)
       : comm_(comm),
         rank_(rank),
         world_(world),
         options_(options),
-        log_(rank) {}
+        log_(rank),
+        roll_call_(roll_call_comm, rank, world) {}
   ~MpiCommunicator() override {
     int finalized = 0;
     MPI_Finalized(&finalized);
@@ -330,7 +340,7 @@ class MpiCommunicator final : public Communicator {
           "rank ", rank_, ": ", log_.Describe(seq), ": ", MpiError(rc))));
     }
     return std::make_shared<MpiWork>(request, std::move(keep),
-                                     std::move(finish), &log_, seq,
+                                     std::move(finish), &log_, &roll_call_, seq,
                                      OperationLimit(timeout, *this));
   }
 
@@ -338,6 +348,7 @@ class MpiCommunicator final : public Communicator {
   const int rank_, world_;
   const CommunicatorOptions options_;
   CollectiveLog log_;
+  RollCall roll_call_;
 };
 
 }  // namespace
@@ -366,10 +377,16 @@ absl::StatusOr<std::unique_ptr<Communicator>> CreateMpiCommunicator(
   if (!initialized)
     return absl::FailedPreconditionError(
         "MPI is not initialised (MpiEnvironment)");
-  MPI_Comm dup;
+  MPI_Comm dup, roll_call;
   int rc = MPI_Comm_dup(comm, &dup);
   if (rc != MPI_SUCCESS)
     return absl::InternalError("MPI_Comm_dup: " + MpiError(rc));
+  rc = MPI_Comm_dup(comm, &roll_call);
+  if (rc != MPI_SUCCESS) {
+    MPI_Comm_free(&dup);
+    return absl::InternalError("MPI_Comm_dup: " + MpiError(rc));
+  }
+  MPI_Comm_set_errhandler(roll_call, MPI_ERRORS_RETURN);
   // Errors come back as return codes (reported through Status), not as an abort
   // inside MPI.
   MPI_Comm_set_errhandler(dup, MPI_ERRORS_RETURN);
@@ -377,7 +394,7 @@ absl::StatusOr<std::unique_ptr<Communicator>> CreateMpiCommunicator(
   MPI_Comm_rank(dup, &rank);
   MPI_Comm_size(dup, &world);
   return std::unique_ptr<Communicator>(
-      new MpiCommunicator(dup, rank, world, options));
+      new MpiCommunicator(dup, roll_call, rank, world, options));
 }
 
 }  // namespace micon

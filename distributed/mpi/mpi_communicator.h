@@ -9,7 +9,8 @@
 // given communicator; Work::Wait polls them with backoff for the operation's
 // limit (communicator.h's timeout rule), so a collective that stalls (a dead
 // or stuck peer) ends as DeadlineExceeded with its sequence number instead of
-// a hang, and Abort() calls MPI_Abort so the whole job ends. Operations must
+// a hang; rank 0's message also names the ranks that never arrived (a roll
+// call, roll_call.h), and Abort() calls MPI_Abort so the whole job ends. Operations must
 // be issued from one thread at a time (MPI_THREAD_SERIALIZED is enough), in
 // the same order on every rank.
 #ifndef MICON_DISTRIBUTED_MPI_MPI_COMMUNICATOR_H_

@@ -195,6 +195,10 @@ std::vector<ConfigField> MakeFields() {
            "Loader threads per rank."),
       Make("data.prefetch", MICON_MEMBER(data.prefetch), AtLeast(1),
            "Batches built ahead of the trainer."),
+      Make("data.strict", MICON_MEMBER(data.strict), nullptr,
+           "Data-quality warnings at start (compounds in a single well; "
+           "data/data_quality.h) are errors. `micon train --strict` sets "
+           "it."),
       Make("data.augment", MICON_MEMBER(data.augment), nullptr,
            "Random resized crops, flips, rotations and intensity jitter "
            "(images); noise and feature dropout (profiles)."),

@@ -68,6 +68,7 @@ struct DataSection {
   bool profile_normalize = true;
   double profile_noise = 0.1;
   double profile_feature_dropout = 0.1;
+  bool strict = false;  // data-quality warnings are errors
 };
 
 struct ModelSection {

@@ -70,6 +70,11 @@ torch::Tensor NanGradientTerm(const torch::Tensor& parameter) {
 absl::StatusOr<StepStats> RunTrainStep(TrainingSession& s, int64_t step,
                                        StepVotes votes) {
   const auto start = std::chrono::steady_clock::now();
+  if (FaultRequested(FaultKind::kLoaderHang, step + 1, s.dist.rank)) {
+    HangForFault(absl::StrCat("rank ", s.dist.rank,
+                              "'s loader never delivers the batch of step ",
+                              step + 1));
+  }
   MICON_ASSIGN_OR_RETURN(LoadedBatch loaded, s.inputs.source->Next());
   const StepBatch batch = ToDevice(loaded.batch, s.device);
   for (torch::Tensor& p : s.params) p.mutable_grad() = torch::Tensor();

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "data/batch_loader.h"
+#include "data/data_quality.h"
 #include "data/plate_sharding.h"
 #include "data/profile_batch_source.h"
 #include "launch/train/component_options.h"
@@ -29,6 +30,24 @@ absl::StatusOr<Dataset> OpenRunDataset(const TrainConfig& config,
   }
   return dataset;
 }
+
+namespace {
+
+// Rank 0 lists the findings; every rank fails alike on a fatal one.
+absl::Status ReportFindings(const std::string& dataset,
+                            const std::vector<QualityFinding>& findings,
+                            bool strict, const RunLog& log) {
+  if (log.is_root()) {
+    for (const QualityFinding& f : findings) log.Warning(f.message);
+  }
+  if (!AnyFatal(findings, strict)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      dataset, ": ", findings.size(),
+      " data-quality finding(s), listed above, and data.strict makes them "
+      "errors (`micon inspect --strict` checks every image too)"));
+}
+
+}  // namespace
 
 absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
                                                      const c10::Device& device,
@@ -68,6 +87,9 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
           .clone();
 
   const std::vector<PlateMetadata>& plates = selected.plates();
+  MICON_RETURN_IF_ERROR(ReportFindings(config.data.dataset,
+                                       CheckReplicateWells(plates),
+                                       config.data.strict, log));
   MICON_ASSIGN_OR_RETURN(auto shards, ShardPlates(plates, world));
   const std::vector<size_t>& mine = shards[rank];
   MICON_ASSIGN_OR_RETURN(

@@ -10,6 +10,7 @@
 #include "core/model_spec.h"
 #include "core/resnet_weights.h"
 #include "core/status_macros.h"
+#include "data/random_stream.h"
 #include "distributed/communicator_sum.h"
 #include "distributed/parameter_sync.h"
 #include "launch/train/component_options.h"
@@ -24,7 +25,8 @@ namespace {
 bool HarmlessChange(const std::string& key) {
   return key == "train.steps" || key == "train.log_every" ||
          key == "train.threads" || key == "data.workers" ||
-         key == "data.prefetch" || key.rfind("checkpoint.", 0) == 0 ||
+         key == "data.strict" || key == "data.prefetch" ||
+         key.rfind("checkpoint.", 0) == 0 ||
          key == "distributed.timeout_seconds";
 }
 
@@ -38,11 +40,19 @@ SamplerState ContinueFrom(const std::optional<ResumePoint>& resume,
   SamplerState start = {config.run.seed, s.step};
   if (s.world_size == world) {
     start = s.ranks[static_cast<size_t>(rank)].sampler;
-  } else {
+  } else if (rank == 0) {
+    const int64_t per_rank = config.data.batch_size;
     log.Warning(absl::StrCat(
         resume->contents.path, " was written by ", s.world_size,
         " ranks and resumes on ", world,
-        ": training continues, but not as the uninterrupted run would"));
+        ": training continues, but not as the uninterrupted run would (the "
+        "plates are sharded anew and every rank's stream restarts at step ",
+        s.step, "); the global batch is now ", world * per_rank,
+        " entries instead of ", s.world_size * per_rank,
+        (s.world_size * per_rank) % world == 0
+            ? absl::StrCat(" (data.batch_size=",
+                           s.world_size * per_rank / world, " keeps it)")
+            : std::string()));
   }
   if (absl::StatusOr<TrainConfig> before =
           ParseTrainConfig(s.config_yaml, resume->contents.path, {});
@@ -86,8 +96,17 @@ absl::Status Restore(TrainingSession& s, const ResumePoint& resume) {
       LoadOptimizerState(resume.contents.optimizer, *s.optimizer));
   s.schedule->Restore(resume.state.schedule);
   const std::vector<RankState>& ranks = resume.state.ranks;
-  MICON_RETURN_IF_ERROR(RestoreRngState(
-      ranks[static_cast<size_t>(s.dist.rank) % ranks.size()].rng, s.device));
+  if (static_cast<int>(ranks.size()) == s.dist.world_size) {
+    MICON_RETURN_IF_ERROR(
+        RestoreRngState(ranks[static_cast<size_t>(s.dist.rank)].rng, s.device));
+  } else {
+    // Another world size: no rank's saved generator is this rank's, and
+    // sharing one would give every rank the same random draws. A stream of
+    // its own, addressed like the sampler's.
+    torch::manual_seed(RandomStream(
+        s.config.run.seed, {static_cast<uint64_t>(s.dist.rank),
+                            static_cast<uint64_t>(resume.state.step)})());
+  }
   if (ModuleChecksum(*s.model) != resume.state.model_checksum) {
     return absl::DataLossError(
         resume.contents.path +

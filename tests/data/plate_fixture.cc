@@ -42,11 +42,25 @@ PlateHeader TestHeader(const std::string& plate, int64_t height,
 
 absl::Status WriteTestPlate(const std::string& path, const PlateHeader& header,
                             const std::vector<ImageRecord>& records) {
+  const int64_t modulus = header.pixel_type == PixelType::kUint8 ? 256 : 65536;
+  const int64_t area = header.height * header.width;
+  return WritePlateWithPixels(
+      path, header, records, [&header, modulus, area](int64_t i, int64_t p) {
+        return PixelValue(i, p / area, (p % area) / header.width,
+                          p % header.width, header.width, modulus);
+      });
+}
+
+absl::Status WritePlateWithPixels(
+    const std::string& path, const PlateHeader& header,
+    const std::vector<ImageRecord>& records,
+    const std::function<uint16_t(int64_t, int64_t)>& pixel) {
   MICON_ASSIGN_OR_RETURN(PlateWriter writer,
                          PlateWriter::Create(path, header, {}));
+  std::vector<uint16_t> pixels(static_cast<size_t>(header.pixels_per_image()));
   for (size_t i = 0; i < records.size(); ++i) {
-    MICON_RETURN_IF_ERROR(
-        writer.Append(records[i], TestImage(i, header).data()));
+    for (size_t p = 0; p < pixels.size(); ++p) pixels[p] = pixel(i, p);
+    MICON_RETURN_IF_ERROR(writer.Append(records[i], pixels.data()));
   }
   return writer.Finish();
 }

@@ -7,6 +7,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,6 +26,11 @@ PlateHeader TestHeader(const std::string& plate, int64_t height = 8,
 // Writes a valid plate with PlateWriter, pixels from TestImage().
 absl::Status WriteTestPlate(const std::string& path, const PlateHeader& header,
                             const std::vector<ImageRecord>& records);
+// As WriteTestPlate, with pixel(image, index in the image's C*H*W values).
+absl::Status WritePlateWithPixels(
+    const std::string& path, const PlateHeader& header,
+    const std::vector<ImageRecord>& records,
+    const std::function<uint16_t(int64_t, int64_t)>& pixel);
 // A valid store under `root`: compounds cpd-a, cpd-b; plates P1 (source s1) and
 // P2 (s2).
 absl::Status WriteTestStore(const std::string& root);

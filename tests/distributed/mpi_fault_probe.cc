@@ -1,7 +1,10 @@
 // A small MPI program that fails on purpose, run by run_fault_probe.sh under
 // mpirun:
 //   stall     rank 1 skips a collective: the others must time out after the
-//             communicator's limit (3 s), name the operation, abort
+//             communicator's limit (3 s), name the operation and, in rank
+//             0's roll call (roll_call.h), rank 1, and abort
+//   stall-root  the same with rank 0 stuck: the others say rank 0 did not
+//             answer the roll call
 //   stall-op  the same, but the communicator's limit is 100 s and each
 //             all-reduce asks for 3 s in its options: the per-operation
 //             limit is the one that holds (communicator.h's timeout rule)
@@ -22,8 +25,10 @@
 int main(int argc, char** argv) {
   micon::MpiEnvironment mpi(&argc, &argv);
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode != "stall" && mode != "stall-op" && mode != "kill") {
-    std::fprintf(stderr, "usage: mpi_fault_probe stall|stall-op|kill\n");
+  if (mode != "stall" && mode != "stall-root" && mode != "stall-op" &&
+      mode != "kill") {
+    std::fprintf(stderr,
+                 "usage: mpi_fault_probe stall|stall-root|stall-op|kill\n");
     return 2;
   }
   const bool per_op = mode == "stall-op";
@@ -40,7 +45,7 @@ int main(int argc, char** argv) {
       per_op ? std::chrono::seconds(3) : std::chrono::seconds(0)};
   at::Tensor t = torch::ones({1024});
   for (int step = 0; step < 1000; ++step) {
-    if (step == 3 && comm.rank() == 1) {
+    if (step == 3 && comm.rank() == (mode == "stall-root" ? 0 : 1)) {
       if (mode == "kill") std::raise(SIGKILL);
       std::this_thread::sleep_for(
           std::chrono::minutes(5));  // stuck: never calls again

@@ -44,6 +44,44 @@ TEST(MiconInspect, ListsProblemsAndExitsNonZero) {
                               HasSubstr("compounds.csv line 4: compound bad")));
 }
 
+// The test store's cpd-a is in one well only: a warning, which --strict
+// makes a problem.
+TEST(MiconInspect, WarnsAndStrictMakesWarningsProblems) {
+  const std::string root = ScratchDir();
+  MICON_ASSERT_OK(testing::WriteTestStore(root));
+  testing::CommandResult r = RunCommand(MiconBinary() + " inspect " + root);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output,
+              AllOf(HasSubstr("problems   none"), HasSubstr("warnings   1"),
+                    HasSubstr("1 of 2 compound(s) in a single well"),
+                    HasSubstr("cpd-a (plate P1 well A01)")));
+  r = RunCommand(MiconBinary() + " inspect --strict " + root);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("1 problem(s) found (listed above; --strict "
+                                  "counts the warnings)"));
+}
+
+// A plate from a failed acquisition (every pixel 0) is a problem.
+TEST(MiconInspect, ABlankPlateIsAProblem) {
+  const std::string root = ScratchDir();
+  MICON_ASSERT_OK(testing::WriteTestStore(root));
+  PlateHeader p2 = testing::TestHeader("P2");
+  p2.source = "s2";
+  std::filesystem::remove(root + "/plates/P2.h5");
+  MICON_ASSERT_OK(testing::WritePlateWithPixels(
+      root + "/plates/P2.h5", p2,
+      {{"A02", 1, "cpd-b", false}, {"H12", 1, "DMSO", true}},
+      [](int64_t, int64_t) { return 0; }));
+  const testing::CommandResult r =
+      RunCommand(MiconBinary() + " inspect " + root);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output,
+              AllOf(HasSubstr("problems   5"),
+                    HasSubstr(root + "/plates/P2.h5: channel DNA: blank (2) or "
+                                     "constant (0) in all 2 images"),
+                    HasSubstr(root + "/plates/P2.h5: channel Mito: blank")));
+}
+
 TEST(MiconFeaturize, CachesAndReportsExcludedCompounds) {
   const std::string root = ScratchDir();
   MICON_ASSERT_OK(testing::WriteTestStore(root));

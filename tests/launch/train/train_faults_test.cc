@@ -3,7 +3,8 @@
 // the loss or the gradients, a kill while a checkpoint is half written, no
 // space for a checkpoint or for metrics.jsonl. Each must end in a clear error
 // or a documented recovery, and never leave a checkpoint that poisons a
-// resume. Profile runs: the faults do not depend on the input.
+// resume. And a plate store with a blank plate or thin replicates. Profile
+// runs where the fault does not depend on the input.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,8 +13,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/io/checkpoint_file.h"
+#include "data/plate_reader.h"
+#include "data/plate_store.h"
 #include "launch/train/metrics_log.h"
 #include "launch/train/run_checkpoint.h"
+#include "tests/data/plate_fixture.h"
 #include "tests/launch/train/train_fixture.h"
 #include "tests/test_support.h"
 
@@ -177,6 +181,45 @@ TEST(TrainFaults, ADiskFullMetricsLogFailsNamingThePath) {
               AllOf(HasSubstr(metrics + ": appending the record of step 3"),
                     HasSubstr("No space left on device")));
   EXPECT_THAT(Latest(run), Not(HasSubstr("step-00000003")));
+}
+
+// A plate from a failed acquisition (every pixel 0) among healthy ones:
+// training refuses it, naming the plate, instead of normalising by
+// degenerate DMSO statistics.
+TEST(TrainFaults, ABlankPlateIsRefusedNamingIt) {
+  const std::string dir = ScratchDir();
+  const std::string store = dir + "/store";
+  fs::copy(testing::SmallImageDataset(), store, fs::copy_options::recursive);
+  MICON_ASSERT_OK_AND_ASSIGN(const std::vector<std::string> plates,
+                             ListPlateFiles(store));
+  const std::string plate = plates.front();
+  MICON_ASSERT_OK_AND_ASSIGN(PlateReader reader, PlateReader::Open(plate));
+  const PlateMetadata m = reader.metadata();
+  MICON_ASSERT_OK(
+      testing::WritePlateWithPixels(dir + "/blank.h5", m.header, m.images,
+                                    [](int64_t, int64_t) { return 0; }));
+  fs::rename(dir + "/blank.h5", plate);
+  const testing::CommandResult r = RunCommand(
+      testing::TrainCommand(dir + "/run", store, 2) + " --set data.split=all");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr(plate + ": the "),
+                              HasSubstr("control (DMSO) image(s)"),
+                              HasSubstr("degenerate statistics")));
+}
+
+// data.strict (micon train --strict): a data-quality warning stops the run.
+// The test store's cpd-a is in a single well.
+TEST(TrainFaults, StrictMakesDataWarningsErrors) {
+  const std::string dir = ScratchDir();
+  MICON_ASSERT_OK(testing::WriteTestStore(dir + "/store"));
+  const testing::CommandResult r =
+      RunCommand(testing::TrainCommand(dir + "/run", dir + "/store", 2) +
+                 " --set data.split=all --strict");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("warning: dataset /compound: 1 of 2 "
+                                        "compound(s) in a single well"),
+                              HasSubstr("cpd-a (plate P1 well A01)"),
+                              HasSubstr("data.strict makes them errors")));
 }
 
 TEST(TrainFaults, AMalformedFaultSpecIsRefused) {

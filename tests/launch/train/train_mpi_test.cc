@@ -69,6 +69,82 @@ int StepsLogged(const std::string& metrics) {
   return n;
 }
 
+// A rank stuck in its loader, or stuck before a collective, on 3 ranks: every
+// rank ends, non-zero, within the deadline (plus the roll call), and the
+// message names the operation the others waited in and the stuck rank.
+class TrainMpiHang : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TrainMpiHang, EveryRankExitsNamingTheStuckRank) {
+  const std::string run = ScratchDir() + "/run";
+  const auto start = std::chrono::steady_clock::now();
+  const testing::CommandResult r = RunCommand(absl::StrCat(
+      "MICON_FAULT=", GetParam(), "@3:1 timeout 120 ", MICON_MPIRUN, " ",
+      MICON_MPIRUN_FLAGS, " -x MICON_FAULT -np 3 ",
+      testing::TrainCommand(run, testing::SmallProfileTable(), 6),
+      " --set data.input=profiles --set data.split=all --set train.threads=1"
+      " --set distributed.timeout_seconds=4"));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.exit_code, 124) << "the job hung: " << r.output;
+  EXPECT_LT(seconds, 60) << r.output;
+  EXPECT_THAT(r.output,
+              ::testing::AllOf(
+                  HasSubstr("MICON_FAULT: rank 1"),
+                  ::testing::ContainsRegex(
+                      "rank 0: [a-z_]+ #[0-9]+ .* did not complete within 4.0 "
+                      "s"),
+                  HasSubstr("no word from rank(s) 1 (stuck outside the "
+                            "collectives"),
+                  HasSubstr("also waiting in #")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, TrainMpiHang,
+                         ::testing::Values("hang", "loader-hang"));
+
+// Resuming on another world size continues, as docs/TRAINING.md promises,
+// from the checkpoint's parameters (verified on every rank), saying what
+// changed: the sharding, the streams and the global batch.
+std::string ProfileRunOn(int ranks, const std::string& run, int steps) {
+  const std::string train =
+      testing::TrainCommand(run, testing::SmallProfileTable(), steps) +
+      " --set data.input=profiles --set data.split=all --set train.threads=1"
+      " --set checkpoint.every_steps=1 --set checkpoint.keep_last=10";
+  return ranks == 1 ? train
+                    : absl::StrCat(MICON_MPIRUN, " ", MICON_MPIRUN_FLAGS,
+                                   " -np ", ranks, " ", train);
+}
+
+TEST(TrainMpi, ResumingOnAnotherWorldSizeContinuesAndSaysSo) {
+  for (const auto& [before, after] : {std::pair{2, 1}, std::pair{1, 4}}) {
+    const std::string run =
+        absl::StrCat(ScratchDir(), "/run-", before, "-", after);
+    testing::CommandResult r = RunCommand(ProfileRunOn(before, run, 4));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    r = RunCommand(ProfileRunOn(after, run, 6) + " --resume latest");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_THAT(
+        r.output,
+        ::testing::AllOf(
+            HasSubstr(absl::StrCat("step-00000004.ckpt was written by ", before,
+                                   " ranks and resumes on ", after)),
+            HasSubstr(absl::StrCat("the global batch is now ", 2 * after,
+                                   " entries instead of ", 2 * before)),
+            HasSubstr("at step 4; parameters identical on all " +
+                      std::to_string(after) + " ranks")));
+    MICON_ASSERT_OK_AND_ASSIGN(auto records,
+                               ReadMetrics(run + "/metrics.jsonl"));
+    ASSERT_EQ(records.size(), 6u);
+    for (int i = 0; i < 6; ++i) {
+      EXPECT_EQ(records[i]["step"].get<int>(), i + 1);
+      EXPECT_TRUE(std::isfinite(records[i]["loss"].get<double>()));
+    }
+    // The step-5 batch is the new world's: world x 2 entries of 4 samples.
+    EXPECT_EQ(records[4]["samples"].get<double>(), 4 * 2 * after);
+  }
+}
+
 TEST(TrainMpi, StoppedAndResumedRunEqualsTheUninterruptedOne) {
   const std::string dir = ScratchDir();
   const std::string straight = dir + "/straight", stopped = dir + "/stopped";
