@@ -24,7 +24,7 @@ namespace {
 
 constexpr char kMagic[] = "micon-checkpoint 1";
 
-uint32_t Crc32(const std::string& bytes) {
+uint32_t Crc32(absl::string_view bytes) {
   return static_cast<uint32_t>(
       crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()),
             static_cast<uInt>(bytes.size())));
@@ -35,15 +35,15 @@ void PutField(std::string* out, const std::string& field) {
   absl::StrAppend(out, field.size(), "\n", field);
 }
 
-bool GetField(const std::string& in, size_t* pos, std::string* field) {
+bool GetField(absl::string_view in, size_t* pos, std::string* field) {
   const size_t newline = in.find('\n', *pos);
   size_t length = 0;
-  if (newline == std::string::npos ||
+  if (newline == absl::string_view::npos ||
       !absl::SimpleAtoi(in.substr(*pos, newline - *pos), &length) ||
-      newline + 1 + length > in.size()) {
+      length > in.size() - newline - 1) {
     return false;
   }
-  *field = in.substr(newline + 1, length);
+  *field = std::string(in.substr(newline + 1, length));
   *pos = newline + 1 + length;
   return true;
 }
@@ -192,15 +192,9 @@ absl::Status WriteCheckpoint(const std::string& dir,
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return absl::PermissionDeniedError(dir + ": " + ec.message());
-  std::string payload;
-  PutField(&payload, std::to_string(c.step));
-  PutField(&payload, c.model);
-  PutField(&payload, c.optimizer);
-  PutField(&payload, c.metadata);
   const std::string name = absl::StrFormat("step-%08d.ckpt", c.step);
   const std::string path = (fs::path(dir) / name).string();
-  const std::string bytes = absl::StrCat(kMagic, "\n", payload.size(), " ",
-                                         Crc32(payload), "\n", payload);
+  const std::string bytes = FrameCheckpoint(EncodeCheckpointPayload(c));
   if (FaultRequested(FaultKind::kCheckpointWritePause, c.step, /*rank=*/0)) {
     // Only rank 0 writes checkpoints: what a kill mid-write leaves behind.
     std::ofstream(PartialPath(path), std::ios::binary)
@@ -213,28 +207,49 @@ absl::Status WriteCheckpoint(const std::string& dir,
   return absl::OkStatus();
 }
 
-absl::StatusOr<CheckpointContents> ReadCheckpoint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(path + ": cannot open checkpoint");
-  std::string magic, sizes;
-  std::getline(in, magic);
-  std::getline(in, sizes);
-  if (magic != kMagic)
+std::string EncodeCheckpointPayload(const CheckpointContents& c) {
+  std::string payload;
+  PutField(&payload, std::to_string(c.step));
+  PutField(&payload, c.model);
+  PutField(&payload, c.optimizer);
+  PutField(&payload, c.metadata);
+  return payload;
+}
+
+std::string FrameCheckpoint(const std::string& payload) {
+  return absl::StrCat(kMagic, "\n", payload.size(), " ", Crc32(payload), "\n",
+                      payload);
+}
+
+absl::StatusOr<CheckpointContents> ParseCheckpoint(const std::string& bytes,
+                                                   const std::string& path) {
+  const size_t magic_end = bytes.find('\n');
+  if (magic_end == std::string::npos ||
+      absl::string_view(bytes).substr(0, magic_end) != kMagic) {
     return absl::DataLossError(path + ": not a micon checkpoint");
-  const std::vector<std::string> parts = absl::StrSplit(sizes, ' ');
+  }
+  const size_t sizes_end = bytes.find('\n', magic_end + 1);
+  const std::vector<std::string> parts =
+      absl::StrSplit(absl::string_view(bytes).substr(
+                         magic_end + 1, sizes_end == std::string::npos
+                                            ? absl::string_view::npos
+                                            : sizes_end - magic_end - 1),
+                     ' ');
   size_t size = 0;
   uint32_t crc = 0;
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &size) ||
-      !absl::SimpleAtoi(parts[1], &crc)) {
+  if (sizes_end == std::string::npos || parts.size() != 2 ||
+      !absl::SimpleAtoi(parts[0], &size) || !absl::SimpleAtoi(parts[1], &crc)) {
     return absl::DataLossError(path + ": damaged checkpoint header");
   }
-  std::string payload(size, '\0');
-  in.read(payload.data(), static_cast<std::streamsize>(size));
-  if (static_cast<size_t>(in.gcount()) != size) {
+  // The header's size is checked against the bytes there are before anything
+  // is allocated for it.
+  const size_t have = bytes.size() - sizes_end - 1;
+  if (have < size) {
     return absl::DataLossError(absl::StrCat(path, ": truncated checkpoint (",
-                                            in.gcount(), " of ", size,
-                                            " bytes)"));
+                                            have, " of ", size, " bytes)"));
   }
+  const absl::string_view payload =
+      absl::string_view(bytes).substr(sizes_end + 1, size);
   if (Crc32(payload) != crc)
     return absl::DataLossError(path + ": checksum mismatch (damaged)");
   CheckpointContents c;
@@ -248,6 +263,14 @@ absl::StatusOr<CheckpointContents> ReadCheckpoint(const std::string& path) {
     return absl::DataLossError(path + ": damaged checkpoint fields");
   }
   return c;
+}
+
+absl::StatusOr<CheckpointContents> ReadCheckpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(path + ": cannot open checkpoint");
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  return ParseCheckpoint(bytes, path);
 }
 
 absl::StatusOr<CheckpointContents> ReadLatestCheckpoint(

@@ -61,6 +61,15 @@ absl::StatusOr<CheckpointContents> ReadLatestCheckpoint(
     const std::string& dir, std::vector<std::string>* warnings,
     const std::function<absl::Status(const CheckpointContents&)>& accept =
         nullptr);
+// The bytes of a checkpoint file, in two layers (WriteCheckpoint and
+// ReadCheckpoint use them; a fuzzer uses them to reach the decoder past the
+// CRC): the payload of length-prefixed fields, and the file around it (header,
+// size, CRC-32). ParseCheckpoint names `path` in its errors and checks every
+// size against the bytes there are before it allocates.
+std::string EncodeCheckpointPayload(const CheckpointContents& contents);
+std::string FrameCheckpoint(const std::string& payload);
+absl::StatusOr<CheckpointContents> ParseCheckpoint(const std::string& bytes,
+                                                   const std::string& path);
 // Checkpoint files in `dir`, oldest first.
 std::vector<std::string> ListCheckpoints(const std::string& dir);
 // What interrupted checkpoint writes left in `dir` (step-*.ckpt.partial, a
