@@ -38,6 +38,25 @@ absl::Status CheckLength(const std::string& field, size_t length,
                    " entries but /images has ", num_images));
 }
 
+// A per-image dataset's length, from its dataspace, before anything is
+// allocated for its values (a damaged file may claim any length). Other
+// ranks are left to the reader, which names them.
+absl::Status CheckLengthBeforeReading(hid_t file, const std::string& field,
+                                      int64_t num_images) {
+  MICON_ASSIGN_OR_RETURN(Hdf5Id dataset, OpenDataset(file, field));
+  MICON_ASSIGN_OR_RETURN(std::vector<hsize_t> dims,
+                         DatasetDims(dataset.get(), "dataset /" + field));
+  if (dims.size() != 1) return absl::OkStatus();
+  return CheckLength(field, static_cast<size_t>(dims[0]), num_images);
+}
+
+// Limits far beyond any plate, so that a damaged header cannot make a reader
+// allocate what it claims: 2^24 fields in one file (a 1536-well plate at 16
+// sites has 24,576), 2^28 pixels in one image (16384 x 16384), 1024 channels.
+constexpr uint64_t kMaxImages = uint64_t{1} << 24;
+constexpr uint64_t kMaxPixelsPerImage = uint64_t{1} << 28;
+constexpr uint64_t kMaxChannels = 1024;
+
 absl::Status CheckNonEmpty(const std::string& field,
                            const std::vector<std::string>& values) {
   for (size_t i = 0; i < values.size(); ++i) {
@@ -85,6 +104,14 @@ absl::Status ReadStructure(hid_t file, Hdf5Id& images, PlateMetadata& meta) {
         "dataset /images: expected shape [N, C, H, W], found rank ",
         dims.size()));
   }
+  if (dims[0] > kMaxImages || dims[1] > kMaxChannels ||
+      dims[2] > kMaxPixelsPerImage || dims[3] > kMaxPixelsPerImage ||
+      dims[2] * dims[3] > kMaxPixelsPerImage) {
+    return absl::DataLossError(absl::StrCat(
+        "dataset /images: claims shape [", absl::StrJoin(dims, ", "),
+        "], beyond any plate (at most ", kMaxImages, " images, ", kMaxChannels,
+        " channels, ", kMaxPixelsPerImage, " pixels an image): damaged?"));
+  }
   const int64_t n = static_cast<int64_t>(dims[0]);
   if (n == 0)
     return absl::InvalidArgumentError(
@@ -101,6 +128,9 @@ absl::Status ReadStructure(hid_t file, Hdf5Id& images, PlateMetadata& meta) {
   header.height = static_cast<int64_t>(dims[2]);
   header.width = static_cast<int64_t>(dims[3]);
 
+  for (const char* field : {f::kWell, f::kSite, f::kCompound, f::kControl}) {
+    MICON_RETURN_IF_ERROR(CheckLengthBeforeReading(file, field, n));
+  }
   MICON_ASSIGN_OR_RETURN(std::vector<std::string> wells,
                          ReadStringDataset(file, f::kWell));
   MICON_ASSIGN_OR_RETURN(std::vector<int64_t> sites,

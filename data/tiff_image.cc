@@ -63,6 +63,15 @@ absl::StatusOr<GrayImage> ReadGrayTiff(const std::string& path) {
         samples, " sample(s) per pixel of ", bits, " bits (sample format ",
         format, ")"));
   }
+  // The header's size is checked before it is allocated: a damaged one must
+  // not ask for gigabytes. 2^28 pixels (16384 x 16384) is far beyond a
+  // microscope field.
+  constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
+  if (static_cast<uint64_t>(width) * height > kMaxPixels) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": TIFF claims ", width, " x ", height,
+                     " pixels, more than a field can have (", kMaxPixels, ")"));
+  }
   GrayImage image;
   image.height = height;
   image.width = width;

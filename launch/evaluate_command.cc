@@ -104,7 +104,9 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
                          ParseNamedPaths("--predicted", flags.predicted));
   const std::map<std::string, std::string> predicted(predicted_specs.begin(),
                                                      predicted_specs.end());
-  for (const auto& [name, path] : predicted) {
+  for (const auto& entry : predicted) {
+    // (C++17 lambdas cannot capture structured bindings; clang refuses it.)
+    const std::string& name = entry.first;
     if (std::none_of(profiles.begin(), profiles.end(),
                      [&](const auto& p) { return p.first == name; })) {
       return absl::InvalidArgumentError("--predicted names method '" + name +

@@ -57,6 +57,11 @@ absl::Status ApplyDocument(const YAML::Node& root, const std::string& origin,
   }
   const std::vector<std::string> sections = Sections();
   for (const auto& entry : root) {
+    if (!entry.first.IsScalar()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(origin, ":", entry.first.Mark().line + 1,
+                       ": a section name must be a plain word"));
+    }
     const std::string section = entry.first.as<std::string>();
     if (std::find(sections.begin(), sections.end(), section) ==
         sections.end()) {
@@ -70,6 +75,11 @@ absl::Status ApplyDocument(const YAML::Node& root, const std::string& origin,
           origin, ": section '", section, "' must be a map of keys"));
     }
     for (const auto& item : entry.second) {
+      if (!item.first.IsScalar()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            origin, ":", item.first.Mark().line + 1, ": a key of section '",
+            section, "' must be a plain word"));
+      }
       const std::string key = section + "." + item.first.as<std::string>();
       const ConfigField* field = FindField(key);
       if (field == nullptr) {
@@ -154,9 +164,16 @@ absl::StatusOr<TrainConfig> ParseTrainConfig(
     return absl::InvalidArgumentError(absl::StrCat(
         origin, ":", e.mark.line + 1, ": not valid YAML: ", e.msg));
   }
-  MICON_RETURN_IF_ERROR(ApplyDocument(root, origin, config));
-  for (const std::string& o : overrides) {
-    MICON_RETURN_IF_ERROR(ApplyOverride(o, config));
+  try {
+    MICON_RETURN_IF_ERROR(ApplyDocument(root, origin, config));
+    for (const std::string& o : overrides) {
+      MICON_RETURN_IF_ERROR(ApplyOverride(o, config));
+    }
+  } catch (const YAML::Exception& e) {
+    // What the checks above do not foresee (yaml-cpp throws on any
+    // conversion it cannot make) is still an error naming the place.
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin, ":", e.mark.line + 1, ": ", e.msg));
   }
   MICON_RETURN_IF_ERROR(Validate(config, origin));
   return config;

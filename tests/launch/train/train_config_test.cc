@@ -185,6 +185,16 @@ INSTANTIATE_TEST_SUITE_P(
                 "schedule:\n  kind: [cosine]\n",
                 {},
                 {"schedule.kind: expected a string"}},
+        // Found by fuzzing (tests/fuzz/regressions/config): a complex
+        // mapping key made yaml-cpp throw out of the parser.
+        BadCase{"KeyNotAWord",
+                "train:\n  ? [steps]\n  : 3\n",
+                {},
+                {"run.yaml:", "a key of section 'train' must be a plain word"}},
+        BadCase{"SectionNotAWord",
+                "? {train: 1}\n: 3\n",
+                {},
+                {"run.yaml:", "a section name must be a plain word"}},
         BadCase{"PretrainedProfileModel",
                 "",
                 {"data.input=profiles", "model.pretrained=r18.pt"},
