@@ -66,7 +66,7 @@ absl::StatusOr<std::vector<QualityFinding>> CheckPlatePixels(
   const std::vector<ImageRecord>& images = reader.metadata().images;
   const int64_t channels = h.num_channels(), pixels = h.height * h.width;
   const int64_t n = static_cast<int64_t>(images.size());
-  const uint16_t type_max = h.pixel_type == PixelType::kUint8 ? 255 : 65535;
+  const uint16_t type_max = PixelTypeMax(h.pixel_type);
   std::vector<ChannelTally> tally(static_cast<size_t>(channels));
   std::vector<uint16_t> buffer(static_cast<size_t>(h.pixels_per_image()));
   int64_t controls = 0;

@@ -31,6 +31,13 @@ inline constexpr char kChannels[] = "channels";
 
 enum class PixelType { kUint8, kUint16 };
 const char* PixelTypeName(PixelType type);
+// The largest value a pixel of `type` can hold (255 or 65535).
+uint16_t PixelTypeMax(PixelType type);
+
+// The most pixels one field (one channel of one image) may have: far beyond a
+// microscope field (16384 x 16384), so that a damaged header is refused before
+// a reader allocates what it claims.
+inline constexpr uint64_t kMaxPixelsPerField = uint64_t{1} << 28;
 
 // Plate-level facts, fixed when a plate file is created.
 struct PlateHeader {

@@ -52,9 +52,8 @@ absl::Status CheckLengthBeforeReading(hid_t file, const std::string& field,
 
 // Limits far beyond any plate, so that a damaged header cannot make a reader
 // allocate what it claims: 2^24 fields in one file (a 1536-well plate at 16
-// sites has 24,576), 2^28 pixels in one image (16384 x 16384), 1024 channels.
+// sites has 24,576), 1024 channels, and kMaxPixelsPerField (plate.h).
 constexpr uint64_t kMaxImages = uint64_t{1} << 24;
-constexpr uint64_t kMaxPixelsPerImage = uint64_t{1} << 28;
 constexpr uint64_t kMaxChannels = 1024;
 
 absl::Status CheckNonEmpty(const std::string& field,
@@ -105,12 +104,12 @@ absl::Status ReadStructure(hid_t file, Hdf5Id& images, PlateMetadata& meta) {
         dims.size()));
   }
   if (dims[0] > kMaxImages || dims[1] > kMaxChannels ||
-      dims[2] > kMaxPixelsPerImage || dims[3] > kMaxPixelsPerImage ||
-      dims[2] * dims[3] > kMaxPixelsPerImage) {
+      dims[2] > kMaxPixelsPerField || dims[3] > kMaxPixelsPerField ||
+      dims[2] * dims[3] > kMaxPixelsPerField) {
     return absl::DataLossError(absl::StrCat(
         "dataset /images: claims shape [", absl::StrJoin(dims, ", "),
         "], beyond any plate (at most ", kMaxImages, " images, ", kMaxChannels,
-        " channels, ", kMaxPixelsPerImage, " pixels an image): damaged?"));
+        " channels, ", kMaxPixelsPerField, " pixels an image): damaged?"));
   }
   const int64_t n = static_cast<int64_t>(dims[0]);
   if (n == 0)

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "data/plate.h"
 
 namespace micon {
 namespace {
@@ -64,13 +65,11 @@ absl::StatusOr<GrayImage> ReadGrayTiff(const std::string& path) {
         format, ")"));
   }
   // The header's size is checked before it is allocated: a damaged one must
-  // not ask for gigabytes. 2^28 pixels (16384 x 16384) is far beyond a
-  // microscope field.
-  constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
-  if (static_cast<uint64_t>(width) * height > kMaxPixels) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": TIFF claims ", width, " x ", height,
-                     " pixels, more than a field can have (", kMaxPixels, ")"));
+  // not ask for gigabytes.
+  if (static_cast<uint64_t>(width) * height > kMaxPixelsPerField) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": TIFF claims ", width, " x ", height,
+        " pixels, more than a field can have (", kMaxPixelsPerField, ")"));
   }
   GrayImage image;
   image.height = height;

@@ -158,31 +158,32 @@ absl::Status LoadOptimizerState(const std::string& bytes,
   return absl::OkStatus();
 }
 
-std::vector<std::string> ListCheckpoints(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind("step-", 0) == 0 && e.path().extension() == ".ckpt") {
-      out.push_back(e.path().string());
-    }
-  }
-  std::sort(out.begin(), out.end());  // zero-padded steps sort in step order
-  return out;
-}
+namespace {
 
-std::vector<std::string> ListInterruptedWrites(const std::string& dir) {
+// The files of `dir` named step-*<suffix>, sorted: zero-padded steps sort in
+// step order.
+std::vector<std::string> ListStepFiles(const std::string& dir,
+                                       const std::string& suffix) {
   std::vector<std::string> out;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
-    if (name.rfind("step-", 0) == 0 &&
-        absl::EndsWith(name, PartialPath(".ckpt"))) {
+    if (absl::StartsWith(name, "step-") && absl::EndsWith(name, suffix)) {
       out.push_back(e.path().string());
     }
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+}  // namespace
+
+std::vector<std::string> ListCheckpoints(const std::string& dir) {
+  return ListStepFiles(dir, ".ckpt");
+}
+
+std::vector<std::string> ListInterruptedWrites(const std::string& dir) {
+  return ListStepFiles(dir, PartialPath(".ckpt"));
 }
 
 absl::Status WriteCheckpoint(const std::string& dir,

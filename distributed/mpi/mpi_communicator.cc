@@ -81,7 +81,7 @@ class MpiWork final : public Work {
   }
 
   absl::Status Wait() override {
-    if (done_ || timed_out_) return status_;
+    if (done_ || !status_.ok()) return status_;  // finished, or timed out
     const auto deadline = std::chrono::steady_clock::now() + limit_;
     auto pause = std::chrono::microseconds(1);
     while (true) {
@@ -100,7 +100,6 @@ class MpiWork final : public Work {
         return status_ = absl::OkStatus();
       }
       if (std::chrono::steady_clock::now() >= deadline) {
-        timed_out_ = true;
         const auto grace =
             std::clamp(limit_ / 4, std::chrono::milliseconds(1000),
                        std::chrono::milliseconds(10000));
@@ -137,7 +136,7 @@ class MpiWork final : public Work {
   RollCall* roll_call_;
   uint64_t seq_;
   std::chrono::milliseconds limit_;
-  bool done_ = false, timed_out_ = false;
+  bool done_ = false;
   absl::Status status_;
 };
 

@@ -10,9 +10,9 @@
 // limit (communicator.h's timeout rule), so a collective that stalls (a dead
 // or stuck peer) ends as DeadlineExceeded with its sequence number instead of
 // a hang; rank 0's message also names the ranks that never arrived (a roll
-// call, roll_call.h), and Abort() calls MPI_Abort so the whole job ends. Operations must
-// be issued from one thread at a time (MPI_THREAD_SERIALIZED is enough), in
-// the same order on every rank.
+// call, roll_call.h), and Abort() calls MPI_Abort so the whole job ends.
+// Operations must be issued from one thread at a time (MPI_THREAD_SERIALIZED
+// is enough), in the same order on every rank.
 #ifndef MICON_DISTRIBUTED_MPI_MPI_COMMUNICATOR_H_
 #define MICON_DISTRIBUTED_MPI_MPI_COMMUNICATOR_H_
 

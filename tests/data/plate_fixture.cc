@@ -16,7 +16,7 @@ uint16_t PixelValue(int64_t image, int64_t channel, int64_t y, int64_t x,
 }
 
 std::vector<uint16_t> TestImage(int64_t image, const PlateHeader& h) {
-  const int64_t modulus = h.pixel_type == PixelType::kUint8 ? 256 : 65536;
+  const int64_t modulus = int64_t{PixelTypeMax(h.pixel_type)} + 1;
   std::vector<uint16_t> pixels;
   pixels.reserve(h.pixels_per_image());
   for (int64_t c = 0; c < h.num_channels(); ++c) {
@@ -40,29 +40,40 @@ PlateHeader TestHeader(const std::string& plate, int64_t height,
                      PixelType::kUint16};
 }
 
+namespace {
+
+// Appends image(i) for every record, then finishes the file.
+absl::Status WritePlateImages(
+    const std::string& path, const PlateHeader& header,
+    const std::vector<ImageRecord>& records,
+    const std::function<std::vector<uint16_t>(int64_t)>& image) {
+  MICON_ASSIGN_OR_RETURN(PlateWriter writer,
+                         PlateWriter::Create(path, header, {}));
+  for (size_t i = 0; i < records.size(); ++i) {
+    MICON_RETURN_IF_ERROR(writer.Append(records[i], image(i).data()));
+  }
+  return writer.Finish();
+}
+
+}  // namespace
+
 absl::Status WriteTestPlate(const std::string& path, const PlateHeader& header,
                             const std::vector<ImageRecord>& records) {
-  const int64_t modulus = header.pixel_type == PixelType::kUint8 ? 256 : 65536;
-  const int64_t area = header.height * header.width;
-  return WritePlateWithPixels(
-      path, header, records, [&header, modulus, area](int64_t i, int64_t p) {
-        return PixelValue(i, p / area, (p % area) / header.width,
-                          p % header.width, header.width, modulus);
-      });
+  return WritePlateImages(path, header, records, [&header](int64_t i) {
+    return TestImage(i, header);
+  });
 }
 
 absl::Status WritePlateWithPixels(
     const std::string& path, const PlateHeader& header,
     const std::vector<ImageRecord>& records,
     const std::function<uint16_t(int64_t, int64_t)>& pixel) {
-  MICON_ASSIGN_OR_RETURN(PlateWriter writer,
-                         PlateWriter::Create(path, header, {}));
-  std::vector<uint16_t> pixels(static_cast<size_t>(header.pixels_per_image()));
-  for (size_t i = 0; i < records.size(); ++i) {
+  return WritePlateImages(path, header, records, [&](int64_t i) {
+    std::vector<uint16_t> pixels(
+        static_cast<size_t>(header.pixels_per_image()));
     for (size_t p = 0; p < pixels.size(); ++p) pixels[p] = pixel(i, p);
-    MICON_RETURN_IF_ERROR(writer.Append(records[i], pixels.data()));
-  }
-  return writer.Finish();
+    return pixels;
+  });
 }
 
 absl::Status WriteTestStore(const std::string& root) {
