@@ -1,0 +1,1 @@
+// Compiled only to build the shared LibTorch precompiled header (cmake/MiconTargets.cmake).
