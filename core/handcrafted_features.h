@@ -4,8 +4,10 @@
 //   std::vector<std::string> names = HandcraftedFeatureNames({"DNA", "ER"});
 //   at::Tensor f = HandcraftedFeatures(raw_image, {});   // [names.size()]
 //
-// Measured on the raw pixel values (as CellProfiler measures them; batch
-// correction is the profiles' normalisation step, not this one), per channel:
+// Measured on the pixel values given: `micon embed --handcrafted` gives raw
+// counts by default (as CellProfiler measures them; batch correction is the
+// profiles' normalisation step), or the normalised pixels a model is given
+// (--pixel-normalization). Per channel:
 //   Intensity_{Mean,Std,Q05,Q25,Median,Q75,Q95,Skewness}
 //   Texture_{Gradient,LaplacianStd}         mean Sobel-free central-difference
 //                                           gradient magnitude; std of the

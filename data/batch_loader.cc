@@ -32,12 +32,13 @@ absl::StatusOr<std::unique_ptr<BatchLoader>> BatchLoader::Create(
   loader->options_ = options;
   loader->sampler_ = std::move(sampler);
   loader->molecules_ = molecules;
+  PixelNormalizationOptions normalization = options.normalization;
+  MICON_RETURN_IF_ERROR(PreparePixelNormalization(store, &normalization));
   int64_t smallest = 0;
   for (size_t p : shard) {
     MICON_ASSIGN_OR_RETURN(
         std::unique_ptr<NormalizedPlate> source,
-        NormalizedPlate::Open(store.plates.at(p).path,
-                              options.control_images_for_stats));
+        NormalizedPlate::Open(store.plates.at(p).path, normalization));
     const PlateHeader& h = source->metadata().header;
     const int64_t side = std::min(h.height, h.width);
     smallest = smallest == 0 ? side : std::min(smallest, side);

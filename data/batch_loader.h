@@ -50,7 +50,9 @@ struct LoaderOptions {
   double min_crop_area = 0.5;  // random resized crop keeps 50-100% of the field
   double intensity_jitter = 0.1;
   uint64_t seed = 0;
-  int control_images_for_stats = 16;
+  // The pixel statistics. Dataset statistics not filled in by the caller
+  // (from the whole screen) are computed from the loader's store.
+  PixelNormalizationOptions normalization;
   // Ship raw views (core/raw_views.h): each view's crop as int16 pixels with
   // the parameters drawn for it, expanded where the model runs. The same
   // draws as float views, so the same batches to float rounding.

@@ -21,6 +21,7 @@
 #include "data/plate_writer.h"
 #include "data/random_stream.h"
 #include "data/synthetic_cells.h"
+#include "data/synthetic_technique.h"
 
 namespace micon {
 namespace fs = std::filesystem;
@@ -29,24 +30,6 @@ namespace {
 constexpr uint64_t kStructureSeed = 0x5eed'5717'0002ull;
 constexpr int kFingerprintBits = 1024;
 constexpr char kControlCompound[] = "DMSO";
-
-// Per-channel multiplicative gain and additive offset of one level (source,
-// batch, ...).
-struct ChannelEffect {
-  std::vector<double> gain, offset;
-};
-
-ChannelEffect DrawEffect(std::mt19937_64 rng, int channels, double gain_sd,
-                         double offset_max) {
-  std::normal_distribution<double> normal;
-  std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  ChannelEffect e;
-  for (int c = 0; c < channels; ++c) {
-    e.gain.push_back(std::exp(gain_sd * normal(rng)));
-    e.offset.push_back(offset_max * uniform(rng));
-  }
-  return e;
-}
 
 struct PlatePlan {
   std::string name, source, batch;
@@ -72,83 +55,25 @@ absl::Status WritePlate(const SyntheticScreenOptions& o, const PlatePlan& plan,
                         const std::string& path) {
   const int channels = static_cast<int>(o.channels.size());
   const int size = o.image_size;
-  const double t = o.technical_strength;
-  const ChannelEffect source =
-      DrawEffect(RandomStream(o.seed, {1, uint64_t(plan.source_index)}),
-                 channels, 0.45 * t, 0.08 * t);
-  const ChannelEffect batch = DrawEffect(
-      RandomStream(
-          o.seed, {2, uint64_t(plan.source_index), uint64_t(plan.batch_index)}),
-      channels, 0.35 * t, 0.05 * t);
-  std::mt19937_64 plate_rng = RandomStream(
-      o.seed, {3, uint64_t(plan.source_index), uint64_t(plan.batch_index),
-               uint64_t(plan.plate_index)});
-  const ChannelEffect plate =
-      DrawEffect(plate_rng, channels, 0.12 * t, 0.02 * t);
-  std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  const double vignette = 0.4 * t * uniform(plate_rng);
-  const double vx = size * (0.5 + 0.2 * (uniform(plate_rng) - 0.5));
-  const double vy = size * (0.5 + 0.2 * (uniform(plate_rng) - 0.5));
-  const bool blurred = uniform(plate_rng) < 0.5 * std::min(1.0, t);
-
+  const PlateTechnique technique(o.technique, o.seed,
+                                 {plan.source_index, plan.batch_index,
+                                  plan.plate_index, StableHash(plan.name)},
+                                 channels, size);
   PlateHeader header{plan.source, plan.batch, plan.name,         o.channels,
                      size,        size,       PixelType::kUint16};
   MICON_ASSIGN_OR_RETURN(PlateWriter writer,
                          PlateWriter::Create(path, header, {0, o.overwrite}));
   std::vector<float> field;
-  std::vector<double> pixels(static_cast<size_t>(channels) * size * size);
-  std::vector<uint16_t> out(pixels.size());
+  std::vector<uint16_t> out(static_cast<size_t>(channels) * size * size);
   for (size_t w = 0; w < plan.well_compound.size(); ++w) {
     const std::string& compound = plan.well_compound[w];
-    const CellMorphology& m =
-        compound.empty() ? control : morphology.at(compound);
-    const ChannelEffect well = DrawEffect(
-        RandomStream(o.seed, {4, StableHash(plan.name), uint64_t(w)}), channels,
-        0.05 * t, 0.0);
+    const CellMorphology m =
+        technique.Culture(compound.empty() ? control : morphology.at(compound));
     for (int site = 0; site < o.sites_per_well; ++site) {
       std::mt19937_64 rng = RandomStream(
           o.seed, {5, StableHash(plan.name), uint64_t(w), uint64_t(site)});
       RenderField(m, o.channels, size, rng, &field);
-      std::normal_distribution<double> noise;
-      for (int c = 0; c < channels; ++c) {
-        const double gain =
-            source.gain[c] * batch.gain[c] * plate.gain[c] * well.gain[c];
-        const double offset =
-            source.offset[c] + batch.offset[c] + plate.offset[c];
-        for (int y = 0; y < size; ++y) {
-          for (int x = 0; x < size; ++x) {
-            const double r2 = ((x - vx) * (x - vx) + (y - vy) * (y - vy)) /
-                              (0.5 * size * size);
-            const size_t i = (static_cast<size_t>(c) * size + y) * size + x;
-            pixels[i] = (field[i] * gain + offset) * (1.0 - vignette * r2);
-          }
-        }
-        if (blurred) {  // out-of-focus plate: 3x3 box blur
-          std::vector<double> copy(pixels.begin() + c * size * size,
-                                   pixels.begin() + (c + 1) * size * size);
-          for (int y = 0; y < size; ++y) {
-            for (int x = 0; x < size; ++x) {
-              double sum = 0;
-              int k = 0;
-              for (int yy = std::max(0, y - 1); yy <= std::min(size - 1, y + 1);
-                   ++yy) {
-                for (int xx = std::max(0, x - 1);
-                     xx <= std::min(size - 1, x + 1); ++xx, ++k) {
-                  sum += copy[yy * size + xx];
-                }
-              }
-              pixels[(static_cast<size_t>(c) * size + y) * size + x] = sum / k;
-            }
-          }
-        }
-      }
-      for (size_t i = 0; i < pixels.size(); ++i) {
-        const double v =
-            pixels[i] +
-            (0.01 + 0.02 * std::sqrt(std::max(0.0, pixels[i]))) * noise(rng);
-        out[i] = static_cast<uint16_t>(
-            std::clamp(std::lround(200 + 3000 * v), 0L, 65535L));
-      }
+      technique.Image(&field, static_cast<int>(w), rng, out.data());
       MICON_RETURN_IF_ERROR(writer.Append(
           {WellName(static_cast<int>(w)), site,
            compound.empty() ? kControlCompound : compound, compound.empty()},
@@ -229,7 +154,43 @@ absl::Status SyntheticScreenOptions::Validate() const {
   }
   if (inactive_fraction < 0 || inactive_fraction > 1)
     return bad("inactive fraction must be 0-1");
-  if (technical_strength < 0) return bad("technical strength must be >= 0");
+  if (!technique.Valid()) return bad("technical strengths must be >= 0");
+  if (held_out_sources < 0 || held_out_sources >= sources) {
+    return bad("held-out sources must be 0 to sources - 1");
+  }
+  if (held_out_batch_per_source && batches_per_source < 2) {
+    return bad(
+        "a held-out batch per source needs 2 or more batches per source");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplySyntheticPreset(const std::string& name,
+                                  SyntheticScreenOptions* o) {
+  if (name == "default") return absl::OkStatus();
+  if (name != "hard") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("synth: unknown preset '", name, "' (default or hard)"));
+  }
+  // Fixed before any method was compared on it (docs/SYNTHETIC.md): 3
+  // training sources x 2 training batches; the third batch of every source
+  // and the whole fourth source are held out, so replicate matching can be
+  // scored across unseen batches and an unseen source.
+  o->sources = 4;
+  o->batches_per_source = 3;
+  o->plates_per_batch = 2;
+  o->wells_per_plate = 48;
+  o->control_wells_per_plate = 8;
+  o->sites_per_well = 2;
+  o->image_size = 64;
+  o->compounds = 32;
+  o->held_out_compounds = 6;
+  o->held_out_sources = 1;
+  o->held_out_batch_per_source = true;
+  o->inactive_fraction = 0.05;
+  o->technique = {
+      /*intensity=*/1.0, /*optics=*/1.0,  /*illumination=*/1.0,
+      /*crosstalk=*/1.0, /*culture=*/1.0, /*debris=*/1.0};
   return absl::OkStatus();
 }
 
@@ -286,8 +247,11 @@ absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
         plan.source_index = s;
         plan.batch_index = b;
         plan.plate_index = p;
-        plan.held_out = o.held_out_compounds > 0 && s == o.sources - 1 &&
-                        b == o.batches_per_source - 1;
+        const bool last_batch = b == o.batches_per_source - 1;
+        plan.held_out =
+            s >= o.sources - o.held_out_sources ||
+            (last_batch && (o.held_out_batch_per_source ||
+                            (o.held_out_compounds > 0 && s == o.sources - 1)));
         std::vector<std::string> pool = plan.held_out ? all : training;
         std::mt19937_64 rng =
             RandomStream(o.seed, {7, uint64_t(s), uint64_t(b), uint64_t(p)});
@@ -344,20 +308,28 @@ absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
 
   nlohmann::json screen;
   screen["generator"] = "micon synth";
-  screen["options"] = {{"sources", o.sources},
-                       {"batches_per_source", o.batches_per_source},
-                       {"plates_per_batch", o.plates_per_batch},
-                       {"wells_per_plate", o.wells_per_plate},
-                       {"control_wells_per_plate", o.control_wells_per_plate},
-                       {"sites_per_well", o.sites_per_well},
-                       {"image_size", o.image_size},
-                       {"channels", o.channels},
-                       {"compounds", o.compounds},
-                       {"held_out_compounds", o.held_out_compounds},
-                       {"inactive_fraction", o.inactive_fraction},
-                       {"technical_strength", o.technical_strength},
-                       {"seed", o.seed},
-                       {"compound_table", o.compound_table}};
+  screen["options"] = {
+      {"sources", o.sources},
+      {"batches_per_source", o.batches_per_source},
+      {"plates_per_batch", o.plates_per_batch},
+      {"wells_per_plate", o.wells_per_plate},
+      {"control_wells_per_plate", o.control_wells_per_plate},
+      {"sites_per_well", o.sites_per_well},
+      {"image_size", o.image_size},
+      {"channels", o.channels},
+      {"compounds", o.compounds},
+      {"held_out_compounds", o.held_out_compounds},
+      {"held_out_sources", o.held_out_sources},
+      {"held_out_batch_per_source", o.held_out_batch_per_source},
+      {"inactive_fraction", o.inactive_fraction},
+      {"technical_strength", o.technique.intensity},
+      {"optics", o.technique.optics},
+      {"illumination", o.technique.illumination},
+      {"crosstalk", o.technique.crosstalk},
+      {"culture", o.technique.culture},
+      {"debris", o.technique.debris},
+      {"seed", o.seed},
+      {"compound_table", o.compound_table}};
   std::vector<std::string> train_plates;
   for (const PlatePlan& p : plans) {
     if (!p.held_out) train_plates.push_back(p.name);

@@ -12,16 +12,21 @@
 // unseen compounds are predictable. A deterministic share of structures is
 // inactive (phenotype 0, like DMSO). The phenotype changes how cells are drawn:
 // nucleus and cell size, nuclear elongation, per-stain intensity, ER texture
-// frequency, mitochondrial puncta and cell density. Technique: per-channel gain
-// and offset at source, batch, plate and well level, illumination falloff and
-// focus per plate, pixel noise, strong enough that raw intensity features group
-// wells by batch rather than by compound.
+// frequency, mitochondrial puncta and cell density. Technique
+// (synthetic_technique.h): per-channel gain and offset at source, batch, plate
+// and well level, strong enough that raw intensity features group wells by
+// batch rather than by compound, and, each with its own strength, effects that
+// per-plate normalisation cannot undo (optics, illumination fields, channel
+// crosstalk, culture density and size, debris).
 // Layout: every plate has control (DMSO) wells; every training compound is on
-// every plate, so on several plates of every batch and source; held-out
-// compounds appear only on the plates of the held-out batch (the last batch of
-// the last source), which training must skip. Output: the plate store, plus
+// every training plate, so on several plates of every batch and source;
+// held-out plates (the last batch of the last source by default; optionally the
+// last batch of every source and whole sources) are skipped by training and
+// are the only plates with held-out compounds. Output: the plate store, plus
 // `screen.json` with the options, the split and each compound's ground truth.
 // Deterministic in the options (seed included), whatever the thread count.
+// Presets: "default" (the fields' defaults) and "hard" (the benchmark screen of
+// docs/SYNTHETIC.md; fixed, so results on it are comparable).
 #ifndef MICON_DATA_SYNTHETIC_SCREEN_H_
 #define MICON_DATA_SYNTHETIC_SCREEN_H_
 
@@ -30,6 +35,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "data/synthetic_technique.h"
 
 namespace micon {
 
@@ -49,8 +55,13 @@ struct SyntheticScreenOptions {
   std::vector<std::string> channels = {"DNA", "ER", "RNA", "AGP", "Mito"};
   int compounds = 16;  // taken from the table, held-out ones included
   int held_out_compounds = 2;
+  // Held-out plates: the last `held_out_sources` sources entirely, plus the
+  // last batch of every source (or, by default, only of the last source when
+  // there are held-out compounds).
+  int held_out_sources = 0;
+  bool held_out_batch_per_source = false;
   double inactive_fraction = 0.2;
-  double technical_strength = 1.0;  // scales every technical effect
+  TechnicalEffects technique;
   uint64_t seed = 1;
   int threads = 0;  // 0 = all available cores
   bool overwrite = false;
@@ -66,6 +77,12 @@ struct SyntheticScreenReport {
   std::vector<std::string> held_out_plates;
   int inactive = 0;
 };
+
+// The named presets: "default" leaves `options` alone; "hard" sets the layout,
+// the inactive share and every technical effect. Output, compound table,
+// seed and threads are never touched.
+absl::Status ApplySyntheticPreset(const std::string& name,
+                                  SyntheticScreenOptions* options);
 
 absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
     const SyntheticScreenOptions& options);

@@ -41,6 +41,7 @@ struct EmbedFlags {
   int64_t images_per_call = 64;
   std::string backend = "auto";
   std::string device = "auto";
+  std::string pixel_normalization;  // "" = the run's; none for --handcrafted
 };
 
 // Flags as typed values; an error names the flag.
@@ -49,6 +50,7 @@ struct EmbedRequest {
   PredictChoice predict = PredictChoice::kDefault;
   Backend backend = Backend::kAuto;
   DeviceChoice device = DeviceChoice::kAuto;
+  PixelNormalization handcrafted_normalization = PixelNormalization::kNone;
 };
 
 absl::StatusOr<EmbedRequest> ParseFlags(const EmbedFlags& flags) {
@@ -90,6 +92,22 @@ absl::StatusOr<EmbedRequest> ParseFlags(const EmbedFlags& flags) {
                                       ", got '" + flags.device + "'");
   }
   request.device = *device;
+  if (!flags.pixel_normalization.empty()) {
+    if (!flags.handcrafted) {
+      return absl::InvalidArgumentError(
+          "--pixel-normalization is for --handcrafted; a checkpoint embeds "
+          "with its run's data.pixel_normalization");
+    }
+    const std::optional<PixelNormalization> normalization =
+        ParseEnum(kPixelNormalizationNames, flags.pixel_normalization);
+    if (!normalization) {
+      return absl::InvalidArgumentError(
+          "--pixel-normalization must be one of " +
+          EnumChoices(kPixelNormalizationNames) + ", got '" +
+          flags.pixel_normalization + "'");
+    }
+    request.handcrafted_normalization = *normalization;
+  }
   return request;
 }
 
@@ -137,7 +155,9 @@ absl::StatusOr<WellProfiles> EmbedWithModel(const EmbedRequest& request,
   well.progress = [&log](const std::string& line) { log.Info(line); };
   well.aggregation = request.aggregation;
   well.images_per_call = flags.images_per_call;
-  well.control_images_for_stats = trained.config.data.control_images_for_stats;
+  well.normalization.kind = trained.config.data.pixel_normalization;
+  well.normalization.control_images_for_stats =
+      trained.config.data.control_images_for_stats;
   well.predict = predict;
   return BuildWellProfiles(dataset.store, profiler, *dist.comm, well);
 }
@@ -160,6 +180,7 @@ absl::StatusOr<WellProfiles> EmbedHandcrafted(const EmbedRequest& request,
   well.progress = [&log](const std::string& line) { log.Info(line); };
   well.aggregation = request.aggregation;
   well.images_per_call = flags.images_per_call;
+  well.normalization.kind = request.handcrafted_normalization;
   MICON_ASSIGN_OR_RETURN(
       well.predict,
       CompoundsToPredict(request.predict, profiler.CanPredict(), dataset));
@@ -269,6 +290,10 @@ void AddEmbedCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
                   "when there is one, else CPU), cpu or cuda; any checkpoint "
                   "loads on any device")
       ->capture_default_str();
+  sub->add_option("--pixel-normalization", f->pixel_normalization,
+                  "With --handcrafted: the pixels measured: none (raw counts, "
+                  "the default), plate_controls or dataset, as "
+                  "data.pixel_normalization gives a model");
   sub->callback([&run, &process, f] {
     process.distributed = true;
     run = [f, &process] { return RunEmbed(*f, process); };

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
 #include "data/synthetic_screen.h"
@@ -11,6 +12,27 @@
 
 namespace micon {
 namespace {
+
+// What a preset sets; giving one of these with a preset is refused rather
+// than silently winning or losing.
+constexpr const char* kPresetFlags[] = {"--sources",
+                                        "--batches-per-source",
+                                        "--plates-per-batch",
+                                        "--wells",
+                                        "--control-wells",
+                                        "--sites",
+                                        "--image-size",
+                                        "--n-compounds",
+                                        "--held-out-compounds",
+                                        "--held-out-sources",
+                                        "--held-out-batch-per-source",
+                                        "--inactive-fraction",
+                                        "--technical-strength",
+                                        "--optics",
+                                        "--illumination",
+                                        "--crosstalk",
+                                        "--culture",
+                                        "--debris"};
 
 absl::Status RunSynth(const SyntheticScreenOptions& options) {
   const auto start = std::chrono::steady_clock::now();
@@ -70,14 +92,53 @@ void AddSynthCommand(CLI::App& app, CommandRun& run) {
       ->capture_default_str();
   sub->add_option("--inactive-fraction", o->inactive_fraction)
       ->capture_default_str();
-  sub->add_option("--technical-strength", o->technical_strength,
-                  "Scale of source/batch/plate/well effects (0 = none)")
+  sub->add_option("--held-out-sources", o->held_out_sources,
+                  "Last sources held out entirely")
+      ->capture_default_str();
+  sub->add_flag("--held-out-batch-per-source", o->held_out_batch_per_source,
+                "Hold out the last batch of every source");
+  sub->add_option("--technical-strength", o->technique.intensity,
+                  "Per-channel gain/offset, vignette, plate defocus (0 = none)")
+      ->capture_default_str();
+  sub->add_option("--optics", o->technique.optics,
+                  "Per-source point-spread blur")
+      ->capture_default_str();
+  sub->add_option("--illumination", o->technique.illumination,
+                  "Per-source illumination field across the view")
+      ->capture_default_str();
+  sub->add_option("--crosstalk", o->technique.crosstalk,
+                  "Per-source bleed-through between neighbouring channels")
+      ->capture_default_str();
+  sub->add_option("--culture", o->technique.culture,
+                  "Per-batch cell density and size")
+      ->capture_default_str();
+  sub->add_option("--debris", o->technique.debris,
+                  "Per-batch debris and background haze")
       ->capture_default_str();
   sub->add_option("--seed", o->seed)->capture_default_str();
   sub->add_option("--workers", o->threads, "Generator threads (0 = all cores)")
       ->capture_default_str();
   sub->add_flag("--overwrite", o->overwrite, "Replace existing plate files");
-  sub->callback([&run, o] { run = [o] { return RunSynth(*o); }; });
+  auto preset = std::make_shared<std::string>("default");
+  sub->add_option("--preset", *preset,
+                  "default, or hard: the fixed benchmark screen "
+                  "(docs/SYNTHETIC.md); layout and effect flags then refused")
+      ->capture_default_str();
+  sub->callback([&run, o, preset, sub] {
+    run = [o, preset, sub]() -> absl::Status {
+      if (*preset != "default") {
+        for (const char* fixed : kPresetFlags) {
+          if (sub->count(fixed) > 0) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("synth: --preset ", *preset, " fixes ", fixed,
+                             "; drop one of them"));
+          }
+        }
+      }
+      MICON_RETURN_IF_ERROR(ApplySyntheticPreset(*preset, o.get()));
+      return RunSynth(*o);
+    };
+  });
 }
 
 }  // namespace micon

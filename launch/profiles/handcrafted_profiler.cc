@@ -26,7 +26,9 @@ absl::StatusOr<at::Tensor> HandcraftedProfiler::Describe(
     const NormalizedPlate& plate, const std::vector<int64_t>& images) {
   std::vector<torch::Tensor> rows;
   for (int64_t i : images) {
-    MICON_ASSIGN_OR_RETURN(torch::Tensor image, plate.ReadRaw(i));
+    // As the models see them (raw counts unless another normalisation is
+    // chosen).
+    MICON_ASSIGN_OR_RETURN(torch::Tensor image, plate.Read(i));
     rows.push_back(HandcraftedFeatures(image, options_));
   }
   return torch::stack(rows);

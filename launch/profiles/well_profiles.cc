@@ -79,7 +79,7 @@ absl::StatusOr<at::Tensor> ProfilePlate(const PlateMetadata& meta,
                                         const WellProfileOptions& options) {
   MICON_ASSIGN_OR_RETURN(
       std::unique_ptr<NormalizedPlate> plate,
-      NormalizedPlate::Open(meta.path, options.control_images_for_stats));
+      NormalizedPlate::Open(meta.path, options.normalization));
   std::vector<torch::Tensor> parts;
   for (int64_t start = 0; start < meta.num_images();
        start += options.images_per_call) {
@@ -163,11 +163,14 @@ absl::StatusOr<at::Tensor> ImageProfiler::Predict(
 
 absl::StatusOr<WellProfiles> BuildWellProfiles(
     const PlateStore& store, ImageProfiler& profiler, Communicator& comm,
-    const WellProfileOptions& options) {
-  MICON_RETURN_IF_ERROR(CheckCanPredict(profiler, options.predict));
-  if (options.images_per_call < 1) {
+    const WellProfileOptions& requested) {
+  MICON_RETURN_IF_ERROR(CheckCanPredict(profiler, requested.predict));
+  if (requested.images_per_call < 1) {
     return absl::InvalidArgumentError("images_per_call must be at least 1");
   }
+  WellProfileOptions options = requested;
+  MICON_RETURN_IF_ERROR(
+      PreparePixelNormalization(store, &options.normalization));
   const int rank = comm.rank(), world = comm.world_size();
   std::vector<PlateLayout> layouts;
   for (const PlateMetadata& p : store.plates) {

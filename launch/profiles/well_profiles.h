@@ -63,7 +63,9 @@ struct WellProfileOptions {
   // that CanPredict()).
   std::set<std::string> predict;
   int64_t images_per_call = 64;  // images described per Describe call
-  int control_images_for_stats = 16;
+  // The pixel statistics the images are read with (dataset statistics are
+  // computed from the store when not filled in).
+  PixelNormalizationOptions normalization;
   // Called after each of this rank's plates with a line such as
   // "embedded plate P1 (3/8 of this rank's plates, 192 fields, 4.1 s)".
   std::function<void(const std::string&)> progress;

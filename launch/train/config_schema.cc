@@ -214,10 +214,17 @@ std::vector<ConfigField> MakeFields() {
            "Smallest share of the field a random crop keeps."),
       Make("data.intensity_jitter", MICON_MEMBER(data.intensity_jitter),
            Between(0, 1), "Per-channel gain and offset jitter."),
+      MakeEnum("data.pixel_normalization",
+               MICON_MEMBER(data.pixel_normalization), kPixelNormalizationNames,
+               "Per-channel pixel statistics: plate_controls (each plate's "
+               "DMSO images), dataset (one z-score for the whole screen, as "
+               "the MICON reference), none (raw counts). micon embed uses "
+               "the run's choice."),
       Make("data.control_images_for_stats",
            MICON_MEMBER(data.control_images_for_stats), AtLeast(1),
-           "Control images per plate used for its per-channel "
-           "normalisation."),
+           "Images per plate sampled for the pixel statistics: control "
+           "images for plate_controls (which every choice checks), any "
+           "images for dataset."),
       Make("data.profile_normalize", MICON_MEMBER(data.profile_normalize),
            nullptr,
            "Standardise each profile feature on the plate's control rows."),

@@ -35,6 +35,7 @@
 #include "data/compound_features.h"
 #include "data/dataset.h"
 #include "data/molecule_featurizer.h"
+#include "data/pixel_normalization.h"
 #include "distributed/bootstrap.h"
 #include "launch/train/compute_device.h"
 
@@ -64,6 +65,7 @@ struct DataSection {
   AugmentOn augment_on = AugmentOn::kAuto;
   double min_crop_area = 0.5;
   double intensity_jitter = 0.1;
+  PixelNormalization pixel_normalization = PixelNormalization::kPlateControls;
   int control_images_for_stats = 16;
   bool profile_normalize = true;
   double profile_noise = 0.1;

@@ -104,10 +104,14 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
   for (const PlateMetadata& p : plates) total_images += p.num_images();
   if (config.images()) {
     inputs.dimensions.sample_width = plates.front().header.num_channels();
-    MICON_ASSIGN_OR_RETURN(
-        inputs.source,
-        BatchLoader::Create(selected.store, mine, molecules, std::move(sampler),
-                            LoaderOptionsFor(config, device)));
+    LoaderOptions loader = LoaderOptionsFor(config, device);
+    // Dataset statistics come from the whole screen, as `micon embed` takes
+    // them, not from the training split.
+    MICON_RETURN_IF_ERROR(
+        PreparePixelNormalization(dataset.store, &loader.normalization));
+    MICON_ASSIGN_OR_RETURN(inputs.source,
+                           BatchLoader::Create(selected.store, mine, molecules,
+                                               std::move(sampler), loader));
   } else {
     inputs.dimensions.sample_width =
         static_cast<int64_t>(selected.table.feature_names.size());

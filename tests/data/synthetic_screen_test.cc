@@ -119,6 +119,42 @@ TEST(SyntheticScreen, LayoutSupportsPairsAcrossBatchesAndHeldOutCompounds) {
   }
 }
 
+// The hard preset: held-out plates are the last batch of every source and the
+// whole last source, so replicates can be matched across unseen batches and
+// an unseen source; training plates span 3 sources.
+TEST(SyntheticScreen, HardPresetHoldsOutABatchPerSourceAndASource) {
+  SyntheticScreenOptions o = SmallScreen(ScratchDir());
+  MICON_ASSERT_OK(ApplySyntheticPreset("hard", &o));
+  EXPECT_EQ(o.image_size, 64);
+  EXPECT_EQ(o.technique.debris, 1.0);
+  o.image_size = 32;  // layout only: smaller images, same plan
+  o.sites_per_well = 1;
+  MICON_ASSERT_OK_AND_ASSIGN(SyntheticScreenReport report,
+                             GenerateSyntheticScreen(o));
+  EXPECT_EQ(report.plate_files.size(), 24u);
+  EXPECT_EQ(report.held_out_compounds.size(), 6u);
+  EXPECT_LE(report.inactive, 4);
+  const std::set<std::string> held_out_plates(report.held_out_plates.begin(),
+                                              report.held_out_plates.end());
+  EXPECT_EQ(held_out_plates,
+            (std::set<std::string>{"S1B3P1", "S1B3P2", "S2B3P1", "S2B3P2",
+                                   "S3B3P1", "S3B3P2", "S4B1P1", "S4B1P2",
+                                   "S4B2P1", "S4B2P2", "S4B3P1", "S4B3P2"}));
+  MICON_ASSERT_OK_AND_ASSIGN(PlateStore store, OpenPlateStore(o.output));
+  const std::set<std::string> held_out(report.held_out_compounds.begin(),
+                                       report.held_out_compounds.end());
+  std::set<std::string> training_sources;
+  for (const PlateMetadata& p : store.plates) {
+    if (held_out_plates.count(p.header.plate)) continue;
+    training_sources.insert(p.header.source);
+    for (const ImageRecord& r : p.images) {
+      EXPECT_FALSE(held_out.count(r.compound)) << r.compound << " " << p.path;
+    }
+  }
+  EXPECT_EQ(training_sources.size(), 3u);
+  EXPECT_FALSE(ApplySyntheticPreset("harder", &o).ok());
+}
+
 TEST(SyntheticScreen, PhenotypesFollowStructureNotTheScreen) {
   // The same structure gives the same phenotype in any screen.
   MICON_ASSERT_OK_AND_ASSIGN(std::vector<double> a,

@@ -109,5 +109,23 @@ TEST(MiconCommand, RejectsUnknownFlagsNamingThem) {
   EXPECT_THAT(r.output, HasSubstr("--radius"));
 }
 
+// A preset is a fixed screen: a flag it sets is refused, not silently
+// applied or overridden.
+TEST(MiconSynth, PresetRefusesTheFlagsItFixes) {
+  const std::string table =
+      testing::SharedData("jump_moa/JUMP-MOA_compound_metadata.tsv");
+  const std::string out = ScratchDir() + "/hard";
+  testing::CommandResult r = RunCommand(
+      MiconBinary() + " synth --preset hard --debris 0 --compounds " + table +
+      " -o " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("--preset hard fixes --debris"));
+  EXPECT_FALSE(std::filesystem::exists(out + "/plates"));
+  r = RunCommand(MiconBinary() + " synth --preset easy --compounds " + table +
+                 " -o " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("unknown preset 'easy'"));
+}
+
 }  // namespace
 }  // namespace micon

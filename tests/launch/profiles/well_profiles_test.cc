@@ -33,7 +33,9 @@ WellProfiles ProfilesOnRanks(int world, const WellProfileOptions& options) {
 
 TEST(WellProfiles, AWellIsItsFieldsAggregatedWithItsMetadata) {
   const PlateStore& store = testing::SmallScreen();
-  const WellProfiles p = ProfilesOnRanks(1, {});
+  WellProfileOptions raw_pixels;
+  raw_pixels.normalization.kind = PixelNormalization::kNone;
+  const WellProfiles p = ProfilesOnRanks(1, raw_pixels);
   int64_t wells = 0;
   for (const PlateMetadata& plate : store.plates) wells += plate.num_images();
   ASSERT_EQ(p.wells.rows(), wells);  // one site per well in this screen
@@ -60,6 +62,13 @@ TEST(WellProfiles, AWellIsItsFieldsAggregatedWithItsMetadata) {
   MICON_ASSERT_OK_AND_ASSIGN(auto plate, NormalizedPlate::Open(first.path, 16));
   MICON_ASSERT_OK_AND_ASSIGN(torch::Tensor raw, plate->ReadRaw(image));
   EXPECT_TRUE(torch::equal(p.wells.features[0], HandcraftedFeatures(raw, {})));
+  // The same profiler measures the pixels a model is given when asked to
+  // (default options: the plate's controls).
+  const WellProfiles normalised = ProfilesOnRanks(1, {});
+  MICON_ASSERT_OK_AND_ASSIGN(torch::Tensor x, plate->Read(image));
+  EXPECT_TRUE(
+      torch::equal(normalised.wells.features[0], HandcraftedFeatures(x, {})));
+  EXPECT_FALSE(torch::equal(normalised.wells.features[0], p.wells.features[0]));
 }
 
 TEST(WellProfiles, ThreeThreadRanksGiveExactlyWhatOneRankGives) {
