@@ -90,6 +90,16 @@ absl::Status BatchSampler::Restore(const SamplerState& state) {
   return absl::OkStatus();
 }
 
+int64_t BatchSampler::SmallestBatch() const {
+  if (options_.mode != SamplingMode::kClip) return options_.batch_size;
+  int64_t smallest = options_.batch_size;
+  for (int64_t step = 0; step < options_.world_size; ++step) {
+    smallest = std::min<int64_t>(
+        smallest, static_cast<int64_t>(Batch(step).images.size()));
+  }
+  return smallest;
+}
+
 SampledBatch BatchSampler::Batch(int64_t step) const {
   SampledBatch out;
   out.step = step;

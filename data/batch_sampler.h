@@ -85,6 +85,11 @@ class BatchSampler {
       const SamplerOptions& options);
 
   SampledBatch Batch(int64_t step) const;
+  // The fewest samples any step gives this rank. Only CLIP batches can fall
+  // short of batch_size: each step's compounds are partitioned over the
+  // ranks and a batch takes one image per compound this rank owns (the
+  // partition repeats every world-size steps, which this checks).
+  int64_t SmallestBatch() const;
   SampledBatch Next() { return Batch(step_++); }
   SamplerState state() const { return {options_.seed, step_}; }
   absl::Status Restore(const SamplerState& state);

@@ -22,7 +22,7 @@ SamplingMode ModeFor(Objective objective) {
 
 SamplerOptions SamplerOptionsFor(const TrainConfig& config, int rank,
                                  int world_size) {
-  return {ModeFor(config.loss.objective), config.data.batch_size,
+  return {ModeFor(config.loss.objective), config.samples_per_rank(),
           config.run.seed, rank, world_size};
 }
 

@@ -185,8 +185,15 @@ std::vector<ConfigField> MakeFields() {
       Make("data.batch_size", MICON_MEMBER(data.batch_size),
            AtLeast<int64_t>(1),
            "Per rank: MICON/PaCLR entries (2 treated + 2 control images "
-           "each), or images (SimCLR, CLIP). The global batch is world size "
-           "x this."),
+           "each), or images (SimCLR, CLIP); with data.batch_unit: images, "
+           "encoder images. The global batch is world size x this."),
+      MakeEnum("data.batch_unit", MICON_MEMBER(data.batch_unit),
+               kBatchUnitNames,
+               "What data.batch_size counts: samples (each objective's own: "
+               "a MICON/PaCLR entry is 4 encoder images, a SimCLR image 2 "
+               "views, a CLIP image 1) or images (encoder forward passes, "
+               "views included: the same compute budget for every objective; "
+               "must be a multiple of the objective's passes per sample)."),
       Make("data.image_size", MICON_MEMBER(data.image_size),
            AtLeast<int64_t>(0),
            "Side of the square training crops in pixels; 0 = the plates' "

@@ -145,6 +145,17 @@ absl::Status Validate(const TrainConfig& c, const std::string& origin) {
         "loss.objective simclr needs data.augment: its two views are two "
         "augmentations");
   }
+  if (c.data.batch_unit == BatchUnit::kImages) {
+    const int passes = EncoderPassesPerSample(c.loss.objective);
+    if (c.data.batch_size % passes != 0) {
+      return error(absl::StrCat(
+          "data.batch_size ", c.data.batch_size,
+          " counts encoder images (data.batch_unit: images) and is not a "
+          "multiple of the ",
+          passes, " images one ", ObjectiveName(c.loss.objective),
+          " sample costs"));
+    }
+  }
   if (!c.images() && !c.model.pretrained.empty()) {
     return error("model.pretrained is for image encoders (data.input: images)");
   }

@@ -32,6 +32,7 @@
 #include "core/lr_schedule.h"
 #include "core/micon_model.h"
 #include "core/micon_step_loss.h"
+#include "core/objective.h"
 #include "data/compound_features.h"
 #include "data/dataset.h"
 #include "data/molecule_featurizer.h"
@@ -47,6 +48,29 @@ struct RunSection {
 };
 
 // Where views are normalised, resampled and augmented (data.augment_on).
+// What data.batch_size counts: each objective's own sample (a MICON/PaCLR
+// entry, a SimCLR or CLIP image), or encoder forward passes (images, views
+// included), the same budget whatever the objective.
+enum class BatchUnit { kSamples, kImages };
+inline constexpr EnumName<BatchUnit> kBatchUnitNames[] = {
+    {"samples", BatchUnit::kSamples}, {"images", BatchUnit::kImages}};
+
+// Encoder forward passes one sample of the objective costs: a MICON/PaCLR
+// entry is 2 treated + 2 control images, a SimCLR image 2 views, a CLIP
+// image 1 (its molecule goes through the molecule encoder).
+inline constexpr int EncoderPassesPerSample(Objective objective) {
+  switch (objective) {
+    case Objective::kMicon:
+    case Objective::kPaclr:
+      return 4;
+    case Objective::kSimclr:
+      return 2;
+    case Objective::kClip:
+      return 1;
+  }
+  return 1;
+}
+
 enum class AugmentOn { kAuto, kLoader, kDevice };
 
 inline constexpr EnumName<AugmentOn> kAugmentOnNames[] = {
@@ -58,6 +82,7 @@ struct DataSection {
   std::string dataset;  // a plate store folder or a profile table file
   DatasetSplit split = DatasetSplit::kTrain;
   int64_t batch_size = 8;
+  BatchUnit batch_unit = BatchUnit::kSamples;
   int64_t image_size = 0;
   int workers = 2;
   int prefetch = 4;
@@ -143,6 +168,13 @@ struct TrainConfig {
   DistributedSection distributed;
 
   bool images() const { return model.spec.input == InputKind::kImages; }
+  // The objective's samples per rank and step: data.batch_size, or, when it
+  // counts images, data.batch_size / the passes one sample costs.
+  int64_t samples_per_rank() const {
+    return data.batch_unit == BatchUnit::kSamples
+               ? data.batch_size
+               : data.batch_size / EncoderPassesPerSample(loss.objective);
+  }
 };
 
 // One key of the schema: its name, default (as YAML) and meaning.

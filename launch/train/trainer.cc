@@ -72,12 +72,14 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
   MICON_ASSIGN_OR_RETURN(std::unique_ptr<MetricsLog> metrics,
                          OpenRunFiles(*session));
   const int64_t steps = config.train.steps;
-  log.Info(
-      absl::StrCat("training ", DescribeModel(config), ", ", dist.world_size,
-                   " rank(s) x ", torch::get_num_threads(), " thread(s) on ",
-                   session->device.str(), ", backend ", dist.backend,
-                   ", global batch ", dist.world_size * config.data.batch_size,
-                   ", steps ", session->start_step, " -> ", steps));
+  log.Info(absl::StrCat(
+      "training ", DescribeModel(config), ", ", dist.world_size, " rank(s) x ",
+      torch::get_num_threads(), " thread(s) on ", session->device.str(),
+      ", backend ", dist.backend, ", global batch ",
+      dist.world_size * config.samples_per_rank(), " samples (",
+      dist.world_size * config.samples_per_rank() *
+          EncoderPassesPerSample(config.loss.objective),
+      " encoder images)", ", steps ", session->start_step, " -> ", steps));
 
   CheckpointPolicy policy(config.checkpoint, steps);
   ProgressMeter progress(steps);

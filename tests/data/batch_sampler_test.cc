@@ -221,5 +221,30 @@ TEST(BatchSampler, ClipCompoundsAreUniqueAcrossTheGlobalBatch) {
   }
 }
 
+// A CLIP batch holds one image per compound the rank owns at that step, so
+// asking for more images than that is reported, not silently shrunk.
+TEST(BatchSampler, SmallestBatchSaysWhenClipBatchesFallShort) {
+  const PlateStore& store = SmallScreen();
+  const int world = 3;
+  MICON_ASSERT_OK_AND_ASSIGN(auto shards, ShardPlates(store.plates, world));
+  for (int r = 0; r < world; ++r) {
+    MICON_ASSERT_OK_AND_ASSIGN(
+        BatchSampler big,
+        BatchSampler::Create(store.plates, shards[r], CompoundLabels(store),
+                             {SamplingMode::kClip, 1000, 3, r, world}));
+    int64_t fewest = 1000;
+    for (int64_t step = 0; step < 12; ++step) {
+      fewest = std::min<int64_t>(fewest, big.Batch(step).images.size());
+    }
+    EXPECT_EQ(big.SmallestBatch(), fewest) << "rank " << r;
+    EXPECT_LT(big.SmallestBatch(), 1000);
+    MICON_ASSERT_OK_AND_ASSIGN(
+        BatchSampler micon,
+        BatchSampler::Create(store.plates, shards[r], CompoundLabels(store),
+                             {SamplingMode::kMicon, 1000, 3, r, world}));
+    EXPECT_EQ(micon.SmallestBatch(), 1000);
+  }
+}
+
 }  // namespace
 }  // namespace micon

@@ -195,11 +195,39 @@ INSTANTIATE_TEST_SUITE_P(
                 "? {train: 1}\n: 3\n",
                 {},
                 {"run.yaml:", "a section name must be a plain word"}},
+        BadCase{"ImageBudgetNotAMultiple",
+                "",
+                {"data.batch_unit=images", "data.batch_size=30"},
+                {"data.batch_size 30 counts encoder images",
+                 "multiple of the 4 images one micon sample costs"}},
         BadCase{"PretrainedProfileModel",
                 "",
                 {"data.input=profiles", "model.pretrained=r18.pt"},
                 {"model.pretrained is for image encoders"}}),
     [](const auto& info) { return info.param.name; });
+
+// data.batch_unit: images gives every objective the same encoder images per
+// step: 4 per MICON/PaCLR entry, 2 views per SimCLR image, 1 per CLIP image.
+TEST(TrainConfig, AnImageBudgetIsTheSameForEveryObjective) {
+  const std::vector<std::pair<std::string, int64_t>> expected = {
+      {"micon", 8}, {"paclr", 8}, {"simclr", 16}, {"clip", 32}};
+  for (const auto& [objective, samples] : expected) {
+    MICON_ASSERT_OK_AND_ASSIGN(
+        TrainConfig c,
+        ParseTrainConfig(kMinimal, "run.yaml",
+                         {"data.batch_unit=images", "data.batch_size=32",
+                          "loss.objective=" + objective}));
+    EXPECT_EQ(c.samples_per_rank(), samples) << objective;
+    EXPECT_EQ(c.samples_per_rank() * EncoderPassesPerSample(c.loss.objective),
+              32)
+        << objective;
+  }
+  MICON_ASSERT_OK_AND_ASSIGN(
+      TrainConfig c,
+      ParseTrainConfig(kMinimal, "run.yaml",
+                       {"data.batch_size=32", "loss.objective=simclr"}));
+  EXPECT_EQ(c.samples_per_rank(), 32);  // samples: the old meaning
+}
 
 TEST(TrainConfig, ResolvedYamlReadsBackToTheSameConfig) {
   MICON_ASSERT_OK_AND_ASSIGN(
