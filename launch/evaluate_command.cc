@@ -32,7 +32,8 @@ struct EvaluateFlags {
   std::string controls = "Metadata_Control=1";
   std::string normalize = "none";
   std::string replicate_groups;
-  std::string held_out_only;  // a screen.json
+  std::string held_out_only;    // a screen.json
+  std::string held_out_plates;  // a screen.json
   EvaluationOptions options;
 };
 
@@ -97,6 +98,15 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
     }
     o.only_compounds = split.held_out_compounds;
   }
+  if (!flags.held_out_plates.empty()) {
+    MICON_ASSIGN_OR_RETURN(const ScreenSplit split,
+                           ReadScreenSplit(flags.held_out_plates));
+    if (split.held_out_plates.empty()) {
+      return absl::InvalidArgumentError(flags.held_out_plates +
+                                        ": lists no held_out_plates");
+    }
+    o.query_plates = split.held_out_plates;
+  }
   // Every flag is checked before the first (slow) evaluation.
   MICON_ASSIGN_OR_RETURN(const auto profiles,
                          ParseNamedPaths("--profiles", flags.profiles));
@@ -123,9 +133,11 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
                        o));
     const Evaluation& e = m.evaluation;
     std::fprintf(stderr,
-                 "micon: %s: %lld treated wells of %lld compounds, %lld "
-                 "control wells, %lld features, %lld scored predictions\n",
+                 "micon: %s: %lld treated wells (%lld querying) of %lld "
+                 "compounds, %lld control wells, %lld features, %lld scored "
+                 "predictions\n",
                  name.c_str(), static_cast<long long>(e.treated_wells),
+                 static_cast<long long>(e.query_wells),
                  static_cast<long long>(e.compounds),
                  static_cast<long long>(e.control_wells),
                  static_cast<long long>(m.features),
@@ -194,6 +206,11 @@ void AddEvaluateCommand(CLI::App& app, CommandRun& run) {
                   "A screen.json: score only the treated wells (and "
                   "predictions) of its held_out_compounds, the compounds "
                   "training never saw")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--held-out-plates", f->held_out_plates,
+                  "A screen.json: only treated wells of its held_out_plates "
+                  "query (the paper's protocol: wells of batches and sources "
+                  "training never saw); every well stays a candidate")
       ->check(CLI::ExistingFile);
   sub->add_option("--null-size", f->options.null_size,
                   "Permutations for the mAP p-values")

@@ -42,6 +42,7 @@ double Mean(const std::vector<GroupMap>& groups, bool retrieved) {
 std::vector<GroupMap> MapAgainst(const at::Tensor& cos,
                                  const std::vector<std::string>& compound,
                                  const std::vector<bool>& control,
+                                 const std::vector<bool>& queries_from,
                                  bool against_controls,
                                  const EvaluationOptions& o) {
   const int64_t n = cos.size(0);
@@ -49,7 +50,7 @@ std::vector<GroupMap> MapAgainst(const at::Tensor& cos,
   std::vector<QueryAp> queries;
   std::vector<RankedCandidate> candidates;
   for (int64_t i = 0; i < n; ++i) {
-    if (control[i]) continue;
+    if (control[i] || !queries_from[i]) continue;
     candidates.clear();
     int64_t positives = 0;
     for (int64_t j = 0; j < n; ++j) {
@@ -157,6 +158,20 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
                      o.controls.first, " != ", o.controls.second,
                      "); replicate metrics need at least 2"));
   }
+  std::vector<bool> query(n, true);
+  if (!o.query_plates.empty()) {
+    MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* plate,
+                           frame.Column(o.plate_column));
+    for (int64_t r = 0; r < n; ++r) {
+      query[r] = o.query_plates.count((*plate)[r]) > 0;
+    }
+  }
+  for (int64_t r = 0; r < n; ++r) e.query_wells += !control[r] && query[r];
+  if (e.query_wells == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        frame.path, ": no treated well on the ", o.query_plates.size(),
+        " query plate(s) (", o.plate_column, ")"));
+  }
 
   MICON_ASSIGN_OR_RETURN(
       const at::Tensor x,
@@ -173,29 +188,44 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
 
   const at::Tensor cos = CosineSimilarity(x, x).contiguous();
   if (e.control_wells > 0) {
-    e.map_vs_dmso = MapAgainst(cos, *compound, control, true, o);
+    e.map_vs_dmso = MapAgainst(cos, *compound, control, query, true, o);
     e.metrics.push_back({"map_vs_dmso", Mean(e.map_vs_dmso, false)});
     e.metrics.push_back({"retrieved_vs_dmso", Mean(e.map_vs_dmso, true)});
   }
-  e.map_vs_compounds = MapAgainst(cos, *compound, control, false, o);
+  e.map_vs_compounds = MapAgainst(cos, *compound, control, query, false, o);
   e.metrics.push_back({"map_vs_compounds", Mean(e.map_vs_compounds, false)});
   e.metrics.push_back(
       {"retrieved_vs_compounds", Mean(e.map_vs_compounds, true)});
 
-  // Top-k among treated wells.
-  std::vector<int64_t> treated;
+  // Top-k: the querying treated wells against every treated well.
+  std::vector<int64_t> treated, queries;
   for (int64_t r = 0; r < n; ++r) {
-    if (!control[r]) treated.push_back(r);
+    if (control[r]) continue;
+    treated.push_back(r);
+    if (query[r]) queries.push_back(r);
   }
-  const at::Tensor index = torch::tensor(treated, torch::kLong);
-  const at::Tensor sub = cos.index_select(0, index).index_select(1, index);
+  const at::Tensor sub =
+      cos.index_select(0, torch::tensor(queries, torch::kLong))
+          .index_select(1, torch::tensor(treated, torch::kLong));
+  // Ids shared by both sets: compound labels and groups numbered over the
+  // treated wells, the query rows picked out of them.
   std::vector<std::string> treated_compound;
   for (int64_t r : treated) treated_compound.push_back((*compound)[r]);
   MatchingRows rows{treated, Ids(treated_compound),
                     std::vector<int64_t>(treated.size(), 0)};
+  auto query_rows = [&] {
+    MatchingRows q;
+    for (size_t i = 0; i < treated.size(); ++i) {
+      if (!query[treated[i]]) continue;
+      q.id.push_back(rows.id[i]);
+      q.label.push_back(rows.label[i]);
+      q.group.push_back(rows.group[i]);
+    }
+    return q;
+  };
   const int64_t max_k = *std::max_element(o.top_k.begin(), o.top_k.end());
   auto add_top_k = [&](const std::string& suffix, Exclusion exclusion) {
-    const TopK t = ReplicateTopK(sub, rows, rows, exclusion, max_k);
+    const TopK t = ReplicateTopK(sub, query_rows(), rows, exclusion, max_k);
     if (t.scored == 0) return;
     for (int k : o.top_k) {
       e.metrics.push_back({absl::StrCat("top", k, "_", suffix),

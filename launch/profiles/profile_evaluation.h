@@ -69,6 +69,11 @@ struct EvaluationOptions {
   // against each other and the controls: e.g. the compounds a model never saw
   // in training. Predictions still rank all real treated wells.
   std::set<std::string> only_compounds;
+  // When not empty, only treated wells on these plates query (mAP and top-k),
+  // as in the MICON paper's protocol (e.g. screen.json's held_out_plates,
+  // wells of batches and sources training never saw); every well stays a
+  // candidate, minus the query's batch or source for NSB and NSS.
+  std::set<std::string> query_plates;
   std::vector<int> top_k = {1, 5, 10};
   int64_t null_size = 10000;
   uint64_t seed = 0;
@@ -84,6 +89,7 @@ struct Evaluation {
   std::vector<GroupMap> map_vs_dmso;       // per compound
   std::vector<GroupMap> map_vs_compounds;  // per compound
   int64_t treated_wells = 0;
+  int64_t query_wells = 0;  // treated wells that query (all without plates)
   int64_t control_wells = 0;
   int64_t compounds = 0;
   int64_t predicted_queries = 0;  // predictions with a real well to find

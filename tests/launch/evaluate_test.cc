@@ -54,8 +54,9 @@ TEST(MiconEvaluate, ReproducesCytominerEvalPercentReplicating) {
       "Metadata_broad_sample,Metadata_mg_per_ml --null-size 100 -o " +
       out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("360 treated wells of 58 compounds, 24 "
-                                  "control wells, 454 features"));
+  EXPECT_THAT(r.output,
+              HasSubstr("360 treated wells (360 querying) of 58 compounds, 24 "
+                        "control wells, 454 features"));
   const auto table = ByFirstColumn(out + "/evaluation.csv");
   EXPECT_NEAR(Field(table, "cp", "percent_replicating"), 0.4583, 5e-5);
 }

@@ -95,5 +95,31 @@ TEST(EvaluateProfiles, OnlyCompoundsScoresTheirWellsAgainstControls) {
   EXPECT_EQ(Value(e, "top1_nsb"), 1.0);
 }
 
+// The paper's protocol: only wells of some plates query; every well stays a
+// candidate. Plate P2's C well is made a copy of its B well, so P2's B and C
+// queries find each other first (misses), and P1's C query loses its only
+// replicate to a tie (ties keep candidate order): top-1 is 2/3 from P1, 1/3
+// from P2 and 3/6 from both.
+TEST(EvaluateProfiles, QueryPlatesRestrictTheQueriesNotTheCandidates) {
+  ProfileFrame f = Wells();
+  f.features[7] = f.features[6].clone();  // P2: rows A, B, C, DMSO, DMSO
+  EvaluationOptions o;
+  o.null_size = 100;
+  MICON_ASSERT_OK_AND_ASSIGN(Evaluation all, EvaluateProfiles(f, o));
+  EXPECT_EQ(all.query_wells, 6);
+  EXPECT_DOUBLE_EQ(Value(all, "top1_all"), 0.5);
+  o.query_plates = {"P1"};
+  MICON_ASSERT_OK_AND_ASSIGN(Evaluation p1, EvaluateProfiles(f, o));
+  EXPECT_EQ(p1.query_wells, 3);
+  EXPECT_EQ(p1.treated_wells, 6);
+  EXPECT_DOUBLE_EQ(Value(p1, "top1_all"), 2.0 / 3);
+  EXPECT_DOUBLE_EQ(Value(p1, "top1_nsb"), 2.0 / 3);
+  o.query_plates = {"P2"};
+  MICON_ASSERT_OK_AND_ASSIGN(Evaluation p2, EvaluateProfiles(f, o));
+  EXPECT_DOUBLE_EQ(Value(p2, "top1_all"), 1.0 / 3);
+  o.query_plates = {"P9"};
+  EXPECT_FALSE(EvaluateProfiles(f, o).ok());
+}
+
 }  // namespace
 }  // namespace micon
