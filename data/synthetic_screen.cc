@@ -154,7 +154,9 @@ absl::Status SyntheticScreenOptions::Validate() const {
   }
   if (inactive_fraction < 0 || inactive_fraction > 1)
     return bad("inactive fraction must be 0-1");
-  if (!technique.Valid()) return bad("technical strengths must be >= 0");
+  if (const char* effect = technique.FirstNegative()) {
+    return bad(absl::StrCat(effect, " must be >= 0"));
+  }
   if (held_out_sources < 0 || held_out_sources >= sources) {
     return bad("held-out sources must be 0 to sources - 1");
   }

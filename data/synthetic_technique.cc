@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "data/random_stream.h"
 
@@ -49,9 +50,18 @@ void GaussianBlur(float* plane, int size, double sigma) {
 
 }  // namespace
 
-bool TechnicalEffects::Valid() const {
-  return intensity >= 0 && optics >= 0 && illumination >= 0 && crosstalk >= 0 &&
-         culture >= 0 && debris >= 0;
+const char* TechnicalEffects::FirstNegative() const {
+  const std::pair<const char*, double> strengths[] = {
+      {"technical strength", intensity},
+      {"optics", optics},
+      {"illumination", illumination},
+      {"crosstalk", crosstalk},
+      {"culture", culture},
+      {"debris", debris}};
+  for (const auto& [name, value] : strengths) {
+    if (!(value >= 0)) return name;
+  }
+  return nullptr;
 }
 
 PlateTechnique::ChannelEffect PlateTechnique::DrawEffect(std::mt19937_64 rng,
@@ -152,26 +162,33 @@ CellMorphology PlateTechnique::Culture(const CellMorphology& m) const {
   return out;
 }
 
+void PlateTechnique::AddGlow(std::vector<float>* field, double cx, double cy,
+                             double sigma, double amplitude, int reach) const {
+  const size_t plane = static_cast<size_t>(size_) * size_;
+  for (int y = std::max(0, int(cy) - reach);
+       y <= std::min(size_ - 1, int(cy) + reach); ++y) {
+    for (int x = std::max(0, int(cx) - reach);
+         x <= std::min(size_ - 1, int(cx) + reach); ++x) {
+      const double d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+      const double v = amplitude * std::exp(-0.5 * d2 / (sigma * sigma));
+      for (int c = 0; c < channels_; ++c) {
+        (*field)[c * plane + y * size_ + x] +=
+            static_cast<float>(v * debris_colour_[c]);
+      }
+    }
+  }
+}
+
 void PlateTechnique::AddDebris(std::vector<float>* field,
                                std::mt19937_64& rng) const {
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   const double scale = size_ / 64.0;
-  const size_t plane = static_cast<size_t>(size_) * size_;
-  // Haze: a few broad blobs of autofluorescent medium.
+  // Haze: a few broad blobs of autofluorescent medium, over the whole field.
   for (int blob = 0; blob < 3; ++blob) {
     const double cx = uniform(rng) * size_, cy = uniform(rng) * size_;
     const double sigma = size_ * (0.15 + 0.2 * uniform(rng));
     const double amplitude = haze_ * uniform(rng);
-    for (int y = 0; y < size_; ++y) {
-      for (int x = 0; x < size_; ++x) {
-        const double d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
-        const double v = amplitude * std::exp(-0.5 * d2 / (sigma * sigma));
-        for (int c = 0; c < channels_; ++c) {
-          (*field)[c * plane + y * size_ + x] +=
-              static_cast<float>(v * debris_colour_[c]);
-        }
-      }
-    }
+    AddGlow(field, cx, cy, sigma, amplitude, /*reach=*/size_);
   }
   // Specks: small, bright, in every channel.
   const int specks = std::poisson_distribution<int>(debris_rate_)(rng);
@@ -179,19 +196,7 @@ void PlateTechnique::AddDebris(std::vector<float>* field,
     const double cx = uniform(rng) * size_, cy = uniform(rng) * size_;
     const double r = scale * (0.7 + 1.5 * uniform(rng));
     const double brightness = 1.5 + 3.0 * uniform(rng);
-    const int reach = static_cast<int>(std::ceil(3 * r));
-    for (int y = std::max(0, int(cy) - reach);
-         y <= std::min(size_ - 1, int(cy) + reach); ++y) {
-      for (int x = std::max(0, int(cx) - reach);
-           x <= std::min(size_ - 1, int(cx) + reach); ++x) {
-        const double d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
-        const double v = brightness * std::exp(-0.5 * d2 / (r * r));
-        for (int c = 0; c < channels_; ++c) {
-          (*field)[c * plane + y * size_ + x] +=
-              static_cast<float>(v * debris_colour_[c]);
-        }
-      }
-    }
+    AddGlow(field, cx, cy, r, brightness, static_cast<int>(std::ceil(3 * r)));
   }
 }
 

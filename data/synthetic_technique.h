@@ -37,7 +37,8 @@ struct TechnicalEffects {
   double culture = 0;
   double debris = 0;
 
-  bool Valid() const;
+  // The flag name of the first negative strength ("optics", ...), or nullptr.
+  const char* FirstNegative() const;
 };
 
 // Where a plate sits in the screen; every effect is drawn from it and the seed.
@@ -66,6 +67,9 @@ class PlateTechnique {
   static ChannelEffect DrawEffect(std::mt19937_64 rng, int channels,
                                   double gain_sd, double offset_max);
   void AddDebris(std::vector<float>* field, std::mt19937_64& rng) const;
+  // Adds a Gaussian spot (in debris colour) within `reach` pixels of (cx, cy).
+  void AddGlow(std::vector<float>* field, double cx, double cy, double sigma,
+               double amplitude, int reach) const;
   void Crosstalk(std::vector<float>* field) const;
   void Illuminate(std::vector<float>* field) const;
   void PointSpread(std::vector<float>* field) const;

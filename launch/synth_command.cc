@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -12,27 +13,6 @@
 
 namespace micon {
 namespace {
-
-// What a preset sets; giving one of these with a preset is refused rather
-// than silently winning or losing.
-constexpr const char* kPresetFlags[] = {"--sources",
-                                        "--batches-per-source",
-                                        "--plates-per-batch",
-                                        "--wells",
-                                        "--control-wells",
-                                        "--sites",
-                                        "--image-size",
-                                        "--n-compounds",
-                                        "--held-out-compounds",
-                                        "--held-out-sources",
-                                        "--held-out-batch-per-source",
-                                        "--inactive-fraction",
-                                        "--technical-strength",
-                                        "--optics",
-                                        "--illumination",
-                                        "--crosstalk",
-                                        "--culture",
-                                        "--debris"};
 
 absl::Status RunSynth(const SyntheticScreenOptions& options) {
   const auto start = std::chrono::steady_clock::now();
@@ -62,6 +42,10 @@ void AddSynthCommand(CLI::App& app, CommandRun& run) {
                          "Generate a synthetic Cell Painting screen with "
                          "ground truth (docs/SYNTHETIC.md)");
   auto o = std::make_shared<SyntheticScreenOptions>();
+  // The options a preset sets, gathered as they are declared: giving one with
+  // a preset is refused rather than silently winning or losing.
+  auto fixed = std::make_shared<std::vector<CLI::Option*>>();
+  auto fix = [&fixed](CLI::Option* option) { fixed->push_back(option); };
   sub->add_option("--compounds", o->compound_table,
                   "Table of real SMILES (CSV/TSV)")
       ->required()
@@ -70,51 +54,52 @@ void AddSynthCommand(CLI::App& app, CommandRun& run) {
   sub->add_option("--smiles-column", o->smiles_column)->capture_default_str();
   sub->add_option("-o,--output", o->output, "Dataset folder to write")
       ->required();
-  sub->add_option("--sources", o->sources)
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  sub->add_option("--batches-per-source", o->batches_per_source)
-      ->capture_default_str();
-  sub->add_option("--plates-per-batch", o->plates_per_batch)
-      ->capture_default_str();
-  sub->add_option("--wells", o->wells_per_plate,
-                  "Wells per plate, controls included")
-      ->capture_default_str();
-  sub->add_option("--control-wells", o->control_wells_per_plate)
-      ->capture_default_str();
-  sub->add_option("--sites", o->sites_per_well)->capture_default_str();
-  sub->add_option("--image-size", o->image_size)->capture_default_str();
+  fix(sub->add_option("--sources", o->sources)
+          ->capture_default_str()
+          ->check(CLI::PositiveNumber));
+  fix(sub->add_option("--batches-per-source", o->batches_per_source)
+          ->capture_default_str());
+  fix(sub->add_option("--plates-per-batch", o->plates_per_batch)
+          ->capture_default_str());
+  fix(sub->add_option("--wells", o->wells_per_plate,
+                      "Wells per plate, controls included")
+          ->capture_default_str());
+  fix(sub->add_option("--control-wells", o->control_wells_per_plate)
+          ->capture_default_str());
+  fix(sub->add_option("--sites", o->sites_per_well)->capture_default_str());
+  fix(sub->add_option("--image-size", o->image_size)->capture_default_str());
   sub->add_option("--channels", o->channels)
       ->delimiter(',')
       ->capture_default_str();
-  sub->add_option("--n-compounds", o->compounds)->capture_default_str();
-  sub->add_option("--held-out-compounds", o->held_out_compounds)
-      ->capture_default_str();
-  sub->add_option("--inactive-fraction", o->inactive_fraction)
-      ->capture_default_str();
-  sub->add_option("--held-out-sources", o->held_out_sources,
-                  "Last sources held out entirely")
-      ->capture_default_str();
-  sub->add_flag("--held-out-batch-per-source", o->held_out_batch_per_source,
-                "Hold out the last batch of every source");
-  sub->add_option("--technical-strength", o->technique.intensity,
-                  "Per-channel gain/offset, vignette, plate defocus (0 = none)")
-      ->capture_default_str();
-  sub->add_option("--optics", o->technique.optics,
-                  "Per-source point-spread blur")
-      ->capture_default_str();
-  sub->add_option("--illumination", o->technique.illumination,
-                  "Per-source illumination field across the view")
-      ->capture_default_str();
-  sub->add_option("--crosstalk", o->technique.crosstalk,
-                  "Per-source bleed-through between neighbouring channels")
-      ->capture_default_str();
-  sub->add_option("--culture", o->technique.culture,
-                  "Per-batch cell density and size")
-      ->capture_default_str();
-  sub->add_option("--debris", o->technique.debris,
-                  "Per-batch debris and background haze")
-      ->capture_default_str();
+  fix(sub->add_option("--n-compounds", o->compounds)->capture_default_str());
+  fix(sub->add_option("--held-out-compounds", o->held_out_compounds)
+          ->capture_default_str());
+  fix(sub->add_option("--inactive-fraction", o->inactive_fraction)
+          ->capture_default_str());
+  fix(sub->add_option("--held-out-sources", o->held_out_sources,
+                      "Last sources held out entirely")
+          ->capture_default_str());
+  fix(sub->add_flag("--held-out-batch-per-source", o->held_out_batch_per_source,
+                    "Hold out the last batch of every source"));
+  fix(sub->add_option(
+             "--technical-strength", o->technique.intensity,
+             "Per-channel gain/offset, vignette, plate defocus (0 = none)")
+          ->capture_default_str());
+  fix(sub->add_option("--optics", o->technique.optics,
+                      "Per-source point-spread blur")
+          ->capture_default_str());
+  fix(sub->add_option("--illumination", o->technique.illumination,
+                      "Per-source illumination field across the view")
+          ->capture_default_str());
+  fix(sub->add_option("--crosstalk", o->technique.crosstalk,
+                      "Per-source bleed-through between neighbouring channels")
+          ->capture_default_str());
+  fix(sub->add_option("--culture", o->technique.culture,
+                      "Per-batch cell density and size")
+          ->capture_default_str());
+  fix(sub->add_option("--debris", o->technique.debris,
+                      "Per-batch debris and background haze")
+          ->capture_default_str());
   sub->add_option("--seed", o->seed)->capture_default_str();
   sub->add_option("--workers", o->threads, "Generator threads (0 = all cores)")
       ->capture_default_str();
@@ -124,14 +109,14 @@ void AddSynthCommand(CLI::App& app, CommandRun& run) {
                   "default, or hard: the fixed benchmark screen "
                   "(docs/SYNTHETIC.md); layout and effect flags then refused")
       ->capture_default_str();
-  sub->callback([&run, o, preset, sub] {
-    run = [o, preset, sub]() -> absl::Status {
+  sub->callback([&run, o, preset, fixed] {
+    run = [o, preset, fixed]() -> absl::Status {
       if (*preset != "default") {
-        for (const char* fixed : kPresetFlags) {
-          if (sub->count(fixed) > 0) {
+        for (const CLI::Option* option : *fixed) {
+          if (option->count() > 0) {
             return absl::InvalidArgumentError(
-                absl::StrCat("synth: --preset ", *preset, " fixes ", fixed,
-                             "; drop one of them"));
+                absl::StrCat("synth: --preset ", *preset, " fixes ",
+                             option->get_name(), "; drop one of them"));
           }
         }
       }

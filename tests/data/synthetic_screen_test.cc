@@ -280,6 +280,10 @@ TEST(SyntheticScreen, RejectsImpossibleLayouts) {
   EXPECT_THAT(GenerateSyntheticScreen(o).status().message(),
               HasSubstr("control"));
   o = SmallScreen(ScratchDir());
+  o.technique.debris = -1;
+  EXPECT_THAT(GenerateSyntheticScreen(o).status().message(),
+              HasSubstr("debris must be >= 0"));
+  o = SmallScreen(ScratchDir());
   o.wells_per_plate = 384;
   o.compounds = 200;  // JUMP-MOA has 82 valid structures
   EXPECT_THAT(GenerateSyntheticScreen(o).status().message(),
