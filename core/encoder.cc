@@ -14,6 +14,10 @@ ImageEncoderImpl::ImageEncoderImpl(const ImageEncoderOptions& options)
   trunk_ = register_module("trunk", ResNet(resnet));
   if (options.trainable_stages < 4)
     trunk_->FreezeAllBut(options.trainable_stages);
+  if (options.head == StainHead::kLinear) {
+    const int64_t d = trunk_->feature_dim();
+    head_ = register_module("head", torch::nn::Linear(d, d));
+  }
 }
 
 int64_t ImageEncoderImpl::dim() const {
@@ -25,11 +29,14 @@ torch::Tensor ImageEncoderImpl::Encode(const torch::Tensor& images) {
   TORCH_CHECK(images.dim() == 4 && images.size(1) == options_.channels,
               "image encoder expects [B, ", options_.channels, ", H, W], got ",
               images.sizes());
+  auto head = [this](const torch::Tensor& pooled) {
+    return head_ ? head_->forward(pooled) : pooled;
+  };
   if (options_.mode == ChannelMode::kMultiChannel)
-    return L2Normalize(trunk_->forward(images));
+    return L2Normalize(head(trunk_->forward(images)));
   const int64_t b = images.size(0), c = images.size(1);
-  const torch::Tensor per_stain = trunk_->forward_replicated_gray(
-      images.reshape({b * c, 1, images.size(2), images.size(3)}));
+  const torch::Tensor per_stain = head(trunk_->forward_replicated_gray(
+      images.reshape({b * c, 1, images.size(2), images.size(3)})));
   return L2Normalize(per_stain.reshape({b, c * per_stain.size(1)}));
 }
 

@@ -11,6 +11,11 @@
 //    [B, C, H, W] -> [B*C, 1, H, W] -> [B, C*d].
 //  - multi-channel: one ResNet whose stem takes all C stains at once:
 //    [B, C, H, W] -> [B, d].
+// The pooled ResNet features come after a ReLU, so without a head h lies in
+// the positive orthant. StainHead::kLinear adds one Linear(d, d), shared by
+// the stains and applied to each stain's pooled vector before concatenation
+// (as the MICON reference does), so h is signed and a generator ending in a
+// linear layer can reach any of it.
 // BatchNorm: statistics come from the rows of each Encode() call. The MICON
 // step encodes treated and control images in separate calls, as the reference
 // does, so a batch's controls never shift its treated images' normalisation;
@@ -19,6 +24,7 @@
 #define MICON_CORE_ENCODER_H_
 
 #include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
 #include <memory>
@@ -35,11 +41,17 @@ inline constexpr EnumName<ChannelMode> kChannelModeNames[] = {
     {"per_channel", ChannelMode::kPerChannel},
     {"multi_channel", ChannelMode::kMultiChannel}};
 
+enum class StainHead { kNone, kLinear };
+
+inline constexpr EnumName<StainHead> kStainHeadNames[] = {
+    {"none", StainHead::kNone}, {"linear", StainHead::kLinear}};
+
 struct ImageEncoderOptions {
   ResNetOptions resnet;  // in_channels is set from `channels` and `mode`
   int64_t channels = 5;
   ChannelMode mode = ChannelMode::kPerChannel;
   int trainable_stages = 4;  // 1 = the reference's "only the last stage trains"
+  StainHead head = StainHead::kNone;
 };
 
 struct ProfileEncoderOptions {
@@ -66,6 +78,7 @@ class ImageEncoderImpl : public EncoderImpl {
  private:
   ImageEncoderOptions options_;
   ResNet trunk_{nullptr};
+  torch::nn::Linear head_{nullptr};  // StainHead::kLinear only
 };
 TORCH_MODULE(ImageEncoder);
 

@@ -57,8 +57,10 @@ torch::Tensor MiconModelImpl::Counterfactual(const torch::Tensor& h_control,
   TORCH_CHECK(h_control.size(0) == m.size(0),
               "one molecule per control: ", h_control.size(0), " controls, ",
               m.size(0), " molecules");
-  return L2Normalize(
-      generator_->forward(torch::cat({h_control.detach(), m}, 1)));
+  const torch::Tensor h = h_control.detach();
+  const torch::Tensor g = generator_->forward(torch::cat({h, m}, 1));
+  return L2Normalize(options_.generator_form == GeneratorForm::kResidual ? h + g
+                                                                          : g);
 }
 
 torch::Tensor MiconModelImpl::ProjectMolecule(const torch::Tensor& m) {

@@ -6,7 +6,9 @@
 //                                                what the losses compare
 //   M   molecule encoder                         fingerprint -> m
 //   G   counterfactual generator                 [sg(h_control); m] -> h_hat
-//                                                (unit norm)
+//                                                (unit norm); direct:
+//                                                normalise(G(...)), residual:
+//                                                normalise(h_control + G(...))
 //   Pm  molecule projection (CLIP only)          m -> unit-norm vector beside
 //                                                P(h)
 //
@@ -30,6 +32,14 @@ namespace micon {
 
 enum class InputKind { kImages, kProfiles };
 
+// How G's output becomes h_hat. Residual predicts the compound's shift from
+// its control, the quantity the screen measures, and starts near the
+// control's own embedding; direct (the reference) predicts h_hat outright.
+enum class GeneratorForm { kDirect, kResidual };
+
+inline constexpr EnumName<GeneratorForm> kGeneratorFormNames[] = {
+    {"direct", GeneratorForm::kDirect}, {"residual", GeneratorForm::kResidual}};
+
 inline constexpr EnumName<InputKind> kInputKindNames[] = {
     {"images", InputKind::kImages}, {"profiles", InputKind::kProfiles}};
 
@@ -43,6 +53,7 @@ struct MiconModelOptions {
   std::vector<int64_t> molecule_hidden = {1024};
   int64_t molecule_dim = 512;
   std::vector<int64_t> generator_hidden = {1024};
+  GeneratorForm generator_form = GeneratorForm::kDirect;
   double clip_temperature = 0.07;  // initial value when learnable
   bool clip_learnable_temperature = true;
 };

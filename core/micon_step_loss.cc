@@ -56,16 +56,27 @@ LossParts PaclrAndCounterfactual(MiconModelImpl& model, const StepBatch& batch,
   const torch::Tensor m = model.EncodeMolecule(batch.molecule);
   const torch::Tensor cf_labels = torch::cat({compound, compound});
   torch::Tensor cf = torch::zeros({}, h_treated.options());
+  torch::Tensor misalignment = torch::zeros({}, h_treated.options());
   for (int64_t v = 0; v < 2; ++v) {
-    const torch::Tensor h_t = h_treated.view({b, 2, -1}).select(1, v);
+    const torch::Tensor h_t = h_treated.view({b, 2, -1}).select(1, v).detach();
     const torch::Tensor h_c = h_control.view({b, 2, -1}).select(1, v);
+    const torch::Tensor h_hat = model.Counterfactual(h_c, m);
     const torch::Tensor z =
-        torch::cat({model.Project(h_t.detach()),
-                    model.Project(model.Counterfactual(h_c, m))});
+        torch::cat({model.Project(h_t), model.Project(h_hat)});
     cf = cf + GatheredSupCon(z, cf_labels, options, gather);
+    if (options.lambda_h > 0) {
+      misalignment = misalignment + (1 - (h_hat * h_t).sum(1)).sum();
+    }
   }
   parts.counterfactual = cf / 2;
   parts.total = parts.paclr + options.lambda * parts.counterfactual;
+  if (options.lambda_h > 0) {
+    // This rank's share of the global mean: its sum over the global count
+    // (the compound labels carry the ranks' row counts).
+    const int64_t global_b = gather.Gather(compound).global.size(0);
+    parts.counterfactual_h = misalignment / static_cast<double>(2 * global_b);
+    parts.total = parts.total + options.lambda_h * parts.counterfactual_h;
+  }
   return parts;
 }
 

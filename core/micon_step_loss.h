@@ -1,7 +1,7 @@
 // micon_step_loss.h: one training step's loss, from a sampled batch, for every
 // objective.
 //
-//   micon    L = L_PaCLR + lambda * mean_views L_cf
+//   micon    L = L_PaCLR + lambda * mean_views L_cf + lambda_h * L_cf_h
 //   paclr    L = L_PaCLR
 //   simclr   L = NT-Xent over two augmented views of each image
 //   clip     L = symmetric InfoNCE between P(E(image)) and Pm(M(molecule))
@@ -9,7 +9,10 @@
 // L_PaCLR is SupCon over [P(h_treated); P(h_control)]: labels are compound
 // indices and every control carries kControlLabel. For view v, L_cf is SupCon
 // over {P(sg(h_treated_v)), P(G([sg(h_control_v); M(molecule)]))} with compound
-// labels. Treated and control samples are encoded in separate calls (encoder.h
+// labels. L_cf_h, the h-space alignment, is the mean over treated samples and
+// views of 1 - <h_hat, sg(h_treated)>: P alone can leave h_hat far from h in
+// the space profiles are scored in, and this term pulls G there directly
+// (gradients reach G and M only). Treated and control samples are encoded in separate calls (encoder.h
 // explains why).
 //
 // The result is this rank's share of the global loss (contrastive_losses.h):
@@ -41,6 +44,7 @@ struct StepLossOptions {
   double temperature = 1.0;
   double lambda = 1.0;  // weight of the counterfactual loss
   int64_t anchor_chunk = kDefaultAnchorChunk;
+  double lambda_h = 0.0;  // weight of the h-space alignment (0: not computed)
 };
 
 // Undefined tensors for the parts an objective does not have.
@@ -48,6 +52,7 @@ struct LossParts {
   at::Tensor total;
   at::Tensor paclr;
   at::Tensor counterfactual;
+  at::Tensor counterfactual_h;  // micon with lambda_h > 0
   at::Tensor simclr;
   at::Tensor clip;
 };

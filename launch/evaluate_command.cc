@@ -86,6 +86,9 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
         flags.normalize + "'");
   }
   o.normalize = *normalize;
+  if (!o.sphere_by.empty() && !o.sphere) {
+    return absl::InvalidArgumentError("--sphere-by needs --sphere");
+  }
   if (!flags.replicate_groups.empty()) {
     o.replicate_groups = absl::StrSplit(flags.replicate_groups, ',');
   }
@@ -199,6 +202,10 @@ void AddEvaluateCommand(CLI::App& app, CommandRun& run) {
       ->check(CLI::Range(0.0, 1.0));
   sub->add_flag("--sphere", f->options.sphere,
                 "ZCA-sphere on the control wells (after --normalize)");
+  sub->add_option("--sphere-by", f->options.sphere_by,
+                  "With --sphere: one transform per value of this column "
+                  "(e.g. Metadata_Plate, Metadata_Batch), fitted on its "
+                  "own control wells; default one for all");
   sub->add_option("--replicate-groups", f->replicate_groups,
                   "Comma-separated columns that define replicates for "
                   "percent replicating (default: the compound column)");

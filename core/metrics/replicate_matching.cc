@@ -60,6 +60,7 @@ TopK ReplicateTopK(const at::Tensor& similarity, const MatchingRows& queries,
     }
     if (!any_positive) {
       ++out.unscorable;
+      out.first_hit.push_back(-1);
       continue;
     }
     ++out.scored;
@@ -69,6 +70,7 @@ TopK ReplicateTopK(const at::Tensor& similarity, const MatchingRows& queries,
     // Rank (0-based) of the first positive; every k above it is a hit.
     int64_t first = 0;
     while (candidates.label[kept[first]] != queries.label[i]) ++first;
+    out.first_hit.push_back(first);
     for (int64_t k = first; k < max_k; ++k) out.accuracy[k] += 1.0;
   }
   if (out.scored > 0) {

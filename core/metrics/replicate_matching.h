@@ -42,6 +42,9 @@ struct TopK {
   std::vector<double> accuracy;  // [k-1] = share of scored queries hit in top k
   int64_t scored = 0;
   int64_t unscorable = 0;
+  // Per query: the 0-based rank of its first positive, -1 when unscorable
+  // (for per-compound top-k and resampling over queries).
+  std::vector<int64_t> first_hit;
 };
 
 TopK ReplicateTopK(const at::Tensor& similarity, const MatchingRows& queries,

@@ -43,13 +43,30 @@ std::string Value(const MethodEvaluation& m, const std::string& name,
 }
 
 absl::Status WritePerCompound(const std::string& path, const Evaluation& e) {
-  // One row per compound: its mAP test against DMSO, then against compounds.
+  // One row per compound: its mAP test against DMSO, then against compounds,
+  // then its top-k metrics (the share of its query wells that hit).
+  std::vector<std::string> top_k_names;
+  for (const auto& [compound, metrics] : e.top_k_per_compound) {
+    for (const auto& [name, value] : metrics) {
+      if (std::find(top_k_names.begin(), top_k_names.end(), name) ==
+          top_k_names.end()) {
+        top_k_names.push_back(name);
+      }
+    }
+  }
+  const size_t width = 1 + 2 * 4 + top_k_names.size();
   std::map<std::string, std::vector<std::string>> rows;
+  auto row_of = [&](const std::string& compound) -> std::vector<std::string>& {
+    std::vector<std::string>& row = rows[compound];
+    if (row.empty()) {
+      row.resize(width);
+      row[0] = compound;
+    }
+    return row;
+  };
   auto fill = [&](const std::vector<GroupMap>& groups, size_t at) {
     for (const GroupMap& g : groups) {
-      std::vector<std::string>& row = rows[g.group];
-      row.resize(1 + 2 * 4);
-      row[0] = g.group;
+      std::vector<std::string>& row = row_of(g.group);
       row[at] = absl::StrFormat("%.17g", g.map);
       row[at + 1] = absl::StrFormat("%.17g", g.p_value);
       row[at + 2] = absl::StrFormat("%.17g", g.corrected_p_value);
@@ -58,14 +75,23 @@ absl::Status WritePerCompound(const std::string& path, const Evaluation& e) {
   };
   fill(e.map_vs_dmso, 1);
   fill(e.map_vs_compounds, 5);
+  for (const auto& [compound, metrics] : e.top_k_per_compound) {
+    std::vector<std::string>& row = row_of(compound);
+    for (size_t k = 0; k < top_k_names.size(); ++k) {
+      const auto value = metrics.find(top_k_names[k]);
+      if (value != metrics.end()) {
+        row[9 + k] = absl::StrFormat("%.17g", value->second);
+      }
+    }
+  }
   std::vector<std::vector<std::string>> out;
   for (auto& [group, row] : rows) out.push_back(std::move(row));
-  return WriteCsv(
-      path,
-      {"compound", "map_vs_dmso", "p_vs_dmso", "corrected_p_vs_dmso",
-       "retrieved_vs_dmso", "map_vs_compounds", "p_vs_compounds",
-       "corrected_p_vs_compounds", "retrieved_vs_compounds"},
-      out);
+  std::vector<std::string> header = {
+      "compound",         "map_vs_dmso",    "p_vs_dmso",
+      "corrected_p_vs_dmso", "retrieved_vs_dmso", "map_vs_compounds",
+      "p_vs_compounds",   "corrected_p_vs_compounds", "retrieved_vs_compounds"};
+  header.insert(header.end(), top_k_names.begin(), top_k_names.end());
+  return WriteCsv(path, header, out);
 }
 
 // Grouped bars: one group per metric, one bar per method.

@@ -71,51 +71,6 @@ std::vector<GroupMap> MapAgainst(const at::Tensor& cos,
                               {.null_size = o.null_size, .seed = o.seed});
 }
 
-// The features after the requested normalisation, feature selection
-// (fitted on the `real` rows) and sphering (fitted on the `control` rows).
-absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
-                                              const std::vector<bool>& control,
-                                              const std::vector<bool>& real,
-                                              const EvaluationOptions& o) {
-  const int64_t n = frame.rows();
-  int64_t control_wells = 0;
-  for (bool c : control) control_wells += c;
-  at::Tensor x = frame.features.to(torch::kFloat64);
-  if (o.normalize != NormalizeMethod::kNone || o.sphere) {
-    if (control_wells < 2) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          frame.path, ": normalisation is fitted on control wells, but only ",
-          control_wells, " row(s) have ", o.controls.first, " = ",
-          o.controls.second));
-    }
-  }
-  if (o.normalize != NormalizeMethod::kNone) {
-    MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* by,
-                           frame.Column(o.normalize_by));
-    std::map<std::string, int64_t> controls_in;
-    for (int64_t r = 0; r < n; ++r) controls_in[(*by)[r]] += control[r];
-    for (const auto& [group, count] : controls_in) {
-      if (count == 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(frame.path, ": ", o.normalize_by, " ", group,
-                         " has no control wells to normalise on"));
-      }
-    }
-    x = NormalizePerGroup(x, *by, control, o.normalize);
-  }
-  if (o.feature_select) {
-    std::vector<int64_t> rows;
-    for (int64_t r = 0; r < n; ++r) {
-      if (real[r]) rows.push_back(r);
-    }
-    const std::vector<int64_t> keep = SelectFeatures(
-        x.index_select(0, torch::tensor(rows, torch::kLong)), o.selection);
-    x = x.index_select(1, torch::tensor(keep, torch::kLong));
-  }
-  if (o.sphere) x = ZcaSphere(x, control);
-  return x;
-}
-
 // Every metric but the predicted-profile ones, on rows that are all real
 // wells (those of `only_compounds` and the controls, when it is set).
 absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
@@ -228,8 +183,19 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
     const TopK t = ReplicateTopK(sub, query_rows(), rows, exclusion, max_k);
     if (t.scored == 0) return;
     for (int k : o.top_k) {
-      e.metrics.push_back({absl::StrCat("top", k, "_", suffix),
-                           t.accuracy[static_cast<size_t>(k - 1)]});
+      const std::string name = absl::StrCat("top", k, "_", suffix);
+      e.metrics.push_back({name, t.accuracy[static_cast<size_t>(k - 1)]});
+      std::map<std::string, std::pair<int64_t, int64_t>> hits;  // hit, scored
+      for (size_t q = 0; q < queries.size(); ++q) {
+        if (t.first_hit[q] < 0) continue;
+        auto& [hit, scored] = hits[(*compound)[queries[q]]];
+        hit += t.first_hit[q] < k;
+        ++scored;
+      }
+      for (const auto& [c, counts] : hits) {
+        e.top_k_per_compound[c][name] = static_cast<double>(counts.first) /
+                                        static_cast<double>(counts.second);
+      }
     }
   };
   add_top_k("all", Exclusion::kNone);
@@ -248,7 +214,119 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
   return e;
 }
 
+// Top-k of finding a real well of each prediction's compound among
+// `candidate_rows` (real treated wells), beside chance; appends
+// PREFIXtopK and PREFIXchance_topK. Returns the predictions scored (those
+// with at least one real well of their compound among the candidates).
+int64_t ScorePredictions(
+    const at::Tensor& x, const std::vector<std::string>& compound,
+    const std::vector<int64_t>& query_rows,
+    const std::vector<int64_t>& candidate_rows, const std::string& prefix,
+    const EvaluationOptions& o, std::vector<Metric>& metrics) {
+  std::vector<std::string> labels;
+  for (int64_t r : candidate_rows) labels.push_back(compound[r]);
+  for (int64_t r : query_rows) labels.push_back(compound[r]);
+  const std::vector<int64_t> ids = Ids(labels);
+  const size_t c = candidate_rows.size();
+  MatchingRows candidates, queries;
+  for (size_t k = 0; k < ids.size(); ++k) {
+    MatchingRows& rows = k < c ? candidates : queries;
+    rows.id.push_back(static_cast<int64_t>(k));  // never shared: none excluded
+    rows.label.push_back(ids[k]);
+    rows.group.push_back(0);
+  }
+  const at::Tensor similarity = CosineSimilarity(
+      x.index_select(0, torch::tensor(query_rows, torch::kLong)),
+      x.index_select(0, torch::tensor(candidate_rows, torch::kLong)));
+  const int64_t max_k = *std::max_element(o.top_k.begin(), o.top_k.end());
+  const TopK t =
+      ReplicateTopK(similarity, queries, candidates, Exclusion::kNone, max_k);
+  if (t.scored == 0) return 0;
+  std::vector<double> chance(o.top_k.size(), 0.0);
+  for (size_t q = 0; q < queries.label.size(); ++q) {
+    const int64_t positives = static_cast<int64_t>(std::count(
+        candidates.label.begin(), candidates.label.end(), queries.label[q]));
+    if (positives == 0) continue;
+    for (size_t k = 0; k < o.top_k.size(); ++k) {
+      chance[k] += ChanceTopK(static_cast<int64_t>(c), positives, o.top_k[k]) /
+                   static_cast<double>(t.scored);
+    }
+  }
+  for (size_t k = 0; k < o.top_k.size(); ++k) {
+    metrics.push_back({absl::StrCat(prefix, "top", o.top_k[k]),
+                       t.accuracy[static_cast<size_t>(o.top_k[k] - 1)]});
+  }
+  for (size_t k = 0; k < o.top_k.size(); ++k) {
+    metrics.push_back(
+        {absl::StrCat(prefix, "chance_top", o.top_k[k]), chance[k]});
+  }
+  return t.scored;
+}
+
 }  // namespace
+
+absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
+                                              const std::vector<bool>& control,
+                                              const std::vector<bool>& real,
+                                              const EvaluationOptions& o) {
+  const int64_t n = frame.rows();
+  int64_t control_wells = 0;
+  for (bool c : control) control_wells += c;
+  at::Tensor x = frame.features.to(torch::kFloat64);
+  if (o.normalize != NormalizeMethod::kNone || o.sphere) {
+    if (control_wells < 2) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          frame.path, ": normalisation is fitted on control wells, but only ",
+          control_wells, " row(s) have ", o.controls.first, " = ",
+          o.controls.second));
+    }
+  }
+  if (o.normalize != NormalizeMethod::kNone) {
+    MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* by,
+                           frame.Column(o.normalize_by));
+    std::map<std::string, int64_t> controls_in;
+    for (int64_t r = 0; r < n; ++r) controls_in[(*by)[r]] += control[r];
+    for (const auto& [group, count] : controls_in) {
+      if (count == 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(frame.path, ": ", o.normalize_by, " ", group,
+                         " has no control wells to normalise on"));
+      }
+    }
+    x = NormalizePerGroup(x, *by, control, o.normalize);
+  }
+  if (o.feature_select) {
+    std::vector<int64_t> rows;
+    for (int64_t r = 0; r < n; ++r) {
+      if (real[r]) rows.push_back(r);
+    }
+    const std::vector<int64_t> keep = SelectFeatures(
+        x.index_select(0, torch::tensor(rows, torch::kLong)), o.selection);
+    x = x.index_select(1, torch::tensor(keep, torch::kLong));
+  }
+  if (!o.sphere) return x;
+  if (o.sphere_by.empty()) return ZcaSphere(x, control);
+  MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* by,
+                         frame.Column(o.sphere_by));
+  std::map<std::string, std::vector<int64_t>> rows_of;
+  for (int64_t r = 0; r < n; ++r) rows_of[(*by)[r]].push_back(r);
+  at::Tensor out = torch::empty_like(x);
+  for (const auto& [group, rows] : rows_of) {
+    std::vector<bool> group_control;
+    for (int64_t r : rows) group_control.push_back(control[r]);
+    const int64_t controls = std::count(group_control.begin(),
+                                        group_control.end(), true);
+    if (controls < 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(frame.path, ": ", o.sphere_by, " ", group, " has ",
+                       controls, " control well(s); sphering needs 2"));
+    }
+    const at::Tensor index = torch::tensor(rows, torch::kLong);
+    out.index_copy_(0, index,
+                    ZcaSphere(x.index_select(0, index), group_control));
+  }
+  return out;
+}
 
 absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
                                             const EvaluationOptions& o) {
@@ -295,44 +373,20 @@ absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
   already.feature_select = false;
   MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateWells(wells, already));
 
-  std::vector<std::string> labels;
-  for (int64_t r : candidate_rows) labels.push_back((*compound)[r]);
-  for (int64_t r : query_rows) labels.push_back((*compound)[r]);
-  const std::vector<int64_t> ids = Ids(labels);
-  const size_t c = candidate_rows.size();
-  MatchingRows candidates, queries;
-  for (size_t k = 0; k < ids.size(); ++k) {
-    MatchingRows& rows = k < c ? candidates : queries;
-    rows.id.push_back(static_cast<int64_t>(k));  // never shared: none excluded
-    rows.label.push_back(ids[k]);
-    rows.group.push_back(0);
+  e.predicted_queries = ScorePredictions(x, *compound, query_rows, candidate_rows,
+                                         "predicted_", o, e.metrics);
+  if (e.predicted_queries == 0) return e;
+  // The reference's protocol: among the wells of the predicted (typically
+  // unseen) compounds only, where the seen compounds' wells cannot crowd
+  // the ranking.
+  std::set<std::string> predicted_compounds;
+  for (int64_t r : query_rows) predicted_compounds.insert((*compound)[r]);
+  std::vector<int64_t> among;
+  for (int64_t r : candidate_rows) {
+    if (predicted_compounds.count((*compound)[r]) > 0) among.push_back(r);
   }
-  const at::Tensor similarity = CosineSimilarity(
-      x.index_select(0, torch::tensor(query_rows, torch::kLong)),
-      x.index_select(0, torch::tensor(candidate_rows, torch::kLong)));
-  const int64_t max_k = *std::max_element(o.top_k.begin(), o.top_k.end());
-  const TopK t =
-      ReplicateTopK(similarity, queries, candidates, Exclusion::kNone, max_k);
-  e.predicted_queries = t.scored;
-  if (t.scored == 0) return e;
-  std::vector<double> chance(o.top_k.size(), 0.0);
-  for (size_t q = 0; q < queries.label.size(); ++q) {
-    const int64_t positives = static_cast<int64_t>(std::count(
-        candidates.label.begin(), candidates.label.end(), queries.label[q]));
-    if (positives == 0) continue;
-    for (size_t k = 0; k < o.top_k.size(); ++k) {
-      chance[k] += ChanceTopK(static_cast<int64_t>(c), positives, o.top_k[k]) /
-                   static_cast<double>(t.scored);
-    }
-  }
-  for (size_t k = 0; k < o.top_k.size(); ++k) {
-    e.metrics.push_back({absl::StrCat("predicted_top", o.top_k[k]),
-                         t.accuracy[static_cast<size_t>(o.top_k[k] - 1)]});
-  }
-  for (size_t k = 0; k < o.top_k.size(); ++k) {
-    e.metrics.push_back(
-        {absl::StrCat("predicted_chance_top", o.top_k[k]), chance[k]});
-  }
+  ScorePredictions(x, *compound, query_rows, among,
+                   "predicted_among_predicted_", o, e.metrics);
   return e;
 }
 

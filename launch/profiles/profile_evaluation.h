@@ -31,6 +31,7 @@
 #define MICON_LAUNCH_PROFILES_PROFILE_EVALUATION_H_
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -56,6 +57,10 @@ struct EvaluationOptions {
   NormalizeMethod normalize = NormalizeMethod::kNone;
   std::string normalize_by = profile_columns::kPlate;
   bool sphere = false;
+  // Empty: one ZCA transform fitted on every control well; a column (plate,
+  // batch): one per group, fitted on its own control wells, as the MICON
+  // paper spheres per plate.
+  std::string sphere_by;
   // pycytominer-style feature selection after normalisation, before
   // sphering (core/metrics/feature_selection.h); off by default.
   bool feature_select = false;
@@ -88,6 +93,10 @@ struct Evaluation {
   std::vector<Metric> metrics;
   std::vector<GroupMap> map_vs_dmso;       // per compound
   std::vector<GroupMap> map_vs_compounds;  // per compound
+  // Per compound: top-k metric name (top1_nsb, ...) -> the share of the
+  // compound's scored query wells that hit; a compound none of whose queries
+  // could be scored is absent.
+  std::map<std::string, std::map<std::string, double>> top_k_per_compound;
   int64_t treated_wells = 0;
   int64_t query_wells = 0;  // treated wells that query (all without plates)
   int64_t control_wells = 0;
@@ -97,6 +106,15 @@ struct Evaluation {
 
 absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
                                             const EvaluationOptions& options);
+
+// The features as the metrics see them: options.normalize per
+// options.normalize_by group (fitted on the `control` rows), feature
+// selection (fitted on the `real` rows), then sphering (fitted on the
+// `control` rows, per options.sphere_by group when set).
+absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
+                                              const std::vector<bool>& control,
+                                              const std::vector<bool>& real,
+                                              const EvaluationOptions& o);
 
 }  // namespace micon
 

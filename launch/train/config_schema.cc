@@ -282,7 +282,19 @@ std::vector<ConfigField> MakeFields() {
       Make("model.molecule_dim", MICON_MEMBER(model.spec.molecule_dim),
            AtLeast<int64_t>(1), "Width of m = M(fingerprint)."),
       Make("model.generator_hidden", MICON_MEMBER(model.spec.generator_hidden),
-           PositiveWidths(), "Hidden widths of the generator G."),
+           PositiveWidths(),
+           "Hidden widths of the generator G (use at least h's width: "
+           "resnet18 per_channel on 5 stains gives 2560)."),
+      MakeEnum("model.generator_form",
+               MICON_MEMBER(model.spec.generator_form), kGeneratorFormNames,
+               "direct: h_hat = normalise(G([h_c; m])) (the reference); "
+               "residual: h_hat = normalise(h_c + G([h_c; m])), the shift "
+               "from the control."),
+      MakeEnum("model.stain_head", MICON_MEMBER(model.spec.image.head),
+               kStainHeadNames,
+               "none: h is the pooled (post-ReLU, non-negative) features; "
+               "linear: one Linear(d, d) per stain vector, shared by the "
+               "stains (the reference), so h is signed."),
       MakeEnum("loss.objective", MICON_MEMBER(loss.objective), kObjectiveNames,
                "micon: PaCLR + counterfactual; paclr; simclr; clip."),
       Make("loss.temperature", MICON_MEMBER(loss.temperature), Positive(),
@@ -290,6 +302,9 @@ std::vector<ConfigField> MakeFields() {
            "reference uses 1.0)."),
       Make("loss.lambda", MICON_MEMBER(loss.lambda), AtLeast(0.0),
            "Weight of the counterfactual loss."),
+      Make("loss.lambda_h", MICON_MEMBER(loss.lambda_h), AtLeast(0.0),
+           "Weight of the generator's h-space alignment, mean 1 - "
+           "cos(h_hat, sg(h_treated)) (micon only; 0 = off)."),
       Make("loss.clip_temperature", MICON_MEMBER(model.spec.clip_temperature),
            Positive(), "CLIP's (initial) temperature."),
       Make("loss.clip_learnable_temperature",

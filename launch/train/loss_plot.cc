@@ -16,8 +16,8 @@ absl::Status WriteLossPlot(const std::string& metrics_path,
   if (records.empty()) {
     return absl::FailedPreconditionError(metrics_path + ": no steps to plot");
   }
-  const std::vector<std::string> parts = {"loss", "paclr", "counterfactual",
-                                          "simclr", "clip"};
+  const std::vector<std::string> parts = {
+      "loss", "paclr", "counterfactual", "counterfactual_h", "simclr", "clip"};
   std::vector<std::string> present;
   for (const std::string& p : parts) {
     if (records.front().contains(p)) present.push_back(p);

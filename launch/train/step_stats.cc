@@ -7,11 +7,12 @@ namespace micon {
 absl::StatusOr<StepStats> AgreeOnStep(Communicator& comm,
                                       const LossParts& parts,
                                       const StepVotes& votes) {
-  // Which parts are defined depends on the objective alone, so the layout is
-  // the same on every rank: [total, defined parts..., samples, stop, ckpt].
+  // Which parts are defined depends on the configuration alone, so the layout
+  // is the same on every rank: [total, defined parts..., samples, stop, ckpt].
   const std::pair<const char*, const torch::Tensor*> named[] = {
       {"paclr", &parts.paclr},
       {"counterfactual", &parts.counterfactual},
+      {"counterfactual_h", &parts.counterfactual_h},
       {"simclr", &parts.simclr},
       {"clip", &parts.clip}};
   std::vector<double> values = {

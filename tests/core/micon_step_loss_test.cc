@@ -110,6 +110,50 @@ TEST(StepLoss, PartsMatchNaiveSupConOnTheModelsOutputs) {
               1e-5 * (paclr + cf));
 }
 
+// The h-space term is the mean over treated samples and views of
+// 1 - cos(h_hat, h_treated); it trains G and M, never the encoder, and the
+// residual generator with G's output zeroed predicts the control itself.
+TEST(StepLoss, HSpaceAlignmentIsTheMeanMisalignmentAndTrainsOnlyTheGenerator) {
+  torch::manual_seed(11);
+  MiconModelOptions options = ProfileModel(10, 12);
+  options.generator_form = GeneratorForm::kResidual;
+  MiconModel model(options);
+  SingleProcessGather gather;
+  const StepBatch batch = RandomProfileBatch(5, 10, 12);
+  StepLossOptions loss{Objective::kMicon, 0.5, 0.7};
+  loss.lambda_h = 0.3;
+  const LossParts parts = ComputeStepLoss(*model, batch, loss, gather);
+  ASSERT_TRUE(parts.counterfactual_h.defined());
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor h_t = model->Embed(batch.samples.flatten(0, 1));
+    const torch::Tensor h_c = model->Embed(batch.controls.flatten(0, 1));
+    const torch::Tensor h_hat =
+        model->Counterfactual(h_c, model->EncodeMolecule(batch.molecule)
+                                       .repeat_interleave(2, 0));
+    const double expected = (1 - (h_hat * h_t).sum(1)).mean().item<double>();
+    EXPECT_NEAR(parts.counterfactual_h.item<double>(), expected, 1e-6);
+    EXPECT_NEAR(parts.total.item<double>(),
+                parts.paclr.item<double>() +
+                    0.7 * parts.counterfactual.item<double>() + 0.3 * expected,
+                1e-5);
+  }
+  parts.counterfactual_h.backward();
+  EXPECT_TRUE(AllGradsZero(model->encoder()));
+  for (const char* name : {"generator", "molecule"}) {
+    EXPECT_FALSE(AllGradsZero(*model->named_children()[name])) << name;
+  }
+  torch::NoGradGuard no_grad;
+  for (auto& p : model->named_children()["generator"]->parameters()) p.zero_();
+  const torch::Tensor h_c = model->Embed(batch.controls.select(1, 0));
+  EXPECT_TRUE(torch::allclose(
+      model->Counterfactual(h_c, model->EncodeMolecule(batch.molecule)), h_c,
+      1e-6, 1e-6));
+  // Without lambda_h the term is not computed.
+  EXPECT_FALSE(ComputeStepLoss(*model, batch, {Objective::kMicon, 0.5}, gather)
+                   .counterfactual_h.defined());
+}
+
 TEST(StepLoss, PaclrOnlyHasNoCounterfactualPartAndNeedsNoMolecules) {
   torch::manual_seed(2);
   MiconModel model(ProfileModel(10, 12));

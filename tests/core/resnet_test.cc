@@ -117,6 +117,34 @@ TEST(ImageEncoder, PerChannelModeFeedsEachStainAsAGreyImage) {
   EXPECT_TRUE(torch::allclose(h.norm(2, 1), torch::ones({2}), 1e-5, 1e-5));
 }
 
+// Without a head h is pooled post-ReLU features, all >= 0; the linear stain
+// head applies one Linear to every stain's vector, so h is signed.
+TEST(ImageEncoder, LinearStainHeadIsSharedByTheStainsAndMakesHSigned) {
+  torch::manual_seed(0);
+  ImageEncoderOptions options{ResNetOptions{18}, 3, ChannelMode::kPerChannel};
+  ImageEncoder plain(options);
+  options.head = StainHead::kLinear;
+  ImageEncoder headed(options);
+  plain->eval();
+  headed->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor images = torch::rand({2, 3, 32, 32});
+  EXPECT_GE(plain->Encode(images).min().item<double>(), 0.0);
+  const torch::Tensor h = headed->Encode(images);
+  EXPECT_LT(h.min().item<double>(), 0.0);
+  auto* head = headed->named_children()["head"]->as<torch::nn::Linear>();
+  ASSERT_NE(head, nullptr);
+  std::vector<torch::Tensor> stains;
+  for (int64_t c = 0; c < 3; ++c) {
+    stains.push_back(head->forward(headed->trunk()->forward(
+        images.select(1, c).unsqueeze(1).repeat({1, 3, 1, 1}))));
+  }
+  const torch::Tensor expected = torch::nn::functional::normalize(
+      torch::cat(stains, 1),
+      torch::nn::functional::NormalizeFuncOptions().dim(1));
+  EXPECT_LT((h - expected).abs().max().item<double>(), 1e-5);
+}
+
 TEST(ImageEncoder, MultiChannelModeAcceptsAnyChannelCount) {
   ImageEncoder encoder(
       ImageEncoderOptions{ResNetOptions{34}, 7, ChannelMode::kMultiChannel});

@@ -27,6 +27,7 @@ MiconModelOptions ModelOptions(const InvariantCase& c,
   o.molecule_hidden = {32};
   o.molecule_dim = 16;
   o.generator_hidden = {32};
+  if (c.h_alignment) o.generator_form = GeneratorForm::kResidual;
   if (c.image_encoder) {
     o.input = InputKind::kImages;
     o.image =
@@ -126,7 +127,7 @@ at::Tensor FlatGrads(const std::vector<at::Tensor>& params) {
 std::string CaseName(const InvariantCase& c) {
   return std::string(ObjectiveName(c.objective)) +
          (c.image_encoder ? "_resnet18_syncbn" : "_profile") +
-         (c.float64 ? "_f64" : "_f32");
+         (c.float64 ? "_f64" : "_f32") + (c.h_alignment ? "_h_alignment" : "");
 }
 
 std::vector<int64_t> LocalBatchSizes(int world_size) {
@@ -141,7 +142,8 @@ void CheckStepInvariant(Communicator& comm, const InvariantCase& c,
   const int64_t total = std::accumulate(sizes.begin(), sizes.end(), int64_t{0});
   const int64_t begin =
       std::accumulate(sizes.begin(), sizes.begin() + comm.rank(), int64_t{0});
-  const StepLossOptions loss_options{c.objective, 0.5, 1.0, /*anchor_chunk=*/3};
+  const StepLossOptions loss_options{c.objective, 0.5, 1.0, /*anchor_chunk=*/3,
+                                     /*lambda_h=*/c.h_alignment ? 0.7 : 0.0};
   const auto dtype = c.float64 ? torch::kDouble : torch::kFloat;
   StepBatch global = GlobalBatch(c, total);
   global.samples = global.samples.to(dtype);

@@ -35,6 +35,9 @@ struct InvariantCase {
   bool image_encoder;  // ResNet-18 per-channel with synchronised BatchNorm,
                        // else profile MLP
   bool float64 = false;
+  // MICON with the residual generator and the h-space alignment term
+  // (loss.lambda_h), whose mean needs the global batch size.
+  bool h_alignment = false;
 };
 
 std::string CaseName(const InvariantCase& c);

@@ -31,7 +31,8 @@ INSTANTIATE_TEST_SUITE_P(
                           InvariantCase{Objective::kMicon, true},
                           InvariantCase{Objective::kMicon, true, true},
                           InvariantCase{Objective::kClip, true},
-                          InvariantCase{Objective::kMicon, false, true}),
+                          InvariantCase{Objective::kMicon, false, true},
+                          InvariantCase{Objective::kMicon, false, true, true}),
         ::testing::Values(2, 4)),
     [](const auto& info) {
       return absl::StrCat(testing::CaseName(std::get<0>(info.param)), "_np",

@@ -52,7 +52,8 @@ INSTANTIATE_TEST_SUITE_P(
                       InvariantCase{Objective::kSimclr, false},
                       InvariantCase{Objective::kClip, false},
                       InvariantCase{Objective::kMicon, true},
-                      InvariantCase{Objective::kMicon, true, true}),
+                      InvariantCase{Objective::kMicon, true, true},
+                      InvariantCase{Objective::kMicon, false, true, true}),
     [](const auto& info) { return testing::CaseName(info.param); });
 
 }  // namespace

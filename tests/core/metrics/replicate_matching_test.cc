@@ -26,6 +26,7 @@ TEST(ReplicateTopK, ExcludesTheQueryWellByIdWhenTheSetsDiffer) {
   EXPECT_DOUBLE_EQ(t.accuracy[0], 0.5);
   EXPECT_DOUBLE_EQ(t.accuracy[1], 1.0);
   EXPECT_DOUBLE_EQ(t.accuracy[2], 1.0);
+  EXPECT_EQ(t.first_hit, (std::vector<int64_t>{0, 1}));
 }
 
 TEST(ReplicateTopK, NotSameBatchDropsTheQuerysBatch) {
@@ -65,6 +66,7 @@ TEST(ReplicateTopK, QueriesWithoutAReachablePositiveAreNotScored) {
   EXPECT_EQ(t.scored, 1);
   EXPECT_EQ(t.unscorable, 1);
   EXPECT_DOUBLE_EQ(t.accuracy[0], 1.0);
+  EXPECT_EQ(t.first_hit, (std::vector<int64_t>{0, -1}));
 }
 
 TEST(ReplicateTopK, ChecksShapes) {

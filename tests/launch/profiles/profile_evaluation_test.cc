@@ -54,7 +54,8 @@ double Value(const Evaluation& e, const std::string& name) {
 
 TEST(EvaluateProfiles, PredictionsRankAgainstRealWellsAndStayOutOfTheRest) {
   const ProfileFrame wells = Wells();
-  // Two predictions on P1: A predicted right on A's axis, B predicted on C's.
+  // Two predictions on P1: A predicted right on A's axis, B predicted nearer
+  // C's axis than B's, but nearer B's than A's.
   ProfileFrame with = wells;
   with.metadata_names.push_back("Metadata_Predicted");
   with.metadata.push_back(std::vector<std::string>(wells.rows(), "0"));
@@ -65,7 +66,7 @@ TEST(EvaluateProfiles, PredictionsRankAgainstRealWellsAndStayOutOfTheRest) {
   }
   with.features =
       torch::cat({wells.features,
-                  torch::tensor({{1.0, 0.1, 0.1, 0.1}, {0.1, 0.1, 1.0, 0.1}},
+                  torch::tensor({{1.0, 0.1, 0.1, 0.1}, {0.1, 0.5, 1.0, 0.1}},
                                 torch::kFloat64)});
   EvaluationOptions o;
   o.null_size = 100;
@@ -81,6 +82,11 @@ TEST(EvaluateProfiles, PredictionsRankAgainstRealWellsAndStayOutOfTheRest) {
   EXPECT_DOUBLE_EQ(Value(e, "predicted_chance_top1"), ChanceTopK(6, 2, 1));
   EXPECT_DOUBLE_EQ(Value(e, "predicted_chance_top5"), 1.0);
   EXPECT_EQ(Value(e, "predicted_top5"), 1.0);
+  // Among the predicted compounds' wells only (A's and B's), C's wells no
+  // longer crowd B's out: both find their compound first.
+  EXPECT_EQ(Value(e, "predicted_among_predicted_top1"), 1.0);
+  EXPECT_DOUBLE_EQ(Value(e, "predicted_among_predicted_chance_top1"),
+                   ChanceTopK(4, 2, 1));
 }
 
 TEST(EvaluateProfiles, OnlyCompoundsScoresTheirWellsAgainstControls) {
@@ -114,11 +120,49 @@ TEST(EvaluateProfiles, QueryPlatesRestrictTheQueriesNotTheCandidates) {
   EXPECT_EQ(p1.treated_wells, 6);
   EXPECT_DOUBLE_EQ(Value(p1, "top1_all"), 2.0 / 3);
   EXPECT_DOUBLE_EQ(Value(p1, "top1_nsb"), 2.0 / 3);
+  // Per compound (one query well each from P1): A and B hit, C misses.
+  EXPECT_EQ(p1.top_k_per_compound.at("A").at("top1_all"), 1.0);
+  EXPECT_EQ(p1.top_k_per_compound.at("B").at("top1_all"), 1.0);
+  EXPECT_EQ(p1.top_k_per_compound.at("C").at("top1_all"), 0.0);
+  EXPECT_EQ(p1.top_k_per_compound.at("C").at("top5_nsb"), 1.0);
   o.query_plates = {"P2"};
   MICON_ASSERT_OK_AND_ASSIGN(Evaluation p2, EvaluateProfiles(f, o));
   EXPECT_DOUBLE_EQ(Value(p2, "top1_all"), 1.0 / 3);
   o.query_plates = {"P9"};
   EXPECT_FALSE(EvaluateProfiles(f, o).ok());
+}
+
+// Sphering per plate centres each plate on its own controls (and whitens
+// them); one transform for all centres on the mean of every control, which
+// leaves a plate offset in place. A plate with one control cannot be sphered.
+TEST(NormalizedFeatures, SphereByPlateCentresEachPlateOnItsControls) {
+  const ProfileFrame f = Wells();  // rows 0-4 plate P1, 5-9 P2; 3, 4, 8, 9 DMSO
+  std::vector<bool> control(10, false);
+  for (int r : {3, 4, 8, 9}) control[r] = true;
+  const std::vector<bool> real(10, true);
+  EvaluationOptions o;
+  o.sphere = true;
+  MICON_ASSERT_OK_AND_ASSIGN(const at::Tensor all,
+                             NormalizedFeatures(f, control, real, o));
+  EXPECT_GT((all[3] + all[4]).abs().max().item<double>(), 0.1);
+  o.sphere_by = "Metadata_Plate";
+  MICON_ASSERT_OK_AND_ASSIGN(const at::Tensor by_plate,
+                             NormalizedFeatures(f, control, real, o));
+  for (int r : {3, 8}) {
+    EXPECT_LT((by_plate[r] + by_plate[r + 1]).abs().max().item<double>(), 1e-6)
+        << "plate of row " << r;
+  }
+  // The treated rows of a plate are transformed with that plate's controls
+  // alone: sphering P1 by itself gives the same rows.
+  const std::vector<bool> p1(control.begin(), control.begin() + 5);
+  const at::Tensor alone = ZcaSphere(f.features.slice(0, 0, 5), p1);
+  EXPECT_TRUE(torch::allclose(by_plate.slice(0, 0, 5), alone));
+  control[9] = false;
+  const auto one = NormalizedFeatures(f, control, real, o);
+  ASSERT_FALSE(one.ok());
+  EXPECT_NE(one.status().message().find("Metadata_Plate P2 has 1 control"),
+            std::string::npos)
+      << one.status();
 }
 
 }  // namespace
