@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""The benchmark's tables and intervals, from deploy/benchmark.sh's evaluations.
+
+    summary.py MODE_DIR SEED...
+
+Reads MODE_DIR/eval/seedS/{raw,normalized}/per_compound_<method>.csv and
+MODE_DIR/eval/seedS/predictions/evaluation.csv for every seed; prints, and writes to
+MODE_DIR/summary.md (with a chart, MODE_DIR/summary.png):
+
+1. Replicate retrieval on held-out plates, raw and normalised side by side: per method the mean
+   over seeds of the mean over query compounds, with a 95% interval.
+2. Paired differences (MICON - PaCLR, PaCLR - SimCLR, ..., learned - hand-crafted) with 95%
+   intervals.
+3. The generator against the ridge baseline on the held-out compounds.
+
+Intervals are percentile intervals of a two-level bootstrap: the seeds are resampled with
+replacement, and within each drawn seed the query compounds are resampled with replacement
+(independently for every draw). Differences are paired: both methods take the same seeds and the
+same compounds. Per-compound values are the compound's mAP, or the share of its query wells
+(wells on held-out plates) whose nearest same-compound well is within the top k, so every
+compound weighs the same. The prediction table has six held-out compounds, so it resamples seeds
+only. Hand-crafted features do not depend on the training seed: the same values enter every seed.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+
+REPLICATES = 4000
+LEARNED = ["micon", "paclr", "simclr", "clip"]
+METHODS = LEARNED + ["handcrafted"]
+METRICS = ["map_vs_dmso", "map_vs_compounds", "top1_all", "top1_nsb", "top1_nss", "top5_nss"]
+PAIRS = [("micon", "paclr"), ("paclr", "simclr"), ("micon", "simclr"), ("micon", "clip"),
+         ("paclr", "clip"), ("micon", "handcrafted"), ("paclr", "handcrafted"),
+         ("simclr", "handcrafted"), ("clip", "handcrafted")]
+PREDICTORS = ["micon", "micon-ridge", "handcrafted-ridge"]
+
+
+def per_compound(mode_dir, seeds, table, method, metric):
+    """{seed: pandas.Series compound -> value}"""
+    out = {}
+    for seed in seeds:
+        path = os.path.join(mode_dir, "eval", f"seed{seed}", table, f"per_compound_{method}.csv")
+        frame = pd.read_csv(path, float_precision="round_trip").set_index("compound")
+        out[seed] = frame[metric].dropna()
+    return out
+
+
+def bootstrap(values_by_seed, rng):
+    """Point estimate and 95% interval of the mean over seeds of the mean over compounds."""
+    seeds = list(values_by_seed)
+    arrays = [np.asarray(values_by_seed[s], dtype=np.float64) for s in seeds]
+    point = float(np.mean([a.mean() for a in arrays]))
+    # means[s][b, k]: seed s's mean over an independent compound resample, draw k of replicate b.
+    means = [a[rng.integers(0, len(a), (REPLICATES, len(seeds), len(a)))].mean(2) for a in arrays]
+    drawn = rng.integers(0, len(seeds), (REPLICATES, len(seeds)))
+    stacked = np.stack(means)  # [seed, replicate, draw]
+    replicate = stacked[drawn, np.arange(REPLICATES)[:, None], np.arange(len(seeds))[None, :]]
+    low, high = np.percentile(replicate.mean(1), [2.5, 97.5])
+    return point, float(low), float(high)
+
+
+def paired(a_by_seed, b_by_seed):
+    """Per seed, the per-compound differences over the compounds both methods scored."""
+    out = {}
+    for seed in a_by_seed:
+        a, b = a_by_seed[seed].align(b_by_seed[seed], join="inner")
+        out[seed] = (a - b).to_numpy()
+    return out
+
+
+def interval(point, low, high):
+    return f"{point:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def main():
+    if len(sys.argv) < 3:
+        raise SystemExit(__doc__)
+    mode_dir, seeds = sys.argv[1], sys.argv[2:]
+    rng = np.random.default_rng(0)
+    lines = [f"# Benchmark summary: {os.path.basename(os.path.normpath(mode_dir))}, "
+             f"seeds {' '.join(seeds)}", "",
+             "Mean over seeds of the mean over query compounds; [95% interval], two-level "
+             f"bootstrap (seeds, then compounds; {REPLICATES} replicates). Queries: treated wells "
+             "of the held-out plates. normalised = robust MAD per plate, then ZCA per batch, "
+             "both fitted on DMSO wells.", ""]
+
+    chart = []
+    for metric in METRICS:
+        lines += [f"## {metric}", "", "| method | raw | normalised |", "|---|---|---|"]
+        for method in METHODS:
+            cells = []
+            for table in ["raw", "normalized"]:
+                p, lo, hi = bootstrap(per_compound(mode_dir, seeds, table, method, metric), rng)
+                cells.append(interval(p, lo, hi))
+                if table == "normalized" and metric == "top1_nss":
+                    chart.append((method, p, lo, hi))
+            lines.append(f"| {method} | {cells[0]} | {cells[1]} |")
+        lines.append("")
+
+    lines += ["## Paired differences", "",
+              "| difference | metric | raw | normalised |", "|---|---|---|---|"]
+    for a, b in PAIRS:
+        for metric in ["top1_nss", "top1_nsb", "map_vs_compounds"]:
+            cells = []
+            for table in ["raw", "normalized"]:
+                diff = paired(per_compound(mode_dir, seeds, table, a, metric),
+                              per_compound(mode_dir, seeds, table, b, metric))
+                p, lo, hi = bootstrap(diff, rng)
+                mark = " *" if lo > 0 or hi < 0 else ""
+                cells.append(interval(p, lo, hi) + mark)
+            lines.append(f"| {a} - {b} | {metric} | {cells[0]} | {cells[1]} |")
+    lines += ["", "`*`: the 95% interval excludes 0.", ""]
+
+    # The generator: seeds resampled (six held-out compounds are too few to resample).
+    frames = {s: pd.read_csv(os.path.join(mode_dir, "eval", f"seed{s}", "predictions",
+                                          "evaluation.csv")).set_index("method")
+              for s in seeds}
+    lines += ["## Predicting the held-out compounds", "",
+              "Each prediction (one per held-out compound and plate) queries the real treated "
+              "wells: among the held-out compounds' wells only (the reference's protocol) and "
+              "among all wells. Seeds resampled; chance beside.", "",
+              "| predictor | among held-out top-1 | top-5 | chance top-1 | top-5 | "
+              "among all top-1 | top-5 | chance top-1 |", "|---|---|---|---|---|---|---|---|"]
+    columns = ["predicted_among_predicted_top1", "predicted_among_predicted_top5",
+               "predicted_among_predicted_chance_top1", "predicted_among_predicted_chance_top5",
+               "predicted_top1", "predicted_top5", "predicted_chance_top1"]
+    seed_values = {}
+    for predictor in PREDICTORS:
+        cells = []
+        for column in columns:
+            values = np.array([frames[s].loc[predictor, column] for s in seeds], dtype=float)
+            seed_values[(predictor, column)] = values
+            p, lo, hi = bootstrap({0: values}, rng)
+            cells.append(interval(p, lo, hi))
+        lines.append(f"| {predictor} | " + " | ".join(cells) + " |")
+    lines += ["", "| difference | among held-out top-1 | among held-out top-5 |", "|---|---|---|"]
+    for a, b in [("micon", "micon-ridge"), ("micon", "handcrafted-ridge")]:
+        cells = []
+        for column in columns[:2]:
+            diff = seed_values[(a, column)] - seed_values[(b, column)]
+            p, lo, hi = bootstrap({0: diff}, rng)
+            cells.append(interval(p, lo, hi) + (" *" if lo > 0 or hi < 0 else ""))
+        lines.append(f"| {a} - {b} | " + " | ".join(cells) + " |")
+    lines.append("")
+
+    text = "\n".join(lines)
+    print(text)
+    with open(os.path.join(mode_dir, "summary.md"), "w") as f:
+        f.write(text)
+    tsv = os.path.join(mode_dir, "summary.tsv")
+    with open(tsv, "w") as f:
+        for i, (method, p, lo, hi) in enumerate(chart):
+            f.write(f"{i}\t{method}\t{p}\t{lo}\t{hi}\n")
+    png = os.path.join(mode_dir, "summary.png")
+    script = (f"set terminal pngcairo size 640,400; set output '{png}'; "
+              "set style fill solid 0.6; set boxwidth 0.6; set yrange [0:*]; "
+              "set ylabel 'top-1 NSS (normalised), 95% interval'; unset key; "
+              f"plot '{tsv}' using 1:3:xtic(2) with boxes, '' using 1:3:4:5 with yerrorbars "
+              "lc rgb 'black' pt 0")
+    if subprocess.run(["gnuplot", "-e", script], capture_output=True).returncode != 0:
+        print(f"summary: gnuplot failed; the values are in {tsv}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
