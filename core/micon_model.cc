@@ -60,7 +60,7 @@ torch::Tensor MiconModelImpl::Counterfactual(const torch::Tensor& h_control,
   const torch::Tensor h = h_control.detach();
   const torch::Tensor g = generator_->forward(torch::cat({h, m}, 1));
   return L2Normalize(options_.generator_form == GeneratorForm::kResidual ? h + g
-                                                                          : g);
+                                                                         : g);
 }
 
 torch::Tensor MiconModelImpl::ProjectMolecule(const torch::Tensor& m) {

@@ -115,6 +115,12 @@ bash deploy/experiment.sh "$OUT/screen" "$OUT"
 step "evaluate: profile-mode MICON on the real CellProfiler profiles of BR00117060a10x"
 bash deploy/profile_experiment.sh "$OUT"
 
+step "benchmark (short): the hard screen, every objective on its hand-crafted profiles, 3 seeds"
+echo "(docs/RESULTS.md: the full benchmark, 10 seeds in profile mode and 5 on pixels)"
+MICON="$micon" MICON_SHARED_DATA="$DATA" MICON_SEEDS="1 2 3" \
+  bash deploy/benchmark.sh profiles "$OUT/benchmark" > "$OUT/benchmark.log"
+sed -n '/^## top1_nss/,/^$/p;/^## Paired/,/^`/p' "$OUT/benchmark/profiles/summary.md"
+
 step "results (docs/RESULTS.md explains every column and where MICON does not win)"
 echo "Synthetic screen, profiles as they are:"
 cat "$OUT/table-raw.txt"
@@ -129,5 +135,6 @@ cat <<MSG
 == done
 Runs in $OUT/runs (config.yaml, metrics.jsonl, checkpoints/, loss.png); well profiles in
 $OUT/profiles/<method>/ and $OUT/br060/; every evaluation (CSV, per-compound mAP, chart) in
-$OUT/evaluation-*/ and $OUT/br060/evaluation-*/.
+$OUT/evaluation-*/ and $OUT/br060/evaluation-*/; the short benchmark in $OUT/benchmark/
+(summary.md, summary.png).
 MSG

@@ -95,8 +95,8 @@ def main():
             for table in ["raw", "normalized"]:
                 p, lo, hi = bootstrap(per_compound(mode_dir, seeds, table, method, metric), rng)
                 cells.append(interval(p, lo, hi))
-                if table == "normalized" and metric == "top1_nss":
-                    chart.append((method, p, lo, hi))
+                if metric == "top1_nss":
+                    chart.append((method, table, p, lo, hi))
             lines.append(f"| {method} | {cells[0]} | {cells[1]} |")
         lines.append("")
 
@@ -150,16 +150,24 @@ def main():
     print(text)
     with open(os.path.join(mode_dir, "summary.md"), "w") as f:
         f.write(text)
+    # Top-1 NSS per method, raw and normalised bars side by side, with their intervals.
     tsv = os.path.join(mode_dir, "summary.tsv")
     with open(tsv, "w") as f:
-        for i, (method, p, lo, hi) in enumerate(chart):
-            f.write(f"{i}\t{method}\t{p}\t{lo}\t{hi}\n")
+        for method, table, p, lo, hi in chart:
+            x = METHODS.index(method) + (-0.18 if table == "raw" else 0.18)
+            f.write(f"{x}\t{method}\t{table}\t{p}\t{lo}\t{hi}\n")
     png = os.path.join(mode_dir, "summary.png")
-    script = (f"set terminal pngcairo size 640,400; set output '{png}'; "
-              "set style fill solid 0.6; set boxwidth 0.6; set yrange [0:*]; "
-              "set ylabel 'top-1 NSS (normalised), 95% interval'; unset key; "
-              f"plot '{tsv}' using 1:3:xtic(2) with boxes, '' using 1:3:4:5 with yerrorbars "
-              "lc rgb 'black' pt 0")
+    title = os.path.basename(os.path.normpath(mode_dir))
+    script = (f"set terminal pngcairo size 720,420; set output '{png}'; "
+              f"set title 'held-out plates, {title} mode, seeds {seeds[0]}-{seeds[-1]}'; "
+              "set style fill solid 0.7; set boxwidth 0.34; set yrange [0:*]; "
+              "set ylabel 'top-1 not-same-source, 95% interval'; set key below; "
+              f"set xtics ({', '.join(f'{chr(39)}{m}{chr(39)} {i}' for i, m in enumerate(METHODS))}); "
+              f"plot '{tsv}' using (strcol(3) eq 'raw' ? $1 : 1/0):4 with boxes lc rgb '#4477aa' "
+              "title 'raw', "
+              f"'' using (strcol(3) eq 'normalized' ? $1 : 1/0):4 with boxes lc rgb '#ee6677' "
+              "title 'MAD per plate + ZCA per batch', "
+              "'' using 1:4:5:6 with yerrorbars lc rgb 'black' pt 0 notitle")
     if subprocess.run(["gnuplot", "-e", script], capture_output=True).returncode != 0:
         print(f"summary: gnuplot failed; the values are in {tsv}", file=sys.stderr)
 

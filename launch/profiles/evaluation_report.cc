@@ -86,10 +86,15 @@ absl::Status WritePerCompound(const std::string& path, const Evaluation& e) {
   }
   std::vector<std::vector<std::string>> out;
   for (auto& [group, row] : rows) out.push_back(std::move(row));
-  std::vector<std::string> header = {
-      "compound",         "map_vs_dmso",    "p_vs_dmso",
-      "corrected_p_vs_dmso", "retrieved_vs_dmso", "map_vs_compounds",
-      "p_vs_compounds",   "corrected_p_vs_compounds", "retrieved_vs_compounds"};
+  std::vector<std::string> header = {"compound",
+                                     "map_vs_dmso",
+                                     "p_vs_dmso",
+                                     "corrected_p_vs_dmso",
+                                     "retrieved_vs_dmso",
+                                     "map_vs_compounds",
+                                     "p_vs_compounds",
+                                     "corrected_p_vs_compounds",
+                                     "retrieved_vs_compounds"};
   header.insert(header.end(), top_k_names.begin(), top_k_names.end());
   return WriteCsv(path, header, out);
 }

@@ -218,11 +218,12 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
 // `candidate_rows` (real treated wells), beside chance; appends
 // PREFIXtopK and PREFIXchance_topK. Returns the predictions scored (those
 // with at least one real well of their compound among the candidates).
-int64_t ScorePredictions(
-    const at::Tensor& x, const std::vector<std::string>& compound,
-    const std::vector<int64_t>& query_rows,
-    const std::vector<int64_t>& candidate_rows, const std::string& prefix,
-    const EvaluationOptions& o, std::vector<Metric>& metrics) {
+int64_t ScorePredictions(const at::Tensor& x,
+                         const std::vector<std::string>& compound,
+                         const std::vector<int64_t>& query_rows,
+                         const std::vector<int64_t>& candidate_rows,
+                         const std::string& prefix, const EvaluationOptions& o,
+                         std::vector<Metric>& metrics) {
   std::vector<std::string> labels;
   for (int64_t r : candidate_rows) labels.push_back(compound[r]);
   for (int64_t r : query_rows) labels.push_back(compound[r]);
@@ -314,8 +315,8 @@ absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
   for (const auto& [group, rows] : rows_of) {
     std::vector<bool> group_control;
     for (int64_t r : rows) group_control.push_back(control[r]);
-    const int64_t controls = std::count(group_control.begin(),
-                                        group_control.end(), true);
+    const int64_t controls =
+        std::count(group_control.begin(), group_control.end(), true);
     if (controls < 2) {
       return absl::InvalidArgumentError(
           absl::StrCat(frame.path, ": ", o.sphere_by, " ", group, " has ",
@@ -373,8 +374,8 @@ absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
   already.feature_select = false;
   MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateWells(wells, already));
 
-  e.predicted_queries = ScorePredictions(x, *compound, query_rows, candidate_rows,
-                                         "predicted_", o, e.metrics);
+  e.predicted_queries = ScorePredictions(
+      x, *compound, query_rows, candidate_rows, "predicted_", o, e.metrics);
   if (e.predicted_queries == 0) return e;
   // The reference's protocol: among the wells of the predicted (typically
   // unseen) compounds only, where the seen compounds' wells cannot crowd

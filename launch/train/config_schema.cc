@@ -285,8 +285,8 @@ std::vector<ConfigField> MakeFields() {
            PositiveWidths(),
            "Hidden widths of the generator G (use at least h's width: "
            "resnet18 per_channel on 5 stains gives 2560)."),
-      MakeEnum("model.generator_form",
-               MICON_MEMBER(model.spec.generator_form), kGeneratorFormNames,
+      MakeEnum("model.generator_form", MICON_MEMBER(model.spec.generator_form),
+               kGeneratorFormNames,
                "direct: h_hat = normalise(G([h_c; m])) (the reference); "
                "residual: h_hat = normalise(h_c + G([h_c; m])), the shift "
                "from the control."),

@@ -128,9 +128,8 @@ TEST(StepLoss, HSpaceAlignmentIsTheMeanMisalignmentAndTrainsOnlyTheGenerator) {
     torch::NoGradGuard no_grad;
     const torch::Tensor h_t = model->Embed(batch.samples.flatten(0, 1));
     const torch::Tensor h_c = model->Embed(batch.controls.flatten(0, 1));
-    const torch::Tensor h_hat =
-        model->Counterfactual(h_c, model->EncodeMolecule(batch.molecule)
-                                       .repeat_interleave(2, 0));
+    const torch::Tensor h_hat = model->Counterfactual(
+        h_c, model->EncodeMolecule(batch.molecule).repeat_interleave(2, 0));
     const double expected = (1 - (h_hat * h_t).sum(1)).mean().item<double>();
     EXPECT_NEAR(parts.counterfactual_h.item<double>(), expected, 1e-6);
     EXPECT_NEAR(parts.total.item<double>(),
