@@ -5,7 +5,8 @@
 
 Reads MODE_DIR/eval/seedS/{raw,normalized}/per_compound_<method>.csv and
 MODE_DIR/eval/seedS/predictions/evaluation.csv for every seed; prints, and writes to
-MODE_DIR/summary.md (with a chart, MODE_DIR/summary.png):
+MODE_DIR/summary.md (with charts: MODE_DIR/summary.png, top-1 NSS; MODE_DIR/losses.png, the
+training losses):
 
 1. Replicate retrieval on held-out plates, raw and normalised side by side: per method the mean
    over seeds of the mean over query compounds, with a 95% interval.
@@ -122,11 +123,14 @@ def main():
               "Each prediction (one per held-out compound and plate) queries the real treated "
               "wells: among the held-out compounds' wells only (the reference's protocol) and "
               "among all wells. Seeds resampled; chance beside.", "",
-              "| predictor | among held-out top-1 | top-5 | chance top-1 | top-5 | "
-              "among all top-1 | top-5 | chance top-1 |", "|---|---|---|---|---|---|---|---|"]
+              "| predictor | among held-out: top-1 | top-5 | top-10 | chance top-1 | top-5 | "
+              "top-10 | among all: top-1 | top-10 | chance top-1 | top-10 |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     columns = ["predicted_among_predicted_top1", "predicted_among_predicted_top5",
-               "predicted_among_predicted_chance_top1", "predicted_among_predicted_chance_top5",
-               "predicted_top1", "predicted_top5", "predicted_chance_top1"]
+               "predicted_among_predicted_top10", "predicted_among_predicted_chance_top1",
+               "predicted_among_predicted_chance_top5", "predicted_among_predicted_chance_top10",
+               "predicted_top1", "predicted_top10", "predicted_chance_top1",
+               "predicted_chance_top10"]
     seed_values = {}
     for predictor in PREDICTORS:
         cells = []
@@ -136,10 +140,10 @@ def main():
             p, lo, hi = bootstrap({0: values}, rng)
             cells.append(interval(p, lo, hi))
         lines.append(f"| {predictor} | " + " | ".join(cells) + " |")
-    lines += ["", "| difference | among held-out top-1 | among held-out top-5 |", "|---|---|---|"]
+    lines += ["", "| difference | among held-out top-1 | top-5 | top-10 |", "|---|---|---|---|"]
     for a, b in [("micon", "micon-ridge"), ("micon", "handcrafted-ridge")]:
         cells = []
-        for column in columns[:2]:
+        for column in columns[:3]:
             diff = seed_values[(a, column)] - seed_values[(b, column)]
             p, lo, hi = bootstrap({0: diff}, rng)
             cells.append(interval(p, lo, hi) + (" *" if lo > 0 or hi < 0 else ""))
@@ -170,6 +174,30 @@ def main():
               "'' using 1:4:5:6 with yerrorbars lc rgb 'black' pt 0 notitle")
     if subprocess.run(["gnuplot", "-e", script], capture_output=True).returncode != 0:
         print(f"summary: gnuplot failed; the values are in {tsv}", file=sys.stderr)
+    plot_losses(mode_dir, seeds)
+
+
+def plot_losses(mode_dir, seeds):
+    """losses.png: each objective's training loss, mean over seeds, 10-step moving average."""
+    tsv = os.path.join(mode_dir, "losses.tsv")
+    curves = {}
+    for objective in LEARNED:
+        runs = []
+        for seed in seeds:
+            path = os.path.join(mode_dir, "runs", f"seed{seed}", objective, "metrics.jsonl")
+            runs.append(pd.read_json(path, lines=True).set_index("step")["loss"])
+        mean = pd.concat(runs, axis=1).mean(axis=1)
+        curves[objective] = mean.rolling(10, min_periods=1).mean()
+    pd.DataFrame(curves).to_csv(tsv, sep="\t", header=False)
+    png = os.path.join(mode_dir, "losses.png")
+    plots = ", ".join(f"'{tsv}' using 1:{i + 2} with lines lw 2 title '{o}'"
+                      for i, o in enumerate(LEARNED))
+    script = (f"set terminal pngcairo size 720,400; set output '{png}'; "
+              f"set title 'training loss, mean of seeds {seeds[0]}-{seeds[-1]}, "
+              "10-step moving average'; set xlabel 'step'; set ylabel 'loss'; "
+              f"set key outside right; plot {plots}")
+    if subprocess.run(["gnuplot", "-e", script], capture_output=True).returncode != 0:
+        print(f"summary: gnuplot failed; the curves are in {tsv}", file=sys.stderr)
 
 
 if __name__ == "__main__":
