@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "core/io/atomic_file.h"
 #include "core/status_macros.h"
 
 namespace micon {
@@ -307,6 +308,23 @@ absl::Status WriteStringAttributeWithSpace(
 }
 
 }  // namespace
+
+absl::Status WriteHdf5File(const std::string& path,
+                           const std::function<absl::Status(hid_t)>& body) {
+  QuietHdf5Errors();
+  const std::string partial = PartialPath(path);
+  absl::Status status;
+  {
+    auto file = Hdf5Call(
+        H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+        H5Fclose, "create");
+    if (!file.ok()) return Annotate(file.status(), partial);
+    status = body(file->get());
+    if (status.ok()) status = file->Close();
+  }
+  MICON_RETURN_IF_ERROR(Annotate(status, partial));
+  return CommitFile(partial, path);
+}
 
 absl::Status WriteStringDataset(hid_t loc, const std::string& name,
                                 const std::vector<std::string>& values) {

@@ -15,6 +15,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,11 @@ absl::StatusOr<std::string> ReadStringAttribute(hid_t obj,
                                                 const std::string& name);
 absl::StatusOr<std::vector<std::string>> ReadStringArrayAttribute(
     hid_t obj, const std::string& name);
+
+// Writes `path` atomically: `body` fills a new file at PartialPath(path),
+// which is renamed into place only when `body` and the close succeed.
+absl::Status WriteHdf5File(const std::string& path,
+                           const std::function<absl::Status(hid_t)>& body);
 
 absl::Status WriteStringDataset(hid_t loc, const std::string& name,
                                 const std::vector<std::string>& values);

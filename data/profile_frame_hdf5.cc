@@ -6,7 +6,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "core/io/atomic_file.h"
 #include "core/status_macros.h"
 #include "data/hdf5_fields.h"
 #include "data/hdf5_id.h"
@@ -91,19 +90,8 @@ bool IsHdf5Path(const std::string& path) {
 
 absl::Status WriteProfileFrameHdf5(const ProfileFrame& frame,
                                    const std::string& path) {
-  QuietHdf5Errors();
-  const std::string partial = PartialPath(path);
-  absl::Status status;
-  {
-    auto file = Hdf5Call(
-        H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-        H5Fclose, "create");
-    if (!file.ok()) return Annotate(file.status(), partial);
-    status = WriteBody(file->get(), frame);
-    if (status.ok()) status = file->Close();
-  }
-  MICON_RETURN_IF_ERROR(Annotate(status, partial));
-  return CommitFile(partial, path);
+  return WriteHdf5File(path,
+                       [&frame](hid_t file) { return WriteBody(file, frame); });
 }
 
 absl::StatusOr<ProfileFrame> ReadProfileFrameHdf5(const std::string& path) {

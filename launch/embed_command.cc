@@ -1,7 +1,9 @@
 // micon embed: well profiles of a plate store, from a trained checkpoint's
-// image embeddings or from hand-crafted features; multi-rank under mpirun or
-// srun (each rank embeds its plates).
+// image embeddings or from hand-crafted features; or, with --per-channel, a
+// per-channel embedding store (one vector per image and stain); multi-rank
+// under mpirun or srun (each rank embeds its plates).
 #include <ATen/Parallel.h>
+#include <torch/torch.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +17,7 @@
 #include "data/dataset.h"
 #include "data/profile_frame_hdf5.h"
 #include "launch/command.h"
+#include "launch/profiles/channel_encoder.h"
 #include "launch/profiles/handcrafted_profiler.h"
 #include "launch/profiles/model_profiler.h"
 #include "launch/profiles/predicted_compounds.h"
@@ -34,6 +37,7 @@ namespace fs = std::filesystem;
 struct EmbedFlags {
   std::string checkpoint;
   bool handcrafted = false;
+  bool per_channel = false;
   std::string dataset;
   std::string output;
   std::string aggregate = "mean";
@@ -57,6 +61,11 @@ absl::StatusOr<EmbedRequest> ParseFlags(const EmbedFlags& flags) {
   if (flags.checkpoint.empty() == !flags.handcrafted) {
     return absl::InvalidArgumentError(
         "give exactly one of --checkpoint CKPT and --handcrafted");
+  }
+  if (flags.per_channel && (flags.handcrafted || !flags.predict.empty())) {
+    return absl::InvalidArgumentError(
+        "--per-channel encodes stains with a checkpoint's trunk: it takes "
+        "neither --handcrafted nor --predict");
   }
   EmbedRequest request;
   const std::optional<Aggregation> aggregation =
@@ -111,6 +120,42 @@ absl::StatusOr<EmbedRequest> ParseFlags(const EmbedFlags& flags) {
   return request;
 }
 
+// A checkpoint's model rebuilt on the device micon embed chose, with the
+// dataset it reads and the compounds featurised as its run did.
+struct LoadedModel {
+  Dataset dataset;
+  CompoundFeatures features;
+  c10::Device device{c10::kCPU};
+  MiconModel model{nullptr};
+};
+
+absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(
+    const EmbedRequest& request, const TrainedModel& trained,
+    const std::string& path, DistributedContext& dist, const RunLog& log) {
+  auto loaded = std::make_unique<LoadedModel>();
+  MICON_ASSIGN_OR_RETURN(loaded->dataset, OpenRunDataset(trained.config, path));
+  const Dataset& dataset = loaded->dataset;
+  MICON_ASSIGN_OR_RETURN(
+      loaded->features,
+      FeaturizeOnAllRanks(dataset.compounds(), trained.config.molecule,
+                          dataset.paths.cache, *dist.comm, log));
+  // Where the checkpoint was trained does not matter: it loads on any device.
+  MICON_ASSIGN_OR_RETURN(
+      loaded->device,
+      ChooseDevice(request.device, dist, /*device_collectives=*/false));
+  const int64_t width =
+      trained.config.images()
+          ? dataset.plates().front().header.num_channels()
+          : static_cast<int64_t>(dataset.table.feature_names.size());
+  MICON_ASSIGN_OR_RETURN(
+      loaded->model,
+      trained.Build({width, loaded->features.dimension}, loaded->device));
+  log.Info(absl::StrCat("embedding with ", trained.contents.path, " (",
+                        ObjectiveName(trained.config.loss.objective), ", step ",
+                        trained.step, ") on ", loaded->device.str()));
+  return loaded;
+}
+
 // A checkpoint's well profiles: every rank embeds its plates of a plate
 // store; a profile model embeds its whole (small) table on every rank.
 absl::StatusOr<WellProfiles> EmbedWithModel(const EmbedRequest& request,
@@ -119,31 +164,16 @@ absl::StatusOr<WellProfiles> EmbedWithModel(const EmbedRequest& request,
                                             const std::string& path,
                                             DistributedContext& dist,
                                             const RunLog& log) {
-  MICON_ASSIGN_OR_RETURN(const Dataset dataset,
-                         OpenRunDataset(trained.config, path));
-  MICON_ASSIGN_OR_RETURN(
-      const CompoundFeatures features,
-      FeaturizeOnAllRanks(dataset.compounds(), trained.config.molecule,
-                          dataset.paths.cache, *dist.comm, log));
-  // Where the checkpoint was trained does not matter: it loads on any device.
-  MICON_ASSIGN_OR_RETURN(
-      const c10::Device device,
-      ChooseDevice(request.device, dist, /*device_collectives=*/false));
-  const int64_t width =
-      trained.config.images()
-          ? dataset.plates().front().header.num_channels()
-          : static_cast<int64_t>(dataset.table.feature_names.size());
-  MICON_ASSIGN_OR_RETURN(MiconModel model,
-                         trained.Build({width, features.dimension}, device));
-  log.Info(absl::StrCat("embedding with ", trained.contents.path, " (",
-                        ObjectiveName(trained.config.loss.objective), ", step ",
-                        trained.step, ") on ", device.str()));
+  MICON_ASSIGN_OR_RETURN(const std::unique_ptr<LoadedModel> loaded,
+                         LoadModel(request, trained, path, dist, log));
+  const Dataset& dataset = loaded->dataset;
+  const c10::Device device = loaded->device;
   ModelProfilerOptions options;
   options.device = device;
   options.image_size = trained.config.data.image_size;
   options.can_predict = trained.config.loss.objective == Objective::kMicon;
   options.origin = trained.contents.path;
-  ModelProfiler profiler(model, features, options);
+  ModelProfiler profiler(loaded->model, loaded->features, options);
   MICON_ASSIGN_OR_RETURN(
       const std::set<std::string> predict,
       CompoundsToPredict(request.predict, profiler.CanPredict(), dataset));
@@ -160,6 +190,50 @@ absl::StatusOr<WellProfiles> EmbedWithModel(const EmbedRequest& request,
       trained.config.data.control_images_for_stats;
   well.predict = predict;
   return BuildWellProfiles(dataset.store, profiler, *dist.comm, well);
+}
+
+// A per-channel embedding store from a checkpoint's trunk: every rank writes
+// its plates' files.
+absl::Status EncodeWithModel(const EmbedRequest& request,
+                             const EmbedFlags& flags,
+                             const TrainedModel& trained,
+                             const std::string& path, DistributedContext& dist,
+                             const RunLog& log) {
+  if (!trained.config.images()) {
+    return absl::InvalidArgumentError(
+        trained.contents.path +
+        ": --per-channel needs an image model (data.input images)");
+  }
+  MICON_ASSIGN_OR_RETURN(const std::unique_ptr<LoadedModel> loaded,
+                         LoadModel(request, trained, path, dist, log));
+  const Dataset& dataset = loaded->dataset;
+  ChannelEncodeOptions options;
+  options.output = flags.output;
+  options.origin = trained.contents.path;
+  options.device = loaded->device;
+  options.image_size = trained.config.data.image_size;
+  options.images_per_call = flags.images_per_call;
+  options.normalization.kind = trained.config.data.pixel_normalization;
+  options.normalization.control_images_for_stats =
+      trained.config.data.control_images_for_stats;
+  MICON_RETURN_IF_ERROR(
+      PreparePixelNormalization(dataset.store, &options.normalization));
+  options.progress = [&log](const std::string& line) { log.Info(line); };
+  MICON_ASSIGN_OR_RETURN(const int64_t images,
+                         EncodeChannels(dataset.store, *loaded->model,
+                                        dist.rank, dist.world_size, options));
+  // Every rank's plates are written before rank 0 reports the store.
+  torch::Tensor total =
+      torch::tensor({static_cast<double>(images)}, torch::kFloat64);
+  MICON_RETURN_IF_ERROR(dist.comm->AllReduce(total, {})->Wait());
+  if (dist.rank == 0) {
+    std::printf(
+        "%s: per-channel embeddings of %.0f images on %zu plates in "
+        "%s/plates (%s)\n",
+        flags.output.c_str(), total.item<double>(), dataset.plates().size(),
+        flags.output.c_str(), trained.contents.path.c_str());
+  }
+  return absl::OkStatus();
 }
 
 // Hand-crafted features of a plate store, rank-sharded.
@@ -241,6 +315,9 @@ absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
   log.Info(absl::StrCat("embedding ", dataset, " on ", dist.world_size,
                         " rank(s) x ", at::get_num_threads(),
                         " thread(s), backend ", dist.backend));
+  if (flags.per_channel) {
+    return EncodeWithModel(request, flags, *trained, dataset, dist, log);
+  }
   MICON_ASSIGN_OR_RETURN(
       const WellProfiles profiles,
       trained ? EmbedWithModel(request, flags, *trained, dataset, dist, log)
@@ -265,6 +342,11 @@ void AddEmbedCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
       ->check(CLI::ExistingFile);
   sub->add_flag("--handcrafted", f->handcrafted,
                 "Hand-crafted features instead of a model");
+  sub->add_flag("--per-channel", f->per_channel,
+                "Instead of well profiles, a per-channel embedding store: "
+                "each field's stains through the checkpoint's per-channel "
+                "trunk, [N, C, D] per plate in -o/plates/<plate>.h5 "
+                "(docs/PLATE_STORE.md)");
   sub->add_option("--dataset", f->dataset,
                   "Plate store, or for a profile model a profile CSV "
                   "(default: the checkpoint's data.dataset)");

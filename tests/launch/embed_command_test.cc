@@ -155,6 +155,57 @@ TEST(EmbedCommand, AProfileModelEmbedsEveryRowOfItsTable) {
   EXPECT_EQ(predicted.rows(), 48);
 }
 
+// The per-channel store holds, per field and stain, the vectors whose
+// normalised concatenation is the model's h: read with h5py and numpy alone,
+// the fields' mean h per well is micon embed's profile of that well. Its rows
+// and metadata are the plate store's.
+TEST(EmbedCommand, PerChannelStoreRebuildsTheModelsProfiles) {
+  const std::string out = ScratchDir();
+  testing::CommandResult r =
+      RunCommand(MiconBinary() + " embed --per-channel --checkpoint " +
+                 MiconCheckpoint() + " -o " + out + "/store");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("per-channel embeddings of"));
+  r = RunCommand(MiconBinary() + " embed --checkpoint " + MiconCheckpoint() +
+                 " -o " + out + "/profiles");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const testing::CommandResult py = RunCommand(
+      std::string(MICON_TEST_PYTHON) +
+      " -c \"import glob, h5py, numpy as np\n" + "import pandas as pd\n" +
+      "wells = pd.read_csv('" + out + "/profiles/profiles.csv')\n" +
+      "features = [c for c in wells.columns if c.startswith('h_')]\n" +
+      "files = sorted(glob.glob('" + out + "/store/plates/*.h5'))\n" +
+      "assert len(files) == wells.Metadata_Plate.nunique(), files\n" +
+      "worst = 0\n" + "for path in files:\n" + "  f = h5py.File(path, 'r')\n" +
+      "  plate = f.attrs['plate']\n" + "  store = h5py.File('" +
+      testing::SmallImageDataset() + "/plates/' + plate + '.h5', 'r')\n" +
+      "  for key in ['well', 'compound']:\n" +
+      "    assert (f[key].asstr()[:] == store[key].asstr()[:]).all(), key\n" +
+      "  assert (f['site'][:] == store['site'][:]).all()\n" +
+      "  assert (f['control'][:] == store['control'][:]).all()\n" +
+      "  assert list(f.attrs['channels']) == list(store.attrs['channels'])\n" +
+      "  e = f['embeddings'][:]\n" +
+      "  assert e.dtype == np.float32 and e.shape[1] == "
+      "len(f.attrs['channels'])\n" +
+      "  h = e.reshape(len(e), -1).astype(np.float64)\n" +
+      "  h /= np.linalg.norm(h, axis=1, keepdims=True)\n" +
+      "  mean = pd.DataFrame(h).groupby(f['well'].asstr()[:]).mean()\n" +
+      "  rows = wells[wells.Metadata_Plate == "
+      "plate].set_index('Metadata_Well')\n" +
+      "  worst = max(worst, np.abs(mean.loc[rows.index].to_numpy() - "
+      "rows[features].to_numpy()).max())\n" +
+      "assert worst < 1e-5, worst\n" +
+      "print('plates', len(files), 'worst', worst)\"");
+  ASSERT_EQ(py.exit_code, 0) << py.output;
+  EXPECT_THAT(py.output, HasSubstr("plates "));
+
+  r = RunCommand(MiconBinary() +
+                 " embed --per-channel --handcrafted --dataset " +
+                 testing::SmallImageDataset() + " -o " + out + "/x");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("--per-channel encodes stains"));
+}
+
 TEST(EmbedCommand, Hdf5OpensInPandasWithNoMiconCode) {
   const std::string out = ScratchDir() + "/hc";
   ASSERT_EQ(RunCommand(MiconBinary() +
