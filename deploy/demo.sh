@@ -119,7 +119,9 @@ step "benchmark (short): the hard screen, every objective on its hand-crafted pr
 echo "(docs/RESULTS.md: the full benchmark, 10 seeds in profile mode and 5 on pixels)"
 MICON="$micon" MICON_SHARED_DATA="$DATA" MICON_SEEDS="1 2 3" \
   bash deploy/benchmark.sh profiles "$OUT/benchmark" > "$OUT/benchmark.log"
-sed -n '/^## Raw and normalised/,/^$/p;/^## Paired/,/^`/p' "$OUT/benchmark/profiles/summary.md"
+summary="$OUT/benchmark/profiles/summary.md"
+sed -n '/^## Raw and normalised/,/^## The paper/p' "$summary" | sed '$d'
+sed -n '/^## Paired/,/^`/p' "$summary"
 
 step "results (docs/RESULTS.md explains every column and where MICON does not win)"
 echo "Synthetic screen, profiles as they are:"
