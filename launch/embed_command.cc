@@ -199,10 +199,12 @@ absl::Status EncodeWithModel(const EmbedRequest& request,
                              const TrainedModel& trained,
                              const std::string& path, DistributedContext& dist,
                              const RunLog& log) {
-  if (!trained.config.images()) {
+  if (!trained.config.images() ||
+      trained.config.model.spec.image.mode != ChannelMode::kPerChannel) {
     return absl::InvalidArgumentError(
         trained.contents.path +
-        ": --per-channel needs an image model (data.input images)");
+        ": --per-channel needs an image model with model.channel_mode "
+        "per_channel (one trunk pass per stain)");
   }
   MICON_ASSIGN_OR_RETURN(const std::unique_ptr<LoadedModel> loaded,
                          LoadModel(request, trained, path, dist, log));

@@ -199,6 +199,15 @@ TEST(EmbedCommand, PerChannelStoreRebuildsTheModelsProfiles) {
   ASSERT_EQ(py.exit_code, 0) << py.output;
   EXPECT_THAT(py.output, HasSubstr("plates "));
 
+  // A multi-channel run (the 2-step fixture run with one setting changed).
+  const std::string multi = out + "/multi";
+  r = RunCommand(testing::TrainCommand(multi, testing::SmallImageDataset(), 1) +
+                 " --set model.channel_mode=multi_channel");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = RunCommand(MiconBinary() + " embed --per-channel --checkpoint " + multi +
+                 "/checkpoints/step-00000001.ckpt -o " + out + "/x");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("model.channel_mode per_channel"));
   r = RunCommand(MiconBinary() +
                  " embed --per-channel --handcrafted --dataset " +
                  testing::SmallImageDataset() + " -o " + out + "/x");
