@@ -20,24 +20,35 @@ ImageEncoderImpl::ImageEncoderImpl(const ImageEncoderOptions& options)
   }
 }
 
+void ImageEncoderImpl::CheckImages(const torch::Tensor& images) const {
+  TORCH_CHECK(images.dim() == 4 && images.size(1) == options_.channels,
+              "image encoder expects [B, ", options_.channels, ", H, W], got ",
+              images.sizes());
+}
+
 int64_t ImageEncoderImpl::dim() const {
   const int64_t d = trunk_->feature_dim();
   return options_.mode == ChannelMode::kPerChannel ? d * options_.channels : d;
 }
 
 torch::Tensor ImageEncoderImpl::Encode(const torch::Tensor& images) {
-  TORCH_CHECK(images.dim() == 4 && images.size(1) == options_.channels,
-              "image encoder expects [B, ", options_.channels, ", H, W], got ",
-              images.sizes());
-  auto head = [this](const torch::Tensor& pooled) {
-    return head_ ? head_->forward(pooled) : pooled;
-  };
-  if (options_.mode == ChannelMode::kMultiChannel)
-    return L2Normalize(head(trunk_->forward(images)));
+  if (options_.mode == ChannelMode::kPerChannel) {
+    return L2Normalize(EncodeStains(images).flatten(1));
+  }
+  CheckImages(images);
+  const torch::Tensor pooled = trunk_->forward(images);
+  return L2Normalize(head_ ? head_->forward(pooled) : pooled);
+}
+
+torch::Tensor ImageEncoderImpl::EncodeStains(const torch::Tensor& images) {
+  TORCH_CHECK(options_.mode == ChannelMode::kPerChannel,
+              "per-stain vectors need a per-channel trunk");
+  CheckImages(images);
   const int64_t b = images.size(0), c = images.size(1);
-  const torch::Tensor per_stain = head(trunk_->forward_replicated_gray(
-      images.reshape({b * c, 1, images.size(2), images.size(3)})));
-  return L2Normalize(per_stain.reshape({b, c * per_stain.size(1)}));
+  torch::Tensor pooled = trunk_->forward_replicated_gray(
+      images.reshape({b * c, 1, images.size(2), images.size(3)}));
+  if (head_) pooled = head_->forward(pooled);
+  return pooled.reshape({b, c, -1});
 }
 
 ProfileEncoderImpl::ProfileEncoderImpl(const ProfileEncoderOptions& options)

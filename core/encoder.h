@@ -72,10 +72,16 @@ class ImageEncoderImpl : public EncoderImpl {
  public:
   explicit ImageEncoderImpl(const ImageEncoderOptions& options);
   torch::Tensor Encode(const torch::Tensor& images) override;
+  // Per-channel mode only: [B, C, H, W] -> [B, C, d], each stain's pooled
+  // trunk vector (after the stain head), before concatenation and
+  // normalisation; Encode is normalise(EncodeStains(x).reshape({B, C * d})).
+  torch::Tensor EncodeStains(const torch::Tensor& images);
   int64_t dim() const override;
   ResNet& trunk() { return trunk_; }
 
  private:
+  void CheckImages(const torch::Tensor& images) const;
+
   ImageEncoderOptions options_;
   ResNet trunk_{nullptr};
   torch::nn::Linear head_{nullptr};  // StainHead::kLinear only

@@ -29,17 +29,7 @@ absl::StatusOr<at::Tensor> StainEmbeddings(MiconModelImpl& model,
         "stains at once and gives no vector per stain (train with "
         "per_channel)");
   }
-  TORCH_CHECK(images.dim() == 4 && images.size(1) == o.image.channels,
-              "expected [B, ", o.image.channels, ", H, W] images, got ",
-              images.sizes());
-  const int64_t b = images.size(0), c = images.size(1);
-  torch::Tensor pooled = encoder->trunk()->forward_replicated_gray(
-      images.reshape({b * c, 1, images.size(2), images.size(3)}));
-  const auto children = encoder->named_children();
-  if (children.contains("head")) {
-    pooled = children["head"]->as<torch::nn::Linear>()->forward(pooled);
-  }
-  return pooled.reshape({b, c, -1});
+  return encoder->EncodeStains(images);
 }
 
 namespace {
