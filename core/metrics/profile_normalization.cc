@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <map>
 
 namespace micon {
@@ -81,6 +82,34 @@ at::Tensor ZcaSphere(const at::Tensor& x, const std::vector<bool>& control,
       u.matmul(torch::diag(1.0 / torch::sqrt(s.clamp_min(0) + epsilon)))
           .matmul(u.t());
   return (d - mean).matmul(w);
+}
+
+at::Tensor ZcaSpherePerGroup(const at::Tensor& x,
+                             const std::vector<std::string>& group,
+                             const std::vector<bool>& control, double epsilon) {
+  TORCH_CHECK(x.dim() == 2 && static_cast<int64_t>(group.size()) == x.size(0) &&
+                  control.size() == group.size(),
+              "need [rows, features] profiles with one group and one control "
+              "flag per row, got ",
+              x.sizes(), ", ", group.size(), " groups, ", control.size(),
+              " flags");
+  std::map<std::string, std::vector<int64_t>> rows_of;
+  for (size_t r = 0; r < group.size(); ++r) {
+    rows_of[group[r]].push_back(static_cast<int64_t>(r));
+  }
+  const at::Tensor d = x.to(torch::kFloat64);
+  at::Tensor out = torch::empty_like(d);
+  for (const auto& [name, rows] : rows_of) {
+    std::vector<bool> group_control;
+    for (int64_t r : rows) group_control.push_back(control[r]);
+    TORCH_CHECK(
+        std::count(group_control.begin(), group_control.end(), true) >= 2,
+        "group '", name, "' has fewer than 2 control rows to sphere on");
+    const at::Tensor index = Rows(rows);
+    out.index_copy_(
+        0, index, ZcaSphere(d.index_select(0, index), group_control, epsilon));
+  }
+  return out;
 }
 
 }  // namespace micon

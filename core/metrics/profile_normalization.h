@@ -3,7 +3,7 @@
 //
 //   at::Tensor y = NormalizePerGroup(x, plate_of_row, is_control,
 //                                    NormalizeMethod::kRobustMad);
-//   at::Tensor z = ZcaSphere(y, is_control);
+//   at::Tensor z = ZcaSphere(y, is_control);   // or ZcaSpherePerGroup
 //
 // NormalizePerGroup fits, for every group of rows (plate, batch or source),
 // each feature's centre and scale on that group's control rows and applies
@@ -42,6 +42,13 @@ at::Tensor NormalizePerGroup(const at::Tensor& x,
 
 at::Tensor ZcaSphere(const at::Tensor& x, const std::vector<bool>& control,
                      double epsilon = 1e-6);
+
+// ZcaSphere fitted and applied within each group (plate, batch): every group
+// needs at least 2 control rows (a TORCH_CHECK error naming it otherwise).
+at::Tensor ZcaSpherePerGroup(const at::Tensor& x,
+                             const std::vector<std::string>& group,
+                             const std::vector<bool>& control,
+                             double epsilon = 1e-6);
 
 }  // namespace micon
 

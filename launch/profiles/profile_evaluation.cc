@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -69,6 +70,26 @@ std::vector<GroupMap> MapAgainst(const at::Tensor& cos,
   }
   return MeanAveragePrecision(queries,
                               {.null_size = o.null_size, .seed = o.seed});
+}
+
+// `column` of `frame` when each of its groups holds at least `minimum`
+// control rows; otherwise an error naming the file, the column and the group:
+// "<path>: <column> <group> has <shortfall(count)>".
+absl::StatusOr<const std::vector<std::string>*> GroupsWithControls(
+    const ProfileFrame& frame, const std::string& column,
+    const std::vector<bool>& control, int64_t minimum,
+    const std::function<std::string(int64_t)>& shortfall) {
+  MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* by,
+                         frame.Column(column));
+  std::map<std::string, int64_t> controls_in;
+  for (size_t r = 0; r < by->size(); ++r) controls_in[(*by)[r]] += control[r];
+  for (const auto& [group, count] : controls_in) {
+    if (count < minimum) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          frame.path, ": ", column, " ", group, " has ", shortfall(count)));
+    }
+  }
+  return by;
 }
 
 // Every metric but the predicted-profile ones, on rows that are all real
@@ -283,17 +304,11 @@ absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
     }
   }
   if (o.normalize != NormalizeMethod::kNone) {
-    MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* by,
-                           frame.Column(o.normalize_by));
-    std::map<std::string, int64_t> controls_in;
-    for (int64_t r = 0; r < n; ++r) controls_in[(*by)[r]] += control[r];
-    for (const auto& [group, count] : controls_in) {
-      if (count == 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(frame.path, ": ", o.normalize_by, " ", group,
-                         " has no control wells to normalise on"));
-      }
-    }
+    MICON_ASSIGN_OR_RETURN(
+        const std::vector<std::string>* by,
+        GroupsWithControls(frame, o.normalize_by, control, 1, [](int64_t) {
+          return "no control wells to normalise on";
+        }));
     x = NormalizePerGroup(x, *by, control, o.normalize);
   }
   if (o.feature_select) {
@@ -307,26 +322,12 @@ absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
   }
   if (!o.sphere) return x;
   if (o.sphere_by.empty()) return ZcaSphere(x, control);
-  MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* by,
-                         frame.Column(o.sphere_by));
-  std::map<std::string, std::vector<int64_t>> rows_of;
-  for (int64_t r = 0; r < n; ++r) rows_of[(*by)[r]].push_back(r);
-  at::Tensor out = torch::empty_like(x);
-  for (const auto& [group, rows] : rows_of) {
-    std::vector<bool> group_control;
-    for (int64_t r : rows) group_control.push_back(control[r]);
-    const int64_t controls =
-        std::count(group_control.begin(), group_control.end(), true);
-    if (controls < 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(frame.path, ": ", o.sphere_by, " ", group, " has ",
-                       controls, " control well(s); sphering needs 2"));
-    }
-    const at::Tensor index = torch::tensor(rows, torch::kLong);
-    out.index_copy_(0, index,
-                    ZcaSphere(x.index_select(0, index), group_control));
-  }
-  return out;
+  MICON_ASSIGN_OR_RETURN(
+      const std::vector<std::string>* by,
+      GroupsWithControls(frame, o.sphere_by, control, 2, [](int64_t count) {
+        return absl::StrCat(count, " control well(s); sphering needs 2");
+      }));
+  return ZcaSpherePerGroup(x, *by, control);
 }
 
 absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,

@@ -71,5 +71,34 @@ TEST(ZcaSphere, WhitensTheControls) {
       torch::allclose(c.mean(0), torch::zeros({3}, torch::kFloat64), 0, 1e-10));
 }
 
+// Per group: each group's rows are sphered on that group's controls alone, in
+// place; a group with fewer than 2 controls is refused by name.
+TEST(ZcaSphere, PerGroupSpheresEachGroupOnItsOwnControls) {
+  torch::manual_seed(6);
+  const at::Tensor x = torch::randn({8, 2}, torch::kFloat64);
+  const std::vector<std::string> group = {"a", "b", "a", "b",
+                                          "a", "b", "a", "b"};
+  const std::vector<bool> control = {true,  true, true,  true,
+                                     false, true, false, false};
+  const at::Tensor z = ZcaSpherePerGroup(x, group, control);
+  const at::Tensor a = torch::tensor({0, 2, 4, 6}, torch::kLong);
+  const at::Tensor b = torch::tensor({1, 3, 5, 7}, torch::kLong);
+  EXPECT_TRUE(torch::allclose(
+      z.index_select(0, a),
+      ZcaSphere(x.index_select(0, a), {true, true, false, false})));
+  EXPECT_TRUE(torch::allclose(
+      z.index_select(0, b),
+      ZcaSphere(x.index_select(0, b), {true, true, true, false})));
+  std::vector<bool> one_in_a = control;
+  one_in_a[2] = false;
+  try {
+    ZcaSpherePerGroup(x, group, one_in_a);
+    ADD_FAILURE() << "a group with 1 control was sphered";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("group 'a'"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace micon
