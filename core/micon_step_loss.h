@@ -12,8 +12,8 @@
 // labels. L_cf_h, the h-space alignment, is the mean over treated samples and
 // views of 1 - <h_hat, sg(h_treated)>: P alone can leave h_hat far from h in
 // the space profiles are scored in, and this term pulls G there directly
-// (gradients reach G and M only). Treated and control samples are encoded in separate calls (encoder.h
-// explains why).
+// (gradients reach G and M only). Treated and control samples are encoded in
+// separate calls (encoder.h explains why).
 //
 // The result is this rank's share of the global loss (contrastive_losses.h):
 // summed over ranks it is the one-process loss on the concatenated batch. With

@@ -68,6 +68,17 @@ ParseNamedPaths(const std::string& flag,
   return out;
 }
 
+// One list of a screen.json, which must not be empty.
+absl::StatusOr<std::set<std::string>> ScreenList(
+    const std::string& path, std::set<std::string> ScreenSplit::*list,
+    const std::string& name) {
+  MICON_ASSIGN_OR_RETURN(const ScreenSplit split, ReadScreenSplit(path));
+  if ((split.*list).empty()) {
+    return absl::InvalidArgumentError(path + ": lists no " + name);
+  }
+  return split.*list;
+}
+
 absl::Status RunEvaluate(EvaluateFlags flags) {
   const std::vector<std::string> control =
       absl::StrSplit(flags.controls, absl::MaxSplits('=', 1));
@@ -93,22 +104,16 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
     o.replicate_groups = absl::StrSplit(flags.replicate_groups, ',');
   }
   if (!flags.held_out_only.empty()) {
-    MICON_ASSIGN_OR_RETURN(const ScreenSplit split,
-                           ReadScreenSplit(flags.held_out_only));
-    if (split.held_out_compounds.empty()) {
-      return absl::InvalidArgumentError(flags.held_out_only +
-                                        ": lists no held_out_compounds");
-    }
-    o.only_compounds = split.held_out_compounds;
+    MICON_ASSIGN_OR_RETURN(
+        o.only_compounds,
+        ScreenList(flags.held_out_only, &ScreenSplit::held_out_compounds,
+                   "held_out_compounds"));
   }
   if (!flags.held_out_plates.empty()) {
-    MICON_ASSIGN_OR_RETURN(const ScreenSplit split,
-                           ReadScreenSplit(flags.held_out_plates));
-    if (split.held_out_plates.empty()) {
-      return absl::InvalidArgumentError(flags.held_out_plates +
-                                        ": lists no held_out_plates");
-    }
-    o.query_plates = split.held_out_plates;
+    MICON_ASSIGN_OR_RETURN(
+        o.query_plates,
+        ScreenList(flags.held_out_plates, &ScreenSplit::held_out_plates,
+                   "held_out_plates"));
   }
   // Every flag is checked before the first (slow) evaluation.
   MICON_ASSIGN_OR_RETURN(const auto profiles,
