@@ -6,7 +6,10 @@
 // excluded from anchor i's softmax when self_offset >= 0 (same-view SupCon),
 // and positives P(i) = {j != self : label match}, it returns
 //
-//   sum_i w_i * ( logsumexp_{j != self} s_ij  -  mean_{j in P(i)} s_ij )
+//   sum_i w_i * ( logsumexp_{j != self} s_ij  -  sum_j q_ij s_ij )
+//
+// with q_ij = 1/|P(i)| on the positives (the mean over P(i)), or, for
+// SoftContrastiveSum, given soft targets (rows summing to 1, e.g. CWCL's).
 //
 // Forward and backward both walk the anchors in chunks and recompute logits in
 // backward, so memory is O(chunk * candidates) however large the global batch.
@@ -39,6 +42,15 @@ at::Tensor ContrastiveSum(const at::Tensor& anchors,
                           const at::Tensor& candidate_labels,
                           const at::Tensor& weights, int64_t self_offset,
                           int64_t anchor_chunk = kDefaultAnchorChunk);
+
+// The same sum with target distributions instead of labels: targets [n, N]
+// (no gradient; rows sum to 1, or are zero), no self exclusion.
+at::Tensor SoftContrastiveSum(const at::Tensor& anchors,
+                              const at::Tensor& candidates,
+                              const at::Tensor& scale,
+                              const at::Tensor& targets,
+                              const at::Tensor& weights,
+                              int64_t anchor_chunk = kDefaultAnchorChunk);
 
 }  // namespace micon
 

@@ -65,31 +65,86 @@ at::Tensor NtXentLoss(const at::Tensor& local, const at::Tensor& global,
                     options);
 }
 
+namespace {
+
+// The pairing both CLIP-style losses share: image row i and molecule row i
+// are a pair, so anchor i's one positive is the other modality's row i (its
+// global index); no self-exclusion. Every anchor weighs `weight_per_row /
+// global rows`.
+struct PairTerms {
+  torch::Tensor local_ids, global_ids, weights;
+};
+
+PairTerms Pairs(const at::Tensor& local_image, const at::Tensor& global_image,
+                const at::Tensor& local_molecule,
+                const at::Tensor& global_molecule, int64_t offset,
+                double weight_per_row) {
+  CheckLocalInGlobal(local_image, global_image, offset);
+  CheckLocalInGlobal(local_molecule, global_molecule, offset);
+  TORCH_CHECK(local_image.size(0) == local_molecule.size(0) &&
+                  global_image.size(0) == global_molecule.size(0),
+              "CLIP-style losses need one molecule row per image row");
+  const int64_t n = local_image.size(0), total = global_image.size(0);
+  const auto long_options =
+      torch::TensorOptions().dtype(torch::kLong).device(local_image.device());
+  return {torch::arange(offset, offset + n, long_options),
+          torch::arange(total, long_options),
+          torch::full({n}, weight_per_row / static_cast<double>(total),
+                      local_image.options().requires_grad(false))};
+}
+
+}  // namespace
+
 at::Tensor ClipLoss(const at::Tensor& local_image,
                     const at::Tensor& global_image,
                     const at::Tensor& local_molecule,
                     const at::Tensor& global_molecule, int64_t offset,
                     const at::Tensor& logit_scale, int64_t anchor_chunk) {
-  CheckLocalInGlobal(local_image, global_image, offset);
-  CheckLocalInGlobal(local_molecule, global_molecule, offset);
-  TORCH_CHECK(local_image.size(0) == local_molecule.size(0) &&
-                  global_image.size(0) == global_molecule.size(0),
-              "CLIP needs one molecule row per image row");
-  const int64_t n = local_image.size(0), total = global_image.size(0);
-  const auto long_options =
-      torch::TensorOptions().dtype(torch::kLong).device(local_image.device());
-  // Pair i's positive is the other modality's row i (its global index); no
-  // self-exclusion.
-  const torch::Tensor local_ids =
-      torch::arange(offset, offset + n, long_options);
-  const torch::Tensor global_ids = torch::arange(total, long_options);
-  const torch::Tensor weights =
-      torch::full({n}, 0.5 / static_cast<double>(total),
-                  local_image.options().requires_grad(false));
-  return ContrastiveSum(local_image, global_molecule, logit_scale, local_ids,
-                        global_ids, weights, kNoSelfExclusion, anchor_chunk) +
-         ContrastiveSum(local_molecule, global_image, logit_scale, local_ids,
-                        global_ids, weights, kNoSelfExclusion, anchor_chunk);
+  const PairTerms p = Pairs(local_image, global_image, local_molecule,
+                            global_molecule, offset, 0.5);
+  return ContrastiveSum(local_image, global_molecule, logit_scale, p.local_ids,
+                        p.global_ids, p.weights, kNoSelfExclusion,
+                        anchor_chunk) +
+         ContrastiveSum(local_molecule, global_image, logit_scale, p.local_ids,
+                        p.global_ids, p.weights, kNoSelfExclusion,
+                        anchor_chunk);
+}
+
+at::Tensor CwclLoss(const at::Tensor& local_image,
+                    const at::Tensor& global_image,
+                    const at::Tensor& local_molecule,
+                    const at::Tensor& global_molecule,
+                    const at::Tensor& local_targets, int64_t offset,
+                    const at::Tensor& logit_scale, int64_t anchor_chunk) {
+  const PairTerms p = Pairs(local_image, global_image, local_molecule,
+                            global_molecule, offset, 1.0);
+  return SoftContrastiveSum(local_image, global_molecule, logit_scale,
+                            local_targets, p.weights, anchor_chunk) +
+         ContrastiveSum(local_molecule, global_image, logit_scale, p.local_ids,
+                        p.global_ids, p.weights, kNoSelfExclusion,
+                        anchor_chunk);
+}
+
+at::Tensor CwclTargets(const at::Tensor& local_inputs,
+                       const at::Tensor& global_inputs) {
+  TORCH_CHECK(local_inputs.dim() == 3 && global_inputs.dim() == 3 &&
+                  local_inputs.size(1) == global_inputs.size(1) &&
+                  local_inputs.size(2) == global_inputs.size(2),
+              "CWCL inputs must be [n, C, D] and [N, C, D], got ",
+              local_inputs.sizes(), " and ", global_inputs.sizes());
+  torch::NoGradGuard no_grad;
+  auto unit = [](const torch::Tensor& x) {
+    return (x / (x.norm(2, -1, true) + 1e-8)).flatten(1);
+  };
+  const int64_t channels = local_inputs.size(1);
+  const torch::Tensor cosine =
+      torch::mm(unit(local_inputs), unit(global_inputs).t()) /
+      static_cast<double>(channels);
+  // Every weight is >= 0 and a row's sum is >= 1/2 (its own well's weight
+  // is 1, or 1/2 for an all-zero input), so rows normalise exactly; the
+  // reference adds 1e-8 to the sum, which leaves them 1e-8 short of 1.
+  const torch::Tensor w = cosine / 2 + 0.5;
+  return w / w.sum(1, true);
 }
 
 at::Tensor ClipLogitScale(const at::Tensor& log_scale, double max_scale) {

@@ -59,6 +59,26 @@ at::Tensor ClipLoss(const at::Tensor& local_image,
                     const at::Tensor& logit_scale,
                     int64_t anchor_chunk = kDefaultAnchorChunk);
 
+// CWCL (Srinivasa et al. 2023) as CellCLIP trains it: image -> molecule with
+// soft targets (`local_targets` [n, N], this rank's rows of CwclTargets over
+// the global batch) plus molecule -> image with the pair as the one positive;
+// each direction averages over the global batch and the two are summed (CLIP
+// halves them). Same local/global/offset contract as the losses above.
+at::Tensor CwclLoss(const at::Tensor& local_image,
+                    const at::Tensor& global_image,
+                    const at::Tensor& local_molecule,
+                    const at::Tensor& global_molecule,
+                    const at::Tensor& local_targets, int64_t offset,
+                    const at::Tensor& logit_scale,
+                    int64_t anchor_chunk = kDefaultAnchorChunk);
+
+// CWCL's targets from the frozen inputs, [n, C, D] local and [N, C, D] global
+// (a well's per-channel input embeddings): w_ij = (mean over channels of
+// cos(x_i^c, x_j^c)) / 2 + 1/2, each row divided by its sum. No gradient.
+// Only this rank's rows are computed: [n, N].
+at::Tensor CwclTargets(const at::Tensor& local_inputs,
+                       const at::Tensor& global_inputs);
+
 // exp(log_scale) clamped to at most max_scale, as CLIP trains its temperature.
 at::Tensor ClipLogitScale(const at::Tensor& log_scale,
                           double max_scale = 100.0);

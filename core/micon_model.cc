@@ -13,9 +13,13 @@ MiconModelImpl::MiconModelImpl(const MiconModelOptions& options)
   if (options.input == InputKind::kImages) {
     encoder_ = register_module(
         "encoder", std::make_shared<ImageEncoderImpl>(options.image));
-  } else {
+  } else if (options.input == InputKind::kProfiles) {
     encoder_ = register_module(
         "encoder", std::make_shared<ProfileEncoderImpl>(options.profile));
+  } else {
+    cross_channel_ =
+        std::make_shared<CrossChannelEncoderImpl>(options.cross_channel);
+    encoder_ = register_module("encoder", cross_channel_);
   }
   const int64_t d = encoder_->dim();
   projection_ = register_module(
@@ -41,6 +45,14 @@ MiconModelImpl::MiconModelImpl(const MiconModelOptions& options)
 
 torch::Tensor MiconModelImpl::Embed(const torch::Tensor& samples) {
   return encoder_->Encode(samples);
+}
+
+torch::Tensor MiconModelImpl::EmbedWells(const torch::Tensor& wells,
+                                         const torch::Tensor& present) {
+  TORCH_CHECK(cross_channel_ != nullptr,
+              "wells need a model for embeddings input, this one takes ",
+              EnumText(kInputKindNames, options_.input));
+  return cross_channel_->EncodeWells(wells, present);
 }
 
 torch::Tensor MiconModelImpl::Project(const torch::Tensor& h) {
@@ -71,7 +83,7 @@ std::vector<torch::Tensor> MiconModelImpl::ParametersFor(Objective objective) {
   std::vector<torch::nn::Module*> modules = {encoder_.get(), projection_.get()};
   if (objective == Objective::kMicon) {
     modules.insert(modules.end(), {molecule_.get(), generator_.get()});
-  } else if (objective == Objective::kClip) {
+  } else if (AlignsWithMolecules(objective)) {
     modules.insert(modules.end(),
                    {molecule_.get(), molecule_projection_.get()});
   }
@@ -81,7 +93,7 @@ std::vector<torch::Tensor> MiconModelImpl::ParametersFor(Objective objective) {
       if (p.requires_grad()) out.push_back(p);
     }
   }
-  if (objective == Objective::kClip && clip_log_scale_.requires_grad()) {
+  if (AlignsWithMolecules(objective) && clip_log_scale_.requires_grad()) {
     out.push_back(clip_log_scale_);
   }
   return out;

@@ -80,6 +80,57 @@ LossParts PaclrAndCounterfactual(MiconModelImpl& model, const StepBatch& batch,
   return parts;
 }
 
+// A well's frozen input: the mean of its present fields, [B, C, D].
+torch::Tensor WellInputs(const torch::Tensor& wells,
+                         const torch::Tensor& present) {
+  const torch::Tensor p =
+      present.to(wells.scalar_type()).unsqueeze(-1).unsqueeze(-1);
+  return (wells * p).sum(1) / p.sum(1).clamp_min(1);
+}
+
+// The loss between this rank's projected samples `u` and their molecules,
+// over the global batch: CLIP's, or CWCL's when `cwcl_inputs` (the samples'
+// frozen inputs, gathered beside them for the soft targets) is defined.
+torch::Tensor MoleculeAlignment(MiconModelImpl& model, const torch::Tensor& u,
+                                const StepBatch& batch,
+                                const StepLossOptions& options,
+                                BatchGather& gather,
+                                const torch::Tensor& cwcl_inputs) {
+  const torch::Tensor v =
+      model.ProjectMolecule(model.EncodeMolecule(batch.molecule));
+  std::vector<at::Tensor> locals = {u, v};
+  if (cwcl_inputs.defined()) locals.push_back(cwcl_inputs);
+  int64_t offset = 0;
+  const std::vector<at::Tensor> global = gather.GatherTogether(locals, &offset);
+  if (!cwcl_inputs.defined()) {
+    return ClipLoss(u, global[0], v, global[1], offset, model.ClipLogitScale(),
+                    options.anchor_chunk);
+  }
+  return CwclLoss(u, global[0], v, global[1],
+                  CwclTargets(cwcl_inputs, global[2]), offset,
+                  model.ClipLogitScale(), options.anchor_chunk);
+}
+
+LossParts CellclipLoss(MiconModelImpl& model, const StepBatch& batch,
+                       const StepLossOptions& options, BatchGather& gather) {
+  TORCH_CHECK(batch.samples.dim() == 4 && batch.present.defined(),
+              "CellCLIP needs wells [B, K, C, D] and present [B, K]");
+  TORCH_CHECK(batch.molecule.defined() &&
+                  batch.molecule.size(0) == batch.samples.size(0),
+              "CellCLIP needs one molecule row per well");
+  const torch::Tensor u =
+      model.Project(model.EmbedWells(batch.samples, batch.present));
+  const torch::Tensor cwcl_inputs =
+      options.cellclip_targets == CellclipTargets::kCwcl
+          ? WellInputs(batch.samples, batch.present).detach()
+          : torch::Tensor();
+  LossParts parts;
+  parts.cellclip =
+      MoleculeAlignment(model, u, batch, options, gather, cwcl_inputs);
+  parts.total = parts.cellclip;
+  return parts;
+}
+
 }  // namespace
 
 LossParts ComputeStepLoss(MiconModelImpl& model, const StepBatch& batch,
@@ -115,17 +166,14 @@ LossParts ComputeStepLoss(MiconModelImpl& model, const StepBatch& batch,
                   "CLIP needs one molecule row per sample");
       const torch::Tensor u =
           model.Project(model.Embed(FlattenViews(batch.samples, 1, "samples")));
-      const torch::Tensor v =
-          model.ProjectMolecule(model.EncodeMolecule(batch.molecule));
-      int64_t offset = 0;
-      const std::vector<at::Tensor> global =
-          gather.GatherTogether({u, v}, &offset);
       LossParts parts;
-      parts.clip = ClipLoss(u, global[0], v, global[1], offset,
-                            model.ClipLogitScale(), options.anchor_chunk);
+      parts.clip =
+          MoleculeAlignment(model, u, batch, options, gather, torch::Tensor());
       parts.total = parts.clip;
       return parts;
     }
+    case Objective::kCellclip:
+      return CellclipLoss(model, batch, options, gather);
   }
   TORCH_CHECK(false, "unhandled objective");
 }

@@ -5,6 +5,10 @@
 //   paclr    L = L_PaCLR
 //   simclr   L = NT-Xent over two augmented views of each image
 //   clip     L = symmetric InfoNCE between P(E(image)) and Pm(M(molecule))
+//   cellclip L = CLIP (hard) or CWCL (contrastive_losses.h) between P(E(well))
+//            and Pm(M(molecule)), E the cross-channel encoder; CWCL's targets
+//            come from each well's frozen input (its fields' mean [C, D]),
+//            gathered with the embeddings so they span the global batch
 //
 // L_PaCLR is SupCon over [P(h_treated); P(h_control)]: labels are compound
 // indices and every control carries kControlLabel. For view v, L_cf is SupCon
@@ -45,6 +49,7 @@ struct StepLossOptions {
   double lambda = 1.0;  // weight of the counterfactual loss
   int64_t anchor_chunk = kDefaultAnchorChunk;
   double lambda_h = 0.0;  // weight of the h-space alignment (0: not computed)
+  CellclipTargets cellclip_targets = CellclipTargets::kHard;
 };
 
 // Undefined tensors for the parts an objective does not have.
@@ -55,6 +60,7 @@ struct LossParts {
   at::Tensor counterfactual_h;  // micon with lambda_h > 0
   at::Tensor simclr;
   at::Tensor clip;
+  at::Tensor cellclip;
 };
 
 LossParts ComputeStepLoss(MiconModelImpl& model, const StepBatch& batch,

@@ -12,8 +12,12 @@ MiconModelOptions ModelOptionsFor(MiconModelOptions spec,
     spec.image.resnet.sync = spec.image.resnet.norm == NormKind::kSyncBatch
                                  ? std::move(sync)
                                  : nullptr;
-  } else {
+  } else if (spec.input == InputKind::kProfiles) {
     spec.profile.features = inputs.sample_width;
+  } else {
+    spec.cross_channel.channels = inputs.sample_width;
+    spec.cross_channel.input_dim = inputs.embedding_width;
+    spec.cross_channel.channel_names = inputs.channel_names;
   }
   spec.molecule_features = inputs.molecule_features;
   return spec;

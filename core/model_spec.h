@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/cross_rank_sum.h"
 #include "core/micon_model.h"
@@ -22,8 +24,11 @@
 namespace micon {
 
 struct ModelInputs {
-  int64_t sample_width = 0;  // images: stains per image; profiles: features
+  // images: stains per image; profiles: features; embeddings: channels
+  int64_t sample_width = 0;
   int64_t molecule_features = 0;  // the molecule featuriser's width
+  int64_t embedding_width = 0;    // embeddings: D, each channel's vector
+  std::vector<std::string> channel_names;  // embeddings: the store's
 };
 
 // `sync` is the cross-rank sum of synchronised BatchNorm (training on several

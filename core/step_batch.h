@@ -10,6 +10,9 @@
 //   simclr        samples: V=2 augmented views of one image
 //   clip          samples: V=1; molecule [B, F]; compounds unique in the
 //                 global batch
+//   cellclip      samples: wells [B, K, C, D] (K fields, padded); present
+//                 [B, K] bool (which fields are real); molecule [B, F];
+//                 compounds unique in the global batch
 // Tensors an objective does not use are left undefined.
 //
 // A loader that ships raw views (core/raw_views.h) sends samples and controls
@@ -27,6 +30,7 @@ struct StepBatch {
   at::Tensor controls;
   at::Tensor compound;
   at::Tensor molecule;
+  at::Tensor present;  // cellclip: [B, K] bool
   // Raw views only: per-view parameters, and the side to expand them to.
   at::Tensor sample_view_params;
   at::Tensor control_view_params;

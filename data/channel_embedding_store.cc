@@ -1,10 +1,17 @@
 #include "data/channel_embedding_store.h"
 
 #include <hdf5.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <map>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "data/hdf5_fields.h"
+#include "data/plate_reader.h"
+#include "data/plate_writer.h"
 
 namespace micon {
 namespace {
@@ -13,35 +20,135 @@ absl::Status WriteBody(hid_t file, const ChannelEmbeddingPlate& plate) {
   const hsize_t n = plate.images.size();
   const hsize_t c = static_cast<hsize_t>(plate.header.num_channels());
   MICON_RETURN_IF_ERROR(WriteNumericDataset(
-      file, "embeddings", H5T_NATIVE_FLOAT,
+      file, kEmbeddingsField, H5T_NATIVE_FLOAT,
       {n, c, static_cast<hsize_t>(plate.dim)}, plate.embeddings.data()));
-  std::vector<std::string> wells, compounds;
-  std::vector<int32_t> sites;
-  std::vector<uint8_t> controls;
-  for (const ImageRecord& image : plate.images) {
-    wells.push_back(image.well);
-    compounds.push_back(image.compound);
-    sites.push_back(image.site);
-    controls.push_back(image.control ? 1 : 0);
-  }
-  MICON_RETURN_IF_ERROR(WriteStringDataset(file, "well", wells));
-  MICON_RETURN_IF_ERROR(WriteStringDataset(file, "compound", compounds));
-  MICON_RETURN_IF_ERROR(
-      WriteNumericDataset(file, "site", H5T_NATIVE_INT32, {n}, sites.data()));
-  MICON_RETURN_IF_ERROR(WriteNumericDataset(file, "control", H5T_NATIVE_UINT8,
-                                            {n}, controls.data()));
-  MICON_RETURN_IF_ERROR(
-      WriteStringAttribute(file, "source", plate.header.source));
-  MICON_RETURN_IF_ERROR(
-      WriteStringAttribute(file, "batch", plate.header.batch));
-  MICON_RETURN_IF_ERROR(
-      WriteStringAttribute(file, "plate", plate.header.plate));
-  MICON_RETURN_IF_ERROR(
-      WriteStringArrayAttribute(file, "channels", plate.header.channels));
+  MICON_RETURN_IF_ERROR(WriteImageRecords(file, plate.images));
+  MICON_RETURN_IF_ERROR(WriteHeaderAttributes(file, plate.header));
   return WriteStringAttribute(file, "encoder", plate.encoder);
 }
 
+// Limits far beyond any store, so that a damaged header cannot make a
+// reader allocate what it claims (as the plate reader's).
+constexpr hsize_t kMaxImages = hsize_t{1} << 24, kMaxChannels = 1024,
+                  kMaxDim = hsize_t{1} << 16;
+
+// The plate's metadata, D and encoder; the vectors only when `vectors`.
+absl::Status ReadPlate(hid_t file, ChannelEmbeddingPlate& plate,
+                       std::vector<float>* vectors) {
+  PlateMetadata meta;
+  MICON_RETURN_IF_ERROR(ReadHeaderAttributes(file, meta.header));
+  MICON_ASSIGN_OR_RETURN(plate.encoder, ReadStringAttribute(file, "encoder"));
+  const std::string what = absl::StrCat("dataset /", kEmbeddingsField);
+  MICON_ASSIGN_OR_RETURN(Hdf5Id embeddings,
+                         OpenDataset(file, kEmbeddingsField));
+  MICON_ASSIGN_OR_RETURN(
+      Hdf5Id type, Hdf5Call(H5Dget_type(embeddings.get()), H5Tclose, what));
+  if (H5Tget_class(type.get()) != H5T_FLOAT) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": expected float32 or float16 vectors"));
+  }
+  MICON_ASSIGN_OR_RETURN(std::vector<hsize_t> dims,
+                         DatasetDims(embeddings.get(), what));
+  if (dims.size() != 3) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": expected shape [N, C, D], found rank ", dims.size()));
+  }
+  if (dims[0] == 0 || dims[0] > kMaxImages || dims[1] > kMaxChannels ||
+      dims[2] == 0 || dims[2] > kMaxDim) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": shape [", dims[0], ", ", dims[1], ", ", dims[2],
+                     "] is empty or beyond any store (damaged?)"));
+  }
+  if (static_cast<int64_t>(dims[1]) != meta.header.num_channels()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": has ", dims[1], " channels but attribute channels names ",
+        meta.header.num_channels()));
+  }
+  MICON_RETURN_IF_ERROR(ReadImageRecords(file, static_cast<int64_t>(dims[0]),
+                                         kEmbeddingsField, meta));
+  plate.header = std::move(meta.header);
+  plate.images = std::move(meta.images);
+  plate.dim = static_cast<int64_t>(dims[2]);
+  if (vectors == nullptr) return absl::OkStatus();
+  MICON_ASSIGN_OR_RETURN(*vectors, ReadFloatDataset(file, kEmbeddingsField));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ChannelEmbeddingPlate> OpenAndRead(const std::string& path,
+                                                  bool with_vectors) {
+  QuietHdf5Errors();
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    return absl::DataLossError(
+        path + ": not an HDF5 file (missing, unreadable or damaged)");
+  }
+  auto file = Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
+                       H5Fclose, "open");
+  if (!file.ok()) return Annotate(file.status(), path);
+  ChannelEmbeddingPlate plate;
+  MICON_RETURN_IF_ERROR(Annotate(
+      ReadPlate(file->get(), plate, with_vectors ? &plate.embeddings : nullptr),
+      path));
+  return plate;
+}
+
 }  // namespace
+
+bool HasChannelEmbeddings(const std::string& path) {
+  QuietHdf5Errors();
+  if (H5Fis_hdf5(path.c_str()) <= 0) return false;
+  auto file = Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
+                       H5Fclose, "open");
+  return file.ok() && H5Lexists(file->get(), kEmbeddingsField, H5P_DEFAULT) > 0;
+}
+
+absl::StatusOr<ChannelEmbeddingPlate> ReadChannelEmbeddingPlate(
+    const std::string& path) {
+  return OpenAndRead(path, /*with_vectors=*/true);
+}
+
+absl::StatusOr<at::Tensor> ReadPlateVectors(const PlateMetadata& plate) {
+  MICON_ASSIGN_OR_RETURN(ChannelEmbeddingPlate stored,
+                         ReadChannelEmbeddingPlate(plate.path));
+  const int64_t n = static_cast<int64_t>(stored.images.size());
+  if (n != plate.num_images()) {
+    return absl::DataLossError(
+        absl::StrCat(plate.path, ": holds ", n, " images, ", plate.num_images(),
+                     " when the store was opened: it changed"));
+  }
+  return torch::from_blob(stored.embeddings.data(),
+                          {n, stored.header.num_channels(), stored.dim},
+                          torch::kFloat)
+      .clone();
+}
+
+absl::StatusOr<ChannelEmbeddingStore> OpenChannelEmbeddingStore(
+    const std::string& root) {
+  std::map<std::string, std::pair<int64_t, std::string>> shapes;
+  ChannelEmbeddingStore store;
+  MICON_ASSIGN_OR_RETURN(
+      store.index,
+      OpenPlateFolder(
+          root,
+          [&shapes](const std::string& path) -> absl::StatusOr<PlateMetadata> {
+            MICON_ASSIGN_OR_RETURN(ChannelEmbeddingPlate plate,
+                                   OpenAndRead(path, /*with_vectors=*/false));
+            shapes[path] = {plate.dim, plate.encoder};
+            return PlateMetadata{path, std::move(plate.header),
+                                 std::move(plate.images)};
+          }));
+  const PlateMetadata& first = store.index.plates.front();
+  std::tie(store.dim, store.encoder) = shapes.at(first.path);
+  for (const PlateMetadata& plate : store.index.plates) {
+    const auto& [dim, encoder] = shapes.at(plate.path);
+    if (dim != store.dim || encoder != store.encoder) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          plate.path, ": vectors of width ", dim, " from encoder '", encoder,
+          "', but ", first.path, " has width ", store.dim, " from '",
+          store.encoder, "': a store holds one encoder's vectors"));
+    }
+  }
+  return store;
+}
 
 absl::Status WriteChannelEmbeddingPlate(const ChannelEmbeddingPlate& plate,
                                         const std::string& path) {

@@ -24,18 +24,20 @@ DatasetPaths DatasetPathsFor(const std::string& path) {
 }
 
 const CompoundTable& Dataset::compounds() const {
-  return kind == DatasetKind::kPlateStore ? store.compounds : table.compounds;
+  return kind == DatasetKind::kProfileTable ? table.compounds : store.compounds;
 }
 
 const std::vector<PlateMetadata>& Dataset::plates() const {
-  return kind == DatasetKind::kPlateStore ? store.plates : table.plates;
+  return kind == DatasetKind::kProfileTable ? table.plates : store.plates;
 }
 
 Dataset Dataset::WithPlates(const std::vector<size_t>& indices) const {
   Dataset out;
   out.kind = kind;
   out.paths = paths;
-  if (kind == DatasetKind::kPlateStore) {
+  out.embedding_dim = embedding_dim;
+  out.embedding_encoder = embedding_encoder;
+  if (kind != DatasetKind::kProfileTable) {
     out.store.root = store.root;
     out.store.compounds = store.compounds;
     for (size_t i : indices) out.store.plates.push_back(store.plates.at(i));
@@ -51,6 +53,24 @@ Dataset Dataset::WithPlates(const std::vector<size_t>& indices) const {
   return out;
 }
 
+absl::Status CopyDatasetCompanions(const DatasetPaths& from,
+                                   const std::string& folder) {
+  const std::vector<std::pair<std::string, bool>> files = {
+      {(fs::path(from.folder) / kCompoundsFile).string(), true},
+      {from.split, false}};
+  for (const auto& [source, required] : files) {
+    std::error_code ec;
+    if (!required && !fs::exists(source, ec)) continue;
+    const fs::path target = fs::path(folder) / fs::path(source).filename();
+    fs::copy_file(source, target, fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "cannot copy ", source, " to ", target.string(), ": ", ec.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Dataset> OpenDataset(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
@@ -61,6 +81,16 @@ absl::StatusOr<Dataset> OpenDataset(const std::string& path) {
   Dataset dataset;
   dataset.paths = DatasetPathsFor(path);
   if (fs::is_directory(path, ec)) {
+    absl::StatusOr<std::vector<std::string>> files = ListPlateFiles(path);
+    if (files.ok() && !files->empty() && HasChannelEmbeddings(files->front())) {
+      dataset.kind = DatasetKind::kEmbeddingStore;
+      MICON_ASSIGN_OR_RETURN(ChannelEmbeddingStore store,
+                             OpenChannelEmbeddingStore(path));
+      dataset.store = std::move(store.index);
+      dataset.embedding_dim = store.dim;
+      dataset.embedding_encoder = std::move(store.encoder);
+      return dataset;
+    }
     dataset.kind = DatasetKind::kPlateStore;
     MICON_ASSIGN_OR_RETURN(dataset.store, OpenPlateStore(path));
   } else {

@@ -8,7 +8,9 @@
 //   MICON_ASSIGN_OR_RETURN(DatasetSelection s, SelectSplit(d, DatasetSplit::kTrain));
 //
 // Kinds, told apart by what the path is:
-//   a folder  a plate store (plate_store.h): compounds.csv + plates/*.h5
+//   a folder  a plate store (plate_store.h): compounds.csv + plates/*.h5,
+//             or a per-channel embedding store (channel_embedding_store.h)
+//             when its plate files hold /embeddings
 //   a file    a profile table (profile_table.h): CSV/TSV (gzip or not) or
 //             micon's profile HDF5
 // A dataset's folder (the store itself, or the folder holding the table)
@@ -25,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/enum_names.h"
+#include "data/channel_embedding_store.h"
 #include "data/compound_table.h"
 #include "data/plate.h"
 #include "data/plate_store.h"
@@ -33,11 +36,12 @@
 
 namespace micon {
 
-enum class DatasetKind { kPlateStore, kProfileTable };
+enum class DatasetKind { kPlateStore, kProfileTable, kEmbeddingStore };
 
 inline constexpr EnumName<DatasetKind> kDatasetKindNames[] = {
     {"plate store", DatasetKind::kPlateStore},
-    {"profile table", DatasetKind::kProfileTable}};
+    {"profile table", DatasetKind::kProfileTable},
+    {"per-channel embedding store", DatasetKind::kEmbeddingStore}};
 
 struct DatasetPaths {
   std::string path;    // as given
@@ -53,8 +57,12 @@ DatasetPaths DatasetPathsFor(const std::string& path);
 struct Dataset {
   DatasetKind kind = DatasetKind::kPlateStore;
   DatasetPaths paths;
-  PlateStore store;    // kPlateStore
+  // kPlateStore, and kEmbeddingStore's index (its plates' metadata)
+  PlateStore store;
   ProfileTable table;  // kProfileTable: its plates are groups of rows
+  // kEmbeddingStore: each vector's width and the encoder that made them
+  int64_t embedding_dim = 0;
+  std::string embedding_encoder;
 
   const CompoundTable& compounds() const;
   const std::vector<PlateMetadata>& plates() const;
@@ -63,8 +71,15 @@ struct Dataset {
   Dataset WithPlates(const std::vector<size_t>& indices) const;
 };
 
-// A folder opens as a plate store, a file as a profile table; every error
-// names the path and what is wrong with it.
+// Copies the files that make a folder of plates a dataset (compounds.csv,
+// and screen.json when `from` has one) into `folder`, which must exist:
+// what a store derived from another (`micon embed --per-channel`) needs to
+// train and evaluate with the same compounds and split.
+absl::Status CopyDatasetCompanions(const DatasetPaths& from,
+                                   const std::string& folder);
+
+// A folder opens as a plate store or an embedding store, a file as a profile
+// table; every error names the path and what is wrong with it.
 absl::StatusOr<Dataset> OpenDataset(const std::string& path);
 
 // Which plates and compounds training may use (data.split).

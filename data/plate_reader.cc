@@ -31,23 +31,24 @@ absl::StatusOr<PixelType> ImagePixelType(hid_t images) {
 }
 
 absl::Status CheckLength(const std::string& field, size_t length,
-                         int64_t num_images) {
+                         int64_t num_images, const std::string& sized_by) {
   if (static_cast<int64_t>(length) == num_images) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      absl::StrCat("dataset /", field, ": has ", length,
-                   " entries but /images has ", num_images));
+      absl::StrCat("dataset /", field, ": has ", length, " entries but /",
+                   sized_by, " has ", num_images));
 }
 
 // A per-image dataset's length, from its dataspace, before anything is
 // allocated for its values (a damaged file may claim any length). Other
 // ranks are left to the reader, which names them.
 absl::Status CheckLengthBeforeReading(hid_t file, const std::string& field,
-                                      int64_t num_images) {
+                                      int64_t num_images,
+                                      const std::string& sized_by) {
   MICON_ASSIGN_OR_RETURN(Hdf5Id dataset, OpenDataset(file, field));
   MICON_ASSIGN_OR_RETURN(std::vector<hsize_t> dims,
                          DatasetDims(dataset.get(), "dataset /" + field));
   if (dims.size() != 1) return absl::OkStatus();
-  return CheckLength(field, static_cast<size_t>(dims[0]), num_images);
+  return CheckLength(field, static_cast<size_t>(dims[0]), num_images, sized_by);
 }
 
 // Limits far beyond any plate, so that a damaged header cannot make a reader
@@ -66,6 +67,8 @@ absl::Status CheckNonEmpty(const std::string& field,
   }
   return absl::OkStatus();
 }
+
+}  // namespace
 
 absl::Status ReadHeaderAttributes(hid_t file, PlateHeader& header) {
   for (auto [name, target] : {std::pair{f::kSource, &header.source},
@@ -89,6 +92,8 @@ absl::Status ReadHeaderAttributes(hid_t file, PlateHeader& header) {
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 // Reads and checks every field; the caller adds the file name to any error.
 absl::Status ReadStructure(hid_t file, Hdf5Id& images, PlateMetadata& meta) {
@@ -126,9 +131,16 @@ absl::Status ReadStructure(hid_t file, Hdf5Id& images, PlateMetadata& meta) {
   }
   header.height = static_cast<int64_t>(dims[2]);
   header.width = static_cast<int64_t>(dims[3]);
+  return ReadImageRecords(file, n, f::kImages, meta);
+}
 
+}  // namespace
+
+absl::Status ReadImageRecords(hid_t file, int64_t n,
+                              const std::string& sized_by,
+                              PlateMetadata& meta) {
   for (const char* field : {f::kWell, f::kSite, f::kCompound, f::kControl}) {
-    MICON_RETURN_IF_ERROR(CheckLengthBeforeReading(file, field, n));
+    MICON_RETURN_IF_ERROR(CheckLengthBeforeReading(file, field, n, sized_by));
   }
   MICON_ASSIGN_OR_RETURN(std::vector<std::string> wells,
                          ReadStringDataset(file, f::kWell));
@@ -138,10 +150,11 @@ absl::Status ReadStructure(hid_t file, Hdf5Id& images, PlateMetadata& meta) {
                          ReadStringDataset(file, f::kCompound));
   MICON_ASSIGN_OR_RETURN(std::vector<int64_t> controls,
                          ReadIntegerDataset(file, f::kControl));
-  MICON_RETURN_IF_ERROR(CheckLength(f::kWell, wells.size(), n));
-  MICON_RETURN_IF_ERROR(CheckLength(f::kSite, sites.size(), n));
-  MICON_RETURN_IF_ERROR(CheckLength(f::kCompound, compounds.size(), n));
-  MICON_RETURN_IF_ERROR(CheckLength(f::kControl, controls.size(), n));
+  MICON_RETURN_IF_ERROR(CheckLength(f::kWell, wells.size(), n, sized_by));
+  MICON_RETURN_IF_ERROR(CheckLength(f::kSite, sites.size(), n, sized_by));
+  MICON_RETURN_IF_ERROR(
+      CheckLength(f::kCompound, compounds.size(), n, sized_by));
+  MICON_RETURN_IF_ERROR(CheckLength(f::kControl, controls.size(), n, sized_by));
   MICON_RETURN_IF_ERROR(CheckNonEmpty(f::kWell, wells));
   MICON_RETURN_IF_ERROR(CheckNonEmpty(f::kCompound, compounds));
 
@@ -162,8 +175,6 @@ absl::Status ReadStructure(hid_t file, Hdf5Id& images, PlateMetadata& meta) {
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::StatusOr<PlateReader> PlateReader::Open(const std::string& path) {
   QuietHdf5Errors();

@@ -15,6 +15,8 @@
 #ifndef MICON_DATA_PLATE_READER_H_
 #define MICON_DATA_PLATE_READER_H_
 
+#include <hdf5.h>
+
 #include <cstdint>
 #include <string>
 
@@ -47,6 +49,17 @@ class PlateReader {
 // Reads and validates only the metadata of the plate at `path` (closes the file
 // again).
 absl::StatusOr<PlateMetadata> ReadPlateMetadata(const std::string& path);
+
+// What every plate-shaped file shares (the plate store and the per-channel
+// embedding store, DESIGN.md §8), for their readers; errors name the field,
+// the caller adds the file.
+// The source, batch, plate and channels attributes of `file` (channel names
+// non-empty and unique).
+absl::Status ReadHeaderAttributes(hid_t file, PlateHeader& header);
+// /well, /site, /compound and /control, each `n` long (the length of the
+// per-image dataset `sized_by`, e.g. "images"), into meta.images.
+absl::Status ReadImageRecords(hid_t file, int64_t n,
+                              const std::string& sized_by, PlateMetadata& meta);
 
 }  // namespace micon
 

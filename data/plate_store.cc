@@ -66,6 +66,15 @@ std::vector<std::string> CheckPlateAgainstStore(
 }
 
 absl::StatusOr<PlateStoreScan> ScanPlateStore(const std::string& root) {
+  return ScanPlateFolder(root, ReadPlateMetadata);
+}
+
+absl::StatusOr<PlateStore> OpenPlateStore(const std::string& root) {
+  return OpenPlateFolder(root, ReadPlateMetadata);
+}
+
+absl::StatusOr<PlateStoreScan> ScanPlateFolder(
+    const std::string& root, const PlateMetadataReader& read_plate) {
   PlateStoreScan scan;
   scan.store.root = root;
   MICON_ASSIGN_OR_RETURN(
@@ -76,7 +85,7 @@ absl::StatusOr<PlateStoreScan> ScanPlateStore(const std::string& root) {
     scan.problems.push_back(root + "/plates: no plate files (*.h5)");
   std::set<std::string> names;
   for (const std::string& file : files) {
-    absl::StatusOr<PlateMetadata> plate = ReadPlateMetadata(file);
+    absl::StatusOr<PlateMetadata> plate = read_plate(file);
     if (!plate.ok()) {
       scan.problems.emplace_back(plate.status().message());
       continue;
@@ -103,8 +112,10 @@ absl::StatusOr<PlateStoreScan> ScanPlateStore(const std::string& root) {
   return scan;
 }
 
-absl::StatusOr<PlateStore> OpenPlateStore(const std::string& root) {
-  MICON_ASSIGN_OR_RETURN(PlateStoreScan scan, ScanPlateStore(root));
+absl::StatusOr<PlateStore> OpenPlateFolder(
+    const std::string& root, const PlateMetadataReader& read_plate) {
+  MICON_ASSIGN_OR_RETURN(PlateStoreScan scan,
+                         ScanPlateFolder(root, read_plate));
   if (!scan.problems.empty()) {
     const size_t shown = std::min<size_t>(scan.problems.size(), 5);
     return absl::InvalidArgumentError(absl::StrCat(

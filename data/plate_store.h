@@ -16,6 +16,7 @@
 #ifndef MICON_DATA_PLATE_STORE_H_
 #define MICON_DATA_PLATE_STORE_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,16 @@ absl::StatusOr<PlateStoreScan> ScanPlateStore(const std::string& root);
 
 // As ScanPlateStore, but any problem is an error (listing the first few).
 absl::StatusOr<PlateStore> OpenPlateStore(const std::string& root);
+
+// The scan and the open above for any folder of plate-shaped files (the
+// per-channel embedding store's too): `read_plate` reads one file's
+// metadata.
+using PlateMetadataReader =
+    std::function<absl::StatusOr<PlateMetadata>(const std::string& path)>;
+absl::StatusOr<PlateStoreScan> ScanPlateFolder(
+    const std::string& root, const PlateMetadataReader& read_plate);
+absl::StatusOr<PlateStore> OpenPlateFolder(
+    const std::string& root, const PlateMetadataReader& read_plate);
 
 // The store-level checks for one plate read from `path` (see the banner).
 std::vector<std::string> CheckPlateAgainstStore(const PlateMetadata& plate,

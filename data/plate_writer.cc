@@ -28,13 +28,6 @@ absl::Status CheckHeader(const PlateHeader& h) {
   return absl::OkStatus();
 }
 
-absl::Status WriteHeaderAttributes(hid_t file, const PlateHeader& h) {
-  MICON_RETURN_IF_ERROR(WriteStringAttribute(file, f::kSource, h.source));
-  MICON_RETURN_IF_ERROR(WriteStringAttribute(file, f::kBatch, h.batch));
-  MICON_RETURN_IF_ERROR(WriteStringAttribute(file, f::kPlate, h.plate));
-  return WriteStringArrayAttribute(file, f::kChannels, h.channels);
-}
-
 absl::StatusOr<Hdf5Id> CreateImagesDataset(hid_t file, const PlateHeader& h,
                                            int level) {
   const std::string what = "create dataset /images";
@@ -64,6 +57,33 @@ absl::StatusOr<Hdf5Id> CreateImagesDataset(hid_t file, const PlateHeader& h,
 }
 
 }  // namespace
+
+absl::Status WriteHeaderAttributes(hid_t file, const PlateHeader& h) {
+  MICON_RETURN_IF_ERROR(WriteStringAttribute(file, f::kSource, h.source));
+  MICON_RETURN_IF_ERROR(WriteStringAttribute(file, f::kBatch, h.batch));
+  MICON_RETURN_IF_ERROR(WriteStringAttribute(file, f::kPlate, h.plate));
+  return WriteStringArrayAttribute(file, f::kChannels, h.channels);
+}
+
+absl::Status WriteImageRecords(hid_t file,
+                               const std::vector<ImageRecord>& images) {
+  std::vector<std::string> wells, compounds;
+  std::vector<int32_t> sites;
+  std::vector<uint8_t> controls;
+  for (const ImageRecord& r : images) {
+    wells.push_back(r.well);
+    compounds.push_back(r.compound);
+    sites.push_back(r.site);
+    controls.push_back(r.control ? 1 : 0);
+  }
+  const std::vector<hsize_t> n = {images.size()};
+  MICON_RETURN_IF_ERROR(WriteStringDataset(file, f::kWell, wells));
+  MICON_RETURN_IF_ERROR(
+      WriteNumericDataset(file, f::kSite, H5T_NATIVE_INT32, n, sites.data()));
+  MICON_RETURN_IF_ERROR(WriteStringDataset(file, f::kCompound, compounds));
+  return WriteNumericDataset(file, f::kControl, H5T_NATIVE_UINT8, n,
+                             controls.data());
+}
 
 absl::StatusOr<PlateWriter> PlateWriter::Create(
     const std::string& path, const PlateHeader& header,
@@ -158,26 +178,8 @@ absl::Status PlateWriter::Finish() {
     return absl::FailedPreconditionError(
         path_ + ": refusing to write an empty plate (0 images)");
   }
-  std::vector<std::string> wells, compounds;
-  std::vector<int32_t> sites;
-  std::vector<uint8_t> controls;
-  for (const ImageRecord& r : records_) {
-    wells.push_back(r.well);
-    compounds.push_back(r.compound);
-    sites.push_back(r.site);
-    controls.push_back(r.control ? 1 : 0);
-  }
-  const std::vector<hsize_t> n = {records_.size()};
   const hid_t file = file_.get();
-  absl::Status status = WriteStringDataset(file, f::kWell, wells);
-  if (status.ok())
-    status =
-        WriteNumericDataset(file, f::kSite, H5T_NATIVE_INT32, n, sites.data());
-  if (status.ok()) status = WriteStringDataset(file, f::kCompound, compounds);
-  if (status.ok()) {
-    status = WriteNumericDataset(file, f::kControl, H5T_NATIVE_UINT8, n,
-                                 controls.data());
-  }
+  absl::Status status = WriteImageRecords(file, records_);
   if (status.ok()) status = images_.Close();
   if (status.ok())
     status = Hdf5Check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush");

@@ -15,6 +15,8 @@
 #ifndef MICON_DATA_PLATE_WRITER_H_
 #define MICON_DATA_PLATE_WRITER_H_
 
+#include <hdf5.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -62,6 +64,15 @@ class PlateWriter {
   Hdf5Id images_;
   bool finished_ = false;
 };
+
+// What every plate-shaped file shares, for its writers (this one and the
+// per-channel embedding store's); the counterparts of plate_reader.h's
+// ReadHeaderAttributes and ReadImageRecords.
+// The source, batch, plate and channels attributes.
+absl::Status WriteHeaderAttributes(hid_t file, const PlateHeader& header);
+// /well, /site, /compound and /control, one entry per image.
+absl::Status WriteImageRecords(hid_t file,
+                               const std::vector<ImageRecord>& images);
 
 }  // namespace micon
 

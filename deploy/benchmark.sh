@@ -3,12 +3,18 @@
 # (`micon synth --preset hard`), every objective under the same budget and preprocessing, several
 # training seeds, evaluation on held-out plates, and paired differences with bootstrap intervals.
 #
-#   deploy/benchmark.sh images|profiles OUT_DIR
+#   deploy/benchmark.sh images|profiles|cellclip OUT_DIR
 #
 #   images    MICON, PaCLR, SimCLR and CLIP trained on pixels (deploy/configs/benchmark.yaml),
 #             seeds 1-5 by default (~60 min on 2 cores)
 #   profiles  the same four trained on the screen's hand-crafted well profiles
 #             (deploy/configs/benchmark-profiles.yaml), seeds 1-10 (~5 min)
+#   cellclip  after images, in the same OUT_DIR: one per-channel ResNet-18 trunk trained with
+#             SimCLR (seed 1, the image budget), its per-channel embedding store, then CellCLIP
+#             with hard and CWCL targets (deploy/configs/benchmark-cellclip.yaml) for the image
+#             seeds; replicate metrics beside MICON and CLIP on pixels, and cross-modal
+#             retrieval beside CLIP on pixels (deploy/benchmark/cellclip_summary.py);
+#             CELLCLIP_TRUNK=micon trains the trunk with MICON instead
 #
 # MICON_SEEDS overrides the seeds ("1 2 3"). Everything is kept in OUT_DIR and a finished step is
 # not redone, so a stopped run continues; the screen and the hand-crafted profiles are shared by
@@ -21,14 +27,14 @@
 # wells) and the ridge baseline's alpha.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -eq 2 ] && [[ $1 == images || $1 == profiles ]] ||
-  { echo "usage: $0 images|profiles OUT_DIR"; exit 2; }
+[ $# -eq 2 ] && [[ $1 == images || $1 == profiles || $1 == cellclip ]] ||
+  { echo "usage: $0 images|profiles|cellclip OUT_DIR"; exit 2; }
 mode=$1
 out=$2
 micon=${MICON:-build/launch/micon}
 data=${MICON_SHARED_DATA:-$(cd .. && pwd)/shared/data}
 python=/usr/bin/python3  # Debian's, with numpy, pandas and RDKit
-if [ "$mode" = images ]; then
+if [ "$mode" = images ] || [ "$mode" = cellclip ]; then
   seeds=${MICON_SEEDS:-1 2 3 4 5}
   config=deploy/configs/benchmark.yaml
 else
@@ -48,6 +54,10 @@ if [ ! -f "$handcrafted/profiles.csv" ]; then
   "$micon" embed --handcrafted --pixel-normalization plate_controls --dataset "$screen" \
     -o "$handcrafted"
   cp "$screen/screen.json" "$handcrafted/"  # the split, for profile-mode training
+fi
+
+if [ "$mode" = cellclip ]; then
+  exec bash deploy/benchmark/cellclip.sh "$out" $seeds
 fi
 
 work=$out/$mode

@@ -112,6 +112,19 @@ step "evaluate: MICON, PaCLR, SimCLR, CLIP (2 ranks each) and hand-crafted featu
 echo "(the MICON run above is reused; each embedding runs on 2 MPI ranks)"
 bash deploy/experiment.sh "$OUT/screen" "$OUT"
 
+step "CellCLIP: the MICON trunk frozen, a cross-channel transformer on its per-channel store"
+store="$OUT/cellclip/store"
+"${mpi[@]}" $micon embed --per-channel --checkpoint "$($micon checkpoints --latest "$run")" \
+  -o "$store"
+rm -rf "$OUT/cellclip/run"
+"${mpi[@]}" $micon train --config deploy/configs/demo-cellclip.yaml \
+  --set run.dir="$OUT/cellclip/run" --set data.dataset="$store"
+"${mpi[@]}" $micon embed --checkpoint "$($micon checkpoints --latest "$OUT/cellclip/run")" \
+  -o "$OUT/cellclip/profiles"
+echo "(molecule -> well and well -> molecule retrieval, training and held-out compounds apart)"
+$micon evaluate --retrieval cellclip="$OUT/cellclip/profiles" \
+  --retrieval-split "$OUT/screen/screen.json" -o "$OUT/cellclip/evaluation"
+
 step "evaluate: profile-mode MICON on the real CellProfiler profiles of BR00117060a10x"
 bash deploy/profile_experiment.sh "$OUT"
 

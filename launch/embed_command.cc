@@ -22,6 +22,8 @@
 #include "launch/profiles/model_profiler.h"
 #include "launch/profiles/predicted_compounds.h"
 #include "launch/profiles/profile_table_embedding.h"
+#include "launch/profiles/retrieval_projections.h"
+#include "launch/profiles/well_model_profiler.h"
 #include "launch/profiles/well_profiles.h"
 #include "launch/train/compound_featurization.h"
 #include "launch/train/compute_device.h"
@@ -143,37 +145,90 @@ absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(
   MICON_ASSIGN_OR_RETURN(
       loaded->device,
       ChooseDevice(request.device, dist, /*device_collectives=*/false));
-  const int64_t width =
-      trained.config.images()
-          ? dataset.plates().front().header.num_channels()
-          : static_cast<int64_t>(dataset.table.feature_names.size());
-  MICON_ASSIGN_OR_RETURN(
-      loaded->model,
-      trained.Build({width, loaded->features.dimension}, loaded->device));
+  ModelInputs inputs;
+  inputs.molecule_features = loaded->features.dimension;
+  inputs.sample_width =
+      dataset.kind == DatasetKind::kProfileTable
+          ? static_cast<int64_t>(dataset.table.feature_names.size())
+          : dataset.plates().front().header.num_channels();
+  inputs.embedding_width = dataset.embedding_dim;
+  if (trained.config.embeddings()) {
+    inputs.channel_names = dataset.plates().front().header.channels;
+  }
+  MICON_ASSIGN_OR_RETURN(loaded->model, trained.Build(inputs, loaded->device));
   log.Info(absl::StrCat("embedding with ", trained.contents.path, " (",
                         ObjectiveName(trained.config.loss.objective), ", step ",
                         trained.step, ") on ", loaded->device.str()));
   return loaded;
 }
 
-// A checkpoint's well profiles: every rank embeds its plates of a plate
-// store; a profile model embeds its whole (small) table on every rank.
-absl::StatusOr<WellProfiles> EmbedWithModel(const EmbedRequest& request,
-                                            const EmbedFlags& flags,
-                                            const TrainedModel& trained,
-                                            const std::string& path,
-                                            DistributedContext& dist,
-                                            const RunLog& log) {
-  MICON_ASSIGN_OR_RETURN(const std::unique_ptr<LoadedModel> loaded,
-                         LoadModel(request, trained, path, dist, log));
-  const Dataset& dataset = loaded->dataset;
-  const c10::Device device = loaded->device;
+absl::Status CreateOutputFolder(const std::string& folder) {
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(folder, ": cannot create: ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+// Rank 0, for a model trained against molecules: the wells' and the
+// compounds' points in its shared space, for `micon evaluate --retrieval`.
+absl::Status WriteRetrievalProjections(const LoadedModel& loaded,
+                                       const WellProfiles& profiles,
+                                       const std::string& folder) {
+  const RetrievalProjections p = ProjectForRetrieval(
+      *loaded.model.ptr(), profiles.wells, loaded.features, loaded.device);
+  MICON_RETURN_IF_ERROR(CreateOutputFolder(folder));
+  MICON_RETURN_IF_ERROR(WriteProfileFrame(
+      p.wells, (fs::path(folder) / kWellProjectionsFile).string()));
+  MICON_RETURN_IF_ERROR(WriteProfileFrame(
+      p.molecules, (fs::path(folder) / kMoleculeProjectionsFile).string()));
+  std::printf(
+      "%s: %lld wells and %lld compounds in the shared space in %s "
+      "and %s\n",
+      folder.c_str(), static_cast<long long>(p.wells.rows()),
+      static_cast<long long>(p.molecules.rows()), kWellProjectionsFile,
+      kMoleculeProjectionsFile);
+  return absl::OkStatus();
+}
+
+// The profiles of a model of whole wells (cellclip): every rank embeds its
+// plates of the per-channel store, every field of each well at once.
+absl::StatusOr<WellProfiles> EmbedWells(const EmbedRequest& request,
+                                        const LoadedModel& loaded,
+                                        DistributedContext& dist,
+                                        const RunLog& log) {
+  if (request.predict != PredictChoice::kDefault &&
+      request.predict != PredictChoice::kNone) {
+    return absl::FailedPreconditionError(
+        "--predict needs a model with a trained counterfactual generator "
+        "(loss.objective micon); this one is cellclip");
+  }
+  WellModelProfiler profiler(loaded.model, {loaded.device});
+  WellProfileOptions well;
+  well.progress = [&log](const std::string& line) { log.Info(line); };
+  return BuildWellProfiles(loaded.dataset.store, profiler, *dist.comm, well);
+}
+
+// The well profiles of a loaded checkpoint, whatever its input.
+absl::StatusOr<WellProfiles> EmbedWithLoadedModel(const EmbedRequest& request,
+                                                  const EmbedFlags& flags,
+                                                  const TrainedModel& trained,
+                                                  const LoadedModel& loaded,
+                                                  DistributedContext& dist,
+                                                  const RunLog& log) {
+  if (trained.config.embeddings()) {
+    return EmbedWells(request, loaded, dist, log);
+  }
+  const Dataset& dataset = loaded.dataset;
+  const c10::Device device = loaded.device;
   ModelProfilerOptions options;
   options.device = device;
   options.image_size = trained.config.data.image_size;
   options.can_predict = trained.config.loss.objective == Objective::kMicon;
   options.origin = trained.contents.path;
-  ModelProfiler profiler(loaded->model, loaded->features, options);
+  ModelProfiler profiler(loaded.model, loaded.features, options);
   MICON_ASSIGN_OR_RETURN(
       const std::set<std::string> predict,
       CompoundsToPredict(request.predict, profiler.CanPredict(), dataset));
@@ -190,6 +245,26 @@ absl::StatusOr<WellProfiles> EmbedWithModel(const EmbedRequest& request,
       trained.config.data.control_images_for_stats;
   well.predict = predict;
   return BuildWellProfiles(dataset.store, profiler, *dist.comm, well);
+}
+
+// A checkpoint's well profiles: every rank embeds its plates of a plate
+// store; a profile model embeds its whole (small) table on every rank.
+absl::StatusOr<WellProfiles> EmbedWithModel(const EmbedRequest& request,
+                                            const EmbedFlags& flags,
+                                            const TrainedModel& trained,
+                                            const std::string& path,
+                                            DistributedContext& dist,
+                                            const RunLog& log) {
+  MICON_ASSIGN_OR_RETURN(const std::unique_ptr<LoadedModel> loaded,
+                         LoadModel(request, trained, path, dist, log));
+  MICON_ASSIGN_OR_RETURN(
+      WellProfiles profiles,
+      EmbedWithLoadedModel(request, flags, trained, *loaded, dist, log));
+  if (dist.rank == 0 && AlignsWithMolecules(trained.config.loss.objective)) {
+    MICON_RETURN_IF_ERROR(
+        WriteRetrievalProjections(*loaded, profiles, flags.output));
+  }
+  return profiles;
 }
 
 // A per-channel embedding store from a checkpoint's trunk: every rank writes
@@ -224,6 +299,11 @@ absl::Status EncodeWithModel(const EmbedRequest& request,
   MICON_ASSIGN_OR_RETURN(const int64_t images,
                          EncodeChannels(dataset.store, *loaded->model,
                                         dist.rank, dist.world_size, options));
+  // The store is a dataset of its own: it trains and evaluates with the
+  // source's compounds and split.
+  if (dist.rank == 0) {
+    MICON_RETURN_IF_ERROR(CopyDatasetCompanions(dataset.paths, flags.output));
+  }
   // Every rank's plates are written before rank 0 reports the store.
   torch::Tensor total =
       torch::tensor({static_cast<double>(images)}, torch::kFloat64);
@@ -263,14 +343,11 @@ absl::StatusOr<WellProfiles> EmbedHandcrafted(const EmbedRequest& request,
   return BuildWellProfiles(dataset.store, profiler, *dist.comm, well);
 }
 
+// `pooling`: how fields became a well's profile, for the summary line.
 absl::Status WriteProfiles(const WellProfiles& profiles,
-                           const EmbedFlags& flags) {
-  std::error_code ec;
-  fs::create_directories(flags.output, ec);
-  if (ec) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(flags.output, ": cannot create: ", ec.message()));
-  }
+                           const EmbedFlags& flags,
+                           const std::string& pooling) {
+  MICON_RETURN_IF_ERROR(CreateOutputFolder(flags.output));
   const fs::path out(flags.output);
   MICON_RETURN_IF_ERROR(
       WriteProfileFrame(profiles.wells, (out / "profiles.csv").string()));
@@ -288,7 +365,7 @@ absl::Status WriteProfiles(const WellProfiles& profiles,
       "and profiles.h5%s\n",
       flags.output.c_str(), static_cast<long long>(profiles.wells.rows()),
       static_cast<long long>(profiles.wells.feature_names.size()),
-      flags.aggregate.c_str(), predicted.c_str());
+      pooling.c_str(), predicted.c_str());
   return absl::OkStatus();
 }
 
@@ -325,7 +402,10 @@ absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
       trained ? EmbedWithModel(request, flags, *trained, dataset, dist, log)
               : EmbedHandcrafted(request, flags, dist, log));
   if (dist.rank != 0) return absl::OkStatus();
-  return WriteProfiles(profiles, flags);
+  return WriteProfiles(profiles, flags,
+                       trained && trained->config.embeddings()
+                           ? "the model's attention over every field"
+                           : flags.aggregate);
 }
 
 }  // namespace

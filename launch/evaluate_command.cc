@@ -19,6 +19,7 @@
 #include "data/screen_split.h"
 #include "launch/command.h"
 #include "launch/profiles/evaluation_report.h"
+#include "launch/profiles/retrieval_evaluation.h"
 
 namespace micon {
 namespace {
@@ -32,8 +33,10 @@ struct EvaluateFlags {
   std::string controls = "Metadata_Control=1";
   std::string normalize = "none";
   std::string replicate_groups;
-  std::string held_out_only;    // a screen.json
-  std::string held_out_plates;  // a screen.json
+  std::string held_out_only;           // a screen.json
+  std::string held_out_plates;         // a screen.json
+  std::vector<std::string> retrieval;  // NAME=DIR of micon embed output
+  std::string retrieval_split;         // a screen.json
   EvaluationOptions options;
 };
 
@@ -79,7 +82,50 @@ absl::StatusOr<std::set<std::string>> ScreenList(
   return split.*list;
 }
 
+// Cross-modal retrieval of each NAME=DIR (retrieval_evaluation.h).
+absl::Status RunRetrieval(const EvaluateFlags& flags) {
+  MICON_ASSIGN_OR_RETURN(const auto specs,
+                         ParseNamedPaths("--retrieval", flags.retrieval));
+  std::optional<std::set<std::string>> held_out;
+  if (!flags.retrieval_split.empty()) {
+    MICON_ASSIGN_OR_RETURN(
+        held_out,
+        ScreenList(flags.retrieval_split, &ScreenSplit::held_out_compounds,
+                   "held_out_compounds"));
+  }
+  std::optional<std::set<std::string>> plates;
+  if (!flags.held_out_plates.empty()) {
+    MICON_ASSIGN_OR_RETURN(
+        plates, ScreenList(flags.held_out_plates, &ScreenSplit::held_out_plates,
+                           "held_out_plates"));
+  }
+  std::vector<MethodRetrieval> methods;
+  for (const auto& [name, folder] : specs) {
+    MICON_ASSIGN_OR_RETURN(
+        MethodRetrieval m,
+        EvaluateRetrieval(name, folder, held_out ? &*held_out : nullptr,
+                          plates ? &*plates : nullptr));
+    methods.push_back(std::move(m));
+  }
+  std::fputs(RetrievalTable(methods).c_str(), stdout);
+  if (flags.output.empty()) return absl::OkStatus();
+  MICON_RETURN_IF_ERROR(WriteRetrievalReport(methods, flags.output));
+  std::fprintf(stderr, "micon: wrote %s and each query's rank\n",
+               (fs::path(flags.output) / "retrieval.csv").c_str());
+  return absl::OkStatus();
+}
+
 absl::Status RunEvaluate(EvaluateFlags flags) {
+  if (flags.profiles.empty() && flags.retrieval.empty()) {
+    return absl::InvalidArgumentError(
+        "give --profiles NAME=PATH (replicate metrics) or --retrieval "
+        "NAME=DIR (cross-modal retrieval), or both");
+  }
+  if (!flags.retrieval_split.empty() && flags.retrieval.empty()) {
+    return absl::InvalidArgumentError("--retrieval-split needs --retrieval");
+  }
+  if (!flags.retrieval.empty()) MICON_RETURN_IF_ERROR(RunRetrieval(flags));
+  if (flags.profiles.empty()) return absl::OkStatus();
   const std::vector<std::string> control =
       absl::StrSplit(flags.controls, absl::MaxSplits('=', 1));
   if (control.size() != 2 || control[0].empty()) {
@@ -172,8 +218,7 @@ void AddEvaluateCommand(CLI::App& app, CommandRun& run) {
   auto f = std::make_shared<EvaluateFlags>();
   sub->add_option("--profiles", f->profiles,
                   "NAME=PATH of a profile CSV (Metadata_* columns, then "
-                  "features); repeat for each method")
-      ->required();
+                  "features); repeat for each method");
   sub->add_option("--predicted", f->predicted,
                   "NAME=PATH of the predicted profiles (micon embed's "
                   "predicted.csv) of method NAME: ranked against its real "
@@ -222,7 +267,18 @@ void AddEvaluateCommand(CLI::App& app, CommandRun& run) {
   sub->add_option("--held-out-plates", f->held_out_plates,
                   "A screen.json: only treated wells of its held_out_plates "
                   "query (the paper's protocol: wells of batches and sources "
-                  "training never saw); every well stays a candidate")
+                  "training never saw); every well stays a candidate. With "
+                  "--retrieval: only these plates' wells take part")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--retrieval", f->retrieval,
+                  "NAME=DIR of `micon embed` output of a clip or cellclip "
+                  "checkpoint (well_projections.csv, "
+                  "molecule_projections.csv): molecule -> well and well -> "
+                  "molecule R@1/5/10 and mean rank, beside chance; repeat for "
+                  "each method");
+  sub->add_option("--retrieval-split", f->retrieval_split,
+                  "A screen.json: retrieval ranks seen and held_out compounds "
+                  "separately, each among its own")
       ->check(CLI::ExistingFile);
   sub->add_option("--null-size", f->options.null_size,
                   "Permutations for the mAP p-values")

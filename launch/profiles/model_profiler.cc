@@ -17,11 +17,7 @@ ModelProfiler::ModelProfiler(MiconModel model, const CompoundFeatures& features,
       options_(std::move(options)) {}
 
 std::vector<std::string> ModelProfiler::FeatureNames() const {
-  std::vector<std::string> names;
-  for (int64_t k = 0; k < model_->embedding_dim(); ++k) {
-    names.push_back(absl::StrCat("h_", k));
-  }
-  return names;
+  return EmbeddingFeatureNames(model_->embedding_dim());
 }
 
 absl::StatusOr<at::Tensor> ModelProfiler::Describe(

@@ -122,6 +122,12 @@ absl::Status CheckCanPredict(const ImageProfiler& profiler,
       "generator (loss.objective micon)");
 }
 
+std::vector<std::string> EmbeddingFeatureNames(int64_t dim) {
+  std::vector<std::string> names;
+  for (int64_t k = 0; k < dim; ++k) names.push_back(absl::StrCat("h_", k));
+  return names;
+}
+
 ProfileFrame NewProfileFrame(const std::vector<std::string>& feature_names,
                              bool predicted) {
   ProfileFrame frame;
@@ -161,16 +167,20 @@ absl::StatusOr<at::Tensor> ImageProfiler::Predict(
       "this profiler has no counterfactual generator to predict with");
 }
 
-absl::StatusOr<WellProfiles> BuildWellProfiles(
-    const PlateStore& store, ImageProfiler& profiler, Communicator& comm,
-    const WellProfileOptions& requested) {
-  MICON_RETURN_IF_ERROR(CheckCanPredict(profiler, requested.predict));
-  if (requested.images_per_call < 1) {
-    return absl::InvalidArgumentError("images_per_call must be at least 1");
-  }
-  WellProfileOptions options = requested;
-  MICON_RETURN_IF_ERROR(
-      PreparePixelNormalization(store, &options.normalization));
+namespace {
+
+// A plate's rows (its wells', then its predictions), on the rank that holds
+// it.
+using PlateRows = std::function<absl::StatusOr<torch::Tensor>(
+    const PlateMetadata& plate, const PlateLayout& layout)>;
+
+// What both kinds of profiler share: every rank computes its shard's rows
+// with `plate_rows`, rank 0 gathers them in plate order under micon's
+// profile columns.
+absl::StatusOr<WellProfiles> GatherWellProfiles(
+    const PlateStore& store, const std::vector<std::string>& names,
+    const PlateRows& plate_rows, Communicator& comm,
+    const WellProfileOptions& options) {
   const int rank = comm.rank(), world = comm.world_size();
   std::vector<PlateLayout> layouts;
   for (const PlateMetadata& p : store.plates) {
@@ -185,17 +195,21 @@ absl::StatusOr<WellProfiles> BuildWellProfiles(
     }
   }
 
-  const std::vector<std::string> names = profiler.FeatureNames();
   const int64_t dim = static_cast<int64_t>(names.size());
   std::vector<torch::Tensor> mine;
   const std::vector<size_t>& shard = shards[static_cast<size_t>(rank)];
   for (size_t p : shard) {
     const auto start = std::chrono::steady_clock::now();
     absl::StatusOr<torch::Tensor> rows =
-        ProfilePlate(store.plates[p], layouts[p], profiler, dim, options);
+        plate_rows(store.plates[p], layouts[p]);
     if (!rows.ok()) {
       return Annotate(rows.status(), absl::StrCat("rank ", rank, "/", world));
     }
+    TORCH_CHECK(rows->dim() == 2 && rows->size(0) == layouts[p].rows() &&
+                    rows->size(1) == dim,
+                "the profiler gave ", rows->sizes(), " for plate ",
+                store.plates[p].header.plate, "'s ", layouts[p].rows(),
+                " rows of ", dim, " features");
     mine.push_back(*rows);
     if (options.progress) {
       options.progress(absl::StrFormat(
@@ -245,6 +259,52 @@ absl::StatusOr<WellProfiles> BuildWellProfiles(
   out.wells.features = torch::cat(well_rows);
   out.predicted.features = torch::cat(predicted_rows);
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<WellProfiles> BuildWellProfiles(
+    const PlateStore& store, ImageProfiler& profiler, Communicator& comm,
+    const WellProfileOptions& requested) {
+  MICON_RETURN_IF_ERROR(CheckCanPredict(profiler, requested.predict));
+  if (requested.images_per_call < 1) {
+    return absl::InvalidArgumentError("images_per_call must be at least 1");
+  }
+  WellProfileOptions options = requested;
+  MICON_RETURN_IF_ERROR(
+      PreparePixelNormalization(store, &options.normalization));
+  const std::vector<std::string> names = profiler.FeatureNames();
+  const int64_t dim = static_cast<int64_t>(names.size());
+  return GatherWellProfiles(
+      store, names,
+      [&](const PlateMetadata& plate, const PlateLayout& layout) {
+        return ProfilePlate(plate, layout, profiler, dim, options);
+      },
+      comm, options);
+}
+
+absl::StatusOr<WellProfiles> BuildWellProfiles(
+    const PlateStore& store, WellProfiler& profiler, Communicator& comm,
+    const WellProfileOptions& options) {
+  if (!options.predict.empty()) {
+    return absl::FailedPreconditionError(
+        "predicted profiles need a model with a trained counterfactual "
+        "generator (loss.objective micon)");
+  }
+  return GatherWellProfiles(
+      store, profiler.FeatureNames(),
+      [&](const PlateMetadata& plate,
+          const PlateLayout& layout) -> absl::StatusOr<torch::Tensor> {
+        std::vector<std::vector<int64_t>> fields(layout.wells.size());
+        for (size_t i = 0; i < layout.well_of_image.size(); ++i) {
+          fields[static_cast<size_t>(layout.well_of_image[i])].push_back(
+              static_cast<int64_t>(i));
+        }
+        MICON_ASSIGN_OR_RETURN(torch::Tensor rows,
+                               profiler.DescribeWells(plate, fields));
+        return rows.to(torch::kCPU, torch::kFloat64);
+      },
+      comm, options);
 }
 
 }  // namespace micon

@@ -57,6 +57,19 @@ class ImageProfiler {
       const std::vector<std::string>& compounds);
 };
 
+// What turns whole wells into vectors: a model over a well's fields (the
+// cross-channel encoder of cellclip), not an aggregate of per-field vectors.
+class WellProfiler {
+ public:
+  virtual ~WellProfiler() = default;
+  virtual std::vector<std::string> FeatureNames() const = 0;
+  // [fields.size(), FeatureNames().size()]: row w from the plate's images
+  // fields[w] (indices into plate.images), one well each.
+  virtual absl::StatusOr<at::Tensor> DescribeWells(
+      const PlateMetadata& plate,
+      const std::vector<std::vector<int64_t>>& fields) = 0;
+};
+
 struct WellProfileOptions {
   Aggregation aggregation = Aggregation::kMean;
   // Compounds to predict on every plate that holds them (needs a profiler
@@ -81,6 +94,9 @@ struct WellProfiles {
 absl::Status CheckCanPredict(const ImageProfiler& profiler,
                              const std::set<std::string>& predict);
 
+// h_0 .. h_{dim-1}, the feature names of every model's profile.
+std::vector<std::string> EmbeddingFeatureNames(int64_t dim);
+
 // An empty frame with micon's profile columns (and Metadata_Predicted when
 // `predicted`), for `feature_names`.
 ProfileFrame NewProfileFrame(const std::vector<std::string>& feature_names,
@@ -95,6 +111,11 @@ void AddProfileRow(ProfileFrame& frame, const PlateHeader& plate,
 // Collective: every rank calls it with the same store and options.
 absl::StatusOr<WellProfiles> BuildWellProfiles(
     const PlateStore& store, ImageProfiler& profiler, Communicator& comm,
+    const WellProfileOptions& options);
+// The same rows from a profiler of whole wells (Metadata_Images counts the
+// fields each well was described from); no predictions, no pixel options.
+absl::StatusOr<WellProfiles> BuildWellProfiles(
+    const PlateStore& store, WellProfiler& profiler, Communicator& comm,
     const WellProfileOptions& options);
 
 }  // namespace micon

@@ -10,6 +10,7 @@ SamplingMode ModeFor(Objective objective) {
     case Objective::kSimclr:
       return SamplingMode::kSimclr;
     case Objective::kClip:
+    case Objective::kCellclip:
       return SamplingMode::kClip;
     case Objective::kMicon:
     case Objective::kPaclr:
@@ -44,6 +45,10 @@ LoaderOptions LoaderOptionsFor(const TrainConfig& config,
   o.normalization.control_images_for_stats =
       config.data.control_images_for_stats;
   return o;
+}
+
+WellSourceOptions WellSourceOptionsFor(const TrainConfig& config) {
+  return {config.data.fields_per_well, config.run.seed};
 }
 
 ProfileSourceOptions ProfileSourceOptionsFor(const TrainConfig& config) {

@@ -18,6 +18,7 @@
 #include "data/batch_loader.h"
 #include "data/batch_sampler.h"
 #include "data/profile_batch_source.h"
+#include "data/well_embedding_source.h"
 #include "launch/train/train_config.h"
 
 namespace micon {
@@ -32,6 +33,7 @@ SamplerOptions SamplerOptionsFor(const TrainConfig& config, int rank,
 LoaderOptions LoaderOptionsFor(const TrainConfig& config,
                                const c10::Device& device);
 ProfileSourceOptions ProfileSourceOptionsFor(const TrainConfig& config);
+WellSourceOptions WellSourceOptionsFor(const TrainConfig& config);
 LrScheduleOptions ScheduleOptionsFor(const TrainConfig& config);
 torch::optim::AdamWOptions OptimizerOptionsFor(const TrainConfig& config);
 // The gradient-norm bound; infinite when optimizer.grad_clip_norm is 0.

@@ -173,11 +173,14 @@ std::vector<ConfigField> MakeFields() {
       Make("run.seed", MICON_MEMBER(run.seed), nullptr,
            "Seed of parameter initialisation, sampling and augmentation."),
       Make("data.dataset", MICON_MEMBER(data.dataset), nullptr,
-           "Plate store folder (input images) or profile CSV (input "
-           "profiles). Required."),
+           "Plate store folder (input images), profile CSV (input "
+           "profiles) or per-channel embedding store folder (input "
+           "embeddings). Required."),
       MakeEnum("data.input", MICON_MEMBER(model.spec.input), kInputKindNames,
                "images: ResNet on plate images; profiles: MLP on feature "
-               "vectors."),
+               "vectors; embeddings: cross-channel transformer on a "
+               "per-channel embedding store (`micon embed --per-channel`), "
+               "a well a sample (loss.objective cellclip)."),
       MakeEnum("data.split", MICON_MEMBER(data.split), kDatasetSplitNames,
                "train: only screen.json's train_plates, without its "
                "held_out_compounds (needs screen.json); all: every plate and "
@@ -240,6 +243,10 @@ std::vector<ConfigField> MakeFields() {
       Make("data.profile_feature_dropout",
            MICON_MEMBER(data.profile_feature_dropout), Between(0, 0.95),
            "Share of profile features zeroed per sample."),
+      Make("data.fields_per_well", MICON_MEMBER(data.fields_per_well),
+           AtLeast<int64_t>(0),
+           "Embeddings input: fields of a well drawn per step (without "
+           "replacement, a new draw each step); 0 = every field."),
       MakeEnum("model.arch", MICON_MEMBER(model.spec.image.resnet.depth),
                kResNetArchNames,
                "Image encoder trunk (the reference uses resnet101)."),
@@ -272,6 +279,25 @@ std::vector<ConfigField> MakeFields() {
            AtLeast<int64_t>(1), "Width of h for profile input."),
       Make("model.profile_dropout", MICON_MEMBER(model.spec.profile.dropout),
            Between(0, 0.95), "Dropout in the profile encoder."),
+      Make("model.cross_channel_width",
+           MICON_MEMBER(model.spec.cross_channel.width), AtLeast<int64_t>(1),
+           "Embeddings input: token width of the cross-channel "
+           "transformer."),
+      Make("model.cross_channel_layers",
+           MICON_MEMBER(model.spec.cross_channel.layers), AtLeast<int64_t>(0),
+           "Embeddings input: transformer blocks over a field's channel "
+           "tokens."),
+      Make("model.cross_channel_heads",
+           MICON_MEMBER(model.spec.cross_channel.heads), AtLeast<int64_t>(1),
+           "Embeddings input: attention heads (must divide the width)."),
+      Make("model.cross_channel_pool_hidden",
+           MICON_MEMBER(model.spec.cross_channel.pool_hidden),
+           AtLeast<int64_t>(1),
+           "Embeddings input: hidden width of the gated-attention pooling "
+           "over a well's fields."),
+      Make("model.cross_channel_dim",
+           MICON_MEMBER(model.spec.cross_channel.dim), AtLeast<int64_t>(1),
+           "Embeddings input: width of h, the well embedding."),
       Make("model.projection_hidden",
            MICON_MEMBER(model.spec.projection_hidden), PositiveWidths(),
            "Hidden widths of the projection head P."),
@@ -296,7 +322,8 @@ std::vector<ConfigField> MakeFields() {
                "linear: one Linear(d, d) per stain vector, shared by the "
                "stains (the reference), so h is signed."),
       MakeEnum("loss.objective", MICON_MEMBER(loss.objective), kObjectiveNames,
-               "micon: PaCLR + counterfactual; paclr; simclr; clip."),
+               "micon: PaCLR + counterfactual; paclr; simclr; clip; cellclip "
+               "(wells of a per-channel embedding store against molecules)."),
       Make("loss.temperature", MICON_MEMBER(loss.temperature), Positive(),
            "Temperature of PaCLR, counterfactual PaCLR and NT-Xent (the "
            "reference uses 1.0)."),
@@ -305,6 +332,12 @@ std::vector<ConfigField> MakeFields() {
       Make("loss.lambda_h", MICON_MEMBER(loss.lambda_h), AtLeast(0.0),
            "Weight of the generator's h-space alignment, mean 1 - "
            "cos(h_hat, sg(h_treated)) (micon only; 0 = off)."),
+      MakeEnum("loss.cellclip_targets", MICON_MEMBER(loss.cellclip_targets),
+               kCellclipTargetsNames,
+               "cellclip: hard (CLIP's symmetric InfoNCE) or cwcl (well -> "
+               "molecule with soft targets from the cosine similarity of "
+               "the wells' frozen inputs, plus molecule -> well InfoNCE, "
+               "as CellCLIP)."),
       Make("loss.clip_temperature", MICON_MEMBER(model.spec.clip_temperature),
            Positive(), "CLIP's (initial) temperature."),
       Make("loss.clip_learnable_temperature",

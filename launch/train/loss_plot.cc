@@ -17,7 +17,8 @@ absl::Status WriteLossPlot(const std::string& metrics_path,
     return absl::FailedPreconditionError(metrics_path + ": no steps to plot");
   }
   const std::vector<std::string> parts = {
-      "loss", "paclr", "counterfactual", "counterfactual_h", "simclr", "clip"};
+      "loss",   "paclr", "counterfactual", "counterfactual_h",
+      "simclr", "clip",  "cellclip"};
   std::vector<std::string> present;
   for (const std::string& p : parts) {
     if (records.front().contains(p)) present.push_back(p);

@@ -14,7 +14,8 @@ absl::StatusOr<StepStats> AgreeOnStep(Communicator& comm,
       {"counterfactual", &parts.counterfactual},
       {"counterfactual_h", &parts.counterfactual_h},
       {"simclr", &parts.simclr},
-      {"clip", &parts.clip}};
+      {"clip", &parts.clip},
+      {"cellclip", &parts.cellclip}};
   std::vector<double> values = {
       parts.total.detach().to(torch::kCPU).item<double>()};
   StepStats stats;

@@ -156,6 +156,21 @@ absl::Status Validate(const TrainConfig& c, const std::string& origin) {
           " sample costs"));
     }
   }
+  if ((c.loss.objective == Objective::kCellclip) != c.embeddings()) {
+    return error(absl::StrCat(
+        "loss.objective ", ObjectiveName(c.loss.objective), " with data.input ",
+        EnumText(kInputKindNames, c.model.spec.input),
+        ": cellclip trains on a per-channel embedding store (data.input: "
+        "embeddings, written by `micon embed --per-channel`), and only "
+        "cellclip does"));
+  }
+  if (const CrossChannelOptions& x = c.model.spec.cross_channel;
+      x.width % x.heads != 0) {
+    return error(absl::StrCat("model.cross_channel_width ", x.width,
+                              " is not a multiple of "
+                              "model.cross_channel_heads ",
+                              x.heads));
+  }
   if (!c.images() && !c.model.pretrained.empty()) {
     return error("model.pretrained is for image encoders (data.input: images)");
   }
@@ -233,12 +248,16 @@ std::vector<std::string> DifferingKeys(const TrainConfig& a,
 
 std::string DescribeModel(const TrainConfig& config) {
   const MiconModelOptions& m = config.model.spec;
-  const std::string network =
-      config.images()
-          ? absl::StrCat(EnumText(kResNetArchNames, m.image.resnet.depth), " ",
-                         EnumText(kChannelModeNames, m.image.mode), " ",
-                         EnumText(kNormKindNames, m.image.resnet.norm))
-          : std::string("MLP");
+  std::string network = "MLP";
+  if (config.images()) {
+    network = absl::StrCat(EnumText(kResNetArchNames, m.image.resnet.depth),
+                           " ", EnumText(kChannelModeNames, m.image.mode), " ",
+                           EnumText(kNormKindNames, m.image.resnet.norm));
+  } else if (config.embeddings()) {
+    network =
+        absl::StrCat("cross-channel transformer, ", m.cross_channel.layers,
+                     " layers of width ", m.cross_channel.width);
+  }
   return absl::StrCat(ObjectiveName(config.loss.objective), " on ",
                       EnumText(kInputKindNames, m.input), " (", network, ")");
 }

@@ -66,6 +66,7 @@ inline constexpr int EncoderPassesPerSample(Objective objective) {
     case Objective::kSimclr:
       return 2;
     case Objective::kClip:
+    case Objective::kCellclip:  // a well: its fields' vectors, no encoder
       return 1;
   }
   return 1;
@@ -95,7 +96,8 @@ struct DataSection {
   bool profile_normalize = true;
   double profile_noise = 0.1;
   double profile_feature_dropout = 0.1;
-  bool strict = false;  // data-quality warnings are errors
+  int64_t fields_per_well = 0;  // embeddings: 0 = every field of a well
+  bool strict = false;          // data-quality warnings are errors
 };
 
 struct ModelSection {
@@ -168,6 +170,7 @@ struct TrainConfig {
   DistributedSection distributed;
 
   bool images() const { return model.spec.input == InputKind::kImages; }
+  bool embeddings() const { return model.spec.input == InputKind::kEmbeddings; }
   // The objective's samples per rank and step: data.batch_size, or, when it
   // counts images, data.batch_size / the passes one sample costs.
   int64_t samples_per_rank() const {

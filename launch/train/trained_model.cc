@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/status_macros.h"
 #include "launch/train/run_checkpoint.h"
 
@@ -28,10 +29,21 @@ absl::StatusOr<MiconModel> TrainedModel::Build(const ModelInputs& inputs,
   if (!loaded.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         contents.path, ": its model does not fit ", inputs.sample_width,
-        config.images() ? "-channel images" : "-feature profiles", " with ",
-        inputs.molecule_features,
+        config.images()       ? "-channel images"
+        : config.embeddings() ? "-channel embeddings"
+                              : "-feature profiles",
+        " with ", inputs.molecule_features,
         "-feature molecules (was it trained on another dataset?): ",
         loaded.message()));
+  }
+  if (CrossChannelEncoderImpl* e = model->cross_channel();
+      e != nullptr && !e->SameChannels(inputs.channel_names)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        contents.path,
+        ": its cross-channel encoder was trained on other stains (or another "
+        "order) than this store's [",
+        absl::StrJoin(inputs.channel_names, ", "),
+        "]: embed a store made with the same channels"));
   }
   model->to(device);
   model->eval();

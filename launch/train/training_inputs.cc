@@ -18,15 +18,18 @@ namespace micon {
 absl::StatusOr<Dataset> OpenRunDataset(const TrainConfig& config,
                                        const std::string& path) {
   MICON_ASSIGN_OR_RETURN(Dataset dataset, OpenDataset(path));
-  const DatasetKind wanted =
-      config.images() ? DatasetKind::kPlateStore : DatasetKind::kProfileTable;
+  const DatasetKind wanted = config.images() ? DatasetKind::kPlateStore
+                             : config.embeddings()
+                                 ? DatasetKind::kEmbeddingStore
+                                 : DatasetKind::kProfileTable;
   if (dataset.kind != wanted) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, " is a ", EnumText(kDatasetKindNames, dataset.kind),
         ", but data.input ", EnumText(kInputKindNames, config.model.spec.input),
         " reads a ", EnumText(kDatasetKindNames, wanted),
         " (a folder of plates/*.h5 for images, a profile CSV or HDF5 file "
-        "for profiles)"));
+        "for profiles, the output folder of `micon embed --per-channel` "
+        "for embeddings)"));
   }
   return dataset;
 }
@@ -129,6 +132,14 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
     MICON_ASSIGN_OR_RETURN(inputs.source,
                            BatchLoader::Create(selected.store, mine, molecules,
                                                std::move(sampler), loader));
+  } else if (config.embeddings()) {
+    inputs.dimensions.sample_width = plates.front().header.num_channels();
+    inputs.dimensions.embedding_width = dataset.embedding_dim;
+    inputs.dimensions.channel_names = plates.front().header.channels;
+    MICON_ASSIGN_OR_RETURN(
+        inputs.source,
+        WellEmbeddingSource::Create(plates, mine, molecules, std::move(sampler),
+                                    WellSourceOptionsFor(config)));
   } else {
     inputs.dimensions.sample_width =
         static_cast<int64_t>(selected.table.feature_names.size());
@@ -139,8 +150,10 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
   }
   inputs.summary = absl::StrCat(
       config.data.dataset, ": ", plates.size(), " plates, ", total_images,
-      config.images() ? " images, " : " profiles, ", labels.size(),
-      " training compounds (", split->held_out_compounds.size(),
+      config.images()       ? " images, "
+      : config.embeddings() ? " fields, "
+                            : " profiles, ",
+      labels.size(), " training compounds (", split->held_out_compounds.size(),
       " held out); rank 0 reads ", shards[0].size(), " plates");
   return inputs;
 }

@@ -20,6 +20,7 @@ namespace micon {
 namespace {
 
 using ::micon::testing::NaiveClip;
+using ::micon::testing::NaiveCwcl;
 using ::micon::testing::NaiveSupCon;
 using ::micon::testing::Normalized;
 
@@ -275,6 +276,84 @@ TEST(ClipLoss, GradientMatchesFiniteDifferences) {
   const torch::Tensor numeric = NumericGradient(
       [&](const torch::Tensor& x) { return NaiveClip(x, v, 2.0); }, u.detach());
   EXPECT_TRUE(torch::allclose(u.grad(), numeric, 1e-6, 1e-8));
+}
+
+TEST(CwclLoss, MatchesCellClipsFormulaAndSplitsAcrossRanks) {
+  const torch::Tensor x = torch::randn({7, 3, 4}, torch::kDouble);
+  const torch::Tensor u = Normalized(7, 5, torch::kDouble, 20);
+  const torch::Tensor v = Normalized(7, 5, torch::kDouble, 21);
+  const torch::Tensor scale = torch::tensor(3.0, torch::kDouble);
+  // The reference leaves its target rows 1e-8 short of summing to 1
+  // (CwclTargets).
+  const double whole =
+      CwclLoss(u, u, v, v, CwclTargets(x, x), 0, scale).item<double>();
+  EXPECT_NEAR(whole, NaiveCwcl(x, u, v, 3.0), 1e-7 * whole);
+  double shares = 0;
+  for (auto [b, e] : {std::pair{0, 3}, std::pair{3, 4}, std::pair{4, 7}}) {
+    shares += CwclLoss(u.slice(0, b, e), u, v.slice(0, b, e), v,
+                       CwclTargets(x.slice(0, b, e), x), b, scale, 2)
+                  .item<double>();
+  }
+  EXPECT_NEAR(shares, whole, 1e-12);
+}
+
+TEST(CwclLoss, GradientsMatchFiniteDifferences) {
+  const torch::Tensor x = torch::randn({5, 2, 3}, torch::kDouble);
+  torch::Tensor u = Normalized(5, 3, torch::kDouble, 22).requires_grad_(true);
+  torch::Tensor v = Normalized(5, 3, torch::kDouble, 23).requires_grad_(true);
+  torch::Tensor log_scale =
+      torch::tensor(std::log(2.0), torch::kDouble).requires_grad_(true);
+  CwclLoss(u, u, v, v, CwclTargets(x, x), 0, ClipLogitScale(log_scale))
+      .backward();
+  const torch::Tensor vd = v.detach(), ud = u.detach();
+  EXPECT_TRUE(torch::allclose(
+      u.grad(),
+      NumericGradient(
+          [&](const torch::Tensor& z) { return NaiveCwcl(x, z, vd, 2.0); }, ud),
+      1e-6, 1e-8));
+  EXPECT_TRUE(torch::allclose(
+      v.grad(),
+      NumericGradient(
+          [&](const torch::Tensor& z) { return NaiveCwcl(x, ud, z, 2.0); }, vd),
+      1e-6, 1e-8));
+  const double h = 1e-6;
+  EXPECT_NEAR(log_scale.grad().item<double>(),
+              (NaiveCwcl(x, ud, vd, std::exp(std::log(2.0) + h)) -
+               NaiveCwcl(x, ud, vd, std::exp(std::log(2.0) - h))) /
+                  (2 * h),
+              1e-7);
+}
+
+TEST(CwclTargets, AreTheInputsMeanChannelCosineShiftedAndRowNormalised) {
+  // Two wells equal in one channel and opposite in the other: cosine mean
+  // 0, weight 1/2; a well with itself: weight 1.
+  torch::Tensor x = torch::zeros({2, 2, 2}, torch::kDouble);
+  x[0][0][0] = 1;
+  x[1][0][0] = 3;
+  x[0][1][1] = 1;
+  x[1][1][1] = -2;
+  const torch::Tensor t = CwclTargets(x, x);
+  EXPECT_TRUE(torch::allclose(
+      t,
+      torch::tensor({{2.0 / 3, 1.0 / 3}, {1.0 / 3, 2.0 / 3}}, torch::kDouble)));
+  EXPECT_FALSE(t.requires_grad());
+}
+
+TEST(SoftContrastiveSum, OneHotTargetsAreTheLabelledSum) {
+  const torch::Tensor a = Normalized(4, 3, torch::kDouble, 24);
+  const torch::Tensor c = Normalized(6, 3, torch::kDouble, 25);
+  const torch::Tensor scale = torch::tensor(2.0, torch::kDouble);
+  const torch::Tensor w = torch::full({4}, 0.25, torch::kDouble);
+  const torch::Tensor ids = torch::tensor({1, 0, 5, 3}, torch::kLong);
+  const torch::Tensor one_hot =
+      torch::nn::functional::one_hot(ids, 6).to(torch::kDouble);
+  EXPECT_NEAR(SoftContrastiveSum(a, c, scale, one_hot, w).item<double>(),
+              ContrastiveSum(a, c, scale, ids, torch::arange(6, torch::kLong),
+                             w, kNoSelfExclusion)
+                  .item<double>(),
+              1e-12);
+  EXPECT_THROW(SoftContrastiveSum(a, c, scale, one_hot.slice(1, 0, 5), w),
+               c10::Error);
 }
 
 TEST(ContrastiveSum, RejectsMismatchedShapes) {

@@ -33,11 +33,12 @@ void ExpectRoundTrip(const EnumName<E> (&names)[N], size_t enum_values) {
 }
 
 TEST(EnumNames, EveryCoreTableRoundTrips) {
-  ExpectRoundTrip(kObjectiveNames, 4);
+  ExpectRoundTrip(kObjectiveNames, 5);
+  ExpectRoundTrip(kCellclipTargetsNames, 2);
   ExpectRoundTrip(kScheduleKindNames, 3);
   ExpectRoundTrip(kNormKindNames, 3);
   ExpectRoundTrip(kChannelModeNames, 2);
-  ExpectRoundTrip(kInputKindNames, 2);
+  ExpectRoundTrip(kInputKindNames, 3);
   ExpectRoundTrip(kResNetArchNames, 4);
   ExpectRoundTrip(kPrecisionNames, 2);
   ExpectRoundTrip(kAggregationNames, 2);
@@ -45,7 +46,8 @@ TEST(EnumNames, EveryCoreTableRoundTrips) {
 }
 
 TEST(EnumNames, ChoicesListTheNamesInOrder) {
-  EXPECT_EQ(EnumChoices(kObjectiveNames), "micon, paclr, simclr, clip");
+  EXPECT_EQ(EnumChoices(kObjectiveNames),
+            "micon, paclr, simclr, clip, cellclip");
   EXPECT_EQ(EnumChoices(kResNetArchNames),
             "resnet18, resnet34, resnet50, resnet101");
   EXPECT_STREQ(EnumText(kResNetArchNames, 50), "resnet50");

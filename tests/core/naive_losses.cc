@@ -70,4 +70,48 @@ double NaiveClip(const torch::Tensor& u_in, const torch::Tensor& v_in,
   return 0.5 * (rows + cols) / n;
 }
 
+double NaiveCwcl(const torch::Tensor& x_in, const torch::Tensor& u_in,
+                 const torch::Tensor& v_in, double scale) {
+  const torch::Tensor xd = x_in.to(torch::kDouble),
+                      ud = u_in.to(torch::kDouble),
+                      vd = v_in.to(torch::kDouble);
+  const auto x = xd.accessor<double, 3>();
+  const auto u = ud.accessor<double, 2>();
+  const auto v = vd.accessor<double, 2>();
+  const int64_t n = u_in.size(0), d = u_in.size(1), c = x_in.size(1),
+                f = x_in.size(2);
+  auto logit = [&](int64_t i, int64_t j) {  // image i, molecule j
+    double s = 0;
+    for (int64_t k = 0; k < d; ++k) s += u[i][k] * v[j][k];
+    return s * scale;
+  };
+  auto cosine = [&](int64_t i, int64_t j, int64_t ch) {
+    double dot = 0, ni = 0, nj = 0;
+    for (int64_t k = 0; k < f; ++k) {
+      dot += x[i][ch][k] * x[j][ch][k];
+      ni += x[i][ch][k] * x[i][ch][k];
+      nj += x[j][ch][k] * x[j][ch][k];
+    }
+    return dot / ((std::sqrt(ni) + 1e-8) * (std::sqrt(nj) + 1e-8));
+  };
+  double soft = 0, hard = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<double> w(n);
+    double w_sum = 0, z_image = 0, z_molecule = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      double sim = 0;
+      for (int64_t ch = 0; ch < c; ++ch) sim += cosine(i, j, ch);
+      w[j] = sim / (2.0 * c) + 0.5;
+      w_sum += w[j];
+      z_image += std::exp(logit(i, j));
+      z_molecule += std::exp(logit(j, i));
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      soft -= w[j] / (w_sum + 1e-8) * (logit(i, j) - std::log(z_image));
+    }
+    hard -= logit(i, i) - std::log(z_molecule);
+  }
+  return (soft + hard) / n;
+}
+
 }  // namespace micon::testing

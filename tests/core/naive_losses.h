@@ -21,6 +21,12 @@ double NaiveSupCon(const torch::Tensor& z, const std::vector<int64_t>& labels,
 // CLIP: mean of the image->molecule and molecule->image cross-entropies.
 double NaiveClip(const torch::Tensor& u, const torch::Tensor& v, double scale);
 
+// CellCLIP's CWCL, as its reference computes it: soft targets from the
+// per-channel cosine similarity of the inputs x [n, C, D] for image ->
+// molecule, plus molecule -> image cross-entropy, each a mean over rows.
+double NaiveCwcl(const torch::Tensor& x, const torch::Tensor& u,
+                 const torch::Tensor& v, double scale);
+
 }  // namespace micon::testing
 
 #endif  // MICON_TESTS_CORE_NAIVE_LOSSES_H_

@@ -17,6 +17,8 @@ namespace micon::testing {
 namespace {
 
 constexpr int64_t kFeatures = 12, kBits = 16, kChannels = 2, kSide = 32;
+// CellCLIP wells: up to kFields fields of kChannels vectors of kWidth.
+constexpr int64_t kFields = 3, kWidth = 8;
 
 MiconModelOptions ModelOptions(const InvariantCase& c,
                                std::shared_ptr<CrossRankSum> sync) {
@@ -28,7 +30,13 @@ MiconModelOptions ModelOptions(const InvariantCase& c,
   o.molecule_dim = 16;
   o.generator_hidden = {32};
   if (c.h_alignment) o.generator_form = GeneratorForm::kResidual;
-  if (c.image_encoder) {
+  if (c.objective == Objective::kCellclip) {
+    o.input = InputKind::kEmbeddings;
+    o.cross_channel =
+        CrossChannelOptions{kChannels,         kWidth,      /*width=*/16,
+                            /*layers=*/2,      /*heads=*/4,
+                            /*pool_hidden=*/8, /*dim=*/12};
+  } else if (c.image_encoder) {
     o.input = InputKind::kImages;
     o.image =
         ImageEncoderOptions{ResNetOptions{18, 3, NormKind::kSyncBatch, sync},
@@ -44,9 +52,13 @@ MiconModelOptions ModelOptions(const InvariantCase& c,
 // process-wide one).
 StepBatch GlobalBatch(const InvariantCase& c, int64_t entries) {
   at::Generator gen = at::detail::createCPUGenerator(2024);
-  const int64_t views = c.objective == Objective::kClip ? 1 : 2;
+  const bool one_per_compound =
+      c.objective == Objective::kClip || c.objective == Objective::kCellclip;
+  const int64_t views = one_per_compound ? 1 : 2;
   std::vector<int64_t> sample = {entries, views};
-  if (c.image_encoder) {
+  if (c.objective == Objective::kCellclip) {
+    sample = {entries, kFields, kChannels, kWidth};
+  } else if (c.image_encoder) {
     sample.insert(sample.end(), {kChannels, kSide, kSide});
   } else {
     sample.push_back(kFeatures);
@@ -59,8 +71,14 @@ StepBatch GlobalBatch(const InvariantCase& c, int64_t entries) {
   // Several entries share compounds, so there are positives across ranks.
   b.compound = torch::randint(0, std::max<int64_t>(2, entries / 2), {entries},
                               gen, torch::kLong);
-  if (c.objective == Objective::kClip)
-    b.compound = torch::arange(entries, torch::kLong);
+  if (one_per_compound) b.compound = torch::arange(entries, torch::kLong);
+  if (c.objective == Objective::kCellclip) {
+    // Wells of 1, 2 and 3 fields, padded with zeros as the source pads them.
+    b.present = torch::arange(kFields).unsqueeze(0) <
+                (torch::arange(entries) % kFields + 1).unsqueeze(1);
+    b.samples = b.samples * b.present.unsqueeze(-1).unsqueeze(-1);
+    b.controls = at::Tensor();
+  }
   b.molecule = torch::randint(0, 2, {entries, kBits}, gen, torch::kLong)
                    .to(torch::kFloat);
   return b;
@@ -70,10 +88,24 @@ StepBatch GlobalBatch(const InvariantCase& c, int64_t entries) {
 StepBatch Slice(const StepBatch& b, int64_t begin, int64_t end,
                 const c10::Device& device) {
   auto part = [&](const at::Tensor& t) {
-    return t.slice(0, begin, end).to(device);
+    return t.defined() ? t.slice(0, begin, end).to(device) : t;
   };
-  return {part(b.samples), part(b.controls), part(b.compound),
-          part(b.molecule)};
+  StepBatch out{part(b.samples), part(b.controls), part(b.compound),
+                part(b.molecule)};
+  out.present = part(b.present);
+  return out;
+}
+
+// The batch's floating tensors in `dtype`.
+StepBatch Cast(const StepBatch& b, torch::Dtype dtype) {
+  auto cast = [&](const at::Tensor& t) {
+    return t.defined() ? t.to(dtype) : t;
+  };
+  StepBatch out = b;
+  out.samples = cast(b.samples);
+  out.controls = cast(b.controls);
+  out.molecule = cast(b.molecule);
+  return out;
 }
 
 at::Tensor FlatGrads(const std::vector<at::Tensor>& params);
@@ -102,10 +134,9 @@ at::Tensor OneProcess(const InvariantCase& c, MiconModel& from,
     const auto source = from->named_parameters();
     for (auto& p : single->named_parameters()) p.value().copy_(source[p.key()]);
   }
-  const StepBatch cast{batch.samples.to(dtype), batch.controls.to(dtype),
-                       batch.compound, batch.molecule.to(dtype)};
   SingleProcessGather one;
-  const LossParts parts = ComputeStepLoss(*single, cast, options, one);
+  const LossParts parts =
+      ComputeStepLoss(*single, Cast(batch, dtype), options, one);
   parts.total.backward();
   return torch::cat(
       {parts.total.detach().reshape({1}).to(torch::kDouble),
@@ -125,9 +156,12 @@ at::Tensor FlatGrads(const std::vector<at::Tensor>& params) {
 }  // namespace
 
 std::string CaseName(const InvariantCase& c) {
-  return std::string(ObjectiveName(c.objective)) +
-         (c.image_encoder ? "_resnet18_syncbn" : "_profile") +
-         (c.float64 ? "_f64" : "_f32") + (c.h_alignment ? "_h_alignment" : "");
+  const char* encoder = c.objective == Objective::kCellclip ? "_crosschannel"
+                        : c.image_encoder                   ? "_resnet18_syncbn"
+                                                            : "_profile";
+  return std::string(ObjectiveName(c.objective)) + encoder +
+         (c.float64 ? "_f64" : "_f32") + (c.h_alignment ? "_h_alignment" : "") +
+         (c.targets == CellclipTargets::kCwcl ? "_cwcl" : "");
 }
 
 std::vector<int64_t> LocalBatchSizes(int world_size) {
@@ -142,13 +176,14 @@ void CheckStepInvariant(Communicator& comm, const InvariantCase& c,
   const int64_t total = std::accumulate(sizes.begin(), sizes.end(), int64_t{0});
   const int64_t begin =
       std::accumulate(sizes.begin(), sizes.begin() + comm.rank(), int64_t{0});
-  const StepLossOptions loss_options{c.objective, 0.5, 1.0, /*anchor_chunk=*/3,
-                                     /*lambda_h=*/c.h_alignment ? 0.7 : 0.0};
+  const StepLossOptions loss_options{c.objective,
+                                     0.5,
+                                     1.0,
+                                     /*anchor_chunk=*/3,
+                                     /*lambda_h=*/c.h_alignment ? 0.7 : 0.0,
+                                     c.targets};
   const auto dtype = c.float64 ? torch::kDouble : torch::kFloat;
-  StepBatch global = GlobalBatch(c, total);
-  global.samples = global.samples.to(dtype);
-  global.controls = global.controls.to(dtype);
-  global.molecule = global.molecule.to(dtype);
+  const StepBatch global = Cast(GlobalBatch(c, total), dtype);
 
   MiconModel model =
       Build(ModelOptions(c, std::make_shared<CommunicatorSum>(comm)), dtype);

@@ -38,6 +38,9 @@ struct InvariantCase {
   // MICON with the residual generator and the h-space alignment term
   // (loss.lambda_h), whose mean needs the global batch size.
   bool h_alignment = false;
+  // CellCLIP (whose encoder is always the cross-channel transformer over
+  // wells of unequal field counts): CLIP's or CWCL's targets.
+  CellclipTargets targets = CellclipTargets::kHard;
 };
 
 std::string CaseName(const InvariantCase& c);

@@ -53,7 +53,10 @@ INSTANTIATE_TEST_SUITE_P(
                       InvariantCase{Objective::kClip, false},
                       InvariantCase{Objective::kMicon, true},
                       InvariantCase{Objective::kMicon, true, true},
-                      InvariantCase{Objective::kMicon, false, true, true}),
+                      InvariantCase{Objective::kMicon, false, true, true},
+                      InvariantCase{Objective::kCellclip, false, true},
+                      InvariantCase{Objective::kCellclip, false, true, false,
+                                    CellclipTargets::kCwcl}),
     [](const auto& info) { return testing::CaseName(info.param); });
 
 }  // namespace

@@ -129,5 +129,21 @@ TEST(MiconEvaluate, NamesTheMissingColumnAndBadFlags) {
   EXPECT_THAT(r.output, HasSubstr("Metadata_Well A01 has no control wells"));
 }
 
+TEST(MiconEvaluate, RetrievalFlagsAreChecked) {
+  testing::CommandResult r = RunCommand(MiconBinary() + " evaluate");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("give --profiles NAME=PATH (replicate "
+                                  "metrics) or --retrieval NAME=DIR"));
+  const std::string dir = ScratchDir();
+  r = RunCommand(MiconBinary() + " evaluate --retrieval x=" + dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr(dir + "/well_projections.csv"));
+  r = RunCommand(MiconBinary() +
+                 " evaluate --profiles cp=" + SharedData(kJumpMoa) +
+                 " --retrieval-split " + SharedData(kJumpMoa));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("--retrieval-split needs --retrieval"));
+}
+
 }  // namespace
 }  // namespace micon

@@ -175,7 +175,7 @@ INSTANTIATE_TEST_SUITE_P(
                 {},
                 {"run.yaml",
                  "loss.objective: must be one of micon, paclr, simclr, clip, "
-                 "got 'byol'"}},
+                 "cellclip, got 'byol'"}},
         BadCase{"UnknownBackend",
                 "",
                 {"distributed.backend=gloo"},

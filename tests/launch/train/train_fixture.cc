@@ -1,8 +1,10 @@
 #include "tests/launch/train/train_fixture.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <vector>
 
@@ -72,6 +74,27 @@ const std::string& SmallProfileTable() {
     }
     if (!WriteCsv(*p, header, rows).ok()) std::abort();
     return p;
+  }();
+  return *path;
+}
+
+const std::string& SmallEmbeddingStore() {
+  static const std::string* path = [] {
+    const std::string scratch =
+        absl::StrCat(MICON_TEST_SCRATCH_DIR, "/embedding-store-", ::getpid());
+    std::filesystem::remove_all(scratch);
+    const CommandResult trained =
+        RunCommand(TrainCommand(scratch + "/run", SmallImageDataset(), 1) +
+                   " --set loss.objective=simclr");
+    if (trained.exit_code != 0) {
+      ADD_FAILURE() << trained.output;
+      return new std::string();
+    }
+    const CommandResult embedded = RunCommand(
+        MiconBinary() + " embed --per-channel --checkpoint " + scratch +
+        "/run/checkpoints/step-00000001.ckpt -o " + scratch + "/store");
+    if (embedded.exit_code != 0) ADD_FAILURE() << embedded.output;
+    return new std::string(scratch + "/store");
   }();
   return *path;
 }

@@ -13,6 +13,10 @@ const std::string& SmallImageDataset();
 // compounds with real SMILES (JUMP-MOA) in 2 wells per plate and 4 control
 // wells, 24 features carrying a compound signal, plate offsets and noise.
 const std::string& SmallProfileTable();
+// A per-channel embedding store of SmallImageDataset (compounds.csv and
+// screen.json beside it), made once per process: a 1-step SimCLR run on the
+// images, then `micon embed --per-channel` of its checkpoint.
+const std::string& SmallEmbeddingStore();
 // `micon train` with small heads and batches, for `steps` steps into `run`.
 std::string TrainCommand(const std::string& run, const std::string& dataset,
                          int steps);
