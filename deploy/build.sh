@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds micon (Release with debug info, tests included) into ./build.
+# Configures and builds micon (optimised, with line tables for backtraces; tests included)
+# into ./build.
 #   deploy/build.sh [extra cmake arguments]
 # The configure output goes to build/configure.log (printed only when configuring fails).
 set -euo pipefail
