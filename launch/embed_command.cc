@@ -3,10 +3,8 @@
 // per-channel embedding store (one vector per image and stain); multi-rank
 // under mpirun or srun (each rank embeds its plates).
 #include <ATen/Parallel.h>
-#include <torch/torch.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <set>
@@ -15,26 +13,24 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "data/dataset.h"
-#include "data/profile_frame_hdf5.h"
 #include "launch/command.h"
-#include "launch/profiles/channel_encoder.h"
+#include "launch/flag_enum.h"
 #include "launch/profiles/handcrafted_profiler.h"
 #include "launch/profiles/model_profiler.h"
+#include "launch/profiles/per_channel_store_writer.h"
 #include "launch/profiles/predicted_compounds.h"
 #include "launch/profiles/profile_table_embedding.h"
 #include "launch/profiles/retrieval_projections.h"
 #include "launch/profiles/well_model_profiler.h"
+#include "launch/profiles/well_profile_files.h"
 #include "launch/profiles/well_profiles.h"
-#include "launch/train/compound_featurization.h"
+#include "launch/train/component_options.h"
 #include "launch/train/compute_device.h"
 #include "launch/train/run_log.h"
 #include "launch/train/trained_model.h"
-#include "launch/train/training_inputs.h"
 
 namespace micon {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct EmbedFlags {
   std::string checkpoint;
@@ -69,128 +65,33 @@ absl::StatusOr<EmbedRequest> ParseFlags(const EmbedFlags& flags) {
         "--per-channel encodes stains with a checkpoint's trunk: it takes "
         "neither --handcrafted nor --predict");
   }
-  EmbedRequest request;
-  const std::optional<Aggregation> aggregation =
-      ParseEnum(kAggregationNames, flags.aggregate);
-  if (!aggregation) {
+  if (!flags.pixel_normalization.empty() && !flags.handcrafted) {
     return absl::InvalidArgumentError(
-        "--aggregate must be mean or median, got '" + flags.aggregate + "'");
+        "--pixel-normalization is for --handcrafted; a checkpoint embeds "
+        "with its run's data.pixel_normalization");
   }
-  request.aggregation = *aggregation;
+  EmbedRequest request;
+  MICON_ASSIGN_OR_RETURN(
+      request.aggregation,
+      ParseFlagEnum(kAggregationNames, "--aggregate", flags.aggregate));
   if (!flags.predict.empty()) {
-    const std::optional<PredictChoice> predict =
-        ParseEnum(kPredictChoiceNames, flags.predict);
-    if (!predict) {
-      return absl::InvalidArgumentError(
-          "--predict must be held-out, all or none, got '" + flags.predict +
-          "'");
-    }
-    request.predict = *predict;
+    MICON_ASSIGN_OR_RETURN(
+        request.predict,
+        ParseFlagEnum(kPredictChoiceNames, "--predict", flags.predict));
   }
-  const std::optional<Backend> backend =
-      ParseEnum(kBackendNames, flags.backend);
-  if (!backend) {
-    return absl::InvalidArgumentError("--backend must be one of " +
-                                      EnumChoices(kBackendNames) + ", got '" +
-                                      flags.backend + "'");
-  }
-  request.backend = *backend;
-  const std::optional<DeviceChoice> device =
-      ParseEnum(kDeviceChoiceNames, flags.device);
-  if (!device) {
-    return absl::InvalidArgumentError("--device must be one of " +
-                                      EnumChoices(kDeviceChoiceNames) +
-                                      ", got '" + flags.device + "'");
-  }
-  request.device = *device;
+  MICON_ASSIGN_OR_RETURN(
+      request.backend,
+      ParseFlagEnum(kBackendNames, "--backend", flags.backend));
+  MICON_ASSIGN_OR_RETURN(
+      request.device,
+      ParseFlagEnum(kDeviceChoiceNames, "--device", flags.device));
   if (!flags.pixel_normalization.empty()) {
-    if (!flags.handcrafted) {
-      return absl::InvalidArgumentError(
-          "--pixel-normalization is for --handcrafted; a checkpoint embeds "
-          "with its run's data.pixel_normalization");
-    }
-    const std::optional<PixelNormalization> normalization =
-        ParseEnum(kPixelNormalizationNames, flags.pixel_normalization);
-    if (!normalization) {
-      return absl::InvalidArgumentError(
-          "--pixel-normalization must be one of " +
-          EnumChoices(kPixelNormalizationNames) + ", got '" +
-          flags.pixel_normalization + "'");
-    }
-    request.handcrafted_normalization = *normalization;
+    MICON_ASSIGN_OR_RETURN(
+        request.handcrafted_normalization,
+        ParseFlagEnum(kPixelNormalizationNames, "--pixel-normalization",
+                      flags.pixel_normalization));
   }
   return request;
-}
-
-// A checkpoint's model rebuilt on the device micon embed chose, with the
-// dataset it reads and the compounds featurised as its run did.
-struct LoadedModel {
-  Dataset dataset;
-  CompoundFeatures features;
-  c10::Device device{c10::kCPU};
-  MiconModel model{nullptr};
-};
-
-absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(
-    const EmbedRequest& request, const TrainedModel& trained,
-    const std::string& path, DistributedContext& dist, const RunLog& log) {
-  auto loaded = std::make_unique<LoadedModel>();
-  MICON_ASSIGN_OR_RETURN(loaded->dataset, OpenRunDataset(trained.config, path));
-  const Dataset& dataset = loaded->dataset;
-  MICON_ASSIGN_OR_RETURN(
-      loaded->features,
-      FeaturizeOnAllRanks(dataset.compounds(), trained.config.molecule,
-                          dataset.paths.cache, *dist.comm, log));
-  // Where the checkpoint was trained does not matter: it loads on any device.
-  MICON_ASSIGN_OR_RETURN(
-      loaded->device,
-      ChooseDevice(request.device, dist, /*device_collectives=*/false));
-  ModelInputs inputs;
-  inputs.molecule_features = loaded->features.dimension;
-  inputs.sample_width =
-      dataset.kind == DatasetKind::kProfileTable
-          ? static_cast<int64_t>(dataset.table.feature_names.size())
-          : dataset.plates().front().header.num_channels();
-  inputs.embedding_width = dataset.embedding_dim;
-  if (trained.config.embeddings()) {
-    inputs.channel_names = dataset.plates().front().header.channels;
-  }
-  MICON_ASSIGN_OR_RETURN(loaded->model, trained.Build(inputs, loaded->device));
-  log.Info(absl::StrCat("embedding with ", trained.contents.path, " (",
-                        ObjectiveName(trained.config.loss.objective), ", step ",
-                        trained.step, ") on ", loaded->device.str()));
-  return loaded;
-}
-
-absl::Status CreateOutputFolder(const std::string& folder) {
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (ec) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(folder, ": cannot create: ", ec.message()));
-  }
-  return absl::OkStatus();
-}
-
-// Rank 0, for a model trained against molecules: the wells' and the
-// compounds' points in its shared space, for `micon evaluate --retrieval`.
-absl::Status WriteRetrievalProjections(const LoadedModel& loaded,
-                                       const WellProfiles& profiles,
-                                       const std::string& folder) {
-  const RetrievalProjections p = ProjectForRetrieval(
-      *loaded.model.ptr(), profiles.wells, loaded.features, loaded.device);
-  MICON_RETURN_IF_ERROR(CreateOutputFolder(folder));
-  MICON_RETURN_IF_ERROR(WriteProfileFrame(
-      p.wells, (fs::path(folder) / kWellProjectionsFile).string()));
-  MICON_RETURN_IF_ERROR(WriteProfileFrame(
-      p.molecules, (fs::path(folder) / kMoleculeProjectionsFile).string()));
-  std::printf(
-      "%s: %lld wells and %lld compounds in the shared space in %s "
-      "and %s\n",
-      folder.c_str(), static_cast<long long>(p.wells.rows()),
-      static_cast<long long>(p.molecules.rows()), kWellProjectionsFile,
-      kMoleculeProjectionsFile);
-  return absl::OkStatus();
 }
 
 // The profiles of a model of whole wells (cellclip): every rank embeds its
@@ -240,9 +141,7 @@ absl::StatusOr<WellProfiles> EmbedWithLoadedModel(const EmbedRequest& request,
   well.progress = [&log](const std::string& line) { log.Info(line); };
   well.aggregation = request.aggregation;
   well.images_per_call = flags.images_per_call;
-  well.normalization.kind = trained.config.data.pixel_normalization;
-  well.normalization.control_images_for_stats =
-      trained.config.data.control_images_for_stats;
+  well.normalization = PixelNormalizationFor(trained.config);
   well.predict = predict;
   return BuildWellProfiles(dataset.store, profiler, *dist.comm, well);
 }
@@ -255,14 +154,18 @@ absl::StatusOr<WellProfiles> EmbedWithModel(const EmbedRequest& request,
                                             const std::string& path,
                                             DistributedContext& dist,
                                             const RunLog& log) {
-  MICON_ASSIGN_OR_RETURN(const std::unique_ptr<LoadedModel> loaded,
-                         LoadModel(request, trained, path, dist, log));
+  MICON_ASSIGN_OR_RETURN(
+      const std::unique_ptr<LoadedModel> loaded,
+      LoadTrainedModel(trained, path, request.device, dist, log));
   MICON_ASSIGN_OR_RETURN(
       WellProfiles profiles,
       EmbedWithLoadedModel(request, flags, trained, *loaded, dist, log));
   if (dist.rank == 0 && AlignsWithMolecules(trained.config.loss.objective)) {
-    MICON_RETURN_IF_ERROR(
-        WriteRetrievalProjections(*loaded, profiles, flags.output));
+    MICON_ASSIGN_OR_RETURN(const std::string written,
+                           WriteRetrievalProjections(
+                               *loaded->model, profiles.wells, loaded->features,
+                               loaded->device, flags.output));
+    std::printf("%s\n", written.c_str());
   }
   return profiles;
 }
@@ -281,39 +184,27 @@ absl::Status EncodeWithModel(const EmbedRequest& request,
         ": --per-channel needs an image model with model.channel_mode "
         "per_channel (one trunk pass per stain)");
   }
-  MICON_ASSIGN_OR_RETURN(const std::unique_ptr<LoadedModel> loaded,
-                         LoadModel(request, trained, path, dist, log));
-  const Dataset& dataset = loaded->dataset;
-  ChannelEncodeOptions options;
+  MICON_ASSIGN_OR_RETURN(
+      const std::unique_ptr<LoadedModel> loaded,
+      LoadTrainedModel(trained, path, request.device, dist, log));
+  PerChannelStoreOptions options;
   options.output = flags.output;
   options.origin = trained.contents.path;
   options.device = loaded->device;
   options.image_size = trained.config.data.image_size;
   options.images_per_call = flags.images_per_call;
-  options.normalization.kind = trained.config.data.pixel_normalization;
-  options.normalization.control_images_for_stats =
-      trained.config.data.control_images_for_stats;
-  MICON_RETURN_IF_ERROR(
-      PreparePixelNormalization(dataset.store, &options.normalization));
+  options.normalization = PixelNormalizationFor(trained.config);
   options.progress = [&log](const std::string& line) { log.Info(line); };
   MICON_ASSIGN_OR_RETURN(const int64_t images,
-                         EncodeChannels(dataset.store, *loaded->model,
-                                        dist.rank, dist.world_size, options));
-  // The store is a dataset of its own: it trains and evaluates with the
-  // source's compounds and split.
-  if (dist.rank == 0) {
-    MICON_RETURN_IF_ERROR(CopyDatasetCompanions(dataset.paths, flags.output));
-  }
-  // Every rank's plates are written before rank 0 reports the store.
-  torch::Tensor total =
-      torch::tensor({static_cast<double>(images)}, torch::kFloat64);
-  MICON_RETURN_IF_ERROR(dist.comm->AllReduce(total, {})->Wait());
+                         WritePerChannelStore(loaded->dataset, *loaded->model,
+                                              *dist.comm, options));
   if (dist.rank == 0) {
     std::printf(
-        "%s: per-channel embeddings of %.0f images on %zu plates in "
+        "%s: per-channel embeddings of %lld images on %zu plates in "
         "%s/plates (%s)\n",
-        flags.output.c_str(), total.item<double>(), dataset.plates().size(),
-        flags.output.c_str(), trained.contents.path.c_str());
+        flags.output.c_str(), static_cast<long long>(images),
+        loaded->dataset.plates().size(), flags.output.c_str(),
+        trained.contents.path.c_str());
   }
   return absl::OkStatus();
 }
@@ -341,32 +232,6 @@ absl::StatusOr<WellProfiles> EmbedHandcrafted(const EmbedRequest& request,
       well.predict,
       CompoundsToPredict(request.predict, profiler.CanPredict(), dataset));
   return BuildWellProfiles(dataset.store, profiler, *dist.comm, well);
-}
-
-// `pooling`: how fields became a well's profile, for the summary line.
-absl::Status WriteProfiles(const WellProfiles& profiles,
-                           const EmbedFlags& flags,
-                           const std::string& pooling) {
-  MICON_RETURN_IF_ERROR(CreateOutputFolder(flags.output));
-  const fs::path out(flags.output);
-  MICON_RETURN_IF_ERROR(
-      WriteProfileFrame(profiles.wells, (out / "profiles.csv").string()));
-  MICON_RETURN_IF_ERROR(
-      WriteProfileFrameHdf5(profiles.wells, (out / "profiles.h5").string()));
-  std::string predicted;
-  if (profiles.predicted.rows() > 0) {
-    MICON_RETURN_IF_ERROR(WriteProfileFrame(profiles.predicted,
-                                            (out / "predicted.csv").string()));
-    predicted = absl::StrCat(", ", profiles.predicted.rows(),
-                             " predicted profiles in predicted.csv");
-  }
-  std::printf(
-      "%s: %lld well profiles of %lld features (%s) in profiles.csv "
-      "and profiles.h5%s\n",
-      flags.output.c_str(), static_cast<long long>(profiles.wells.rows()),
-      static_cast<long long>(profiles.wells.feature_names.size()),
-      pooling.c_str(), predicted.c_str());
-  return absl::OkStatus();
 }
 
 absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
@@ -402,10 +267,14 @@ absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
       trained ? EmbedWithModel(request, flags, *trained, dataset, dist, log)
               : EmbedHandcrafted(request, flags, dist, log));
   if (dist.rank != 0) return absl::OkStatus();
-  return WriteProfiles(profiles, flags,
-                       trained && trained->config.embeddings()
-                           ? "the model's attention over every field"
-                           : flags.aggregate);
+  MICON_ASSIGN_OR_RETURN(
+      const std::string written,
+      WriteWellProfileFiles(profiles, flags.output,
+                            trained && trained->config.embeddings()
+                                ? "the model's attention over every field"
+                                : flags.aggregate));
+  std::printf("%s\n", written.c_str());
+  return absl::OkStatus();
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "core/status_macros.h"
 #include "data/screen_split.h"
 #include "launch/command.h"
+#include "launch/flag_enum.h"
 #include "launch/profiles/evaluation_report.h"
 #include "launch/profiles/retrieval_evaluation.h"
 
@@ -134,15 +135,9 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
   }
   EvaluationOptions& o = flags.options;
   o.controls = {control[0], control[1]};
-  const std::optional<NormalizeMethod> normalize =
-      ParseEnum(kNormalizeMethodNames, flags.normalize);
-  if (!normalize) {
-    return absl::InvalidArgumentError(
-        "--normalize must be none, standardize "
-        "or mad, got '" +
-        flags.normalize + "'");
-  }
-  o.normalize = *normalize;
+  MICON_ASSIGN_OR_RETURN(
+      o.normalize,
+      ParseFlagEnum(kNormalizeMethodNames, "--normalize", flags.normalize));
   if (!o.sphere_by.empty() && !o.sphere) {
     return absl::InvalidArgumentError("--sphere-by needs --sphere");
   }

@@ -12,6 +12,7 @@
 #include "data/dataset.h"
 #include "data/plate_store.h"
 #include "launch/command.h"
+#include "launch/flag_enum.h"
 
 namespace micon {
 namespace {
@@ -30,13 +31,10 @@ absl::Status RunFeaturize(const FeaturizeFlags& flags) {
       CompoundTable table,
       ReadCompoundTable(
           (std::filesystem::path(flags.dataset) / kCompoundsFile).string()));
-  const std::optional<InvalidSmilesPolicy> policy =
-      ParseEnum(kInvalidSmilesPolicyNames, flags.on_invalid);
-  if (!policy) {
-    return absl::InvalidArgumentError("--on-invalid-smiles must be " +
-                                      EnumChoices(kInvalidSmilesPolicyNames) +
-                                      ", got '" + flags.on_invalid + "'");
-  }
+  MICON_ASSIGN_OR_RETURN(
+      const InvalidSmilesPolicy policy,
+      ParseFlagEnum(kInvalidSmilesPolicyNames, "--on-invalid-smiles",
+                    flags.on_invalid));
   const std::string cache = flags.no_cache ? ""
                             : !flags.cache_dir.empty()
                                 ? flags.cache_dir
@@ -44,7 +42,7 @@ absl::Status RunFeaturize(const FeaturizeFlags& flags) {
   std::vector<std::string> warnings;
   MICON_ASSIGN_OR_RETURN(
       CompoundFeatures features,
-      LoadOrComputeCompoundFeatures(table, flags.featurizer, *policy, cache,
+      LoadOrComputeCompoundFeatures(table, flags.featurizer, policy, cache,
                                     &warnings));
   for (const std::string& w : warnings)
     std::fprintf(stderr, "warning: %s\n", w.c_str());

@@ -10,6 +10,7 @@
 #include "core/status_macros.h"
 #include "data/delimited_table.h"
 #include "data/profile_frame.h"
+#include "launch/profiles/output_folder.h"
 #include "launch/profiles/retrieval_projections.h"
 
 namespace micon {
@@ -158,12 +159,7 @@ std::string RetrievalTable(const std::vector<MethodRetrieval>& methods) {
 
 absl::Status WriteRetrievalReport(const std::vector<MethodRetrieval>& methods,
                                   const std::string& folder) {
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (ec) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(folder, ": cannot create: ", ec.message()));
-  }
+  MICON_RETURN_IF_ERROR(CreateOutputFolder(folder));
   const std::vector<std::string> header = {
       "method",          "split",      "direction",  "queries",
       "candidates",      "R@1",        "R@5",        "R@10",

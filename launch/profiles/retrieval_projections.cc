@@ -2,7 +2,11 @@
 
 #include <torch/torch.h>
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "launch/profiles/output_folder.h"
 
 namespace micon {
 namespace {
@@ -41,6 +45,23 @@ RetrievalProjections ProjectForRetrieval(MiconModelImpl& model,
           .to(torch::kCPU, torch::kFloat64);
   out.molecules.feature_names = ProjectionNames(out.molecules.features.size(1));
   return out;
+}
+
+absl::StatusOr<std::string> WriteRetrievalProjections(
+    MiconModelImpl& model, const ProfileFrame& wells,
+    const CompoundFeatures& features, const c10::Device& device,
+    const std::string& folder) {
+  const RetrievalProjections p =
+      ProjectForRetrieval(model, wells, features, device);
+  MICON_RETURN_IF_ERROR(CreateOutputFolder(folder));
+  const std::filesystem::path out(folder);
+  MICON_RETURN_IF_ERROR(
+      WriteProfileFrame(p.wells, (out / kWellProjectionsFile).string()));
+  MICON_RETURN_IF_ERROR(WriteProfileFrame(
+      p.molecules, (out / kMoleculeProjectionsFile).string()));
+  return absl::StrCat(folder, ": ", p.wells.rows(), " wells and ",
+                      p.molecules.rows(), " compounds in the shared space in ",
+                      kWellProjectionsFile, " and ", kMoleculeProjectionsFile);
 }
 
 }  // namespace micon

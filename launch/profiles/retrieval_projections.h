@@ -4,7 +4,8 @@
 //   RetrievalProjections p = ProjectForRetrieval(*model, profiles.wells,
 //                                                features, device);
 //   WriteProfileFrame(p.wells, "well_projections.csv");
-//   WriteProfileFrame(p.molecules, "molecule_projections.csv");
+//   // or both files at once:
+//   WriteRetrievalProjections(*model, profiles.wells, features, device, "out");
 //
 // A well's point is P(h_well), h_well its profile (cellclip: the well
 // embedding; clip: the mean of its fields' h, as profiles.csv holds it); a
@@ -16,6 +17,9 @@
 
 #include <c10/core/Device.h>
 
+#include <string>
+
+#include "absl/status/statusor.h"
 #include "core/micon_model.h"
 #include "data/compound_features.h"
 #include "data/profile_frame.h"
@@ -34,6 +38,14 @@ RetrievalProjections ProjectForRetrieval(MiconModelImpl& model,
                                          const ProfileFrame& wells,
                                          const CompoundFeatures& features,
                                          const c10::Device& device);
+
+// ProjectForRetrieval's two frames written into `folder` (created) as
+// kWellProjectionsFile and kMoleculeProjectionsFile; returns a one-line
+// summary for the user.
+absl::StatusOr<std::string> WriteRetrievalProjections(
+    MiconModelImpl& model, const ProfileFrame& wells,
+    const CompoundFeatures& features, const c10::Device& device,
+    const std::string& folder);
 
 }  // namespace micon
 

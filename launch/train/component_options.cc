@@ -41,9 +41,14 @@ LoaderOptions LoaderOptionsFor(const TrainConfig& config,
   o.min_crop_area = config.data.min_crop_area;
   o.intensity_jitter = config.data.intensity_jitter;
   o.seed = config.run.seed;
-  o.normalization.kind = config.data.pixel_normalization;
-  o.normalization.control_images_for_stats =
-      config.data.control_images_for_stats;
+  o.normalization = PixelNormalizationFor(config);
+  return o;
+}
+
+PixelNormalizationOptions PixelNormalizationFor(const TrainConfig& config) {
+  PixelNormalizationOptions o;
+  o.kind = config.data.pixel_normalization;
+  o.control_images_for_stats = config.data.control_images_for_stats;
   return o;
 }
 

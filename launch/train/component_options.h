@@ -17,6 +17,7 @@
 #include "core/lr_schedule.h"
 #include "data/batch_loader.h"
 #include "data/batch_sampler.h"
+#include "data/normalized_plate.h"
 #include "data/profile_batch_source.h"
 #include "data/well_embedding_source.h"
 #include "launch/train/train_config.h"
@@ -32,6 +33,9 @@ SamplerOptions SamplerOptionsFor(const TrainConfig& config, int rank,
 // pinned batches for a GPU.
 LoaderOptions LoaderOptionsFor(const TrainConfig& config,
                                const c10::Device& device);
+// The run's pixel normalisation (data.pixel_normalization and its control
+// sample), as training and every later embedding of the run's model see it.
+PixelNormalizationOptions PixelNormalizationFor(const TrainConfig& config);
 ProfileSourceOptions ProfileSourceOptionsFor(const TrainConfig& config);
 WellSourceOptions WellSourceOptionsFor(const TrainConfig& config);
 LrScheduleOptions ScheduleOptionsFor(const TrainConfig& config);

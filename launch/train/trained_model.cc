@@ -5,7 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
+#include "launch/train/compound_featurization.h"
 #include "launch/train/run_checkpoint.h"
+#include "launch/train/training_inputs.h"
 
 namespace micon {
 
@@ -48,6 +50,36 @@ absl::StatusOr<MiconModel> TrainedModel::Build(const ModelInputs& inputs,
   model->to(device);
   model->eval();
   return model;
+}
+
+absl::StatusOr<std::unique_ptr<LoadedModel>> LoadTrainedModel(
+    const TrainedModel& trained, const std::string& dataset_path,
+    DeviceChoice device, DistributedContext& dist, const RunLog& log) {
+  auto loaded = std::make_unique<LoadedModel>();
+  MICON_ASSIGN_OR_RETURN(loaded->dataset,
+                         OpenRunDataset(trained.config, dataset_path));
+  const Dataset& dataset = loaded->dataset;
+  MICON_ASSIGN_OR_RETURN(
+      loaded->features,
+      FeaturizeOnAllRanks(dataset.compounds(), trained.config.molecule,
+                          dataset.paths.cache, *dist.comm, log));
+  MICON_ASSIGN_OR_RETURN(
+      loaded->device, ChooseDevice(device, dist, /*device_collectives=*/false));
+  ModelInputs inputs;
+  inputs.molecule_features = loaded->features.dimension;
+  inputs.sample_width =
+      dataset.kind == DatasetKind::kProfileTable
+          ? static_cast<int64_t>(dataset.table.feature_names.size())
+          : dataset.plates().front().header.num_channels();
+  inputs.embedding_width = dataset.embedding_dim;
+  if (trained.config.embeddings()) {
+    inputs.channel_names = dataset.plates().front().header.channels;
+  }
+  MICON_ASSIGN_OR_RETURN(loaded->model, trained.Build(inputs, loaded->device));
+  log.Info(absl::StrCat("embedding with ", trained.contents.path, " (",
+                        ObjectiveName(trained.config.loss.objective), ", step ",
+                        trained.step, ") on ", loaded->device.str()));
+  return loaded;
 }
 
 }  // namespace micon

@@ -251,7 +251,7 @@ TEST(EmbedCommand, BadRequestsAreNamed) {
                  "--dataset " +
                  testing::SmallImageDataset() + " -o " + out);
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_THAT(r.output, HasSubstr("--aggregate must be mean or median"));
+  EXPECT_THAT(r.output, HasSubstr("--aggregate must be one of mean, median"));
   r = RunCommand(MiconBinary() + " embed --checkpoint " + MiconCheckpoint() +
                  " --dataset /nonexistent/store -o " + out);
   EXPECT_NE(r.exit_code, 0);

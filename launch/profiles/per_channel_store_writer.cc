@@ -1,4 +1,4 @@
-#include "launch/profiles/channel_encoder.h"
+#include "launch/profiles/per_channel_store_writer.h"
 
 #include <torch/torch.h>
 
@@ -11,6 +11,7 @@
 #include "core/status_macros.h"
 #include "data/channel_embedding_store.h"
 #include "data/plate_sharding.h"
+#include "launch/profiles/output_folder.h"
 
 namespace micon {
 
@@ -36,7 +37,7 @@ namespace {
 
 absl::StatusOr<int64_t> EncodePlate(const PlateMetadata& plate,
                                     MiconModelImpl& model,
-                                    const ChannelEncodeOptions& options) {
+                                    const PerChannelStoreOptions& options) {
   MICON_ASSIGN_OR_RETURN(
       std::unique_ptr<NormalizedPlate> pixels,
       NormalizedPlate::Open(plate.path, options.normalization));
@@ -70,19 +71,13 @@ absl::StatusOr<int64_t> EncodePlate(const PlateMetadata& plate,
   return plate.num_images();
 }
 
-}  // namespace
-
+// This rank's plates; returns how many images it encoded.
 absl::StatusOr<int64_t> EncodeChannels(const PlateStore& store,
                                        MiconModelImpl& model, int rank,
                                        int world_size,
-                                       const ChannelEncodeOptions& options) {
-  std::error_code ec;
-  std::filesystem::create_directories(
-      std::filesystem::path(options.output) / "plates", ec);
-  if (ec) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(options.output, "/plates: cannot create: ", ec.message()));
-  }
+                                       const PerChannelStoreOptions& options) {
+  MICON_RETURN_IF_ERROR(CreateOutputFolder(
+      (std::filesystem::path(options.output) / "plates").string()));
   MICON_ASSIGN_OR_RETURN(auto shards, ShardPlates(store.plates, world_size));
   const std::vector<size_t>& mine = shards[static_cast<size_t>(rank)];
   int64_t images = 0;
@@ -105,6 +100,27 @@ absl::StatusOr<int64_t> EncodeChannels(const PlateStore& store,
     }
   }
   return images;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> WritePerChannelStore(
+    const Dataset& dataset, MiconModelImpl& model, Communicator& comm,
+    const PerChannelStoreOptions& options) {
+  PerChannelStoreOptions prepared = options;
+  MICON_RETURN_IF_ERROR(
+      PreparePixelNormalization(dataset.store, &prepared.normalization));
+  MICON_ASSIGN_OR_RETURN(const int64_t images,
+                         EncodeChannels(dataset.store, model, comm.rank(),
+                                        comm.world_size(), prepared));
+  if (comm.rank() == 0) {
+    MICON_RETURN_IF_ERROR(CopyDatasetCompanions(dataset.paths, options.output));
+  }
+  // Every rank's plates are written before the count comes back.
+  torch::Tensor total =
+      torch::tensor({static_cast<double>(images)}, torch::kFloat64);
+  MICON_RETURN_IF_ERROR(comm.AllReduce(total, {})->Wait());
+  return static_cast<int64_t>(total.item<double>());
 }
 
 }  // namespace micon

@@ -1,7 +1,7 @@
 // StainEmbeddings: one vector per stain from a per-channel trunk, whose
 // normalised concatenation is the model's h; models without a per-stain
 // trunk are refused by name.
-#include "launch/profiles/channel_encoder.h"
+#include "launch/profiles/per_channel_store_writer.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
