@@ -53,4 +53,10 @@ std::string DeployScript(const std::string& script) {
 
 std::string MiconBinary() { return MICON_BINARY; }
 
+std::string SourceDir() { return MICON_SOURCE_DIR; }
+
+std::string ScratchRoot() { return MICON_TEST_SCRATCH_DIR; }
+
+std::string TestPython() { return MICON_TEST_PYTHON; }
+
 }  // namespace micon::testing

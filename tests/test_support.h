@@ -51,6 +51,16 @@ std::string DeployScript(const std::string& script);
 // The built `micon` executable.
 std::string MiconBinary();
 
+// The checkout (for docs/ and deploy/ files a test reads).
+std::string SourceDir();
+
+// The build's scratch root (build/tests/scratch); ScratchDir() makes a folder
+// per test under it.
+std::string ScratchRoot();
+
+// The Python with h5py, pandas, RDKit and Pillow (Debian's /usr/bin/python3).
+std::string TestPython();
+
 }  // namespace micon::testing
 
 #endif  // MICON_TESTS_TEST_SUPPORT_H_

@@ -12,8 +12,8 @@ namespace micon::testing {
 
 const std::string& SmallScreenPath() {
   static const std::string* path = [] {
-    auto* p = new std::string(std::string(MICON_TEST_SCRATCH_DIR) +
-                              "/small_screen_" + std::to_string(::getpid()));
+    auto* p = new std::string(testing::ScratchRoot() + "/small_screen_" +
+                              std::to_string(::getpid()));
     std::filesystem::remove_all(*p);
     SyntheticScreenOptions o;
     o.compound_table = SharedData("jump_moa/JUMP-MOA_compound_metadata.tsv");

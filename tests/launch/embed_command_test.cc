@@ -34,7 +34,7 @@ using ::testing::HasSubstr;
 const std::string& MiconCheckpoint() {
   static const std::string* path = [] {
     const std::string run =
-        absl::StrCat(MICON_TEST_SCRATCH_DIR, "/embed-run-", ::getpid());
+        absl::StrCat(testing::ScratchRoot(), "/embed-run-", ::getpid());
     std::filesystem::remove_all(run);
     const testing::CommandResult r =
         RunCommand(testing::TrainCommand(run, testing::SmallImageDataset(), 2));
@@ -170,9 +170,9 @@ TEST(EmbedCommand, PerChannelStoreRebuildsTheModelsProfiles) {
                  " -o " + out + "/profiles");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const testing::CommandResult py = RunCommand(
-      std::string(MICON_TEST_PYTHON) +
-      " -c \"import glob, h5py, numpy as np\n" + "import pandas as pd\n" +
-      "wells = pd.read_csv('" + out + "/profiles/profiles.csv')\n" +
+      testing::TestPython() + " -c \"import glob, h5py, numpy as np\n" +
+      "import pandas as pd\n" + "wells = pd.read_csv('" + out +
+      "/profiles/profiles.csv')\n" +
       "features = [c for c in wells.columns if c.startswith('h_')]\n" +
       "files = sorted(glob.glob('" + out + "/store/plates/*.h5'))\n" +
       "assert len(files) == wells.Metadata_Plate.nunique(), files\n" +
@@ -224,7 +224,7 @@ TEST(EmbedCommand, Hdf5OpensInPandasWithNoMiconCode) {
                 .exit_code,
             0);
   const testing::CommandResult py = RunCommand(
-      std::string(MICON_TEST_PYTHON) + " -c \"import h5py, pandas as pd\n" +
+      testing::TestPython() + " -c \"import h5py, pandas as pd\n" +
       "f = h5py.File('" + out + "/profiles.h5', 'r')\n" +
       "x = pd.DataFrame(f['features'][:], "
       "columns=f['feature_names'].asstr()[:])\n" +

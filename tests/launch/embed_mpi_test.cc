@@ -58,7 +58,7 @@ TEST(EmbedMpi, TwoRanksWriteThePerChannelStoreOneProcessWrites) {
                               embed, two));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const testing::CommandResult py = RunCommand(absl::StrCat(
-      MICON_TEST_PYTHON, " -c \"import glob, os, h5py, numpy as np\n",
+      testing::TestPython(), " -c \"import glob, os, h5py, numpy as np\n",
       "a = sorted(glob.glob('", one, "/plates/*.h5'))\n",
       "b = sorted(glob.glob('", two, "/plates/*.h5'))\n",
       "assert [os.path.basename(p) for p in a] == "

@@ -246,7 +246,7 @@ TEST(TrainConfig, ResolvedYamlReadsBackToTheSameConfig) {
 }
 
 TEST(TrainConfig, EveryKeyIsDocumentedWithItsDefault) {
-  std::ifstream in(std::string(MICON_SOURCE_DIR) + "/docs/CONFIG.md");
+  std::ifstream in(testing::SourceDir() + "/docs/CONFIG.md");
   ASSERT_TRUE(in) << "docs/CONFIG.md is missing";
   std::stringstream doc;
   doc << in.rdbuf();

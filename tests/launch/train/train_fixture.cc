@@ -20,7 +20,7 @@ const std::string& SmallImageDataset() { return SmallScreenPath(); }
 const std::string& SmallProfileTable() {
   static const std::string* path = [] {
     auto* p = new std::string(
-        absl::StrCat(MICON_TEST_SCRATCH_DIR, "/profiles_", ::getpid(), ".csv"));
+        absl::StrCat(testing::ScratchRoot(), "/profiles_", ::getpid(), ".csv"));
     absl::StatusOr<DelimitedTable> moa = ReadDelimitedTable(
         SharedData("jump_moa/JUMP-MOA_compound_metadata.tsv"));
     if (!moa.ok()) std::abort();
@@ -81,7 +81,7 @@ const std::string& SmallProfileTable() {
 const std::string& SmallEmbeddingStore() {
   static const std::string* path = [] {
     const std::string scratch =
-        absl::StrCat(MICON_TEST_SCRATCH_DIR, "/embedding-store-", ::getpid());
+        absl::StrCat(testing::ScratchRoot(), "/embedding-store-", ::getpid());
     std::filesystem::remove_all(scratch);
     const CommandResult trained =
         RunCommand(TrainCommand(scratch + "/run", SmallImageDataset(), 1) +
