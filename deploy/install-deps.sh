@@ -5,7 +5,9 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config clang-format ccache
+  g++ cmake ninja-build pkg-config clang-format
+  # build speed: a compiler cache that carries over to fresh clones, and a fast linker
+  ccache mold
   # LibTorch 1.13 (CPU) and an optimised BLAS: without libopenblas0-pthread LibTorch falls back
   # to the reference BLAS (~30x slower matmuls here)
   libtorch-dev libopenblas0-pthread

@@ -36,7 +36,8 @@ ln -sf libnccl.so.2 "$nccl_home/lib/libnccl.so"  # the wheel ships only the sona
 
 cd "$src"
 NCCL_HOME=$nccl_home CUDACXX=/usr/local/cuda/bin/nvcc bash deploy/build.sh \
-  -DCMAKE_PREFIX_PATH="$torch_prefix" -DMICON_CUDA=ON -DMICON_NCCL=ON -DMICON_BUILD_TESTS=OFF
+  -DCMAKE_PREFIX_PATH="$torch_prefix" -DMICON_CUDA=ON -DMICON_NCCL=ON -DMICON_BUILD_TESTS=OFF \
+  -DMICON_CCACHE=OFF  # one build per image: a compiler cache would only grow the layer
 ln -sf "$src/build/launch/micon" /usr/local/bin/micon
 micon info
 apt-get clean

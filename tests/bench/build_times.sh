@@ -29,7 +29,7 @@ clone_and_build() {  # $1: what the row is called; the rest: cmake arguments
   steps=$(grep -c '^\[' "$work/build.log" || true)
   printf '| %s | %s | %s s |\n' "$label" "$steps" "$(seconds "$start" "$end")"
   if command -v ccache > /dev/null && [ -f "$stats" ]; then
-    ccache --show-log-stats -v 2> /dev/null | sed -n '1,12p' || true
+    CCACHE_STATSLOG=$stats ccache --show-log-stats || true
   fi
   rm -rf "$work"
 }
