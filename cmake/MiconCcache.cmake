@@ -9,9 +9,12 @@ if(MICON_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
                    "${CMAKE_BINARY_DIR}/ccache_launcher.sh" @ONLY)  # keeps the exec bit
     set(CMAKE_C_COMPILER_LAUNCHER "${CMAKE_BINARY_DIR}/ccache_launcher.sh")
     set(CMAKE_CXX_COMPILER_LAUNCHER "${CMAKE_BINARY_DIR}/ccache_launcher.sh")
-    # Debug info names the checkout relatively, so an object from another clone's build is the
-    # same object; gdb finds sources with `directory <checkout>`.
-    add_compile_options("-fdebug-prefix-map=${CMAKE_SOURCE_DIR}=.")
+    # Debug info and __FILE__ (TORCH_CHECK's and GoogleTest's messages) name the checkout
+    # relatively, so an object from another clone's build is the same object. Unity sources
+    # include their files by absolute path: without the macro half of this map, every one that
+    # expands __FILE__ missed the cache in a fresh clone (35 of 61). gdb finds sources with
+    # `directory <checkout>`.
+    add_compile_options("-ffile-prefix-map=${CMAKE_SOURCE_DIR}=.")
     message(STATUS "ccache: ${MICON_CCACHE_PROGRAM} (base dir ${CMAKE_SOURCE_DIR})")
   endif()
 endif()
