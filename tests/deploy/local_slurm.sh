@@ -61,6 +61,10 @@ ReturnToService=2
 JobRequeue=1
 MinJobAge=600
 SchedulerType=sched/backfill
+# A requeued job is eligible again cred_expire + 1 s after its requeue; the schedulers then look
+# every second instead of every 30 s (backfill) and 60 s (main loop): the requeue test waited
+# 28 s for them.
+SchedulerParameters=bf_interval=1,sched_interval=1
 KillWait=10
 InactiveLimit=0
 NodeName=$host CPUs=$cpus RealMemory=1000 State=UNKNOWN
