@@ -16,7 +16,8 @@
 #             retrieval beside CLIP on pixels (deploy/benchmark/cellclip_summary.py);
 #             CELLCLIP_TRUNK=micon trains the trunk with MICON instead
 #
-# MICON_SEEDS overrides the seeds ("1 2 3"). Everything is kept in OUT_DIR and a finished step is
+# MICON_SEEDS overrides the seeds ("1 2 3"); MICON_BENCHMARK_STEPS the training steps (the smoke
+# test's shortcut: its numbers are not the benchmark's). Everything is kept in OUT_DIR and a finished step is
 # not redone, so a stopped run continues; the screen and the hand-crafted profiles are shared by
 # both modes. Per seed it writes OUT_DIR/MODE/eval/seedS/{raw,normalized,predictions}/ (micon
 # evaluate's reports); at the end deploy/benchmark/summary.py prints the tables and intervals and
@@ -60,6 +61,10 @@ if [ "$mode" = cellclip ]; then
   exec bash deploy/benchmark/cellclip.sh "$out" $seeds
 fi
 
+steps=()
+if [ -n "${MICON_BENCHMARK_STEPS:-}" ]; then
+  steps=(--set train.steps="$MICON_BENCHMARK_STEPS" --set checkpoint.every_steps="$MICON_BENCHMARK_STEPS")
+fi
 work=$out/$mode
 for seed in $seeds; do
   for objective in micon paclr simclr clip; do
@@ -74,7 +79,7 @@ for seed in $seeds; do
       dataset=(--set data.dataset="$handcrafted/profiles.csv")
       embed_dataset=()
     fi
-    "$micon" train --config "$config" --resume latest "${dataset[@]}" \
+    "$micon" train --config "$config" --resume latest "${dataset[@]}" "${steps[@]}" \
       --set run.dir="$run" --set loss.objective=$objective --set run.seed="$seed"
     "$micon" embed --checkpoint "$("$micon" checkpoints --latest "$run")" \
       "${embed_dataset[@]}" -o "$profiles"
