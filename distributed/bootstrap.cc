@@ -125,4 +125,19 @@ absl::StatusOr<std::unique_ptr<DistributedContext>> Bootstrap(
   return ctx;
 }
 
+RuntimeVersions DistributedRuntimeVersions() {
+  RuntimeVersions v;
+  char text[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  MPI_Get_library_version(text, &length);
+  if (length > 0 && text[length - 1] == '\n') --length;
+  v.mpi.assign(text, static_cast<size_t>(length));
+#if MICON_HAVE_NCCL
+  v.nccl = true;
+  v.nccl_library = NcclLibraryVersion();
+  v.nccl_header = NcclHeaderVersion();
+#endif
+  return v;
+}
+
 }  // namespace micon

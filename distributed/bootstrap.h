@@ -60,6 +60,16 @@ struct DistributedContext {
 absl::StatusOr<std::unique_ptr<DistributedContext>> Bootstrap(
     int* argc, char*** argv, const BootstrapOptions& options);
 
+// What this build's distributed runtime is made of, for `micon info`; callable
+// before (and without) Bootstrap.
+struct RuntimeVersions {
+  std::string mpi;    // MPI_Get_library_version, without its trailing newline
+  bool nccl = false;  // the NCCL backend is built in
+  int nccl_library = 0;  // NCCL_VERSION_CODE of the loaded libnccl; 0 without
+  int nccl_header = 0;   // and of the nccl.h micon was compiled against
+};
+RuntimeVersions DistributedRuntimeVersions();
+
 }  // namespace micon
 
 #endif  // MICON_DISTRIBUTED_BOOTSTRAP_H_

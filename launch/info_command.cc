@@ -2,7 +2,6 @@
 // assumed.
 #include <RDGeneral/versions.h>
 #include <hdf5.h>
-#include <mpi.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -10,12 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/torch_threads.h"
+#include "distributed/bootstrap.h"
 #include "launch/command.h"
 #include "micon/config.h"
-
-#if MICON_HAVE_NCCL
-#include "distributed/nccl/cuda_nccl_runtime.h"
-#endif
 
 namespace micon {
 namespace {
@@ -40,24 +36,22 @@ double MatmulGflops() {
 }
 
 absl::Status RunInfo() {
-  char mpi_version[MPI_MAX_LIBRARY_VERSION_STRING];
-  int length = 0;
-  MPI_Get_library_version(mpi_version, &length);
+  const RuntimeVersions runtime = DistributedRuntimeVersions();
   hbool_t threadsafe = 0;
   H5is_library_threadsafe(&threadsafe);
   unsigned major = 0, minor = 0, release = 0;
   H5get_libversion(&major, &minor, &release);
   std::printf("micon          %s\n", MICON_VERSION);
   std::printf("build          CUDA=%d NCCL=%d\n", MICON_HAVE_CUDA,
-              MICON_HAVE_NCCL);
-#if MICON_HAVE_NCCL
-  auto version = [](int v) {
-    return absl::StrCat(v / 10000, ".", v / 100 % 100, ".", v % 100);
-  };
-  std::printf("nccl           %s (built against %s)\n",
-              version(NcclLibraryVersion()).c_str(),
-              version(NcclHeaderVersion()).c_str());
-#endif
+              runtime.nccl ? 1 : 0);
+  if (runtime.nccl) {
+    auto version = [](int v) {
+      return absl::StrCat(v / 10000, ".", v / 100 % 100, ".", v % 100);
+    };
+    std::printf("nccl           %s (built against %s)\n",
+                version(runtime.nccl_library).c_str(),
+                version(runtime.nccl_header).c_str());
+  }
   std::printf("libtorch       %s (cuda available: %s)\n", TORCH_VERSION,
               torch::cuda::is_available() ? "yes" : "no");
   std::printf("threads        %d intra-op of %d available cores\n",
@@ -66,10 +60,7 @@ absl::Status RunInfo() {
   std::printf("hdf5           %u.%u.%u (thread-safe: %s)\n", major, minor,
               release, threadsafe ? "yes" : "no");
   std::printf("rdkit          %s\n", RDKit::rdkitVersion);
-  std::printf(
-      "mpi            %.*s\n",
-      length > 0 && mpi_version[length - 1] == '\n' ? length - 1 : length,
-      mpi_version);
+  std::printf("mpi            %s\n", runtime.mpi.c_str());
   return absl::OkStatus();
 }
 

@@ -129,7 +129,8 @@ configure() {
     -DMPI_mpi_LIBRARY="$lib/openmpi/lib/libmpi.so" \
     -DMPI_C_HEADER_DIR="$lib/openmpi/include" \
     -DMPIEXEC_EXECUTABLE="$P/usr/bin/mpirun.openmpi" \
-    -DMICON_SHARED_DATA_DIR="$repo/.gpu/data" -DMICON_PCH=OFF "${nccl[@]}"
+    -DMICON_SHARED_DATA_DIR="$repo/.gpu/data" -DMICON_PCH=OFF "${nccl[@]}" \
+    -DMICON_UNITY=OFF  # file by file: with -k 0 one file's error hides no other file's
 }
 step configure "$OUT/build.log" configure
 targets=(micon distributed_nccl_test)

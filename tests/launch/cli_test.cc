@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "micon/config.h"
 #include "tests/data/plate_fixture.h"
 #include "tests/test_support.h"
 
@@ -15,7 +16,26 @@ using ::micon::testing::MiconBinary;
 using ::micon::testing::RunCommand;
 using ::micon::testing::ScratchDir;
 using ::testing::AllOf;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
+
+// The distributed runtime's versions come from distributed/bootstrap.h, which
+// alone knows whether NCCL is built in.
+TEST(MiconInfo, NamesTheBuildAndItsRuntimeLibraries) {
+  const testing::CommandResult r = RunCommand(MiconBinary() + " info");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr(std::string("NCCL=") + (MICON_HAVE_NCCL ? "1" : "0")));
+  EXPECT_THAT(r.output, ContainsRegex("mpi +Open MPI v[0-9]"));
+  if (MICON_HAVE_NCCL) {
+    EXPECT_THAT(r.output,
+                ContainsRegex("nccl +[0-9]+\\.[0-9]+\\.[0-9]+ \\(built "
+                              "against [0-9]+\\.[0-9]+\\.[0-9]+\\)"));
+  } else {
+    EXPECT_THAT(r.output, Not(HasSubstr("nccl ")));
+  }
+}
 
 TEST(MiconInspect, SummarisesAValidStore) {
   const std::string root = ScratchDir();
