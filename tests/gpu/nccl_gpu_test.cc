@@ -3,6 +3,7 @@
 // real NCCL backend, and the N-ranks = one-process invariant of every loss on
 // the GPU (float64 to 1e-10, float32 to float rounding). Built only by CUDA
 // builds with NCCL; ctest label gpu.
+#include <ATen/Functions.h>  // at::full: LibTorch 2.x headers do not bring it in otherwise
 #include <gtest/gtest.h>
 
 #include <cstdio>
