@@ -2,7 +2,7 @@
 # How long building micon takes, the way CI and a user meet it (docs/PERFORMANCE.md, "Building").
 #   bash tests/bench/build_times.sh fresh [CMAKE_ARGS...]  # a clone of HEAD, an empty ccache: a new machine
 #   bash tests/bench/build_times.sh clone [CMAKE_ARGS...]  # a clone of HEAD, this machine's ccache: CI after a session
-#   bash tests/bench/build_times.sh link BUILD_DIR         # relink every executable: GNU ld, then mold
+#   bash tests/bench/build_times.sh link BUILD_DIR         # relink every executable: GNU ld, mold, the default
 # Each builds in a temporary folder beside nothing of the checkout's and prints one table row;
 # `clone` also prints what ccache hit. Run `fresh` and `clone` on an idle machine.
 set -euo pipefail
@@ -57,12 +57,12 @@ case "$mode" in
       start=$(now)
       n=$(cmake --build "$build" | grep -c 'Linking CXX executable' || true)
       end=$(now)
-      printf '| %s | %s executables | %s s |\n' "${1:-GNU ld (default)}" "$n" \
+      printf '| %s | %s executables | %s s |\n' "${1:-default (mold when installed)}" "$n" \
         "$(seconds "$start" "$end")"
     }
-    relink ""
+    relink "-fuse-ld=bfd"
     command -v mold > /dev/null && relink "-fuse-ld=mold"
-    relink ""  # leaves the build folder as it was
+    relink ""  # the project's choice again (mold when installed, cmake/MiconLinker.cmake)
     ;;
   *)
     echo "build_times.sh: unknown mode '$mode' (fresh, clone or link)" >&2
