@@ -1,4 +1,4 @@
-# Compiles through ccache whenever it is installed (docs/BUILDING.md, "ccache"). A launcher the
+# Compiles through ccache whenever it is installed (docs/PERFORMANCE.md, "Building: ccache, unity batches, mold"). A launcher the
 # caller sets (CMAKE_CXX_COMPILER_LAUNCHER) is kept.
 option(MICON_CCACHE "Compile through ccache when it is installed" ON)
 if(MICON_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)

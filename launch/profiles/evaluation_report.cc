@@ -10,6 +10,7 @@
 #include "core/status_macros.h"
 #include "data/delimited_table.h"
 #include "data/gnuplot.h"
+#include "launch/profiles/output_folder.h"
 
 namespace micon {
 namespace {
@@ -172,9 +173,7 @@ std::string EvaluationTable(const std::vector<MethodEvaluation>& methods) {
 
 absl::Status WriteEvaluationReport(const std::vector<MethodEvaluation>& methods,
                                    const std::string& folder) {
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (ec) return absl::PermissionDeniedError(folder + ": " + ec.message());
+  MICON_RETURN_IF_ERROR(CreateOutputFolder(folder));
   const std::vector<std::string> metrics = MetricColumns(methods);
   std::vector<std::string> header = {"method"};
   header.insert(header.end(), metrics.begin(), metrics.end());
