@@ -107,6 +107,12 @@ class Communicator {
                                           const BroadcastOptions& options) = 0;
   virtual std::shared_ptr<Work> Barrier(const BarrierOptions& options) = 0;
 
+  // Returns once every operation issued so far has completed where it runs,
+  // with the reason if one failed. A backend whose Wait() completes the
+  // operation (threads, MPI) has nothing outstanding once its works were
+  // waited for; NCCL's Wait() only orders the GPU's streams (nccl/).
+  virtual absl::Status Synchronize() { return absl::OkStatus(); }
+
   // Ends every pending operation and makes later ones fail; used on the error
   // path so that no rank waits forever. Never throws.
   virtual void Abort(const std::string& reason) = 0;

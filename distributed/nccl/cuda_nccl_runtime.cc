@@ -134,6 +134,8 @@ class CudaNcclRuntime final : public NcclRuntime {
     comm_ = nullptr;
   }
 
+  absl::Status BindThread() override { return Device(); }
+
   absl::Status OrderAfterCompute() override {
     if (absl::Status s = Device(); !s.ok()) return s;
     if (order_event_ == nullptr) {

@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
-#include <cstring>
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <numeric>
@@ -13,8 +13,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "distributed/collective_log.h"
 #include "distributed/completed_work.h"
+#include "distributed/nccl/nccl_init.h"
+#include "distributed/nccl/nccl_state.h"
+#include "distributed/nccl/nccl_watchdog.h"
+#include "distributed/nccl/nccl_work.h"
 
 namespace micon {
 namespace {
@@ -43,150 +46,11 @@ absl::StatusOr<NcclType> TypeOf(const at::Tensor& t) {
   }
 }
 
-// Everything the communicator and its pending operations share. Operations
-// come from one thread at a time (the gradient reducer's hooks may run on
-// the autograd engine's device thread, its Synchronize on the main one), so
-// a mutex keeps the runtime's calls apart.
-struct NcclState {
-  NcclState(std::unique_ptr<NcclRuntime> rt, std::unique_ptr<Communicator> c,
-            c10::Device d, CommunicatorOptions o)
-      : runtime(std::move(rt)),
-        cpu(std::move(c)),
-        device(d),
-        options(o),
-        rank(cpu->rank()),
-        world(cpu->world_size()),
-        log(rank) {}
-
-  // Ends NCCL once (its stream stops waiting on peers that will not come);
-  // later operations fail with `reason`. The CPU communicator is left to
-  // Communicator::Abort, which main's catch site calls after reporting: an
-  // MPI abort here would end the job before the error is printed.
-  void AbortNcclLocked(const std::string& reason) {
-    if (aborted) return;
-    aborted = true;
-    abort_reason = reason;
-    runtime->Abort();
-  }
-  absl::Status Cancelled(uint64_t seq) const {
-    return absl::AbortedError(absl::StrCat(
-        "rank ", rank, ": ", log.Describe(seq), " cancelled: ", abort_reason));
-  }
-
-  std::mutex mutex;
-  std::unique_ptr<NcclRuntime> runtime;
-  std::unique_ptr<Communicator> cpu;
-  const c10::Device device;
-  const CommunicatorOptions options;
-  const int rank;
-  const int world;
-  CollectiveLog log;
-  bool aborted = false;
-  std::string abort_reason;
-};
-
-// A collective enqueued on the communication stream. Keeps its tensors alive
-// until it completed: the stream may still read and write them.
-class NcclWork final : public Work {
- public:
-  NcclWork(std::shared_ptr<NcclState> state, uint64_t seq, NcclEvent event,
-           std::chrono::milliseconds limit, std::vector<at::Tensor> keep,
-           std::function<void()> finish)
-      : state_(std::move(state)),
-        seq_(seq),
-        event_(event),
-        limit_(limit),
-        keep_(std::move(keep)),
-        finish_(std::move(finish)) {}
-
-  ~NcclWork() override {
-    std::lock_guard<std::mutex> lock(state_->mutex);
-    if (!released_) state_->runtime->ReleaseEvent(event_);
-    // Never completed: the job is failing. Let the buffers outlive us rather
-    // than have the stream write into freed memory.
-    if (!done_) new std::vector<at::Tensor>(std::move(keep_));
-  }
-
-  absl::Status Wait() override {
-    const auto deadline = std::chrono::steady_clock::now() + limit_;
-    auto pause = std::chrono::microseconds(1);
-    while (true) {
-      {
-        std::lock_guard<std::mutex> lock(state_->mutex);
-        if (done_) return status_;
-        if (Poll()) return status_;
-        if (std::chrono::steady_clock::now() >= deadline) {
-          const std::string detail = state_->runtime->StallDetail();
-          status_ = absl::DeadlineExceededError(state_->log.TimeoutMessage(
-              seq_, limit_.count() / 1000.0, detail));
-          state_->AbortNcclLocked(std::string(status_.message()));
-          done_ = true;
-          return status_;
-        }
-      }
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::microseconds(2000));
-    }
-  }
-
-  bool IsCompleted() override {
-    std::lock_guard<std::mutex> lock(state_->mutex);
-    return done_ || Poll();
-  }
-
- private:
-  // One look at the operation; true once it has an outcome (in status_).
-  // Called with the mutex held.
-  bool Poll() {
-    NcclState& s = *state_;
-    if (s.aborted) {
-      status_ = s.Cancelled(seq_);
-      done_ = true;
-      return true;
-    }
-    absl::Status comm = s.runtime->CommState();
-    if (!comm.ok() && !absl::IsUnavailable(comm)) {
-      return Fail(comm);
-    }
-    absl::StatusOr<bool> ready = s.runtime->EventDone(event_);
-    if (!ready.ok()) return Fail(ready.status());
-    if (!*ready) return false;
-    if (absl::Status w = s.runtime->ComputeWaits(event_); !w.ok()) {
-      return Fail(w);
-    }
-    s.runtime->ReleaseEvent(event_);
-    released_ = true;
-    if (finish_) finish_();
-    s.log.Complete(seq_);
-    status_ = absl::OkStatus();
-    done_ = true;
-    return true;
-  }
-
-  bool Fail(const absl::Status& cause) {
-    status_ = absl::InternalError(absl::StrCat("rank ", state_->rank, ": ",
-                                               state_->log.Describe(seq_),
-                                               " failed: ", cause.message()));
-    state_->AbortNcclLocked(std::string(status_.message()));
-    done_ = true;
-    return true;
-  }
-
-  std::shared_ptr<NcclState> state_;
-  const uint64_t seq_;
-  const NcclEvent event_;
-  const std::chrono::milliseconds limit_;
-  std::vector<at::Tensor> keep_;
-  std::function<void()> finish_;
-  bool done_ = false;
-  bool released_ = false;
-  absl::Status status_;
-};
-
 class NcclCommunicator final : public Communicator {
  public:
-  explicit NcclCommunicator(std::shared_ptr<NcclState> state)
-      : state_(std::move(state)) {}
+  NcclCommunicator(std::shared_ptr<NcclState> state,
+                   std::chrono::microseconds watchdog_period)
+      : state_(std::move(state)), watchdog_(state_, watchdog_period) {}
 
   int rank() const override { return state_->rank; }
   int world_size() const override { return state_->world; }
@@ -197,7 +61,10 @@ class NcclCommunicator final : public Communicator {
 
   std::shared_ptr<Work> AllReduce(at::Tensor& tensor,
                                   const AllReduceOptions& o) override {
-    if (OnCpu({tensor})) return state_->cpu->AllReduce(tensor, o);
+    if (OnCpu({tensor})) {
+      return ViaCpu("all_reduce",
+                    [&](Communicator& c) { return c.AllReduce(tensor, o); });
+    }
     auto type = Check({tensor}, "all_reduce");
     if (!type.ok()) return Completed(type.status());
     // NCCL averages floating types itself; integers are summed, then
@@ -221,7 +88,9 @@ class NcclCommunicator final : public Communicator {
   std::shared_ptr<Work> AllGather(const at::Tensor& input, at::Tensor& output,
                                   const AllGatherOptions& o) override {
     if (OnCpu({input, output})) {
-      return state_->cpu->AllGather(input, output, o);
+      return ViaCpu("all_gather", [&](Communicator& c) {
+        return c.AllGather(input, output, o);
+      });
     }
     auto type = Check({input, output}, "all_gather");
     if (!type.ok()) return Completed(type.status());
@@ -241,7 +110,9 @@ class NcclCommunicator final : public Communicator {
                                    const std::vector<int64_t>& counts,
                                    const AllGatherOptions& o) override {
     if (OnCpu({input, output})) {
-      return state_->cpu->AllGatherV(input, output, counts, o);
+      return ViaCpu("all_gather_v", [&](Communicator& c) {
+        return c.AllGatherV(input, output, counts, o);
+      });
     }
     std::vector<size_t> elements, offsets;
     auto type =
@@ -271,7 +142,9 @@ class NcclCommunicator final : public Communicator {
                                        const std::vector<int64_t>& counts,
                                        const ReduceScatterOptions& o) override {
     if (OnCpu({input, output})) {
-      return state_->cpu->ReduceScatterV(input, output, counts, o);
+      return ViaCpu("reduce_scatter_v", [&](Communicator& c) {
+        return c.ReduceScatterV(input, output, counts, o);
+      });
     }
     std::vector<size_t> elements, offsets;
     auto type =
@@ -306,7 +179,10 @@ class NcclCommunicator final : public Communicator {
 
   std::shared_ptr<Work> Broadcast(at::Tensor& tensor,
                                   const BroadcastOptions& o) override {
-    if (OnCpu({tensor})) return state_->cpu->Broadcast(tensor, o);
+    if (OnCpu({tensor})) {
+      return ViaCpu("broadcast",
+                    [&](Communicator& c) { return c.Broadcast(tensor, o); });
+    }
     auto type = Check({tensor}, "broadcast");
     if (!type.ok()) return Completed(type.status());
     if (o.root < 0 || o.root >= state_->world) {
@@ -321,18 +197,46 @@ class NcclCommunicator final : public Communicator {
   }
 
   std::shared_ptr<Work> Barrier(const BarrierOptions& o) override {
-    return state_->cpu->Barrier(o);
+    return ViaCpu("barrier", [&](Communicator& c) { return c.Barrier(o); });
+  }
+
+  absl::Status Synchronize() override {
+    NcclState& s = *state_;
+    auto pause = std::chrono::microseconds(1);
+    while (true) {
+      {
+        std::lock_guard<std::mutex> lock(s.mutex);
+        s.SettleOutstanding();
+        if (s.aborted) return s.AbortedBefore("synchronize");
+        if (s.outstanding.empty()) break;
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(1000));
+    }
+    return s.cpu->Synchronize();
   }
 
   void Abort(const std::string& reason) override {
     {
       std::lock_guard<std::mutex> lock(state_->mutex);
-      state_->AbortNcclLocked(reason);
+      state_->AbortNccl(reason);
     }
     state_->cpu->Abort(reason);
   }
 
  private:
+  // `call` on the CPU communicator, unless NCCL was aborted: then CPU
+  // operations fail too, so that a step's statistics and votes do not go on
+  // as if the GPU's collectives had completed.
+  template <typename Call>
+  std::shared_ptr<Work> ViaCpu(const char* op, Call call) {
+    {
+      std::lock_guard<std::mutex> lock(state_->mutex);
+      if (state_->aborted) return Completed(state_->AbortedBefore(op));
+    }
+    return call(*state_->cpu);
+  }
+
   static size_t Count(const at::Tensor& t) {
     return static_cast<size_t>(t.numel());
   }
@@ -429,80 +333,40 @@ class NcclCommunicator final : public Communicator {
       const absl::Status failed = absl::InternalError(
           absl::StrCat("rank ", s.rank, ": ", s.log.Describe(seq),
                        " could not be launched: ", event.status().message()));
-      s.AbortNcclLocked(std::string(failed.message()));
+      s.AbortNccl(std::string(failed.message()));
       return Completed(failed);
     }
-    return std::make_shared<NcclWork>(state_, seq, *event,
-                                      OperationLimit(timeout, *this),
-                                      std::move(keep), std::move(finish));
+    auto pending = std::make_shared<NcclPending>();
+    pending->seq = seq;
+    pending->event = *event;
+    pending->limit = OperationLimit(timeout, *this);
+    pending->deadline = std::chrono::steady_clock::now() + pending->limit;
+    pending->keep = std::move(keep);
+    pending->finish = std::move(finish);
+    s.outstanding.push_back(pending);
+    return std::make_shared<NcclWork>(state_, std::move(pending));
   }
 
-  std::shared_ptr<NcclState> state_;
+  const std::shared_ptr<NcclState> state_;
+  NcclWatchdog watchdog_;  // after state_: it watches it
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Communicator>> CreateNcclCommunicator(
     std::unique_ptr<NcclRuntime> runtime, std::unique_ptr<Communicator> cpu,
-    c10::Device device, const CommunicatorOptions& options) {
-  const int rank = cpu->rank(), world = cpu->world_size();
-  // Rank 0's id reaches every rank over the CPU communicator.
-  NcclUniqueId id;
-  absl::Status made = absl::OkStatus();
-  if (rank == 0) {
-    absl::StatusOr<NcclUniqueId> mine = runtime->MakeUniqueId();
-    if (mine.ok()) {
-      id = *mine;
-    } else {
-      made = mine.status();
-    }
+    c10::Device device, const CommunicatorOptions& options,
+    const NcclCommunicatorOptions& nccl) {
+  if (absl::Status joined = JoinNccl(*runtime, *cpu, options.timeout);
+      !joined.ok()) {
+    return joined;
   }
-  at::Tensor bytes =
-      at::zeros({static_cast<int64_t>(id.bytes.size()) + 1}, at::kByte);
-  if (rank == 0) {
-    std::memcpy(bytes.data_ptr(), id.bytes.data(), id.bytes.size());
-    bytes[static_cast<int64_t>(id.bytes.size())] = made.ok() ? 0 : 1;
-  }
-  if (absl::Status s = cpu->Broadcast(bytes, {0})->Wait(); !s.ok()) return s;
-  if (bytes[static_cast<int64_t>(id.bytes.size())].item<uint8_t>() != 0) {
-    return rank == 0
-               ? made
-               : absl::AbortedError("rank 0 could not make the NCCL unique id");
-  }
-  std::memcpy(id.bytes.data(), bytes.data_ptr(), id.bytes.size());
-
-  if (absl::Status s = runtime->StartInit(id, world, rank); !s.ok()) {
-    return absl::Status(
-        s.code(),
-        absl::StrCat("rank ", rank, ": NCCL initialisation: ", s.message()));
-  }
-  // Non-blocking initialisation: poll it, for the communicator's limit.
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-  auto pause = std::chrono::microseconds(10);
-  while (true) {
-    const absl::Status state = runtime->CommState();
-    if (state.ok()) break;
-    if (!absl::IsUnavailable(state)) {
-      runtime->Abort();
-      return absl::Status(
-          state.code(),
-          absl::StrCat("rank ", rank,
-                       ": NCCL initialisation failed: ", state.message()));
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      const std::string detail = runtime->StallDetail();
-      runtime->Abort();
-      return absl::DeadlineExceededError(absl::StrCat(
-          "rank ", rank, ": NCCL initialisation did not complete within ",
-          options.timeout.count() / 1000.0, " s", detail.empty() ? "" : "; ",
-          detail));
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(5000));
-  }
-  return std::unique_ptr<Communicator>(
-      new NcclCommunicator(std::make_shared<NcclState>(
-          std::move(runtime), std::move(cpu), device, options)));
+  const NcclWaits waits = nccl.waits.value_or(
+      device.is_cpu() ? NcclWaits::kBlockHost : NcclWaits::kStreamOrdered);
+  return std::unique_ptr<Communicator>(new NcclCommunicator(
+      std::make_shared<NcclState>(std::move(runtime), std::move(cpu), device,
+                                  options, waits),
+      nccl.watchdog_period));
 }
 
 }  // namespace micon

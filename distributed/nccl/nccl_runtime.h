@@ -20,7 +20,8 @@
 // makes what is enqueued next wait for the work already on the compute
 // stream, and an event recorded after a collective tells when it completed
 // (ComputeWaits() makes later compute wait for it). Every call returns at
-// once. Not thread-safe: one thread issues a rank's operations.
+// once. Not thread-safe: one thread at a time calls it (the communicator
+// serialises its threads' calls).
 #ifndef MICON_DISTRIBUTED_NCCL_NCCL_RUNTIME_H_
 #define MICON_DISTRIBUTED_NCCL_NCCL_RUNTIME_H_
 
@@ -72,6 +73,10 @@ class NcclRuntime {
   // Ends every pending operation (ncclCommAbort). Never throws; later calls
   // fail.
   virtual void Abort() = 0;
+  // Called first on a thread other than the creator's that calls the
+  // runtime (the watchdog): binds it to the runtime's GPU, so that its CUDA
+  // calls do not create a context on GPU 0 of a node of several.
+  virtual absl::Status BindThread() = 0;
 
   // What is enqueued next waits for the compute stream's work so far.
   virtual absl::Status OrderAfterCompute() = 0;

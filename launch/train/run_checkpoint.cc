@@ -41,6 +41,9 @@ absl::Status SaveRunCheckpoint(Communicator& comm, const std::string& dir,
                                const torch::optim::Optimizer& optimizer,
                                const RankState& rank_state,
                                TrainingState state) {
+  // Every collective so far has completed (on NCCL, Wait() only orders the
+  // GPU): parameters read after a collective that failed are not saved.
+  MICON_RETURN_IF_ERROR(comm.Synchronize());
   // Each rank sends its sampler state (seed, step) followed by its RNG state.
   const SamplerState& sampler = rank_state.sampler;
   std::string mine(sizeof(sampler.seed) + sizeof(sampler.step), '\0');

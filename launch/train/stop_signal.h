@@ -13,6 +13,8 @@
 #define MICON_LAUNCH_TRAIN_STOP_SIGNAL_H_
 
 #include <csignal>
+#include <string>
+#include <vector>
 
 namespace micon {
 
@@ -26,6 +28,13 @@ class StopSignals {
   ~StopSignals();
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
+
+  // Libraries that start after the handlers (the CUDA runtime, NCCL, MPI's
+  // progress threads) may install their own or block the signals in this
+  // thread; then a preemption's SIGUSR1 is lost and the run is killed without
+  // a checkpoint. Puts the handlers back and unblocks the signals, and says
+  // what it repaired, one line each (empty when nothing was wrong).
+  std::vector<std::string> Reassert() const;
 
   bool requested() const;
   // The signal received (SIGTERM, SIGUSR1), 0 if none.

@@ -65,6 +65,15 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
   const RunLog log(dist.rank, dist.world_size);
   MICON_ASSIGN_OR_RETURN(std::unique_ptr<TrainingSession> session,
                          StartOrResume(config, options.resume, dist, log));
+  // Libraries that start after micon's signal handlers may replace them
+  // (stop_signal.h): look once the device and the communicator are up, and
+  // again after the first step, when NCCL has connected its peers.
+  const auto reassert_signals = [&] {
+    for (const std::string& repaired : signals.Reassert()) {
+      log.Warning(repaired);
+    }
+  };
+  reassert_signals();
   TrainResult result;
   result.steps_completed = session->start_step;
   if (session->finished()) return result;
@@ -84,6 +93,7 @@ absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config,
   CheckpointPolicy policy(config.checkpoint, steps);
   ProgressMeter progress(steps);
   for (int64_t step = session->start_step; step < steps; ++step) {
+    if (step == session->start_step + 1) reassert_signals();
     StepVotes votes;
     votes.stop = signals.requested();
     votes.checkpoint_time = dist.rank == 0 && policy.TimeDue();

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -70,7 +71,13 @@ at::Tensor View(const void* data, const Contribution& c) {
 }  // namespace
 
 struct FakeNcclWorld::State {
-  explicit State(int n) : world(n), errors(n), failed(n, false), counts(n) {}
+  explicit State(int n)
+      : world(n),
+        errors(n),
+        failed(n, false),
+        counts(n),
+        completed(n, 0),
+        compute_waits_for(n, 0) {}
 
   struct Slot {
     std::vector<Contribution> posted;
@@ -96,7 +103,9 @@ struct FakeNcclWorld::State {
   std::vector<absl::Status> errors;  // injected asynchronous errors
   std::vector<bool> failed;          // aborted or errored ranks
   std::vector<FakeNcclCounts> counts;
-  std::map<uint64_t, Slot> slots;  // by collective index
+  std::vector<uint64_t> completed;          // events each rank's worker passed
+  std::vector<uint64_t> compute_waits_for;  // the latest ComputeWaits event
+  std::map<uint64_t, Slot> slots;           // by collective index
 };
 
 namespace {
@@ -159,6 +168,8 @@ class FakeNcclRuntime final : public NcclRuntime {
     state_->cv.notify_all();
   }
 
+  absl::Status BindThread() override { return absl::OkStatus(); }
+
   absl::Status OrderAfterCompute() override {
     std::lock_guard<std::mutex> lock(state_->mutex);
     ++state_->counts[rank_].ordered_after_compute;
@@ -205,6 +216,8 @@ class FakeNcclRuntime final : public NcclRuntime {
   absl::Status ComputeWaits(NcclEvent event) override {
     std::lock_guard<std::mutex> lock(state_->mutex);
     ++state_->counts[rank_].compute_waits;
+    state_->compute_waits_for[rank_] =
+        std::max(state_->compute_waits_for[rank_], event.id);
     return absl::OkStatus();
   }
   void ReleaseEvent(NcclEvent event) override {}
@@ -276,7 +289,7 @@ class FakeNcclRuntime final : public NcclRuntime {
       }
       if (++slot->done == s.world) s.slots.erase(index);
       queue_.pop_front();
-      ++completed_;
+      s.completed[rank_] = ++completed_;
       s.cv.notify_all();
     }
   }
@@ -375,6 +388,14 @@ void FakeNcclWorld::HoldInit(bool hold) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   state_->hold_init = hold;
   state_->cv.notify_all();
+}
+
+void FakeNcclWorld::SynchronizeCompute(int rank) {
+  std::unique_lock<std::mutex> lock(state_->mutex);
+  state_->cv.wait(lock, [&] {
+    return state_->failed[rank] ||
+           state_->completed[rank] >= state_->compute_waits_for[rank];
+  });
 }
 
 FakeNcclCounts FakeNcclWorld::Counts(int rank) const {

@@ -11,7 +11,8 @@
 // "communication stream"); a collective completes when every rank's worker
 // has reached it, reading the other ranks' buffers in this process (CPU
 // memory). Events complete when the worker has passed them, so callers must
-// poll, as with CUDA events. Non-blocking initialisation completes once every
+// poll, as with CUDA events; SynchronizeCompute stands for a host read after
+// stream-ordered waits. Non-blocking initialisation completes once every
 // rank has started it (HoldInit keeps it pending). A rank that aborts, or
 // whose asynchronous error was injected, makes its peers' collectives fail
 // with an error naming it, as NCCL reports a remote error.
@@ -46,6 +47,11 @@ class FakeNcclWorld {
   // While held, initialisation stays in progress.
   void HoldInit(bool hold);
   FakeNcclCounts Counts(int rank) const;
+  // What a host read of a GPU tensor does (`.item()`, a copy to the CPU):
+  // returns once every collective `rank`'s compute stream was made to wait
+  // for (ComputeWaits) has completed, or once the rank's runtime was aborted
+  // or failed (an aborted NCCL releases the streams).
+  void SynchronizeCompute(int rank);
 
   struct State;
 

@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <functional>
+#include <future>
 
 #include "tests/distributed/communicator_contract.h"
 #include "tests/distributed/fake_nccl_runtime.h"
@@ -21,6 +23,12 @@ using ::micon::testing::FakeNcclWorld;
 using ::micon::testing::RunOnThreadRanks;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+
+NcclCommunicatorOptions StreamOrdered() {
+  NcclCommunicatorOptions o;
+  o.waits = NcclWaits::kStreamOrdered;
+  return o;
+}
 
 // A rank's thread communicator, lent to the NCCL communicator (which owns
 // its CPU communicator in production).
@@ -69,14 +77,15 @@ class Borrowed final : public Communicator {
 // owns CPU memory).
 void RunOnNcclRanks(int world, FakeNcclWorld& fake, c10::Device device,
                     const std::function<void(Communicator&)>& body,
-                    CommunicatorOptions options = {}) {
+                    CommunicatorOptions options = {},
+                    NcclCommunicatorOptions nccl_options = {}) {
   RunOnThreadRanks(
       world,
       [&](Communicator& cpu) {
         absl::StatusOr<std::unique_ptr<Communicator>> nccl =
             CreateNcclCommunicator(fake.Runtime(cpu.rank()),
                                    std::make_unique<Borrowed>(cpu), device,
-                                   options);
+                                   options, nccl_options);
         ASSERT_TRUE(nccl.ok())
             << "rank " << cpu.rank() << ": " << nccl.status();
         body(**nccl);
@@ -184,6 +193,102 @@ TEST(NcclCommunicator, AnAsynchronousErrorAbortsWithoutWaitingForTheTimeout) {
                   absl::StatusCode::kAborted);
       },
       options);
+}
+
+// On a GPU, Wait() only makes the compute stream wait (the fake's CPU memory
+// stands in for the GPU's; SynchronizeCompute for a host read).
+TEST(NcclStreamOrderedWaits, WaitReturnsBeforeTheCollectiveCompletes) {
+  FakeNcclWorld fake(2);
+  std::promise<void> rank0_checked;
+  std::shared_future<void> go = rank0_checked.get_future().share();
+  RunOnNcclRanks(
+      2, fake, c10::Device(c10::kCPU),
+      [&](Communicator& comm) {
+        at::Tensor t = torch::full({5}, comm.rank() + 1.0);
+        if (comm.rank() == 1) go.wait();  // rank 1 has not arrived yet
+        std::shared_ptr<Work> work = comm.AllReduce(t, {});
+        ASSERT_TRUE(work->Wait().ok());
+        if (comm.rank() == 0) {
+          // Returned though rank 1 never issued its part: nothing completed.
+          EXPECT_FALSE(work->IsCompleted());
+          EXPECT_EQ(fake.Counts(0).compute_waits, 1);
+          rank0_checked.set_value();
+        }
+        // A host read sees the final value.
+        fake.SynchronizeCompute(comm.rank());
+        EXPECT_TRUE(torch::equal(t, torch::full({5}, 3.0)))
+            << "rank " << comm.rank();
+        EXPECT_TRUE(work->IsCompleted());
+        EXPECT_TRUE(comm.Synchronize().ok());
+      },
+      {}, StreamOrdered());
+}
+
+TEST(NcclStreamOrderedWaits, TheWatchdogAbortsAStalledCollectiveAtItsDeadline) {
+  FakeNcclWorld fake(2);
+  RunOnNcclRanks(
+      2, fake, c10::Device(c10::kCPU),
+      [&](Communicator& comm) {
+        at::Tensor t = torch::ones({3});
+        ASSERT_TRUE(comm.AllReduce(t, {})->Wait().ok());
+        ASSERT_TRUE(comm.Synchronize().ok());
+        if (comm.rank() == 1) return;  // rank 1 never issues the next one
+        const auto start = std::chrono::steady_clock::now();
+        // Stream-ordered: this Wait returns; no host thread waits on it.
+        ASSERT_TRUE(
+            comm.AllReduce(t, {ReduceOp::kSum, std::chrono::milliseconds(300)})
+                ->Wait()
+                .ok());
+        // A host read blocked on it is released by the watchdog's abort.
+        fake.SynchronizeCompute(0);
+        const double waited = std::chrono::duration<double>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count();
+        EXPECT_GE(waited, 0.29);
+        EXPECT_LT(waited, 30.0) << "the deadline was 0.3 s";
+        // The error reaches the caller at its next call, naming the
+        // operation, the limit and the rank that never came.
+        const absl::Status next = comm.AllReduce(t, {})->Wait();
+        EXPECT_EQ(next.code(), absl::StatusCode::kAborted) << next;
+        EXPECT_THAT(std::string(next.message()),
+                    AllOf(HasSubstr("all_reduce #2"), HasSubstr("cancelled"),
+                          HasSubstr("all_reduce #1"),
+                          HasSubstr("did not complete within 0.3 s"),
+                          HasSubstr("ranks that did not arrive: 1")));
+        const absl::Status sync = comm.Synchronize();
+        EXPECT_EQ(sync.code(), absl::StatusCode::kAborted) << sync;
+        // CPU operations (the step's statistics, barriers) fail too.
+        EXPECT_THAT(std::string(comm.Barrier({})->Wait().message()),
+                    HasSubstr("barrier cancelled: NCCL was aborted"));
+      },
+      {}, StreamOrdered());
+}
+
+TEST(NcclStreamOrderedWaits, AnAsynchronousErrorReachesSynchronize) {
+  FakeNcclWorld fake(2);
+  CommunicatorOptions options;
+  options.timeout = std::chrono::seconds(60);
+  RunOnNcclRanks(
+      2, fake, c10::Device(c10::kCPU),
+      [&](Communicator& comm) {
+        at::Tensor t = torch::ones({4});
+        ASSERT_TRUE(comm.AllReduce(t, {})->Wait().ok());
+        ASSERT_TRUE(comm.Synchronize().ok());
+        ASSERT_TRUE(comm.Barrier({})->Wait().ok());
+        if (comm.rank() == 1) {
+          fake.InjectAsyncError(
+              1, absl::InternalError("unhandled cuda error (injected)"));
+        }
+        ASSERT_TRUE(comm.Barrier({})->Wait().ok());
+        (void)comm.AllReduce(t, {})->Wait();  // may fail now, or order only
+        const absl::Status s = comm.Synchronize();
+        EXPECT_FALSE(s.ok());
+        EXPECT_THAT(std::string(s.message()),
+                    comm.rank() == 1
+                        ? HasSubstr("unhandled cuda error (injected)")
+                        : HasSubstr("peer rank 1"));
+      },
+      options, StreamOrdered());
 }
 
 TEST(NcclCommunicator, AnInitialisationThatNeverEndsTimesOut) {
