@@ -2,7 +2,107 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
 namespace micon {
+
+namespace {
+
+// Batch normalisation over every rank's rows as one autograd node, as
+// PyTorch's SyncBatchNorm: two passes forward (local statistics, then the
+// affine normalisation) and three backward, against about ten of each when
+// autograd differentiates the same formula op by op (the cost measured as 27 %
+// of a step at np 2: docs/PERFORMANCE.md). One all-reduce forward (the
+// statistics) and one backward (the two gradient sums the input's gradient
+// needs); the weight's and bias's gradients are this rank's sums, which the
+// gradient reducer combines like every other parameter's.
+//
+// Statistics without cancellation: each rank takes its own mean and the sum
+// of squared deviations from it (var_mean: Welford, in the compute dtype),
+// and the ranks combine [sum x, M2 + n * mean^2, n] in float64, where var =
+// S2/N - mean^2 cancels harmlessly. A single-pass E[x^2] - E[x]^2 in float32
+// loses most of its digits on channels whose mean is large against their
+// spread (a known SyncBatchNorm hazard).
+//
+// Outputs: y (x's dtype), then, without gradient, the global mean and
+// (biased) variance in the compute dtype and the global row count.
+class SyncBatchNormFunction
+    : public torch::autograd::Function<SyncBatchNormFunction> {
+ public:
+  static std::vector<torch::Tensor> forward(
+      torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+      const torch::Tensor& weight, const torch::Tensor& bias, int64_t sum,
+      double eps) {
+    CrossRankSum* ranks = Ranks(sum);
+    const auto compute =
+        x.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat;
+    const torch::Tensor xf = x.to(compute);
+    const int64_t c = x.size(1);
+    const double local_n = static_cast<double>(x.numel() / c);
+    const auto [local_var, local_mean] =
+        torch::var_mean(xf, {0, 2, 3}, /*unbiased=*/false);
+    const torch::Tensor mean64 = local_mean.to(torch::kDouble);
+    torch::Tensor stats = torch::cat(
+        {mean64 * local_n,
+         local_var.to(torch::kDouble) * local_n + local_n * mean64 * mean64,
+         torch::full({1}, local_n, mean64.options())});
+    if (ranks != nullptr) stats = ranks->Sum(stats);
+    const torch::Tensor n = stats.slice(0, 2 * c, 2 * c + 1);
+    const torch::Tensor global_mean64 = stats.slice(0, 0, c) / n;
+    const torch::Tensor mean = global_mean64.to(compute);
+    const torch::Tensor var =
+        (stats.slice(0, c, 2 * c) / n - global_mean64 * global_mean64)
+            .clamp_min(0)
+            .to(compute);
+    const torch::Tensor invstd = torch::rsqrt(var + eps);
+    const torch::Tensor scale = invstd * weight.to(compute);
+    const torch::Tensor shift = bias.to(compute) - mean * scale;
+    const auto shape = std::vector<int64_t>{1, -1, 1, 1};
+    const torch::Tensor y =
+        torch::addcmul(shift.view(shape), xf, scale.view(shape))
+            .to(x.scalar_type());
+    ctx->save_for_backward({xf, mean, invstd, weight, n});
+    ctx->saved_data["sum"] = sum;
+    ctx->mark_non_differentiable({mean, var, n});
+    return {y, mean, var, n};
+  }
+
+  static torch::autograd::tensor_list backward(
+      torch::autograd::AutogradContext* ctx,
+      torch::autograd::tensor_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor &xf = saved[0], &mean = saved[1], &invstd = saved[2],
+                        &weight = saved[3], &n = saved[4];
+    CrossRankSum* ranks = Ranks(ctx->saved_data["sum"].toInt());
+    const auto shape = std::vector<int64_t>{1, -1, 1, 1};
+    const int64_t c = xf.size(1);
+    const torch::Tensor dy = grads[0].to(xf.scalar_type());
+    const torch::Tensor xhat = (xf - mean.view(shape)) * invstd.view(shape);
+    const torch::Tensor sum_dy = dy.sum({0, 2, 3});
+    const torch::Tensor sum_dy_xhat = (dy * xhat).sum({0, 2, 3});
+    torch::Tensor sums = torch::cat({sum_dy, sum_dy_xhat}).to(torch::kDouble);
+    if (ranks != nullptr) sums = ranks->Sum(sums);
+    sums = (sums / n).to(xf.scalar_type());
+    const torch::Tensor mean_dy = sums.slice(0, 0, c);
+    const torch::Tensor mean_dy_xhat = sums.slice(0, c, 2 * c);
+    const torch::Tensor dx =
+        (dy - mean_dy.view(shape) - xhat * mean_dy_xhat.view(shape)) *
+        (invstd * weight.to(xf.scalar_type())).view(shape);
+    return {dx.to(grads[0].scalar_type()), sum_dy_xhat.to(weight.scalar_type()),
+            sum_dy.to(weight.scalar_type()), torch::Tensor(), torch::Tensor()};
+  }
+
+ private:
+  // The module's CrossRankSum, which outlives every backward pass of its
+  // forward; passed as an integer because autograd saves only IValues.
+  static CrossRankSum* Ranks(int64_t sum) {
+    return reinterpret_cast<CrossRankSum*>(static_cast<intptr_t>(sum));
+  }
+};
+
+}  // namespace
 
 SyncBatchNorm2dImpl::SyncBatchNorm2dImpl(int64_t channels,
                                          std::shared_ptr<CrossRankSum> sum,
@@ -20,53 +120,28 @@ torch::Tensor SyncBatchNorm2dImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 4 && x.size(1) == weight.size(0),
               "SyncBatchNorm2d expects [B, ", weight.size(0), ", H, W], got ",
               x.sizes());
-  const auto shape = std::vector<int64_t>{1, -1, 1, 1};
   if (!is_training()) {
+    const auto shape = std::vector<int64_t>{1, -1, 1, 1};
     return (x - running_mean.view(shape)) *
                torch::rsqrt(running_var.view(shape) + eps_) *
                weight.view(shape) +
            bias.view(shape);
   }
-  // Statistics without cancellation: each rank takes its own mean and the sum
-  // of squared deviations from it (two passes, in the compute dtype), and the
-  // ranks combine [sum x, M2 + n * mean^2, n] in float64, where var = S2/N -
-  // mean^2 cancels harmlessly. A single-pass E[x^2] - E[x]^2 in float32 loses
-  // most of its digits on channels whose mean is large against their spread (a
-  // known SyncBatchNorm hazard), at the cost of the same one all-reduce per
-  // layer.
-  const torch::Tensor xf =
-      x.to(x.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat);
-  const int64_t c = x.size(1);
-  const double local_n = static_cast<double>(x.numel() / c);
-  const torch::Tensor local_mean = xf.mean({0, 2, 3});
-  const torch::Tensor local_m2 =
-      (xf - local_mean.view(shape)).pow(2).sum({0, 2, 3});
-  const torch::Tensor local_mean64 = local_mean.to(torch::kDouble);
-  torch::Tensor stats = torch::cat(
-      {local_mean64 * local_n,
-       local_m2.to(torch::kDouble) + local_n * local_mean64 * local_mean64,
-       torch::full({1}, local_n, local_mean64.options())});
-  if (sum_) stats = sum_->Sum(stats);
-  const torch::Tensor n = stats.slice(0, 2 * c, 2 * c + 1);
-  const torch::Tensor mean64 = stats.slice(0, 0, c) / n;
-  const torch::Tensor mean = mean64.to(xf.scalar_type());
-  const torch::Tensor var = (stats.slice(0, c, 2 * c) / n - mean64 * mean64)
-                                .clamp_min(0)
-                                .to(xf.scalar_type());
+  const std::vector<torch::Tensor> out = SyncBatchNormFunction::apply(
+      x, weight, bias,
+      static_cast<int64_t>(reinterpret_cast<intptr_t>(sum_.get())), eps_);
+  const double total = out[3].item<double>();
   {
     torch::NoGradGuard no_grad;
-    const double total = n.item<double>();
     running_mean.mul_(1 - momentum_)
-        .add_(mean.detach().to(running_mean.dtype()), momentum_);
+        .add_(out[1].to(running_mean.dtype()), momentum_);
     running_var.mul_(1 - momentum_)
-        .add_((var.detach() * (total / std::max(1.0, total - 1)))
+        .add_((out[2] * (total / std::max(1.0, total - 1)))
                   .to(running_var.dtype()),
               momentum_);
     num_batches_tracked.add_(1);
   }
-  const torch::Tensor y =
-      (xf - mean.view(shape)) * torch::rsqrt(var.view(shape) + eps_);
-  return (y * weight.view(shape) + bias.view(shape)).to(x.scalar_type());
+  return out[0];
 }
 
 }  // namespace micon

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "distributed/backoff.h"
 #include "distributed/collective_log.h"
 #include "distributed/completed_work.h"
 #include "distributed/mpi/roll_call.h"
@@ -83,7 +84,8 @@ class MpiWork final : public Work {
   absl::Status Wait() override {
     if (done_ || !status_.ok()) return status_;  // finished, or timed out
     const auto deadline = std::chrono::steady_clock::now() + limit_;
-    auto pause = std::chrono::microseconds(1);
+    // Open MPI progresses a non-blocking collective only inside MPI_Test.
+    Backoff backoff;
     while (true) {
       int flag = 0;
       const int rc = MPI_Test(&request_, &flag, MPI_STATUS_IGNORE);
@@ -109,9 +111,7 @@ class MpiWork final : public Work {
                                 "different collective; ",
                                 roll_call_->Take(seq_, grace))));
       }
-      // Back off from busy polling: ranks often share cores (--oversubscribe).
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::microseconds(2000));
+      backoff.Pause();
     }
   }
 

@@ -7,12 +7,12 @@
 #include <functional>
 #include <mutex>
 #include <numeric>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "distributed/backoff.h"
 #include "distributed/completed_work.h"
 #include "distributed/nccl/nccl_init.h"
 #include "distributed/nccl/nccl_state.h"
@@ -202,7 +202,7 @@ class NcclCommunicator final : public Communicator {
 
   absl::Status Synchronize() override {
     NcclState& s = *state_;
-    auto pause = std::chrono::microseconds(1);
+    Backoff backoff;
     while (true) {
       {
         std::lock_guard<std::mutex> lock(s.mutex);
@@ -210,8 +210,7 @@ class NcclCommunicator final : public Communicator {
         if (s.aborted) return s.AbortedBefore("synchronize");
         if (s.outstanding.empty()) break;
       }
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::microseconds(1000));
+      backoff.Pause();
     }
     return s.cpu->Synchronize();
   }

@@ -2,12 +2,11 @@
 
 #include <ATen/ATen.h>
 
-#include <algorithm>
 #include <cstring>
 #include <string>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "distributed/backoff.h"
 
 namespace micon {
 namespace {
@@ -57,7 +56,8 @@ absl::Status JoinNccl(NcclRuntime& runtime, Communicator& cpu,
         absl::StrCat("rank ", rank, ": NCCL initialisation: ", s.message()));
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto pause = std::chrono::microseconds(10);
+  // Initialisation takes seconds: sleeps soon, and longer ones.
+  Backoff backoff(std::chrono::microseconds(100), std::chrono::milliseconds(5));
   while (true) {
     const absl::Status state = runtime.CommState();
     if (state.ok()) return absl::OkStatus();
@@ -75,8 +75,7 @@ absl::Status JoinNccl(NcclRuntime& runtime, Communicator& cpu,
           "rank ", rank, ": NCCL initialisation did not complete within ",
           timeout.count() / 1000.0, " s", detail.empty() ? "" : "; ", detail));
     }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(5000));
+    backoff.Pause();
   }
 }
 

@@ -1,10 +1,7 @@
 #include "distributed/nccl/nccl_work.h"
 
-#include <algorithm>
-#include <chrono>
-#include <thread>
-
 #include "absl/strings/str_cat.h"
+#include "distributed/backoff.h"
 
 namespace micon {
 
@@ -52,14 +49,13 @@ absl::Status NcclWork::OrderCompute() {
 }
 
 absl::Status NcclWork::BlockHost() {
-  auto pause = std::chrono::microseconds(1);
+  Backoff backoff;
   while (true) {
     {
       std::lock_guard<std::mutex> lock(state_->mutex);
       if (state_->Settle(*pending_)) return pending_->status;
     }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(2000));
+    backoff.Pause();
   }
 }
 
