@@ -130,14 +130,15 @@ torch::Tensor SyncBatchNorm2dImpl::forward(const torch::Tensor& x) {
   const std::vector<torch::Tensor> out = SyncBatchNormFunction::apply(
       x, weight, bias,
       static_cast<int64_t>(reinterpret_cast<intptr_t>(sum_.get())), eps_);
-  const double total = out[3].item<double>();
   {
+    // The unbiased correction from the global count on the device: a host
+    // read here would stall a GPU at every layer.
     torch::NoGradGuard no_grad;
+    const torch::Tensor n = out[3].to(out[2].scalar_type());
     running_mean.mul_(1 - momentum_)
         .add_(out[1].to(running_mean.dtype()), momentum_);
     running_var.mul_(1 - momentum_)
-        .add_((out[2] * (total / std::max(1.0, total - 1)))
-                  .to(running_var.dtype()),
+        .add_((out[2] * n / (n - 1).clamp_min(1)).to(running_var.dtype()),
               momentum_);
     num_batches_tracked.add_(1);
   }

@@ -93,6 +93,20 @@ void RunOnNcclRanks(int world, FakeNcclWorld& fake, c10::Device device,
       std::chrono::seconds(120), options);
 }
 
+// One all-reduce that succeeds, then rank 1's runtime reports an
+// asynchronous error, the ranks agreeing (on the CPU) that it has.
+void FailRank1Asynchronously(FakeNcclWorld& fake, Communicator& comm,
+                             at::Tensor& t) {
+  ASSERT_TRUE(comm.AllReduce(t, {})->Wait().ok());
+  ASSERT_TRUE(comm.Synchronize().ok());
+  ASSERT_TRUE(comm.Barrier({})->Wait().ok());
+  if (comm.rank() == 1) {
+    fake.InjectAsyncError(
+        1, absl::InternalError("unhandled cuda error (injected)"));
+  }
+  ASSERT_TRUE(comm.Barrier({})->Wait().ok());
+}
+
 class NcclContract : public ::testing::TestWithParam<int> {};
 
 TEST_P(NcclContract, AllCollectivesOverAnAsynchronousRuntime) {
@@ -174,13 +188,7 @@ TEST(NcclCommunicator, AnAsynchronousErrorAbortsWithoutWaitingForTheTimeout) {
       2, fake, c10::Device(c10::kCPU),
       [&](Communicator& comm) {
         at::Tensor t = torch::ones({4});
-        ASSERT_TRUE(comm.AllReduce(t, {})->Wait().ok());
-        ASSERT_TRUE(comm.Barrier({})->Wait().ok());
-        if (comm.rank() == 1) {
-          fake.InjectAsyncError(
-              1, absl::InternalError("unhandled cuda error (injected)"));
-        }
-        ASSERT_TRUE(comm.Barrier({})->Wait().ok());
+        FailRank1Asynchronously(fake, comm, t);
         const absl::Status s = comm.AllReduce(t, {})->Wait();
         EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
         EXPECT_THAT(
@@ -272,14 +280,7 @@ TEST(NcclStreamOrderedWaits, AnAsynchronousErrorReachesSynchronize) {
       2, fake, c10::Device(c10::kCPU),
       [&](Communicator& comm) {
         at::Tensor t = torch::ones({4});
-        ASSERT_TRUE(comm.AllReduce(t, {})->Wait().ok());
-        ASSERT_TRUE(comm.Synchronize().ok());
-        ASSERT_TRUE(comm.Barrier({})->Wait().ok());
-        if (comm.rank() == 1) {
-          fake.InjectAsyncError(
-              1, absl::InternalError("unhandled cuda error (injected)"));
-        }
-        ASSERT_TRUE(comm.Barrier({})->Wait().ok());
+        FailRank1Asynchronously(fake, comm, t);
         (void)comm.AllReduce(t, {})->Wait();  // may fail now, or order only
         const absl::Status s = comm.Synchronize();
         EXPECT_FALSE(s.ok());

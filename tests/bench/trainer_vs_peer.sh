@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# micon train beside its PyTorch DDP peer (tests/bench/ddp_peer.py), in one run, on one machine:
+# world 1 and 2, synchronised and plain BatchNorm, 1 thread per rank, 8 entries per rank of
+# 5 x 64 x 64 (deploy/configs/demo.yaml's batch), on the default synthetic screen. micon's
+# samples/s is its progress line's at the last step (the mean over the last log_every steps);
+# the peer's is the mean over its timed steps, images preloaded.
+#   bash tests/bench/trainer_vs_peer.sh [ROUNDS]        # ~6 minutes a round on 2 cores
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=${1:-1}
+micon=build/launch/micon
+work=$(mktemp -d /tmp/micon-vs-peer.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mpi=(mpirun --oversubscribe)
+[ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
+$micon synth --compounds "${MICON_SHARED_DATA:-../shared/data}/jump_moa/JUMP-MOA_compound_metadata.tsv" \
+  -o "$work/screen" > /dev/null
+micon_rate() {  # NP NORM
+  local launch=()
+  [ "$1" -gt 1 ] && launch=("${mpi[@]}" -np "$1")
+  rm -rf "$work/run"
+  "${launch[@]}" $micon train --config deploy/configs/demo.yaml --set data.dataset="$work/screen" \
+    --set run.dir="$work/run" --set train.steps=60 --set train.log_every=20 --set train.threads=1 \
+    --set checkpoint.every_steps=0 --set model.norm="$2" 2>&1 |
+    grep -oE "step 60/60 .* ([0-9.]+) samples/s" | grep -oE "[0-9.]+ samples/s" | cut -d' ' -f1
+}
+peer_rate() {  # NP NORM
+  "${mpi[@]}" -np "$1" /usr/bin/python3 tests/bench/ddp_peer.py --norm "$2" --threads 1 \
+    --steps 30 | grep -oE "samples_per_s [0-9.]+" | cut -d' ' -f2
+}
+echo "| round | ranks | BatchNorm | micon samples/s | peer samples/s | micon / peer |"
+echo "|---:|---:|---|---:|---:|---:|"
+for round in $(seq "$rounds"); do
+  for np in 1 2; do
+    for norm in sync_batch batch; do
+      peer_norm=sync
+      [ "$norm" = batch ] && peer_norm=plain
+      m=$(micon_rate "$np" "$norm")
+      p=$(peer_rate "$np" "$peer_norm")
+      echo "| $round | $np | $norm | $m | $p | $(python3 -c "print(f'{$m / $p:.2f}')") |"
+    done
+  done
+done
