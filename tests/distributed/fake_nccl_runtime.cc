@@ -14,7 +14,9 @@
 #include "absl/strings/str_join.h"
 
 namespace micon::testing {
-namespace {
+// Named, not anonymous: FakeNcclWorld::State (declared in the header) holds
+// these types.
+namespace fake_nccl {
 
 enum class Kind { kAllReduce, kBroadcast, kReduce, kAllGather };
 
@@ -68,7 +70,12 @@ at::Tensor View(const void* data, const Contribution& c) {
                        at::TensorOptions().dtype(ScalarTypeOf(c.type)));
 }
 
-}  // namespace
+}  // namespace fake_nccl
+
+using fake_nccl::Contribution;
+using fake_nccl::Kind;
+using fake_nccl::KindName;
+using fake_nccl::View;
 
 struct FakeNcclWorld::State {
   explicit State(int n)
