@@ -2,8 +2,9 @@
 # micon train beside its PyTorch DDP peer (tests/bench/ddp_peer.py), in one run, on one machine:
 # world 1 and 2, synchronised and plain BatchNorm, 1 thread per rank, 8 entries per rank of
 # 5 x 64 x 64 (deploy/configs/demo.yaml's batch), on the default synthetic screen. micon's
-# samples/s is its progress line's at the last step (the mean over the last log_every steps);
-# the peer's is the mean over its timed steps, images preloaded.
+# rate is its progress line's at the last step (the mean over the last log_every steps), which
+# counts encoder images (fields) though it says samples/s; the peer's is images per second over
+# its timed steps, images preloaded.
 #   bash tests/bench/trainer_vs_peer.sh [ROUNDS]        # ~6 minutes a round on 2 cores
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,9 +28,9 @@ micon_rate() {  # NP NORM
 peer_rate() {  # NP NORM
   # Debian's OpenBLAS otherwise starts a thread per core in each rank (micon sizes its pool).
   OPENBLAS_NUM_THREADS=1 "${mpi[@]}" -x OPENBLAS_NUM_THREADS -np "$1" /usr/bin/python3 tests/bench/ddp_peer.py --norm "$2" --threads 1 \
-    --steps 20 | grep -oE "samples_per_s [0-9.]+" | cut -d' ' -f2
+    --steps 20 | grep -oE "images_per_s [0-9.]+" | cut -d' ' -f2
 }
-echo "| round | ranks | BatchNorm | micon samples/s | peer samples/s | micon / peer |"
+echo "| round | ranks | BatchNorm | micon images/s | peer images/s | micon / peer |"
 echo "|---:|---:|---|---:|---:|---:|"
 for round in $(seq "$rounds"); do
   for np in 1 2; do
