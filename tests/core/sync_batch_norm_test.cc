@@ -11,8 +11,7 @@ namespace micon {
 namespace {
 
 double RelativeError(const torch::Tensor& a, const torch::Tensor& b) {
-  return ((a - b).abs().max() / b.abs().max().clamp_min(1e-300))
-      .item<double>();
+  return ((a - b).abs().max() / b.abs().max().clamp_min(1e-300)).item<double>();
 }
 
 TEST(SyncBatchNorm2d, EqualsLibTorchBatchNormWithoutRanks) {
