@@ -79,6 +79,8 @@ struct NcclState {
   // The error of an operation that did not reach NCCL because it was
   // aborted before (CPU tensors, barriers, Synchronize).
   absl::Status AbortedBefore(const char* what) const;
+  // Settles `p` as failed by `cause` and aborts NCCL; returns true.
+  bool Fail(NcclPending& p, const absl::Status& cause);
 
   std::mutex mutex;
   const std::unique_ptr<NcclRuntime> runtime;
@@ -94,7 +96,6 @@ struct NcclState {
   std::string abort_reason;
 
  private:
-  bool Fail(NcclPending& p, const absl::Status& cause);
   bool Expire(NcclPending& p);
   // Settled without completing: its buffers must outlive any stream write.
   void Abandon(NcclPending& p, absl::Status status);

@@ -90,7 +90,7 @@ def step_loss(model, samples, controls, compound, molecule, tau=0.2):
     b = samples.shape[0]
     h_t = F.normalize(model.encoder(samples.flatten(0, 1)), dim=-1)
     h_c = F.normalize(model.encoder(controls.flatten(0, 1)), dim=-1)
-    compounds = torch.cat([t for t in dist_fn.all_gather(compound)])
+    compounds = torch.cat(dist_fn.all_gather(compound))
     labels = torch.cat([compounds.repeat_interleave(2), torch.full_like(compounds, -1).repeat(2)])
     proj = lambda h: F.normalize(model.projection(h), dim=-1)  # noqa: E731
     m = model.molecule(molecule)

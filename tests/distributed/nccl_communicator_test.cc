@@ -93,18 +93,30 @@ void RunOnNcclRanks(int world, FakeNcclWorld& fake, c10::Device device,
       std::chrono::seconds(120), options);
 }
 
-// One all-reduce that succeeds, then rank 1's runtime reports an
-// asynchronous error, the ranks agreeing (on the CPU) that it has.
-void FailRank1Asynchronously(FakeNcclWorld& fake, Communicator& comm,
-                             at::Tensor& t) {
-  ASSERT_TRUE(comm.AllReduce(t, {})->Wait().ok());
-  ASSERT_TRUE(comm.Synchronize().ok());
-  ASSERT_TRUE(comm.Barrier({})->Wait().ok());
-  if (comm.rank() == 1) {
-    fake.InjectAsyncError(
-        1, absl::InternalError("unhandled cuda error (injected)"));
-  }
-  ASSERT_TRUE(comm.Barrier({})->Wait().ok());
+// Two ranks with a 60 s limit (no deadline interferes): one all-reduce that
+// succeeds, then rank 1's runtime reports an asynchronous error, the ranks
+// agreeing (on the CPU) that it has; then `after` on every rank.
+void AfterRank1FailsAsynchronously(
+    NcclCommunicatorOptions nccl_options,
+    const std::function<void(Communicator&, at::Tensor&)>& after) {
+  FakeNcclWorld fake(2);
+  CommunicatorOptions options;
+  options.timeout = std::chrono::seconds(60);
+  RunOnNcclRanks(
+      2, fake, c10::Device(c10::kCPU),
+      [&](Communicator& comm) {
+        at::Tensor t = torch::ones({4});
+        ASSERT_TRUE(comm.AllReduce(t, {})->Wait().ok());
+        ASSERT_TRUE(comm.Synchronize().ok());
+        ASSERT_TRUE(comm.Barrier({})->Wait().ok());
+        if (comm.rank() == 1) {
+          fake.InjectAsyncError(
+              1, absl::InternalError("unhandled cuda error (injected)"));
+        }
+        ASSERT_TRUE(comm.Barrier({})->Wait().ok());
+        after(comm, t);
+      },
+      options, nccl_options);
 }
 
 class NcclContract : public ::testing::TestWithParam<int> {};
@@ -181,26 +193,16 @@ TEST(NcclCommunicator, AStalledRankTimesOutNamingTheOperationAndTheRank) {
 }
 
 TEST(NcclCommunicator, AnAsynchronousErrorAbortsWithoutWaitingForTheTimeout) {
-  FakeNcclWorld fake(2);
-  CommunicatorOptions options;
-  options.timeout = std::chrono::seconds(60);
-  RunOnNcclRanks(
-      2, fake, c10::Device(c10::kCPU),
-      [&](Communicator& comm) {
-        at::Tensor t = torch::ones({4});
-        FailRank1Asynchronously(fake, comm, t);
-        const absl::Status s = comm.AllReduce(t, {})->Wait();
-        EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
-        EXPECT_THAT(
-            std::string(s.message()),
-            AllOf(HasSubstr("all_reduce #1"),
-                  comm.rank() == 1 ? HasSubstr("failed: unhandled cuda error "
-                                               "(injected)")
-                                   : HasSubstr("failed: peer rank 1")));
-        EXPECT_EQ(comm.AllReduce(t, {})->Wait().code(),
-                  absl::StatusCode::kAborted);
-      },
-      options);
+  AfterRank1FailsAsynchronously({}, [](Communicator& comm, at::Tensor& t) {
+    const absl::Status s = comm.AllReduce(t, {})->Wait();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
+    EXPECT_THAT(std::string(s.message()),
+                AllOf(HasSubstr("all_reduce #1"),
+                      comm.rank() == 1
+                          ? HasSubstr("failed: unhandled cuda error (injected)")
+                          : HasSubstr("failed: peer rank 1")));
+    EXPECT_EQ(comm.AllReduce(t, {})->Wait().code(), absl::StatusCode::kAborted);
+  });
 }
 
 // On a GPU, Wait() only makes the compute stream wait (the fake's CPU memory
@@ -273,23 +275,15 @@ TEST(NcclStreamOrderedWaits, TheWatchdogAbortsAStalledCollectiveAtItsDeadline) {
 }
 
 TEST(NcclStreamOrderedWaits, AnAsynchronousErrorReachesSynchronize) {
-  FakeNcclWorld fake(2);
-  CommunicatorOptions options;
-  options.timeout = std::chrono::seconds(60);
-  RunOnNcclRanks(
-      2, fake, c10::Device(c10::kCPU),
-      [&](Communicator& comm) {
-        at::Tensor t = torch::ones({4});
-        FailRank1Asynchronously(fake, comm, t);
-        (void)comm.AllReduce(t, {})->Wait();  // may fail now, or order only
-        const absl::Status s = comm.Synchronize();
-        EXPECT_FALSE(s.ok());
-        EXPECT_THAT(std::string(s.message()),
-                    comm.rank() == 1
-                        ? HasSubstr("unhandled cuda error (injected)")
-                        : HasSubstr("peer rank 1"));
-      },
-      options, StreamOrdered());
+  AfterRank1FailsAsynchronously(StreamOrdered(), [](Communicator& comm,
+                                                    at::Tensor& t) {
+    (void)comm.AllReduce(t, {})->Wait();  // may fail now, or order only
+    const absl::Status s = comm.Synchronize();
+    EXPECT_FALSE(s.ok());
+    EXPECT_THAT(std::string(s.message()),
+                comm.rank() == 1 ? HasSubstr("unhandled cuda error (injected)")
+                                 : HasSubstr("peer rank 1"));
+  });
 }
 
 TEST(NcclCommunicator, AnInitialisationThatNeverEndsTimesOut) {
