@@ -12,6 +12,14 @@
 // pandas), and the score is the share of replicate pairs strictly above it.
 // Reproduces cytominer-eval's values on its SQ00015054 example exactly
 // (tests/core/metrics/percent_replicating_test.cc).
+//
+// StreamPercentReplicating computes the same from the profiles without the
+// n x n matrix: it visits the Pearson tiles (similarity_tiles.h) twice. Pass 1
+// counts the non-replicate similarities in buckets and keeps each small
+// replicate group's similarities; pass 2 keeps only those near the quantile
+// (two_pass_order_statistics.h), and near each large group's median. The
+// threshold, score and medians are exact: those of ExactSimilarity's values,
+// which differ from a BLAS matrix's by rounding only.
 #ifndef MICON_CORE_METRICS_PERCENT_REPLICATING_H_
 #define MICON_CORE_METRICS_PERCENT_REPLICATING_H_
 
@@ -20,6 +28,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "core/metrics/similarity_tiles.h"
 
 namespace micon {
 
@@ -40,6 +50,14 @@ struct PercentReplicating {
 PercentReplicating ComputePercentReplicating(
     const at::Tensor& similarity, const std::vector<std::string>& group_keys,
     double quantile = 0.95);
+
+PercentReplicating StreamPercentReplicating(
+    const at::Tensor& profiles, const std::vector<std::string>& group_keys,
+    double quantile, const TileOptions& tiles);
+
+// Bytes StreamPercentReplicating holds besides its tiles: the similarities of
+// the small replicate groups and the buckets.
+int64_t PercentReplicatingBytes(const std::vector<std::string>& group_keys);
 
 // The q-quantile of `values` with linear interpolation between order
 // statistics (pandas' and NumPy's default). `values` is sorted in place.

@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 namespace micon {
-namespace {
 
 at::Tensor UnitRows(const at::Tensor& x) {
   TORCH_CHECK(x.dim() == 2, "profiles must be [rows, features], got ",
@@ -15,7 +14,12 @@ at::Tensor UnitRows(const at::Tensor& x) {
                       torch::zeros_like(d));
 }
 
-}  // namespace
+at::Tensor CentredUnitRows(const at::Tensor& x) {
+  TORCH_CHECK(x.dim() == 2, "profiles must be [rows, features], got ",
+              x.sizes());
+  const at::Tensor d = x.to(torch::kFloat64);
+  return UnitRows(d - d.mean(/*dim=*/1, /*keepdim=*/true));
+}
 
 at::Tensor CosineSimilarity(const at::Tensor& a, const at::Tensor& b) {
   TORCH_CHECK(a.dim() == 2 && b.dim() == 2 && a.size(1) == b.size(1),
@@ -25,10 +29,7 @@ at::Tensor CosineSimilarity(const at::Tensor& a, const at::Tensor& b) {
 }
 
 at::Tensor PearsonSimilarity(const at::Tensor& x) {
-  TORCH_CHECK(x.dim() == 2, "profiles must be [rows, features], got ",
-              x.sizes());
-  const at::Tensor d = x.to(torch::kFloat64);
-  const at::Tensor centred = UnitRows(d - d.mean(/*dim=*/1, /*keepdim=*/true));
+  const at::Tensor centred = CentredUnitRows(x);
   return centred.matmul(centred.t());
 }
 

@@ -17,6 +17,11 @@ at::Tensor CosineSimilarity(const at::Tensor& a, const at::Tensor& b);
 // Pearson correlation of every pair of rows (across features).
 at::Tensor PearsonSimilarity(const at::Tensor& x);
 
+// The rows both are products of: `x` in float64 with each row scaled to unit
+// length (zero rows stay zero), and the same after centring each row.
+at::Tensor UnitRows(const at::Tensor& x);
+at::Tensor CentredUnitRows(const at::Tensor& x);
+
 }  // namespace micon
 
 #endif  // MICON_CORE_METRICS_PROFILE_SIMILARITY_H_

@@ -8,11 +8,14 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/metrics/feature_selection.h"
 #include "core/metrics/percent_replicating.h"
 #include "core/metrics/profile_similarity.h"
 #include "core/metrics/replicate_matching.h"
+#include "core/metrics/streamed_replicate_ranks.h"
 #include "core/status_macros.h"
+#include "launch/profiles/evaluation_budget.h"
 
 namespace micon {
 namespace {
@@ -40,38 +43,6 @@ double Mean(const std::vector<GroupMap>& groups, bool retrieved) {
   return sum / static_cast<double>(groups.size());
 }
 
-std::vector<GroupMap> MapAgainst(const at::Tensor& cos,
-                                 const std::vector<std::string>& compound,
-                                 const std::vector<bool>& control,
-                                 const std::vector<bool>& queries_from,
-                                 bool against_controls,
-                                 const EvaluationOptions& o) {
-  const int64_t n = cos.size(0);
-  const double* s = cos.data_ptr<double>();
-  std::vector<QueryAp> queries;
-  std::vector<RankedCandidate> candidates;
-  for (int64_t i = 0; i < n; ++i) {
-    if (control[i] || !queries_from[i]) continue;
-    candidates.clear();
-    int64_t positives = 0;
-    for (int64_t j = 0; j < n; ++j) {
-      if (j == i) continue;
-      const bool positive = !control[j] && compound[j] == compound[i];
-      const bool negative = against_controls
-                                ? control[j]
-                                : !control[j] && compound[j] != compound[i];
-      if (!positive && !negative) continue;
-      candidates.push_back({s[i * n + j], positive});
-      positives += positive;
-    }
-    if (positives == 0) continue;
-    queries.push_back({compound[i], AveragePrecision(candidates), positives,
-                       static_cast<int64_t>(candidates.size())});
-  }
-  return MeanAveragePrecision(queries,
-                              {.null_size = o.null_size, .seed = o.seed});
-}
-
 // `column` of `frame` when each of its groups holds at least `minimum`
 // control rows; otherwise an error naming the file, the column and the group:
 // "<path>: <column> <group> has <shortfall(count)>".
@@ -90,6 +61,78 @@ absl::StatusOr<const std::vector<std::string>*> GroupsWithControls(
     }
   }
   return by;
+}
+
+// A controls value that matches no row would silently score the control
+// wells as one more compound and drop every metric against them; a treated
+// row without a compound would join every other such row as one compound.
+absl::Status CheckLabels(const ProfileFrame& frame,
+                         const EvaluationOptions& o) {
+  MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* control_text,
+                         frame.Column(o.controls.first));
+  MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* compound,
+                         frame.Column(o.compound_column));
+  bool any = false;
+  for (size_t r = 0; r < control_text->size(); ++r) {
+    if (!IsControlValue((*control_text)[r], o.controls.second)) {
+      if ((*compound)[r].empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(frame.Where(static_cast<int64_t>(r)),
+                         ": a treated well with an empty ", o.compound_column));
+      }
+      continue;
+    }
+    any = true;
+  }
+  if (any || frame.rows() == 0) return absl::OkStatus();
+  const std::set<std::string> values(control_text->begin(),
+                                     control_text->end());
+  std::vector<std::string> shown;
+  for (const std::string& v : values) {
+    if (shown.size() == 10) {
+      shown.push_back(absl::StrCat("... (", values.size(), " values)"));
+      break;
+    }
+    shown.push_back(v.empty() ? "(empty)" : v);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(frame.path, ": controls ", o.controls.first, "=",
+                   o.controls.second, " match no row; ", o.controls.first,
+                   " holds ", absl::StrJoin(shown, ", ")));
+}
+
+// The tile size: the largest whose buffers fit in the memory budget beside
+// what the evaluation holds anyway (the table as read, the normalised
+// features, their unit rows in float64 and in the tiles' precision for cosine
+// and Pearson, each query's state).
+absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
+                                      const at::Tensor& x,
+                                      const RankRoles& roles,
+                                      const std::vector<std::string>& keys,
+                                      const EvaluationOptions& o) {
+  TileOptions tiles;
+  tiles.precision = o.tile_precision;
+  if (o.tile > 0) {
+    tiles.tile = o.tile;
+    return tiles;
+  }
+  const int64_t n = x.size(0), d = x.size(1);
+  const int64_t tile_value =
+      o.tile_precision == TilePrecision::kFloat32 ? 4 : 8;
+  int64_t metadata = 0;
+  for (const std::vector<std::string>& column : frame.metadata) {
+    for (const std::string& v : column) {
+      metadata += static_cast<int64_t>(sizeof(std::string) + v.capacity());
+    }
+  }
+  const int64_t fixed = n * d * (4 * 8 + tile_value) + metadata +
+                        ReplicateRankBytes(roles) +
+                        PercentReplicatingBytes(keys);
+  const int64_t budget =
+      o.memory_bytes > 0 ? o.memory_bytes : DefaultMemoryBytes();
+  MICON_ASSIGN_OR_RETURN(tiles.tile, TileForBudget(frame.path, n, fixed, budget,
+                                                   o.tile_precision));
+  return tiles;
 }
 
 // Every metric but the predicted-profile ones, on rows that are all real
@@ -158,79 +201,82 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
                                  : o.replicate_groups;
   MICON_ASSIGN_OR_RETURN(std::vector<std::string> keys,
                          GroupKeys(frame, groups));
-  const PercentReplicating pr =
-      ComputePercentReplicating(PearsonSimilarity(x), keys, 0.95);
+  RankRoles roles;
+  roles.compound = Ids(*compound);
+  for (int64_t r = 0; r < n; ++r) {
+    roles.control.push_back(control[r] ? 1 : 0);
+    roles.query.push_back(!control[r] && query[r] ? 1 : 0);
+  }
+  // Top-k exclusions: none but the query itself, then not-same-batch and
+  // not-same-source where the column has at least two values among the
+  // treated wells.
+  std::vector<std::string> suffixes = {"all"};
+  roles.exclusions.emplace_back();
+  for (const auto& [column, suffix] :
+       {std::pair{o.batch_column, "nsb"}, std::pair{o.source_column, "nss"}}) {
+    if (!frame.HasColumn(column)) continue;
+    std::vector<int64_t> ids = Ids(**frame.Column(column));
+    std::set<int64_t> treated_values;
+    for (int64_t r = 0; r < n; ++r) {
+      if (!control[r]) treated_values.insert(ids[r]);
+    }
+    if (treated_values.size() < 2) continue;
+    roles.exclusions.push_back(std::move(ids));
+    suffixes.push_back(suffix);
+  }
+  MICON_ASSIGN_OR_RETURN(const TileOptions tiles,
+                         PlanTiles(frame, x, roles, keys, o));
+
+  const PercentReplicating pr = StreamPercentReplicating(x, keys, 0.95, tiles);
   e.metrics.push_back({"percent_replicating", pr.score});
 
-  const at::Tensor cos = CosineSimilarity(x, x).contiguous();
+  const QueryRanks ranks = StreamReplicateRanks(x, roles, tiles);
+  std::map<std::string, int64_t> treated_of;  // wells per compound
+  for (int64_t r = 0; r < n; ++r) treated_of[(*compound)[r]] += !control[r];
+  std::vector<QueryAp> vs_controls, vs_compounds;
+  for (size_t q = 0; q < ranks.rows.size(); ++q) {
+    const std::string& c = (*compound)[ranks.rows[q]];
+    const int64_t p = ranks.replicates[q];
+    if (p == 0) continue;
+    vs_controls.push_back({c, ranks.ap_vs_controls[q], p, p + e.control_wells});
+    vs_compounds.push_back(
+        {c, ranks.ap_vs_compounds[q], p, p + e.treated_wells - treated_of[c]});
+  }
+  const MapOptions map_options{.null_size = o.null_size, .seed = o.seed};
   if (e.control_wells > 0) {
-    e.map_vs_dmso = MapAgainst(cos, *compound, control, query, true, o);
+    e.map_vs_dmso = MeanAveragePrecision(vs_controls, map_options);
     e.metrics.push_back({"map_vs_dmso", Mean(e.map_vs_dmso, false)});
     e.metrics.push_back({"retrieved_vs_dmso", Mean(e.map_vs_dmso, true)});
   }
-  e.map_vs_compounds = MapAgainst(cos, *compound, control, query, false, o);
+  e.map_vs_compounds = MeanAveragePrecision(vs_compounds, map_options);
   e.metrics.push_back({"map_vs_compounds", Mean(e.map_vs_compounds, false)});
   e.metrics.push_back(
       {"retrieved_vs_compounds", Mean(e.map_vs_compounds, true)});
 
-  // Top-k: the querying treated wells against every treated well.
-  std::vector<int64_t> treated, queries;
-  for (int64_t r = 0; r < n; ++r) {
-    if (control[r]) continue;
-    treated.push_back(r);
-    if (query[r]) queries.push_back(r);
-  }
-  const at::Tensor sub =
-      cos.index_select(0, torch::tensor(queries, torch::kLong))
-          .index_select(1, torch::tensor(treated, torch::kLong));
-  // Ids shared by both sets: compound labels and groups numbered over the
-  // treated wells, the query rows picked out of them.
-  std::vector<std::string> treated_compound;
-  for (int64_t r : treated) treated_compound.push_back((*compound)[r]);
-  MatchingRows rows{treated, Ids(treated_compound),
-                    std::vector<int64_t>(treated.size(), 0)};
-  auto query_rows = [&] {
-    MatchingRows q;
-    for (size_t i = 0; i < treated.size(); ++i) {
-      if (!query[treated[i]]) continue;
-      q.id.push_back(rows.id[i]);
-      q.label.push_back(rows.label[i]);
-      q.group.push_back(rows.group[i]);
-    }
-    return q;
-  };
-  const int64_t max_k = *std::max_element(o.top_k.begin(), o.top_k.end());
-  auto add_top_k = [&](const std::string& suffix, Exclusion exclusion) {
-    const TopK t = ReplicateTopK(sub, query_rows(), rows, exclusion, max_k);
-    if (t.scored == 0) return;
+  for (size_t m = 0; m < suffixes.size(); ++m) {
+    const std::vector<int64_t>& first_hit = ranks.first_hit[m];
+    const int64_t scored =
+        std::count_if(first_hit.begin(), first_hit.end(),
+                      [](int64_t rank) { return rank >= 0; });
+    if (scored == 0) continue;
     for (int k : o.top_k) {
-      const std::string name = absl::StrCat("top", k, "_", suffix);
-      e.metrics.push_back({name, t.accuracy[static_cast<size_t>(k - 1)]});
+      const std::string name = absl::StrCat("top", k, "_", suffixes[m]);
       std::map<std::string, std::pair<int64_t, int64_t>> hits;  // hit, scored
-      for (size_t q = 0; q < queries.size(); ++q) {
-        if (t.first_hit[q] < 0) continue;
-        auto& [hit, scored] = hits[(*compound)[queries[q]]];
-        hit += t.first_hit[q] < k;
-        ++scored;
+      int64_t all_hits = 0;
+      for (size_t q = 0; q < first_hit.size(); ++q) {
+        if (first_hit[q] < 0) continue;
+        auto& [hit, scored_here] = hits[(*compound)[ranks.rows[q]]];
+        hit += first_hit[q] < k;
+        all_hits += first_hit[q] < k;
+        ++scored_here;
       }
+      e.metrics.push_back(
+          {name, static_cast<double>(all_hits) / static_cast<double>(scored)});
       for (const auto& [c, counts] : hits) {
         e.top_k_per_compound[c][name] = static_cast<double>(counts.first) /
                                         static_cast<double>(counts.second);
       }
     }
-  };
-  add_top_k("all", Exclusion::kNone);
-  for (const auto& [column, suffix] :
-       {std::pair{o.batch_column, "nsb"}, std::pair{o.source_column, "nss"}}) {
-    if (!frame.HasColumn(column)) continue;
-    const std::vector<std::string>& values = **frame.Column(column);
-    std::vector<std::string> treated_values;
-    for (int64_t r : treated) treated_values.push_back(values[r]);
-    rows.group = Ids(treated_values);
-    if (std::set<int64_t>(rows.group.begin(), rows.group.end()).size() < 2) {
-      continue;
-    }
-    add_top_k(suffix, Exclusion::kSameGroup);
   }
   return e;
 }
@@ -332,6 +378,7 @@ absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
 
 absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
                                             const EvaluationOptions& o) {
+  MICON_RETURN_IF_ERROR(CheckLabels(frame, o));
   std::vector<bool> predicted(static_cast<size_t>(frame.rows()), false);
   bool any = false;
   if (frame.HasColumn(o.predicted_column)) {

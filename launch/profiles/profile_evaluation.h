@@ -9,6 +9,10 @@
 //   MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateProfiles(frame, o));
 //   e.metrics  // {"percent_replicating", 0.46}, {"map_vs_dmso", ...}, ...
 //
+// No n x n matrix is held: similarities are computed in tiles that fit the
+// memory budget, and each tile is reduced at once
+// (core/metrics/streamed_replicate_ranks.h, StreamPercentReplicating).
+//
 // Steps: optional per-plate (or batch, source) normalisation fitted on the
 // control wells, feature selection and ZCA sphering
 // (core/metrics/profile_normalization.h, core/metrics/feature_selection.h);
@@ -41,6 +45,7 @@
 #include "core/metrics/average_precision.h"
 #include "core/metrics/feature_selection.h"
 #include "core/metrics/profile_normalization.h"
+#include "core/metrics/similarity_tiles.h"
 #include "data/profile_frame.h"
 
 namespace micon {
@@ -82,6 +87,14 @@ struct EvaluationOptions {
   std::vector<int> top_k = {1, 5, 10};
   int64_t null_size = 10000;
   uint64_t seed = 0;
+  // What the evaluation may hold in memory (features, per-well state and one
+  // similarity tile); 0: DefaultMemoryBytes() (evaluation_budget.h).
+  int64_t memory_bytes = 0;
+  // The similarity tiles' precision. Results are the same in either: every
+  // decision is made on exact float64 values (similarity_tiles.h); float32
+  // tiles are about twice as fast.
+  TilePrecision tile_precision = TilePrecision::kFloat32;
+  int64_t tile = 0;  // rows per tile; 0: the largest the memory allows
 };
 
 struct Metric {

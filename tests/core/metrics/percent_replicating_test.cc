@@ -89,5 +89,24 @@ TEST_F(CytominerEvalGolden, MechanismReplicates) {
   EXPECT_NEAR(p.medians[0].median, 0.9357, 5e-5);
 }
 
+// Streamed in tiles (float32, two passes), the golden example gives the
+// matrix's answers.
+TEST_F(CytominerEvalGolden, StreamedInTilesGivesTheSameAnswers) {
+  absl::StatusOr<std::vector<std::string>> keys =
+      GroupKeys(*frame_, {"Metadata_broad_sample", "Metadata_mg_per_ml"});
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  const PercentReplicating want =
+      ComputePercentReplicating(*similarity_, *keys, 0.95);
+  const PercentReplicating got = StreamPercentReplicating(
+      frame_->features, *keys, 0.95, {100, TilePrecision::kFloat32});
+  EXPECT_EQ(got.score, want.score);
+  EXPECT_NEAR(got.threshold, want.threshold, 1e-14);
+  ASSERT_EQ(got.medians.size(), want.medians.size());
+  for (size_t g = 0; g < want.medians.size(); ++g) {
+    EXPECT_EQ(got.medians[g].group, want.medians[g].group);
+    EXPECT_NEAR(got.medians[g].median, want.medians[g].median, 1e-14);
+  }
+}
+
 }  // namespace
 }  // namespace micon

@@ -1,0 +1,85 @@
+#include "core/metrics/similarity_tiles.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace micon {
+
+ExactSimilarity::ExactSimilarity(const at::Tensor& unit_rows)
+    : unit_(unit_rows.to(torch::kFloat64).contiguous()),
+      data_(unit_.data_ptr<double>()),
+      rows_(unit_.size(0)),
+      width_(unit_.size(1)) {
+  TORCH_CHECK(unit_rows.dim() == 2, "unit rows must be [rows, features], got ",
+              unit_rows.sizes());
+}
+
+double TileMargin(TilePrecision precision, int64_t width) {
+  const double tile_unit = precision == TilePrecision::kFloat32
+                               ? std::numeric_limits<float>::epsilon() / 2
+                               : std::numeric_limits<double>::epsilon() / 2;
+  const double exact_unit = std::numeric_limits<double>::epsilon() / 2;
+  const double w = static_cast<double>(width);
+  return 4 * ((w + 2) * tile_unit + w * exact_unit);
+}
+
+int64_t TileBytes(int64_t tile, TilePrecision precision) {
+  const int64_t product = precision == TilePrecision::kFloat32 ? 4 : 8;
+  return tile * tile * (product + 2 * 8);
+}
+
+void ForEachUpperTile(const at::Tensor& unit_rows, const TileOptions& options,
+                      const std::function<void(const SimilarityTile&)>& visit) {
+  TORCH_CHECK(unit_rows.dim() == 2, "unit rows must be [rows, features], got ",
+              unit_rows.sizes());
+  TORCH_CHECK(options.tile >= 1, "tile must be >= 1, got ", options.tile);
+  const at::Tensor u =
+      unit_rows
+          .to(options.precision == TilePrecision::kFloat32 ? torch::kFloat32
+                                                           : torch::kFloat64)
+          .contiguous();
+  const int64_t n = u.size(0);
+  for (int64_t row0 = 0; row0 < n; row0 += options.tile) {
+    const int64_t rows = std::min(options.tile, n - row0);
+    const at::Tensor a = u.slice(0, row0, row0 + rows);
+    for (int64_t col0 = row0; col0 < n; col0 += options.tile) {
+      const int64_t cols = std::min(options.tile, n - col0);
+      const at::Tensor s =
+          a.matmul(u.slice(0, col0, col0 + cols).t()).to(torch::kFloat64);
+      at::Tensor st;
+      if (col0 != row0) st = s.t().contiguous();
+      SimilarityTile tile;
+      tile.row0 = row0;
+      tile.rows = rows;
+      tile.col0 = col0;
+      tile.cols = cols;
+      tile.s = s.data_ptr<double>();
+      tile.st = st.defined() ? st.data_ptr<double>() : nullptr;
+      visit(tile);
+    }
+  }
+}
+
+void ForEachOrderedRow(
+    const SimilarityTile& tile,
+    const std::function<void(int64_t i, int64_t col0, const double* values,
+                             int64_t count)>& row) {
+  // Rows of `s` first, then those of `st`: distinct rows unless diagonal.
+  const int64_t segments = tile.rows + (tile.diagonal() ? 0 : tile.cols);
+  at::parallel_for(
+      0, segments, /*grain_size=*/16, [&](int64_t begin, int64_t end) {
+        for (int64_t k = begin; k < end; ++k) {
+          if (k < tile.rows) {
+            row(tile.row0 + k, tile.col0, tile.s + k * tile.cols, tile.cols);
+          } else {
+            const int64_t c = k - tile.rows;
+            row(tile.col0 + c, tile.row0, tile.st + c * tile.rows, tile.rows);
+          }
+        }
+      });
+}
+
+}  // namespace micon

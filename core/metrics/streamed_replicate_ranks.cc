@@ -1,0 +1,215 @@
+#include "core/metrics/streamed_replicate_ranks.h"
+
+#include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+
+#include "core/metrics/profile_similarity.h"
+
+namespace micon {
+namespace {
+
+// The first replicate under one exclusion: the replicate of highest exact
+// similarity, the lowest row on ties, and how many candidates rank ahead.
+struct FirstReplicate {
+  double similarity = -std::numeric_limits<double>::infinity();
+  int64_t row = -1;  // -1: no replicate left to find
+  int64_t ahead = 0;
+};
+
+struct QueryState {
+  std::vector<double> replicates;  // exact similarities, descending
+  // [m]: negatives ranked behind replicate m - 1 and ahead of replicate m
+  // (ties rank replicates first), for controls and for other compounds.
+  std::vector<int64_t> ahead_of_controls, ahead_of_compounds;
+  std::vector<FirstReplicate> first;  // per exclusion
+};
+
+// How many replicates have exact similarity >= x.
+int64_t AtLeast(const std::vector<double>& descending, double x) {
+  return std::partition_point(descending.begin(), descending.end(),
+                              [x](double s) { return s >= x; }) -
+         descending.begin();
+}
+
+// AP of replicates ranked among negatives, `ahead[m]` as in QueryState:
+// replicate k (0-based) has rank k + (negatives ahead of it), and AP is the
+// mean of its precision (k + 1) / (rank + 1), summed in rank order as
+// AveragePrecision sums it.
+double ApOf(const std::vector<int64_t>& ahead) {
+  if (ahead.empty()) return std::numeric_limits<double>::quiet_NaN();
+  double sum = 0;
+  int64_t negatives = 0;
+  for (size_t k = 0; k < ahead.size(); ++k) {
+    negatives += ahead[k];
+    const double hits = static_cast<double>(k + 1);
+    sum += hits / static_cast<double>(static_cast<int64_t>(k) + 1 + negatives);
+  }
+  return sum / static_cast<double>(ahead.size());
+}
+
+class RankAccumulator {
+ public:
+  RankAccumulator(const at::Tensor& unit, const RankRoles& roles,
+                  const TileOptions& tiles)
+      : roles_(roles),
+        exact_(unit),
+        margin_(TileMargin(tiles.precision, unit.size(1))) {
+    const int64_t n = static_cast<int64_t>(roles.compound.size());
+    std::map<int64_t, std::vector<int64_t>> members;  // treated, per compound
+    for (int64_t r = 0; r < n; ++r) {
+      if (!roles.control[r]) members[roles.compound[r]].push_back(r);
+    }
+    slot_.assign(n, -1);
+    for (int64_t r = 0; r < n; ++r) {
+      if (!roles.query[r]) continue;
+      TORCH_CHECK(!roles.control[r], "row ", r, " is a control and a query");
+      slot_[r] = static_cast<int64_t>(rows_.size());
+      rows_.push_back(r);
+    }
+    states_.resize(rows_.size());
+    at::parallel_for(0, static_cast<int64_t>(rows_.size()), 64,
+                     [&](int64_t begin, int64_t end) {
+                       for (int64_t q = begin; q < end; ++q) {
+                         Init(rows_[q], members.at(roles.compound[rows_[q]]),
+                              states_[q]);
+                       }
+                     });
+  }
+
+  void Row(int64_t i, int64_t col0, const double* values, int64_t count) {
+    if (slot_[i] < 0) return;
+    QueryState& q = states_[slot_[i]];
+    const int64_t own = roles_.compound[i];
+    // Below this a negative is behind every replicate: it changes nothing.
+    const double floor = q.replicates.empty()
+                             ? std::numeric_limits<double>::infinity()
+                             : q.replicates.back() - margin_;
+    for (int64_t c = 0; c < count; ++c) {
+      const int64_t j = col0 + c;
+      const double v = values[c];
+      if (roles_.control[j]) {
+        if (v >= floor) Place(q.ahead_of_controls, q.replicates, v, i, j);
+        continue;
+      }
+      if (roles_.compound[j] == own || j == i) continue;
+      if (v >= floor) Place(q.ahead_of_compounds, q.replicates, v, i, j);
+      for (size_t m = 0; m < q.first.size(); ++m) {
+        FirstReplicate& f = q.first[m];
+        if (f.row < 0) continue;
+        const std::vector<int64_t>& group = roles_.exclusions[m];
+        if (!group.empty() && group[j] == group[i]) continue;
+        if (v > f.similarity + margin_) {
+          ++f.ahead;
+        } else if (v >= f.similarity - margin_) {
+          const double e = exact_(i, j);
+          if (e > f.similarity || (e == f.similarity && j < f.row)) ++f.ahead;
+        }
+      }
+    }
+  }
+
+  QueryRanks Finish() {
+    QueryRanks out;
+    out.rows = rows_;
+    out.first_hit.assign(roles_.exclusions.size(), {});
+    for (const QueryState& q : states_) {
+      for (size_t m = 0; m < q.first.size(); ++m) {
+        out.first_hit[m].push_back(q.first[m].row < 0 ? -1 : q.first[m].ahead);
+      }
+      out.replicates.push_back(static_cast<int64_t>(q.replicates.size()));
+      out.ap_vs_controls.push_back(ApOf(q.ahead_of_controls));
+      out.ap_vs_compounds.push_back(ApOf(q.ahead_of_compounds));
+    }
+    return out;
+  }
+
+ private:
+  void Init(int64_t i, const std::vector<int64_t>& members, QueryState& q) {
+    q.first.assign(roles_.exclusions.size(), {});
+    for (int64_t j : members) {
+      if (j == i) continue;
+      const double s = exact_(i, j);
+      q.replicates.push_back(s);
+      for (size_t m = 0; m < q.first.size(); ++m) {
+        const std::vector<int64_t>& group = roles_.exclusions[m];
+        if (!group.empty() && group[j] == group[i]) continue;
+        FirstReplicate& f = q.first[m];
+        // Members ascend, so the first of equal similarities stays.
+        if (f.row < 0 || s > f.similarity) f = {s, j, 0};
+      }
+    }
+    std::sort(q.replicates.begin(), q.replicates.end(), std::greater<>());
+    q.ahead_of_controls.assign(q.replicates.size(), 0);
+    q.ahead_of_compounds.assign(q.replicates.size(), 0);
+  }
+
+  // Counts negative j under the first replicate it is not behind.
+  void Place(std::vector<int64_t>& ahead, const std::vector<double>& replicates,
+             double v, int64_t i, int64_t j) const {
+    int64_t m = AtLeast(replicates, v + margin_);
+    if (m != AtLeast(replicates, v - margin_)) {
+      m = AtLeast(replicates, exact_(i, j));
+    }
+    if (m < static_cast<int64_t>(ahead.size())) ++ahead[m];
+  }
+
+  const RankRoles& roles_;
+  const ExactSimilarity exact_;
+  const double margin_;
+  std::vector<int64_t> slot_;  // row -> query index, -1 for non-queries
+  std::vector<int64_t> rows_;
+  std::vector<QueryState> states_;
+};
+
+void CheckRoles(const RankRoles& roles, int64_t n) {
+  const auto size = [](const auto& v) {
+    return static_cast<int64_t>(v.size());
+  };
+  TORCH_CHECK(size(roles.compound) == n && size(roles.control) == n &&
+                  size(roles.query) == n,
+              "roles must have one compound, control and query flag per row (",
+              n, " rows)");
+  for (const std::vector<int64_t>& g : roles.exclusions) {
+    TORCH_CHECK(g.empty() || size(g) == n,
+                "an exclusion must have one group per row (", n, " rows)");
+  }
+}
+
+}  // namespace
+
+QueryRanks StreamReplicateRanks(const at::Tensor& profiles,
+                                const RankRoles& roles,
+                                const TileOptions& tiles) {
+  TORCH_CHECK(profiles.dim() == 2, "profiles must be [rows, features], got ",
+              profiles.sizes());
+  CheckRoles(roles, profiles.size(0));
+  const at::Tensor unit = UnitRows(profiles);
+  RankAccumulator ranks(unit, roles, tiles);
+  ForEachUpperTile(unit, tiles, [&](const SimilarityTile& tile) {
+    ForEachOrderedRow(
+        tile, [&](int64_t i, int64_t col0, const double* values,
+                  int64_t count) { ranks.Row(i, col0, values, count); });
+  });
+  return ranks.Finish();
+}
+
+int64_t ReplicateRankBytes(const RankRoles& roles) {
+  std::map<int64_t, int64_t> treated;
+  for (size_t r = 0; r < roles.compound.size(); ++r) {
+    if (!roles.control[r]) ++treated[roles.compound[r]];
+  }
+  int64_t bytes = 0;
+  for (size_t r = 0; r < roles.compound.size(); ++r) {
+    if (!roles.query[r]) continue;
+    const int64_t replicates = treated[roles.compound[r]] - 1;
+    bytes += 3 * 8 * replicates + 128 +
+             static_cast<int64_t>(roles.exclusions.size()) * 24;
+  }
+  return bytes;
+}
+
+}  // namespace micon
