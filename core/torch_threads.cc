@@ -5,6 +5,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 
 namespace micon {
@@ -38,6 +40,26 @@ int ConfigureTorchThreads(int intra_op, int ranks_on_node) {
     set_blas(threads);
   }
   return torch::get_num_threads();
+}
+
+const char* OpenBlasCoreToRestartWith() {
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return nullptr;
+  using CoreName = char* (*)();
+  const auto core_name =
+      reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (core_name == nullptr || std::strcmp(core_name(), "Prescott") != 0) {
+    return nullptr;
+  }
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq")) {
+    return "SkylakeX";
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    return "Haswell";
+  }
+  return nullptr;
 }
 
 }  // namespace micon

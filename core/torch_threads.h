@@ -20,6 +20,16 @@ int ConfigureTorchThreads(int intra_op, int ranks_on_node = 1);
 // Cores this process may run on (its CPU affinity mask), at least 1.
 int AvailableCores();
 
+// The OPENBLAS_CORETYPE a process should restart with, or null. Debian's
+// OpenBLAS picks its kernels from the CPU's model name; on a virtual CPU it
+// does not know ("Intel Xeon Processor") it falls back to Prescott's SSE3
+// kernels, measured 4x slower here than the AVX-512 ones the CPU has.
+// OpenBLAS reads the variable only as it loads, so main() sets it and execs
+// itself once, before any thread or MPI starts. Null when the variable is
+// set already (the user's choice, or the restart done), when OpenBLAS is not
+// the BLAS, or when it chose anything but Prescott.
+const char* OpenBlasCoreToRestartWith();
+
 }  // namespace micon
 
 #endif  // MICON_CORE_TORCH_THREADS_H_

@@ -40,7 +40,7 @@ struct ProcessState {
   int exit_code = 0;
   int threads = 0;  // --threads; 0 = not given
   // Set while parsing by commands that call StartDistributed (train,
-  // embed): they size the thread pools there, not main().
+  // embed, evaluate): they size the thread pools there, not main().
   bool distributed = false;
 };
 
@@ -65,7 +65,7 @@ void AddConvertCommand(CLI::App& app, CommandRun& run);
 void AddFeaturizeCommand(CLI::App& app, CommandRun& run);
 void AddSynthCommand(CLI::App& app, CommandRun& run);
 void AddCheckpointsCommand(CLI::App& app, CommandRun& run);
-void AddEvaluateCommand(CLI::App& app, CommandRun& run);
+void AddEvaluateCommand(CLI::App& app, CommandRun& run, ProcessState& process);
 void AddEmbedCommand(CLI::App& app, CommandRun& run, ProcessState& process);
 void AddTrainCommand(CLI::App& app, CommandRun& run, ProcessState& process);
 

@@ -17,10 +17,10 @@
 #include "absl/strings/str_split.h"
 #include "core/status_macros.h"
 #include "data/screen_split.h"
+#include "distributed/communicator_shard_reducer.h"
 #include "launch/command.h"
 #include "launch/flag_enum.h"
-#include "launch/profiles/evaluation_report.h"
-#include "launch/profiles/retrieval_evaluation.h"
+#include "launch/profiles/evaluation_run.h"
 
 namespace micon {
 namespace {
@@ -38,6 +38,10 @@ struct EvaluateFlags {
   std::string held_out_plates;         // a screen.json
   std::vector<std::string> retrieval;  // NAME=DIR of micon embed output
   std::string retrieval_split;         // a screen.json
+  double memory_gb = 0;
+  bool skip_percent_replicating = false;
+  double timeout_seconds = 3600;
+  std::string tile_precision = "float32";
   EvaluationOptions options;
 };
 
@@ -83,40 +87,9 @@ absl::StatusOr<std::set<std::string>> ScreenList(
   return split.*list;
 }
 
-// Cross-modal retrieval of each NAME=DIR (retrieval_evaluation.h).
-absl::Status RunRetrieval(const EvaluateFlags& flags) {
-  MICON_ASSIGN_OR_RETURN(const auto specs,
-                         ParseNamedPaths("--retrieval", flags.retrieval));
-  std::optional<std::set<std::string>> held_out;
-  if (!flags.retrieval_split.empty()) {
-    MICON_ASSIGN_OR_RETURN(
-        held_out,
-        ScreenList(flags.retrieval_split, &ScreenSplit::held_out_compounds,
-                   "held_out_compounds"));
-  }
-  std::optional<std::set<std::string>> plates;
-  if (!flags.held_out_plates.empty()) {
-    MICON_ASSIGN_OR_RETURN(
-        plates, ScreenList(flags.held_out_plates, &ScreenSplit::held_out_plates,
-                           "held_out_plates"));
-  }
-  std::vector<MethodRetrieval> methods;
-  for (const auto& [name, folder] : specs) {
-    MICON_ASSIGN_OR_RETURN(
-        MethodRetrieval m,
-        EvaluateRetrieval(name, folder, held_out ? &*held_out : nullptr,
-                          plates ? &*plates : nullptr));
-    methods.push_back(std::move(m));
-  }
-  std::fputs(RetrievalTable(methods).c_str(), stdout);
-  if (flags.output.empty()) return absl::OkStatus();
-  MICON_RETURN_IF_ERROR(WriteRetrievalReport(methods, flags.output));
-  std::fprintf(stderr, "micon: wrote %s and each query's rank\n",
-               (fs::path(flags.output) / "retrieval.csv").c_str());
-  return absl::OkStatus();
-}
-
-absl::Status RunEvaluate(EvaluateFlags flags) {
+// The flags as typed values, every one checked before the first (slow)
+// evaluation.
+absl::StatusOr<EvaluationRequest> ParseRequest(EvaluateFlags flags) {
   if (flags.profiles.empty() && flags.retrieval.empty()) {
     return absl::InvalidArgumentError(
         "give --profiles NAME=PATH (replicate metrics) or --retrieval "
@@ -125,19 +98,33 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
   if (!flags.retrieval_split.empty() && flags.retrieval.empty()) {
     return absl::InvalidArgumentError("--retrieval-split needs --retrieval");
   }
-  if (!flags.retrieval.empty()) MICON_RETURN_IF_ERROR(RunRetrieval(flags));
-  if (flags.profiles.empty()) return absl::OkStatus();
+  EvaluationRequest request;
+  request.output = flags.output;
+  MICON_ASSIGN_OR_RETURN(request.retrieval,
+                         ParseNamedPaths("--retrieval", flags.retrieval));
+  if (!flags.retrieval_split.empty()) {
+    MICON_ASSIGN_OR_RETURN(
+        request.retrieval_held_out,
+        ScreenList(flags.retrieval_split, &ScreenSplit::held_out_compounds,
+                   "held_out_compounds"));
+  }
   const std::vector<std::string> control =
       absl::StrSplit(flags.controls, absl::MaxSplits('=', 1));
   if (control.size() != 2 || control[0].empty()) {
     return absl::InvalidArgumentError("--controls must be COLUMN=VALUE, got '" +
                                       flags.controls + "'");
   }
-  EvaluationOptions& o = flags.options;
+  EvaluationOptions& o = request.options;
+  o = flags.options;
   o.controls = {control[0], control[1]};
   MICON_ASSIGN_OR_RETURN(
       o.normalize,
       ParseFlagEnum(kNormalizeMethodNames, "--normalize", flags.normalize));
+  MICON_ASSIGN_OR_RETURN(o.tile_precision,
+                         ParseFlagEnum(kTilePrecisionNames, "--tile-precision",
+                                       flags.tile_precision));
+  o.memory_bytes = static_cast<int64_t>(flags.memory_gb * 1e9);
+  o.percent_replicating = !flags.skip_percent_replicating;
   if (!o.sphere_by.empty() && !o.sphere) {
     return absl::InvalidArgumentError("--sphere-by needs --sphere");
   }
@@ -155,56 +142,40 @@ absl::Status RunEvaluate(EvaluateFlags flags) {
         o.query_plates,
         ScreenList(flags.held_out_plates, &ScreenSplit::held_out_plates,
                    "held_out_plates"));
+    request.retrieval_plates = o.query_plates;
   }
-  // Every flag is checked before the first (slow) evaluation.
-  MICON_ASSIGN_OR_RETURN(const auto profiles,
+  MICON_ASSIGN_OR_RETURN(request.profiles,
                          ParseNamedPaths("--profiles", flags.profiles));
-  MICON_ASSIGN_OR_RETURN(const auto predicted_specs,
+  MICON_ASSIGN_OR_RETURN(const auto predicted,
                          ParseNamedPaths("--predicted", flags.predicted));
-  const std::map<std::string, std::string> predicted(predicted_specs.begin(),
-                                                     predicted_specs.end());
-  for (const auto& entry : predicted) {
+  for (const auto& [name, path] : predicted) {
+    const auto& profiles = request.profiles;
     // (C++17 lambdas cannot capture structured bindings; clang refuses it.)
-    const std::string& name = entry.first;
+    const std::string& method = name;
     if (std::none_of(profiles.begin(), profiles.end(),
-                     [&](const auto& p) { return p.first == name; })) {
+                     [&](const auto& p) { return p.first == method; })) {
       return absl::InvalidArgumentError("--predicted names method '" + name +
                                         "', which no --profiles gives");
     }
+    request.predicted[name] = path;
   }
-  std::vector<MethodEvaluation> methods;
-  for (const auto& [name, path] : profiles) {
-    const auto prediction = predicted.find(name);
-    MICON_ASSIGN_OR_RETURN(
-        MethodEvaluation m,
-        EvaluateMethod(name, path,
-                       prediction == predicted.end() ? "" : prediction->second,
-                       o));
-    const Evaluation& e = m.evaluation;
-    std::fprintf(stderr,
-                 "micon: %s: %lld treated wells (%lld querying) of %lld "
-                 "compounds, %lld control wells, %lld features, %lld scored "
-                 "predictions\n",
-                 name.c_str(), static_cast<long long>(e.treated_wells),
-                 static_cast<long long>(e.query_wells),
-                 static_cast<long long>(e.compounds),
-                 static_cast<long long>(e.control_wells),
-                 static_cast<long long>(m.features),
-                 static_cast<long long>(e.predicted_queries));
-    methods.push_back(std::move(m));
-  }
-  std::fputs(EvaluationTable(methods).c_str(), stdout);
-  if (flags.output.empty()) return absl::OkStatus();
-  MICON_RETURN_IF_ERROR(WriteEvaluationReport(methods, flags.output));
-  std::fprintf(stderr, "micon: wrote %s, per-compound mAP and %s\n",
-               (fs::path(flags.output) / "evaluation.csv").c_str(),
-               (fs::path(flags.output) / "evaluation.png").c_str());
-  return absl::OkStatus();
+  return request;
+}
+
+absl::Status RunEvaluate(const EvaluateFlags& flags, ProcessState& process) {
+  MICON_ASSIGN_OR_RETURN(const EvaluationRequest request, ParseRequest(flags));
+  DistributedRequest distributed;
+  // CPU collectives whatever the machine: the tiles are CPU work.
+  distributed.backend = Backend::kMpi;
+  distributed.timeout_seconds = flags.timeout_seconds;
+  MICON_RETURN_IF_ERROR(StartDistributed(distributed, process));
+  CommunicatorShardReducer shards(*process.dist->comm);
+  return RunEvaluation(request, shards);
 }
 
 }  // namespace
 
-void AddEvaluateCommand(CLI::App& app, CommandRun& run) {
+void AddEvaluateCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
   CLI::App* sub = app.add_subcommand(
       "evaluate",
       "Replicate metrics of well profiles (percent replicating, mAP vs DMSO "
@@ -281,7 +252,33 @@ void AddEvaluateCommand(CLI::App& app, CommandRun& run) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--seed", f->options.seed, "Seed of the permutation null")
       ->capture_default_str();
-  sub->callback([&run, f] { run = [f] { return RunEvaluate(*f); }; });
+  sub->add_option("--memory-gb", f->memory_gb,
+                  "Memory the evaluation of one method may hold (features, "
+                  "per-well state, one similarity tile), in 10^9 bytes; a "
+                  "screen that needs more is refused before it starts. "
+                  "Default: 80% of the memory available")
+      ->check(CLI::PositiveNumber);
+  sub->add_flag("--skip-percent-replicating", f->skip_percent_replicating,
+                "Leave out percent replicating, which takes two of the three "
+                "passes over all pairs of wells");
+  sub->add_option("--tile-precision", f->tile_precision,
+                  "float32 or float64 similarity tiles; the results are the "
+                  "same (every decision is made on exact float64 values), "
+                  "float32 is about twice as fast")
+      ->capture_default_str();
+  sub->add_option("--tile-rows", f->options.tile,
+                  "Rows (and columns) per similarity tile; the results do not "
+                  "depend on it. Default: the largest --memory-gb allows")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--timeout-seconds", f->timeout_seconds,
+                  "Under mpirun or srun: how long a rank waits for the others "
+                  "at each combination of counts")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->callback([&run, &process, f] {
+    process.distributed = true;
+    run = [f, &process] { return RunEvaluate(*f, process); };
+  });
 }
 
 }  // namespace micon

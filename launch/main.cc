@@ -1,9 +1,11 @@
 // micon: the command-line entry point. The one catch site of the program lives
 // here.
 #include <c10/util/Exception.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -13,6 +15,19 @@
 #include "micon/config.h"
 
 int main(int argc, char** argv) {
+  if (const char* core = micon::OpenBlasCoreToRestartWith()) {
+    // core/torch_threads.h says why. execv returns only when it fails: then
+    // micon runs on, with the slower kernels.
+    // The binary's own path, not /proc/self/exe: ps and top would then show
+    // the process as "exe".
+    char self[4096];
+    const ssize_t length = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (length > 0) {
+      self[length] = '\0';
+      setenv("OPENBLAS_CORETYPE", core, /*overwrite=*/1);
+      execv(self, argv);
+    }
+  }
   CLI::App app{
       "micon: MICON representation learning for Cell Painting screens"};
   app.set_version_flag("--version", std::string("micon ") + MICON_VERSION);
@@ -30,7 +45,7 @@ int main(int argc, char** argv) {
   micon::AddFeaturizeCommand(app, run);
   micon::AddSynthCommand(app, run);
   micon::AddCheckpointsCommand(app, run);
-  micon::AddEvaluateCommand(app, run);
+  micon::AddEvaluateCommand(app, run, process);
   micon::AddTrainCommand(app, run, process);
   micon::AddEmbedCommand(app, run, process);
   try {

@@ -4,10 +4,19 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 namespace micon::testing {
 namespace fs = std::filesystem;
+
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
 
 std::string ScratchDir() {
   const ::testing::TestInfo* info =

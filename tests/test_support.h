@@ -31,6 +31,10 @@ namespace micon::testing {
 // run).
 std::string ScratchDir();
 
+// The bytes of a file; empty when it cannot be read (compare with a
+// non-empty expectation).
+std::string FileBytes(const std::string& path);
+
 // ../shared/data: real public Cell Painting data (see its README for
 // provenance).
 std::string SharedData(const std::string& relative);

@@ -1,11 +1,12 @@
 #include "core/metrics/percent_replicating.h"
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <memory>
+#include <optional>
 
 #include "core/metrics/profile_similarity.h"
 #include "core/metrics/two_pass_order_statistics.h"
@@ -120,9 +121,69 @@ int64_t PercentReplicatingBytes(const std::vector<std::string>& group_keys) {
   return bytes;
 }
 
+namespace {
+
+// What one thread (or one shard) counts in a pass over the pairs: the
+// non-replicate similarities, and those of each streamed replicate group.
+struct PairTally {
+  TwoPassOrderStatistics null;
+  std::vector<std::optional<TwoPassOrderStatistics>> groups;  // by group id
+
+  PairTally EmptyCopy() const {
+    PairTally copy{null.EmptyCopy(), {}};
+    for (const auto& g : groups) {
+      copy.groups.push_back(g ? std::optional(g->EmptyCopy()) : std::nullopt);
+    }
+    return copy;
+  }
+  void Merge(const PairTally& part) {
+    null.Merge(part.null);
+    for (size_t g = 0; g < groups.size(); ++g) {
+      if (groups[g]) groups[g]->Merge(*part.groups[g]);
+    }
+  }
+  template <typename Reduce>
+  void ForEach(const Reduce& reduce) {
+    reduce(null);
+    for (auto& g : groups) {
+      if (g) reduce(*g);
+    }
+  }
+};
+
+// Visits every unordered pair (i, j), i < j, of this shard's tiles once, with
+// the tile's value: `visit(tally, i, j, v)`. Rows run in parallel, each
+// thread into its own copy of `tally`, merged back after.
+template <typename Visit>
+void ForEachPair(const at::Tensor& unit, const TileOptions& tiles,
+                 PairTally& tally, const Visit& visit) {
+  std::vector<PairTally> parts;
+  for (int t = 0; t < at::get_num_threads(); ++t) {
+    parts.push_back(tally.EmptyCopy());
+  }
+  ForEachUpperTile(unit, tiles, [&](const SimilarityTile& t) {
+    at::parallel_for(0, t.rows, 16, [&](int64_t begin, int64_t end) {
+      PairTally& part = parts[static_cast<size_t>(at::get_thread_num())];
+      for (int64_t r = begin; r < end; ++r) {
+        const int64_t i = t.row0 + r;
+        const double* row = t.s + r * t.cols;
+        for (int64_t c = t.diagonal() ? r + 1 : 0; c < t.cols; ++c) {
+          visit(part, i, t.col0 + c, row[c]);
+        }
+      }
+    });
+  });
+  for (const PairTally& part : parts) tally.Merge(part);
+}
+
+}  // namespace
+
 PercentReplicating StreamPercentReplicating(
     const at::Tensor& profiles, const std::vector<std::string>& group_keys,
-    double quantile, const TileOptions& tiles) {
+    double quantile, const TileOptions& all_tiles, ShardReducer& shards) {
+  TileOptions tiles = all_tiles;
+  tiles.shard = shards.shard();
+  tiles.shards = shards.shards();
   const int64_t n = static_cast<int64_t>(group_keys.size());
   TORCH_CHECK(profiles.dim() == 2 && profiles.size(0) == n,
               "profiles must be [", n, ", features], got ", profiles.sizes());
@@ -132,38 +193,39 @@ PercentReplicating StreamPercentReplicating(
   std::vector<std::string> names;
   std::vector<int64_t> sizes;
   const std::vector<int64_t> group = GroupIds(group_keys, names, sizes);
+  // Small groups' similarities straight from their members (every shard
+  // computes them all); large groups are streamed with the other pairs.
+  std::vector<std::vector<int64_t>> members(names.size());
+  for (int64_t r = 0; r < n; ++r) members[group[r]].push_back(r);
   std::vector<std::vector<double>> stored(names.size());
-  std::vector<std::unique_ptr<TwoPassOrderStatistics>> streamed(names.size());
+  PairTally tally{TwoPassOrderStatistics(kNullBuckets, margin), {}};
   for (size_t g = 0; g < names.size(); ++g) {
     if (Pairs(sizes[g]) > kStoredPairs) {
-      streamed[g] =
-          std::make_unique<TwoPassOrderStatistics>(kGroupBuckets, margin);
+      tally.groups.emplace_back(std::in_place, kGroupBuckets, margin);
+      continue;
+    }
+    tally.groups.emplace_back();
+    const std::vector<int64_t>& m = members[g];
+    for (size_t a = 0; a < m.size(); ++a) {
+      for (size_t b = a + 1; b < m.size(); ++b) {
+        stored[g].push_back(exact(m[a], m[b]));
+      }
     }
   }
-  TwoPassOrderStatistics null(kNullBuckets, margin);
-  // Every unordered pair once: (i, j), i < j, with the tile's value.
-  const auto for_each_pair = [&](const auto& visit) {
-    ForEachUpperTile(unit, tiles, [&](const SimilarityTile& t) {
-      for (int64_t r = 0; r < t.rows; ++r) {
-        const int64_t i = t.row0 + r;
-        const double* row = t.s + r * t.cols;
-        for (int64_t c = t.diagonal() ? r + 1 : 0; c < t.cols; ++c) {
-          visit(i, t.col0 + c, row[c]);
-        }
-      }
-    });
-  };
-  for_each_pair([&](int64_t i, int64_t j, double v) {
-    const int64_t g = group[i];
-    if (g != group[j]) {
-      null.Count(v);
-    } else if (streamed[g]) {
-      streamed[g]->Count(v);
-    } else {
-      stored[g].push_back(exact(i, j));
-    }
+  ForEachPair(unit, tiles, tally,
+              [&](PairTally& part, int64_t i, int64_t j, double v) {
+                const int64_t g = group[i];
+                if (g != group[j]) {
+                  part.null.Count(v);
+                } else if (part.groups[g]) {
+                  part.groups[g]->Count(v);
+                }
+              });
+  tally.ForEach([&](TwoPassOrderStatistics& s) {
+    s.ReduceCounts(shards);
+    s.EndCount();
   });
-  null.EndCount();
+  TwoPassOrderStatistics& null = tally.null;
   int64_t replicate_pairs = 0;
   for (int64_t size : sizes) replicate_pairs += Pairs(size);
   TORCH_CHECK(replicate_pairs > 0,
@@ -173,21 +235,22 @@ PercentReplicating StreamPercentReplicating(
               "percent replicating needs at least one non-replicate pair (all "
               "rows are one group)");
   const auto [core_lo, core_hi] = null.WantQuantile(quantile);
-  for (const auto& s : streamed) {
+  for (auto& s : tally.groups) {
     if (!s) continue;
-    s->EndCount();
     s->WantQuantile(0.5);
     s->WantAround(core_lo, core_hi);
   }
-  for_each_pair([&](int64_t i, int64_t j, double v) {
-    const int64_t g = group[i];
-    const auto exact_value = [&] { return exact(i, j); };
-    if (g != group[j]) {
-      null.Observe(v, exact_value);
-    } else if (streamed[g]) {
-      streamed[g]->Observe(v, exact_value);
-    }
-  });
+  ForEachPair(unit, tiles, tally,
+              [&](PairTally& part, int64_t i, int64_t j, double v) {
+                const int64_t g = group[i];
+                const auto exact_value = [&] { return exact(i, j); };
+                if (g != group[j]) {
+                  part.null.Observe(v, exact_value);
+                } else if (part.groups[g]) {
+                  part.groups[g]->Observe(v, exact_value);
+                }
+              });
+  tally.ForEach([&](TwoPassOrderStatistics& s) { s.ReduceKept(shards); });
   PercentReplicating out;
   out.replicate_pairs = replicate_pairs;
   out.non_replicate_pairs = null.size();
@@ -195,10 +258,10 @@ PercentReplicating StreamPercentReplicating(
   int64_t above = 0;
   for (size_t g = 0; g < names.size(); ++g) {
     if (sizes[g] < 2) continue;
-    if (streamed[g]) {
-      above += streamed[g]->CountAbove(out.threshold);
-      out.medians.push_back(
-          {names[g], streamed[g]->Quantile(0.5), Pairs(sizes[g])});
+    if (tally.groups[g]) {
+      TwoPassOrderStatistics& s = *tally.groups[g];
+      above += s.CountAbove(out.threshold);
+      out.medians.push_back({names[g], s.Quantile(0.5), Pairs(sizes[g])});
     } else {
       std::vector<double>& values = stored[g];
       above += std::count_if(values.begin(), values.end(),
@@ -210,6 +273,13 @@ PercentReplicating StreamPercentReplicating(
   out.score = static_cast<double>(above) / static_cast<double>(replicate_pairs);
   SortByMedian(out.medians);
   return out;
+}
+
+PercentReplicating StreamPercentReplicating(
+    const at::Tensor& profiles, const std::vector<std::string>& group_keys,
+    double quantile, const TileOptions& tiles) {
+  SingleShard one;
+  return StreamPercentReplicating(profiles, group_keys, quantile, tiles, one);
 }
 
 }  // namespace micon

@@ -14,10 +14,12 @@
 // (tests/core/metrics/percent_replicating_test.cc).
 //
 // StreamPercentReplicating computes the same from the profiles without the
-// n x n matrix: it visits the Pearson tiles (similarity_tiles.h) twice. Pass 1
-// counts the non-replicate similarities in buckets and keeps each small
-// replicate group's similarities; pass 2 keeps only those near the quantile
-// (two_pass_order_statistics.h), and near each large group's median. The
+// n x n matrix: it visits the Pearson tiles (similarity_tiles.h) twice, rows
+// in parallel. Pass 1 counts the non-replicate similarities in buckets; pass
+// 2 keeps only those near the quantile (two_pass_order_statistics.h). Small
+// replicate groups' similarities come from their members directly; large
+// groups (a screen's controls) are streamed like the non-replicates and kept
+// near the threshold and their median. The
 // threshold, score and medians are exact: those of ExactSimilarity's values,
 // which differ from a BLAS matrix's by rounding only.
 #ifndef MICON_CORE_METRICS_PERCENT_REPLICATING_H_
@@ -29,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics/shard_reducer.h"
 #include "core/metrics/similarity_tiles.h"
 
 namespace micon {
@@ -54,6 +57,11 @@ PercentReplicating ComputePercentReplicating(
 PercentReplicating StreamPercentReplicating(
     const at::Tensor& profiles, const std::vector<std::string>& group_keys,
     double quantile, const TileOptions& tiles);
+// This shard's tiles only (tiles.shard of tiles.shards), combined with the
+// other shards' through `shards`; every shard returns the whole result.
+PercentReplicating StreamPercentReplicating(
+    const at::Tensor& profiles, const std::vector<std::string>& group_keys,
+    double quantile, const TileOptions& tiles, ShardReducer& shards);
 
 // Bytes StreamPercentReplicating holds besides its tiles: the similarities of
 // the small replicate groups and the buckets.

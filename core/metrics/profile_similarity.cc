@@ -8,10 +8,10 @@ at::Tensor UnitRows(const at::Tensor& x) {
   TORCH_CHECK(x.dim() == 2, "profiles must be [rows, features], got ",
               x.sizes());
   const at::Tensor d = x.to(torch::kFloat64);
-  const at::Tensor norm = d.norm(2, /*dim=*/1, /*keepdim=*/true);
-  // Rows without direction become zero rows: similarity 0 to everything.
-  return torch::where(norm > 0, d / norm.clamp_min(1e-300),
-                      torch::zeros_like(d));
+  // A row without direction stays a zero row (0 / 1e-300 is 0): similarity 0
+  // to everything. One temporary the size of `x`, not three: this runs on
+  // screens of 10^6 wells.
+  return d / d.norm(2, /*dim=*/1, /*keepdim=*/true).clamp_min(1e-300);
 }
 
 at::Tensor CentredUnitRows(const at::Tensor& x) {

@@ -25,9 +25,13 @@
 #include <cstdint>
 #include <functional>
 
+#include "core/enum_names.h"
+
 namespace micon {
 
 enum class TilePrecision { kFloat32, kFloat64 };
+inline constexpr EnumName<TilePrecision> kTilePrecisionNames[] = {
+    {"float32", TilePrecision::kFloat32}, {"float64", TilePrecision::kFloat64}};
 
 class ExactSimilarity {
  public:
@@ -60,6 +64,11 @@ double TileMargin(TilePrecision precision, int64_t width);
 struct TileOptions {
   int64_t tile = 2048;  // rows and columns per tile
   TilePrecision precision = TilePrecision::kFloat32;
+  // This process visits the tiles whose index (in ForEachUpperTile's order)
+  // is `shard` modulo `shards`; the shards combine their counts through a
+  // ShardReducer (shard_reducer.h).
+  int shard = 0;
+  int shards = 1;
 };
 
 // One tile of the upper triangle: rows [row0, row0 + rows) against columns
@@ -73,10 +82,10 @@ struct SimilarityTile {
   bool diagonal() const { return row0 == col0; }
 };
 
-// Visits the tiles with col0 >= row0, row-block by row-block. Every
-// unordered pair {i, j}, i != j, lies in exactly one tile (in `s`, with
-// i < j on a diagonal tile); every ordered pair (i, j) is in exactly one
-// row of either `s` or `st`.
+// Visits the tiles with col0 >= row0, row-block by row-block (this shard's
+// share of them). Every unordered pair {i, j}, i != j, lies in exactly one
+// tile (in `s`, with i < j on a diagonal tile); every ordered pair (i, j) is
+// in exactly one row of either `s` or `st`.
 void ForEachUpperTile(const at::Tensor& unit_rows, const TileOptions& options,
                       const std::function<void(const SimilarityTile&)>& visit);
 

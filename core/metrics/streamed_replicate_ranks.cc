@@ -83,33 +83,52 @@ class RankAccumulator {
   void Row(int64_t i, int64_t col0, const double* values, int64_t count) {
     if (slot_[i] < 0) return;
     QueryState& q = states_[slot_[i]];
+    if (q.replicates.empty()) return;  // nothing to rank, nothing to find
     const int64_t own = roles_.compound[i];
-    // Below this a negative is behind every replicate: it changes nothing.
-    const double floor = q.replicates.empty()
-                             ? std::numeric_limits<double>::infinity()
-                             : q.replicates.back() - margin_;
+    const int64_t* compound = roles_.compound.data();
+    const uint8_t* control = roles_.control.data();
+    // Below this a well is behind every replicate (and so behind each first
+    // replicate too): it changes no count. Most pairs stop here.
+    const double floor = q.replicates.back() - margin_;
     for (int64_t c = 0; c < count; ++c) {
-      const int64_t j = col0 + c;
       const double v = values[c];
-      if (roles_.control[j]) {
-        if (v >= floor) Place(q.ahead_of_controls, q.replicates, v, i, j);
+      if (v < floor) continue;
+      const int64_t j = col0 + c;
+      if (control[j]) {
+        Place(q.ahead_of_controls, q.replicates, v, i, j);
         continue;
       }
-      if (roles_.compound[j] == own || j == i) continue;
-      if (v >= floor) Place(q.ahead_of_compounds, q.replicates, v, i, j);
+      if (compound[j] == own || j == i) continue;
+      Place(q.ahead_of_compounds, q.replicates, v, i, j);
       for (size_t m = 0; m < q.first.size(); ++m) {
         FirstReplicate& f = q.first[m];
-        if (f.row < 0) continue;
+        if (v < f.similarity - margin_ || f.row < 0) continue;
         const std::vector<int64_t>& group = roles_.exclusions[m];
         if (!group.empty() && group[j] == group[i]) continue;
         if (v > f.similarity + margin_) {
           ++f.ahead;
-        } else if (v >= f.similarity - margin_) {
+        } else {
           const double e = exact_(i, j);
           if (e > f.similarity || (e == f.similarity && j < f.row)) ++f.ahead;
         }
       }
     }
+  }
+
+  // Every shard's counts summed into this one's.
+  void Reduce(ShardReducer& shards) {
+    std::vector<int64_t> counts;
+    const auto each_count = [&](const auto& use) {
+      for (QueryState& q : states_) {
+        for (int64_t& c : q.ahead_of_controls) use(c);
+        for (int64_t& c : q.ahead_of_compounds) use(c);
+        for (FirstReplicate& f : q.first) use(f.ahead);
+      }
+    };
+    each_count([&](int64_t& c) { counts.push_back(c); });
+    shards.Sum(counts);
+    size_t k = 0;
+    each_count([&](int64_t& c) { c = counts[k++]; });
   }
 
   QueryRanks Finish() {
@@ -150,11 +169,18 @@ class RankAccumulator {
   // Counts negative j under the first replicate it is not behind.
   void Place(std::vector<int64_t>& ahead, const std::vector<double>& replicates,
              double v, int64_t i, int64_t j) const {
-    int64_t m = AtLeast(replicates, v + margin_);
-    if (m != AtLeast(replicates, v - margin_)) {
+    // Replicates certainly ahead of the well, then those within the margin.
+    const int64_t p = static_cast<int64_t>(replicates.size());
+    int64_t m = 0;
+    if (p <= 16) {
+      while (m < p && replicates[m] >= v + margin_) ++m;
+    } else {
+      m = AtLeast(replicates, v + margin_);
+    }
+    if (m < p && replicates[m] >= v - margin_) {
       m = AtLeast(replicates, exact_(i, j));
     }
-    if (m < static_cast<int64_t>(ahead.size())) ++ahead[m];
+    if (m < p) ++ahead[m];
   }
 
   const RankRoles& roles_;
@@ -184,6 +210,17 @@ void CheckRoles(const RankRoles& roles, int64_t n) {
 QueryRanks StreamReplicateRanks(const at::Tensor& profiles,
                                 const RankRoles& roles,
                                 const TileOptions& tiles) {
+  SingleShard one;
+  return StreamReplicateRanks(profiles, roles, tiles, one);
+}
+
+QueryRanks StreamReplicateRanks(const at::Tensor& profiles,
+                                const RankRoles& roles,
+                                const TileOptions& all_tiles,
+                                ShardReducer& shards) {
+  TileOptions tiles = all_tiles;
+  tiles.shard = shards.shard();
+  tiles.shards = shards.shards();
   TORCH_CHECK(profiles.dim() == 2, "profiles must be [rows, features], got ",
               profiles.sizes());
   CheckRoles(roles, profiles.size(0));
@@ -194,6 +231,7 @@ QueryRanks StreamReplicateRanks(const at::Tensor& profiles,
         tile, [&](int64_t i, int64_t col0, const double* values,
                   int64_t count) { ranks.Row(i, col0, values, count); });
   });
+  ranks.Reduce(shards);
   return ranks.Finish();
 }
 

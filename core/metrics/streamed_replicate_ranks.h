@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/metrics/shard_reducer.h"
 #include "core/metrics/similarity_tiles.h"
 
 namespace micon {
@@ -54,6 +55,11 @@ struct QueryRanks {
 QueryRanks StreamReplicateRanks(const at::Tensor& profiles,
                                 const RankRoles& roles,
                                 const TileOptions& tiles);
+// This shard's tiles only, combined with the other shards' through `shards`
+// (shard_reducer.h); every shard returns the whole result.
+QueryRanks StreamReplicateRanks(const at::Tensor& profiles,
+                                const RankRoles& roles,
+                                const TileOptions& tiles, ShardReducer& shards);
 
 // Bytes the per-query state takes (its replicate similarities, rank counts),
 // for a memory budget.

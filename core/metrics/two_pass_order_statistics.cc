@@ -9,18 +9,13 @@
 namespace micon {
 
 TwoPassOrderStatistics::TwoPassOrderStatistics(int64_t buckets, double margin)
-    : margin_(margin), counts_(static_cast<size_t>(buckets), 0), gaps_(1, 0) {
+    : margin_(margin),
+      half_buckets_(static_cast<double>(buckets) / 2),
+      last_(static_cast<double>(buckets - 1)),
+      counts_(static_cast<size_t>(buckets), 0),
+      gaps_(1, 0) {
   TORCH_CHECK(buckets >= 2, "need at least 2 buckets, got ", buckets);
   TORCH_CHECK(margin >= 0, "margin must be >= 0, got ", margin);
-}
-
-int64_t TwoPassOrderStatistics::Bucket(double approx) const {
-  const int64_t n = static_cast<int64_t>(counts_.size());
-  // Uniform over [-1, 1]; the end buckets reach to -inf and +inf (Edge), so a
-  // value rounded past +-1 still lies in its bucket.
-  const double b = std::floor((approx + 1) / 2 * static_cast<double>(n));
-  if (!(b >= 0)) return 0;  // also NaN, which unit rows never give
-  return std::min(static_cast<int64_t>(b), n - 1);
 }
 
 double TwoPassOrderStatistics::Edge(int64_t bucket) const {
@@ -28,6 +23,37 @@ double TwoPassOrderStatistics::Edge(int64_t bucket) const {
   if (bucket <= 0) return -std::numeric_limits<double>::infinity();
   if (bucket >= n) return std::numeric_limits<double>::infinity();
   return static_cast<double>(bucket) / static_cast<double>(n) * 2 - 1;
+}
+
+TwoPassOrderStatistics TwoPassOrderStatistics::EmptyCopy() const {
+  TwoPassOrderStatistics copy = *this;
+  std::fill(copy.counts_.begin(), copy.counts_.end(), 0);
+  std::fill(copy.gaps_.begin(), copy.gaps_.end(), 0);
+  for (Window& w : copy.windows_) w.kept.clear();
+  return copy;
+}
+
+void TwoPassOrderStatistics::Merge(const TwoPassOrderStatistics& part) {
+  TORCH_CHECK(part.counts_.size() == counts_.size() &&
+                  part.windows_.size() == windows_.size() && !sorted_,
+              "Merge takes an EmptyCopy of this, before Select");
+  for (size_t b = 0; b < counts_.size(); ++b) counts_[b] += part.counts_[b];
+  for (size_t g = 0; g < gaps_.size(); ++g) gaps_[g] += part.gaps_[g];
+  for (size_t w = 0; w < windows_.size(); ++w) {
+    const std::vector<double>& kept = part.windows_[w].kept;
+    windows_[w].kept.insert(windows_[w].kept.end(), kept.begin(), kept.end());
+  }
+}
+
+void TwoPassOrderStatistics::ReduceCounts(ShardReducer& shards) {
+  TORCH_CHECK(cumulative_.empty(), "ReduceCounts after EndCount");
+  shards.Sum(counts_);
+}
+
+void TwoPassOrderStatistics::ReduceKept(ShardReducer& shards) {
+  TORCH_CHECK(!sorted_, "ReduceKept after Select");
+  shards.Sum(gaps_);
+  for (Window& w : windows_) shards.Concatenate(w.kept);
 }
 
 void TwoPassOrderStatistics::EndCount() {

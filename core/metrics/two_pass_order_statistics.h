@@ -9,6 +9,11 @@
 //   for each element: s.Observe(approx, [&] { return exact; });  // pass 2
 //   double v = s.Quantile(0.95);  int64_t n = s.CountAbove(t);  // after
 //
+// A pass may be split: EmptyCopy() gives each thread its own copy to count or
+// observe into, Merge() adds it back, and ReduceCounts / ReduceKept combine
+// the shards of several processes (shard_reducer.h). Counts add and kept
+// values join, so a split pass ends in the state of an unsplit one.
+//
 // Why it is exact: pass 1 counts the approximate values in uniform buckets
 // over [-1, 1]. A wanted rank r lies in bucket b: fewer than r+1 approximate
 // values fall below b's lower edge e, and every value whose exact value is
@@ -24,15 +29,27 @@
 #ifndef MICON_CORE_METRICS_TWO_PASS_ORDER_STATISTICS_H_
 #define MICON_CORE_METRICS_TWO_PASS_ORDER_STATISTICS_H_
 
+#include <cmath>
 #include <cstdint>
 #include <utility>
 #include <vector>
+
+#include "core/metrics/shard_reducer.h"
 
 namespace micon {
 
 class TwoPassOrderStatistics {
  public:
   TwoPassOrderStatistics(int64_t buckets, double margin);
+
+  // Same buckets, margin and windows; nothing counted, observed or kept.
+  TwoPassOrderStatistics EmptyCopy() const;
+  // Adds an EmptyCopy's counts (pass 1) or its gaps and kept values (pass 2).
+  void Merge(const TwoPassOrderStatistics& part);
+  // Every shard's counts summed, on every shard (pass 1, before EndCount).
+  void ReduceCounts(ShardReducer& shards);
+  // Every shard's gaps summed and kept values joined (after pass 2).
+  void ReduceKept(ShardReducer& shards);
 
   // Pass 1.
   void Count(double approx) { ++counts_[Bucket(approx)]; }
@@ -82,12 +99,20 @@ class TwoPassOrderStatistics {
   // The window and the rank of its first element, for an exact value `v`
   // that must lie at least a margin inside a window.
   std::pair<const Window*, int64_t> Inside(double v, const char* what);
-  int64_t Bucket(double approx) const;
+  int64_t Bucket(double approx) const {
+    // Uniform over [-1, 1]; the end buckets reach to -inf and +inf (Edge), so
+    // a value rounded past +-1 still lies in its bucket.
+    const double b = std::floor((approx + 1) * half_buckets_);
+    if (!(b >= 0)) return 0;  // also NaN, which unit rows never give
+    return b < last_ ? static_cast<int64_t>(b) : static_cast<int64_t>(last_);
+  }
   double Edge(int64_t bucket) const;
   void AddWindow(double core_lo, double core_hi);
   void SortOnce();
 
   double margin_;
+  double half_buckets_;  // buckets / 2
+  double last_;          // buckets - 1
   std::vector<int64_t> counts_;
   std::vector<int64_t> cumulative_;  // elements in buckets < b
   int64_t total_ = 0;

@@ -138,7 +138,8 @@ absl::Status WriteChart(const std::vector<MethodEvaluation>& methods,
 
 absl::StatusOr<MethodEvaluation> EvaluateMethod(
     const std::string& name, const std::string& profiles_path,
-    const std::string& predicted_path, const EvaluationOptions& options) {
+    const std::string& predicted_path, const EvaluationOptions& options,
+    ShardReducer& shards) {
   MICON_ASSIGN_OR_RETURN(ProfileFrame frame, ReadProfileFrame(profiles_path));
   if (!predicted_path.empty()) {
     MICON_ASSIGN_OR_RETURN(ProfileFrame p, ReadProfileFrame(predicted_path));
@@ -148,7 +149,8 @@ absl::StatusOr<MethodEvaluation> EvaluateMethod(
   m.name = name;
   m.path = profiles_path;
   m.features = static_cast<int64_t>(frame.feature_names.size());
-  MICON_ASSIGN_OR_RETURN(m.evaluation, EvaluateProfiles(frame, options));
+  MICON_ASSIGN_OR_RETURN(m.evaluation,
+                         EvaluateProfiles(frame, options, shards));
   return m;
 }
 

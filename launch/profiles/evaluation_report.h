@@ -2,7 +2,8 @@
 // the report `micon evaluate` makes of it.
 //
 //   MICON_ASSIGN_OR_RETURN(MethodEvaluation m,
-//       EvaluateMethod("micon", "profiles.csv", "predicted.csv", options));
+//       EvaluateMethod("micon", "profiles.csv", "predicted.csv", options,
+//                      shards));
 //   std::fputs(EvaluationTable({m, ...}).c_str(), stdout);
 //   MICON_RETURN_IF_ERROR(WriteEvaluationReport({m, ...}, "out"));
 //
@@ -33,10 +34,12 @@ struct MethodEvaluation {
 };
 
 // Reads `profiles_path` (and, when not empty, the method's predicted
-// profiles, scored against its real wells) and evaluates them.
+// profiles, scored against its real wells) and evaluates them, this shard's
+// share of the tiles under mpirun (EvaluateProfiles' shards).
 absl::StatusOr<MethodEvaluation> EvaluateMethod(
     const std::string& name, const std::string& profiles_path,
-    const std::string& predicted_path, const EvaluationOptions& options);
+    const std::string& predicted_path, const EvaluationOptions& options,
+    ShardReducer& shards);
 
 // The metrics, four decimals, one row per method, as text for a terminal.
 std::string EvaluationTable(const std::vector<MethodEvaluation>& methods);

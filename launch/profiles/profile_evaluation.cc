@@ -72,19 +72,22 @@ absl::Status CheckLabels(const ProfileFrame& frame,
                          frame.Column(o.controls.first));
   MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* compound,
                          frame.Column(o.compound_column));
-  bool any = false;
+  std::vector<size_t> treated;
   for (size_t r = 0; r < control_text->size(); ++r) {
     if (!IsControlValue((*control_text)[r], o.controls.second)) {
+      treated.push_back(r);
+    }
+  }
+  if (treated.size() < control_text->size() || treated.empty()) {
+    for (size_t r : treated) {
       if ((*compound)[r].empty()) {
         return absl::InvalidArgumentError(
             absl::StrCat(frame.Where(static_cast<int64_t>(r)),
                          ": a treated well with an empty ", o.compound_column));
       }
-      continue;
     }
-    any = true;
+    return absl::OkStatus();
   }
-  if (any || frame.rows() == 0) return absl::OkStatus();
   const std::set<std::string> values(control_text->begin(),
                                      control_text->end());
   std::vector<std::string> shown;
@@ -102,9 +105,10 @@ absl::Status CheckLabels(const ProfileFrame& frame,
 }
 
 // The tile size: the largest whose buffers fit in the memory budget beside
-// what the evaluation holds anyway (the table as read, the normalised
-// features, their unit rows in float64 and in the tiles' precision for cosine
-// and Pearson, each query's state).
+// what the evaluation holds anyway: the table as read (the normalised
+// features share it when nothing normalises), the unit rows in float64 with
+// one temporary of their size, their copy in the tiles' precision, and each
+// query's state.
 absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
                                       const at::Tensor& x,
                                       const RankRoles& roles,
@@ -125,7 +129,7 @@ absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
       metadata += static_cast<int64_t>(sizeof(std::string) + v.capacity());
     }
   }
-  const int64_t fixed = n * d * (4 * 8 + tile_value) + metadata +
+  const int64_t fixed = n * d * (3 * 8 + tile_value) + metadata +
                         ReplicateRankBytes(roles) +
                         PercentReplicatingBytes(keys);
   const int64_t budget =
@@ -138,7 +142,8 @@ absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
 // Every metric but the predicted-profile ones, on rows that are all real
 // wells (those of `only_compounds` and the controls, when it is set).
 absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
-                                         const EvaluationOptions& o) {
+                                         const EvaluationOptions& o,
+                                         ShardReducer& shards) {
   ProfileFrame subset;
   if (!o.only_compounds.empty()) {
     MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* compound,
@@ -226,11 +231,15 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
   }
   MICON_ASSIGN_OR_RETURN(const TileOptions tiles,
                          PlanTiles(frame, x, roles, keys, o));
+  e.tile = tiles.tile;
 
-  const PercentReplicating pr = StreamPercentReplicating(x, keys, 0.95, tiles);
-  e.metrics.push_back({"percent_replicating", pr.score});
+  if (o.percent_replicating) {
+    const PercentReplicating pr =
+        StreamPercentReplicating(x, keys, 0.95, tiles, shards);
+    e.metrics.push_back({"percent_replicating", pr.score});
+  }
 
-  const QueryRanks ranks = StreamReplicateRanks(x, roles, tiles);
+  const QueryRanks ranks = StreamReplicateRanks(x, roles, tiles, shards);
   std::map<std::string, int64_t> treated_of;  // wells per compound
   for (int64_t r = 0; r < n; ++r) treated_of[(*compound)[r]] += !control[r];
   std::vector<QueryAp> vs_controls, vs_compounds;
@@ -378,6 +387,13 @@ absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
 
 absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
                                             const EvaluationOptions& o) {
+  SingleShard one;
+  return EvaluateProfiles(frame, o, one);
+}
+
+absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
+                                            const EvaluationOptions& o,
+                                            ShardReducer& shards) {
   MICON_RETURN_IF_ERROR(CheckLabels(frame, o));
   std::vector<bool> predicted(static_cast<size_t>(frame.rows()), false);
   bool any = false;
@@ -388,7 +404,7 @@ absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
       any = any || predicted[r];
     }
   }
-  if (!any) return EvaluateWells(frame, o);
+  if (!any) return EvaluateWells(frame, o, shards);
 
   // Predictions are normalised with their plate's real controls, then scored
   // against the real treated wells.
@@ -420,7 +436,7 @@ absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
   already.normalize = NormalizeMethod::kNone;
   already.sphere = false;
   already.feature_select = false;
-  MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateWells(wells, already));
+  MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateWells(wells, already, shards));
 
   e.predicted_queries = ScorePredictions(
       x, *compound, query_rows, candidate_rows, "predicted_", o, e.metrics);

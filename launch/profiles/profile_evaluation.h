@@ -45,6 +45,7 @@
 #include "core/metrics/average_precision.h"
 #include "core/metrics/feature_selection.h"
 #include "core/metrics/profile_normalization.h"
+#include "core/metrics/shard_reducer.h"
 #include "core/metrics/similarity_tiles.h"
 #include "data/profile_frame.h"
 
@@ -95,6 +96,9 @@ struct EvaluationOptions {
   // tiles are about twice as fast.
   TilePrecision tile_precision = TilePrecision::kFloat32;
   int64_t tile = 0;  // rows per tile; 0: the largest the memory allows
+  // Percent replicating visits the Pearson tiles twice: on a screen of 10^6
+  // wells that is two thirds of the time, so it can be left out.
+  bool percent_replicating = true;
 };
 
 struct Metric {
@@ -115,10 +119,17 @@ struct Evaluation {
   int64_t control_wells = 0;
   int64_t compounds = 0;
   int64_t predicted_queries = 0;  // predictions with a real well to find
+  int64_t tile = 0;               // rows per similarity tile
 };
 
 absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
                                             const EvaluationOptions& options);
+// Under mpirun: every rank passes the whole table and visits its share of
+// the similarity tiles; `shards` combines the counts, and every rank returns
+// the one-process result (core/metrics/shard_reducer.h).
+absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
+                                            const EvaluationOptions& options,
+                                            ShardReducer& shards);
 
 // The features as the metrics see them: options.normalize per
 // options.normalize_by group (fitted on the `control` rows), feature

@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "core/torch_threads.h"
@@ -18,13 +16,6 @@ namespace {
 using ::micon::testing::RunCommand;
 using ::micon::testing::ScratchDir;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 TEST(EmbedMpi, TwoRanksWriteWhatOneProcessWrites) {
   const std::string one = ScratchDir() + "/one", two = ScratchDir() + "/two";
   const std::string embed = absl::StrCat(
@@ -35,9 +26,9 @@ TEST(EmbedMpi, TwoRanksWriteWhatOneProcessWrites) {
   r = RunCommand(absl::StrCat(MICON_MPIRUN, " ", MICON_MPIRUN_FLAGS, " -np 2 ",
                               embed, two));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const std::string expected = Slurp(one + "/profiles.csv");
+  const std::string expected = testing::FileBytes(one + "/profiles.csv");
   ASSERT_FALSE(expected.empty());
-  EXPECT_EQ(Slurp(two + "/profiles.csv"), expected);
+  EXPECT_EQ(testing::FileBytes(two + "/profiles.csv"), expected);
 }
 
 // --per-channel under mpirun: each rank writes its own plates' files, and

@@ -129,6 +129,30 @@ TEST(MiconEvaluate, NamesTheMissingColumnAndBadFlags) {
   EXPECT_THAT(r.output, HasSubstr("Metadata_Well A01 has no control wells"));
 }
 
+// A controls value that matches nothing would score the DMSO wells as one
+// more compound; a screen larger than the memory given is refused with the
+// number it needs, before the similarities start.
+TEST(MiconEvaluate, RefusesControlsThatMatchNothingAndTooSmallABudget) {
+  const std::string base = MiconBinary() +
+                           " evaluate --profiles cp=" + SharedData(kJumpMoa) +
+                           " --compound-column Metadata_broad_sample ";
+  testing::CommandResult r =
+      RunCommand(base + "--controls Metadata_pert_type=contrl");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("controls Metadata_pert_type=contrl match "
+                                  "no row; Metadata_pert_type holds control, "
+                                  "trt"));
+  r = RunCommand(base +
+                 "--controls Metadata_pert_type=control --memory-gb 0.003");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("evaluating 376 wells needs at least"));
+  EXPECT_THAT(r.output, HasSubstr("but the budget is 0.00 GB"));
+  r = RunCommand(base +
+                 "--controls Metadata_pert_type=control --tile-precision f16");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("--tile-precision must be one of"));
+}
+
 TEST(MiconEvaluate, RetrievalFlagsAreChecked) {
   testing::CommandResult r = RunCommand(MiconBinary() + " evaluate");
   EXPECT_EQ(r.exit_code, 1);

@@ -8,6 +8,8 @@
 #include <map>
 
 #include "core/metrics/replicate_matching.h"
+#include "distributed/communicator_shard_reducer.h"
+#include "tests/distributed/thread_ranks.h"
 #include "tests/test_support.h"
 
 namespace micon {
@@ -163,6 +165,74 @@ TEST(NormalizedFeatures, SphereByPlateCentresEachPlateOnItsControls) {
   EXPECT_NE(one.status().message().find("Metadata_Plate P2 has 1 control"),
             std::string::npos)
       << one.status();
+}
+
+}  // namespace
+}  // namespace micon
+
+namespace micon {
+namespace {
+
+// A screen big enough for many tiles and a streamed control group (420
+// controls: more pairs than percent replicating stores), on a coarse grid so
+// that exact ties occur: 12 plates of 100 wells, 2 batches, 2 sources.
+ProfileFrame Screen() {
+  ProfileFrame f;
+  f.path = "screen";
+  f.metadata_names = {"Metadata_Plate", "Metadata_Batch", "Metadata_Source",
+                      "Metadata_Compound", "Metadata_Control"};
+  f.metadata.resize(5);
+  torch::manual_seed(7);
+  const torch::Tensor signal = torch::randn({130, 16}, torch::kFloat64);
+  std::vector<torch::Tensor> rows;
+  for (int plate = 0; plate < 12; ++plate) {
+    for (int w = 0; w < 100; ++w) {
+      const bool control = w < 35;
+      const int compound = (plate * 65 + w) % 130;
+      f.metadata[0].push_back("P" + std::to_string(plate));
+      f.metadata[1].push_back("b" + std::to_string(plate % 2));
+      f.metadata[2].push_back("s" + std::to_string(plate / 6));
+      f.metadata[3].push_back(control ? "DMSO"
+                                      : "C" + std::to_string(compound));
+      f.metadata[4].push_back(control ? "1" : "0");
+      torch::Tensor x = torch::randn({16}, torch::kFloat64);
+      if (!control) x += signal[compound];
+      rows.push_back(torch::round(x * 2) / 2);
+    }
+  }
+  f.features = torch::stack(rows);
+  return f;
+}
+
+// Under mpirun every rank visits its share of the tiles and the shards sum
+// their counts: the same metrics, bit for bit, at any world size.
+TEST(EvaluateProfiles, ShardedOverRanksEqualsOneProcess) {
+  const ProfileFrame screen = Screen();
+  EvaluationOptions o;
+  o.compound_column = "Metadata_Compound";
+  o.null_size = 200;
+  o.tile = 64;
+  MICON_ASSERT_OK_AND_ASSIGN(const Evaluation one, EvaluateProfiles(screen, o));
+  ASSERT_EQ(one.control_wells, 420);
+  for (const int world : {2, 3, 4}) {
+    testing::RunOnThreadRanks(world, [&](Communicator& comm) {
+      CommunicatorShardReducer shards(comm);
+      MICON_ASSERT_OK_AND_ASSIGN(const Evaluation e,
+                                 EvaluateProfiles(screen, o, shards));
+      ASSERT_EQ(e.metrics.size(), one.metrics.size());
+      for (size_t m = 0; m < one.metrics.size(); ++m) {
+        EXPECT_EQ(e.metrics[m].name, one.metrics[m].name);
+        EXPECT_EQ(e.metrics[m].value, one.metrics[m].value)
+            << one.metrics[m].name << ", world " << world;
+      }
+      ASSERT_EQ(e.map_vs_dmso.size(), one.map_vs_dmso.size());
+      for (size_t c = 0; c < one.map_vs_dmso.size(); ++c) {
+        EXPECT_EQ(e.map_vs_dmso[c].map, one.map_vs_dmso[c].map);
+        EXPECT_EQ(e.map_vs_dmso[c].p_value, one.map_vs_dmso[c].p_value);
+      }
+      EXPECT_EQ(e.top_k_per_compound, one.top_k_per_compound);
+    });
+  }
 }
 
 }  // namespace
