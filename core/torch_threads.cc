@@ -7,9 +7,18 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <thread>
 
 namespace micon {
+namespace {
+
+// OpenBLAS's controls, looked up at run time because the BLAS behind LibTorch
+// is picked by Debian's alternatives (or is MKL).
+using SetBlasThreads = void (*)(int);
+using GetBlasThreads = int (*)();
+
+}  // namespace
 
 int AvailableCores() {
   cpu_set_t set;
@@ -32,9 +41,7 @@ int ConfigureTorchThreads(int intra_op, int ranks_on_node) {
   // process may use unless told otherwise: left alone, it oversubscribes
   // co-located ranks and makes results depend on the launcher's CPU binding
   // (mpirun binds, srun without a task plugin does not), where they should
-  // depend on the thread count micon chose. Looked up at run time because the
-  // BLAS behind LibTorch is picked by Debian's alternatives (or is MKL).
-  using SetBlasThreads = void (*)(int);
+  // depend on the thread count micon chose.
   if (auto set_blas = reinterpret_cast<SetBlasThreads>(
           dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
     set_blas(threads);
@@ -42,21 +49,43 @@ int ConfigureTorchThreads(int intra_op, int ranks_on_node) {
   return torch::get_num_threads();
 }
 
+ScopedSingleThreadedBlas::ScopedSingleThreadedBlas() {
+  const auto get = reinterpret_cast<GetBlasThreads>(
+      dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  const auto set = reinterpret_cast<SetBlasThreads>(
+      dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (get == nullptr || set == nullptr) return;
+  previous_ = get();
+  set(1);
+}
+
+ScopedSingleThreadedBlas::~ScopedSingleThreadedBlas() {
+  if (previous_ == 0) return;
+  if (const auto set = reinterpret_cast<SetBlasThreads>(
+          dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    set(previous_);
+  }
+}
+
 const char* OpenBlasCoreToRestartWith() {
   if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return nullptr;
   using CoreName = char* (*)();
   const auto core_name =
       reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
-  if (core_name == nullptr || std::strcmp(core_name(), "Prescott") != 0) {
-    return nullptr;
-  }
+  if (core_name == nullptr) return nullptr;
+  const std::string core = core_name();
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") &&
       __builtin_cpu_supports("avx512dq")) {
-    return "SkylakeX";
+    // Any AVX-512 core OpenBLAS 0.3.21 knows; everything else it may pick on
+    // such a CPU (Prescott, Haswell, Zen) uses half the vector width.
+    const bool avx512 =
+        core == "SkylakeX" || core == "Cooperlake" || core == "SapphireRapids";
+    return avx512 ? nullptr : "SkylakeX";
   }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  if (core == "Prescott" && __builtin_cpu_supports("avx2") &&
+      __builtin_cpu_supports("fma")) {
     return "Haswell";
   }
   return nullptr;

@@ -2,6 +2,7 @@
 // (methods), on stdout, as CSV and as a chart.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "core/status_macros.h"
 #include "data/screen_split.h"
 #include "distributed/communicator_shard_reducer.h"
+#include "distributed/launch_environment.h"
 #include "launch/command.h"
 #include "launch/flag_enum.h"
 #include "launch/profiles/evaluation_run.h"
@@ -164,9 +166,13 @@ absl::StatusOr<EvaluationRequest> ParseRequest(EvaluateFlags flags) {
 
 absl::Status RunEvaluate(const EvaluateFlags& flags, ProcessState& process) {
   MICON_ASSIGN_OR_RETURN(const EvaluationRequest request, ParseRequest(flags));
+  MICON_ASSIGN_OR_RETURN(const LaunchEnvironment launch,
+                         DetectLaunchEnvironment(std::getenv));
   DistributedRequest distributed;
-  // CPU collectives whatever the machine: the tiles are CPU work.
-  distributed.backend = Backend::kMpi;
+  // CPU collectives whatever the machine: the tiles are CPU work. Alone, no
+  // MPI at all (a singleton MPI start costs about a second).
+  distributed.backend =
+      launch.world_size > 1 ? Backend::kMpi : Backend::kThreads;
   distributed.timeout_seconds = flags.timeout_seconds;
   MICON_RETURN_IF_ERROR(StartDistributed(distributed, process));
   CommunicatorShardReducer shards(*process.dist->comm);

@@ -117,6 +117,9 @@ std::vector<GroupMap> MeanAveragePrecision(const std::vector<QueryAp>& queries,
   std::mt19937_64 rng(options.seed);
   std::uniform_int_distribution<int64_t> pick(0, options.null_size - 1);
   std::map<std::pair<int64_t, int64_t>, std::vector<double>> nulls;
+  // Per sorted list of query shapes: the null mAP draws (sums over queries).
+  std::map<std::vector<std::pair<int64_t, int64_t>>, std::vector<double>>
+      null_maps;
   std::vector<GroupMap> out;
   std::vector<double> p_values;
   for (const std::string& group : order) {
@@ -124,19 +127,31 @@ std::vector<GroupMap> MeanAveragePrecision(const std::vector<QueryAp>& queries,
     GroupMap g;
     g.group = group;
     g.queries = static_cast<int64_t>(members.size());
-    std::vector<double> null_map(options.null_size, 0.0);
+    // A group's null depends only on its queries' shapes: groups with the
+    // same shapes (every compound with four replicates) share one null, drawn
+    // when the first of them is met, so the null costs O(null_size x queries
+    // of one group) per distinct set of shapes, not per group.
+    std::vector<std::pair<int64_t, int64_t>> shapes;
     for (const QueryAp* q : members) {
       g.map += q->ap;
-      auto key = std::make_pair(q->positives, q->candidates);
-      auto it = nulls.find(key);
-      if (it == nulls.end()) {
-        it = nulls
-                 .emplace(key, NullAps(q->positives, q->candidates,
-                                       options.null_size, rng))
-                 .first;
-      }
-      for (int64_t i = 0; i < options.null_size; ++i) {
-        null_map[i] += it->second[pick(rng)];
+      shapes.emplace_back(q->positives, q->candidates);
+    }
+    std::sort(shapes.begin(), shapes.end());
+    auto [shared, first] = null_maps.try_emplace(shapes);
+    std::vector<double>& null_map = shared->second;
+    if (first) {
+      null_map.assign(options.null_size, 0.0);
+      for (const auto& shape : shapes) {
+        auto it = nulls.find(shape);
+        if (it == nulls.end()) {
+          it = nulls
+                   .emplace(shape, NullAps(shape.first, shape.second,
+                                           options.null_size, rng))
+                   .first;
+        }
+        for (int64_t i = 0; i < options.null_size; ++i) {
+          null_map[i] += it->second[pick(rng)];
+        }
       }
     }
     g.map /= static_cast<double>(g.queries);

@@ -184,6 +184,7 @@ PercentReplicating StreamPercentReplicating(
   TileOptions tiles = all_tiles;
   tiles.shard = shards.shard();
   tiles.shards = shards.shards();
+  tiles.transposed = false;  // unordered pairs: `s` alone
   const int64_t n = static_cast<int64_t>(group_keys.size());
   TORCH_CHECK(profiles.dim() == 2 && profiles.size(0) == n,
               "profiles must be [", n, ", features], got ", profiles.sizes());

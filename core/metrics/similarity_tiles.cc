@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/torch_threads.h"
+
 namespace micon {
 
 ExactSimilarity::ExactSimilarity(const at::Tensor& unit_rows)
@@ -31,6 +33,21 @@ int64_t TileBytes(int64_t tile, TilePrecision precision) {
   return tile * tile * (product + 2 * 8);
 }
 
+namespace {
+
+// out = a b, its rows split over LibTorch's threads, each a one-thread BLAS
+// call (the caller holds ScopedSingleThreadedBlas): one thread pool on the
+// cores, not LibTorch's and OpenBLAS's spinning against each other.
+void Product(const at::Tensor& a, const at::Tensor& b, at::Tensor& out) {
+  at::parallel_for(0, a.size(0), /*grain_size=*/128,
+                   [&](int64_t begin, int64_t end) {
+                     at::Tensor rows = out.slice(0, begin, end);
+                     at::mm_out(rows, a.slice(0, begin, end), b);
+                   });
+}
+
+}  // namespace
+
 void ForEachUpperTile(const at::Tensor& unit_rows, const TileOptions& options,
                       const std::function<void(const SimilarityTile&)>& visit) {
   TORCH_CHECK(unit_rows.dim() == 2, "unit rows must be [rows, features], got ",
@@ -45,13 +62,15 @@ void ForEachUpperTile(const at::Tensor& unit_rows, const TileOptions& options,
                                                            : torch::kFloat64)
           .contiguous();
   const int64_t n = u.size(0);
+  const ScopedSingleThreadedBlas single_threaded_blas;
   // One set of buffers for every tile: a fresh one per tile would be mapped,
   // zeroed and unmapped by the kernel each time (a tenth of the run).
   const int64_t side = std::min(options.tile, n);
   const at::Tensor product = at::empty({side * side}, u.options());
   const at::Tensor s_buffer =
       at::empty({side * side}, u.options().dtype(torch::kFloat64));
-  const at::Tensor st_buffer = at::empty_like(s_buffer);
+  const at::Tensor st_buffer =
+      options.transposed ? at::empty_like(s_buffer) : at::Tensor();
   int64_t index = 0;  // of the tile, in visiting order
   for (int64_t row0 = 0; row0 < n; row0 += options.tile) {
     const int64_t rows = std::min(options.tile, n - row0);
@@ -60,11 +79,12 @@ void ForEachUpperTile(const at::Tensor& unit_rows, const TileOptions& options,
       if (index++ % options.shards != options.shard) continue;
       const int64_t cols = std::min(options.tile, n - col0);
       at::Tensor s = s_buffer.narrow(0, 0, rows * cols).view({rows, cols});
+      const at::Tensor b = u.slice(0, col0, col0 + cols).t();
       if (options.precision == TilePrecision::kFloat64) {
-        at::mm_out(s, a, u.slice(0, col0, col0 + cols).t());
+        Product(a, b, s);
       } else {
         at::Tensor p = product.narrow(0, 0, rows * cols).view({rows, cols});
-        at::mm_out(p, a, u.slice(0, col0, col0 + cols).t());
+        Product(a, b, p);
         s.copy_(p);
       }
       SimilarityTile tile;
@@ -73,7 +93,7 @@ void ForEachUpperTile(const at::Tensor& unit_rows, const TileOptions& options,
       tile.col0 = col0;
       tile.cols = cols;
       tile.s = s.data_ptr<double>();
-      if (col0 != row0) {
+      if (col0 != row0 && options.transposed) {
         const at::Tensor st =
             st_buffer.narrow(0, 0, rows * cols).view({cols, rows});
         st.copy_(s.t());
@@ -88,6 +108,8 @@ void ForEachOrderedRow(
     const SimilarityTile& tile,
     const std::function<void(int64_t i, int64_t col0, const double* values,
                              int64_t count)>& row) {
+  TORCH_CHECK(tile.diagonal() || tile.st != nullptr,
+              "ForEachOrderedRow needs tiles visited with options.transposed");
   // Rows of `s` first, then those of `st`: distinct rows unless diagonal.
   const int64_t segments = tile.rows + (tile.diagonal() ? 0 : tile.cols);
   at::parallel_for(

@@ -69,12 +69,16 @@ struct TileOptions {
   // ShardReducer (shard_reducer.h).
   int shard = 0;
   int shards = 1;
+  // Fill SimilarityTile::st (ForEachOrderedRow needs it; a visitor of
+  // unordered pairs does not, and saves a tile-sized copy).
+  bool transposed = true;
 };
 
 // One tile of the upper triangle: rows [row0, row0 + rows) against columns
 // [col0, col0 + cols), col0 >= row0. `s` is row-major [rows, cols]; `st` the
 // same tile transposed ([cols, rows]), null on a diagonal tile
-// (row0 == col0), where `s` already holds both orders.
+// (row0 == col0), where `s` already holds both orders, and when the options
+// ask for none.
 struct SimilarityTile {
   int64_t row0 = 0, rows = 0, col0 = 0, cols = 0;
   const double* s = nullptr;

@@ -54,6 +54,28 @@ TEST(MeanAveragePrecision, NullDrawsAreIndependentAcrossQueries) {
   EXPECT_NEAR(g[0].p_value, 0.25, 0.01);
 }
 
+TEST(MeanAveragePrecision, GroupsWithTheSameShapesShareOneNull) {
+  // "a" and "b" have the same query shapes (listed in another order), so they
+  // share one null: equal mAPs get equal p-values. "c" differs in one shape
+  // and gets its own null, drawn after theirs; adding it does not move them.
+  std::vector<QueryAp> queries = {{"a", 0.5, 2, 30},
+                                  {"a", 0.4, 3, 30},
+                                  {"b", 0.4, 3, 30},
+                                  {"b", 0.5, 2, 30}};
+  const MapOptions options{.null_size = 500, .seed = 3};
+  const std::vector<GroupMap> shared = MeanAveragePrecision(queries, options);
+  ASSERT_EQ(shared.size(), 2u);
+  EXPECT_DOUBLE_EQ(shared[0].map, shared[1].map);
+  EXPECT_EQ(shared[0].p_value, shared[1].p_value);
+  queries.push_back({"c", 0.5, 2, 31});
+  queries.push_back({"c", 0.4, 3, 30});
+  const std::vector<GroupMap> three = MeanAveragePrecision(queries, options);
+  ASSERT_EQ(three.size(), 3u);
+  EXPECT_EQ(three[0].p_value, shared[0].p_value);
+  EXPECT_EQ(three[1].p_value, shared[1].p_value);
+  EXPECT_GT(three[2].p_value, 0.0);
+}
+
 TEST(MeanAveragePrecision, SeparatesRetrievedFromChanceGroups) {
   std::vector<QueryAp> queries;
   // Group "strong": 3 positives ranked first among 40 candidates, 4 queries.
