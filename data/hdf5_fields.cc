@@ -109,11 +109,12 @@ absl::StatusOr<OneDimensional> OpenOneDimensional(hid_t loc,
 
 }  // namespace
 
-absl::StatusOr<Hdf5Id> OpenDataset(hid_t loc, const std::string& name) {
+absl::StatusOr<Hdf5Id> OpenDataset(hid_t loc, const std::string& name,
+                                   hid_t access) {
   if (H5Lexists(loc, name.c_str(), H5P_DEFAULT) <= 0) {
     return absl::NotFoundError("missing dataset /" + name);
   }
-  return Hdf5Call(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose,
+  return Hdf5Call(H5Dopen2(loc, name.c_str(), access), H5Dclose,
                   "open dataset /" + name);
 }
 

@@ -24,8 +24,10 @@
 
 namespace micon {
 
-// Opens dataset `name` under `loc`; NotFound names it when absent.
-absl::StatusOr<Hdf5Id> OpenDataset(hid_t loc, const std::string& name);
+// Opens dataset `name` under `loc` with dataset access properties `access`;
+// NotFound names it when absent.
+absl::StatusOr<Hdf5Id> OpenDataset(hid_t loc, const std::string& name,
+                                   hid_t access = H5P_DEFAULT);
 // The extent of a dataset or attribute's dataspace (empty for a scalar).
 absl::StatusOr<std::vector<hsize_t>> DatasetDims(hid_t dataset,
                                                  const std::string& name);

@@ -7,8 +7,10 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <random>
 
 #include "core/metrics/profile_similarity.h"
+#include "core/metrics/threshold_counts.h"
 #include "core/metrics/two_pass_order_statistics.h"
 
 namespace micon {
@@ -178,9 +180,95 @@ void ForEachPair(const at::Tensor& unit, const TileOptions& tiles,
 
 }  // namespace
 
+namespace {
+
+// An order statistic's core predicted from a sample drawn with replacement:
+// the sample's values kPilotDeviations binomial standard deviations either
+// side of the wanted rank, and the share of the population expected between.
+struct PredictedCore {
+  double lo = 0, hi = 0, share = 1;
+};
+constexpr double kPilotDeviations = 6;
+constexpr int64_t kGroupPilotPairs = int64_t{1} << 14;
+// Predicted windows that would keep more values than this take two passes.
+constexpr int64_t kMostPredictedKept = int64_t{1} << 26;
+
+PredictedCore PredictCore(std::vector<double>& sample, double q) {
+  std::sort(sample.begin(), sample.end());
+  const double size = static_cast<double>(sample.size());
+  const double centre = q * (size - 1);
+  const double spread = kPilotDeviations * std::sqrt(size * q * (1 - q)) + 1;
+  const auto at = [&](double rank) {
+    return static_cast<size_t>(std::clamp(rank, 0.0, size - 1));
+  };
+  const size_t lo = at(std::floor(centre - spread));
+  const size_t hi = at(std::ceil(centre + spread) + 1);
+  return {sample[lo], sample[hi], static_cast<double>(hi - lo + 1) / size};
+}
+
+// The one pass over every unordered pair. Per row segment the non-replicate
+// pairs are counted around the null's window by a vector loop
+// (threshold_counts.h) and the few inside it kept exactly; a streamed group's
+// own pairs are observed one by one (its rows are a screen's controls, a few
+// percent of the rows).
+void OnePass(const at::Tensor& unit, const TileOptions& tiles,
+             const std::vector<int64_t>& group, const ExactSimilarity& exact,
+             PairTally& tally) {
+  std::vector<PairTally> parts;
+  for (int t = 0; t < at::get_num_threads(); ++t) {
+    parts.push_back(tally.EmptyCopy());
+  }
+  const auto [low, high] = tally.null.OnlyWindow();
+  ForEachUpperTile(unit, tiles, [&](const SimilarityTile& t) {
+    at::parallel_for(0, t.rows, 16, [&](int64_t begin, int64_t end) {
+      PairTally& part = parts[static_cast<size_t>(at::get_thread_num())];
+      std::vector<uint8_t> near(static_cast<size_t>(NearBlocks(t.cols)));
+      for (int64_t r = begin; r < end; ++r) {
+        const int64_t i = t.row0 + r;
+        const int64_t first = t.diagonal() ? r + 1 : 0;
+        const int64_t count = t.cols - first;
+        if (count <= 0) continue;
+        const double* row = t.s + r * t.cols + first;
+        const int64_t col0 = t.col0 + first;
+        const int64_t* column_group = group.data() + col0;
+        const int64_t own = group[i];
+        const WindowCounts outside = CountAroundWindow(
+            row, column_group, count, own, low, high, near.data());
+        part.null.AddOutside(outside.below, outside.above);
+        for (int64_t block = 0; block < NearBlocks(count); ++block) {
+          if (!near[block]) continue;
+          const int64_t last = std::min(count, (block + 1) * kNearBlock);
+          for (int64_t c = block * kNearBlock; c < last; ++c) {
+            if (column_group[c] != own && row[c] >= low && row[c] <= high) {
+              part.null.Keep(exact(i, col0 + c));
+            }
+          }
+        }
+        if (std::optional<TwoPassOrderStatistics>& same = part.groups[own]) {
+          for (int64_t c = 0; c < count; ++c) {
+            if (column_group[c] != own) continue;
+            same->Observe(row[c], [&] { return exact(i, col0 + c); });
+          }
+        }
+      }
+    });
+  });
+  for (const PairTally& part : parts) tally.Merge(part);
+}
+
+// Share of `sample` (sorted) within [lo, hi].
+double ShareWithin(const std::vector<double>& sample, double lo, double hi) {
+  const auto first = std::lower_bound(sample.begin(), sample.end(), lo);
+  const auto last = std::upper_bound(sample.begin(), sample.end(), hi);
+  return static_cast<double>(last - first) / static_cast<double>(sample.size());
+}
+
+}  // namespace
+
 PercentReplicating StreamPercentReplicating(
     const at::Tensor& profiles, const std::vector<std::string>& group_keys,
-    double quantile, const TileOptions& all_tiles, ShardReducer& shards) {
+    double quantile, const TileOptions& all_tiles, ShardReducer& shards,
+    int64_t pilot_pairs) {
   TileOptions tiles = all_tiles;
   tiles.shard = shards.shard();
   tiles.shards = shards.shards();
@@ -194,18 +282,22 @@ PercentReplicating StreamPercentReplicating(
   std::vector<std::string> names;
   std::vector<int64_t> sizes;
   const std::vector<int64_t> group = GroupIds(group_keys, names, sizes);
-  // Small groups' similarities straight from their members (every shard
-  // computes them all); large groups are streamed with the other pairs.
+  // Small groups' similarities come straight from their members (n x group
+  // size products); only large groups and the null need the tiles.
   std::vector<std::vector<int64_t>> members(names.size());
   for (int64_t r = 0; r < n; ++r) members[group[r]].push_back(r);
   std::vector<std::vector<double>> stored(names.size());
-  PairTally tally{TwoPassOrderStatistics(kNullBuckets, margin), {}};
+  int64_t replicate_pairs = 0;
+  for (int64_t size : sizes) replicate_pairs += Pairs(size);
+  TORCH_CHECK(replicate_pairs > 0,
+              "percent replicating needs at least one replicate pair (no two "
+              "rows share a group)");
+  const int64_t null_pairs = Pairs(n) - replicate_pairs;
+  TORCH_CHECK(null_pairs > 0,
+              "percent replicating needs at least one non-replicate pair (all "
+              "rows are one group)");
   for (size_t g = 0; g < names.size(); ++g) {
-    if (Pairs(sizes[g]) > kStoredPairs) {
-      tally.groups.emplace_back(std::in_place, kGroupBuckets, margin);
-      continue;
-    }
-    tally.groups.emplace_back();
+    if (Pairs(sizes[g]) > kStoredPairs) continue;
     const std::vector<int64_t>& m = members[g];
     for (size_t a = 0; a < m.size(); ++a) {
       for (size_t b = a + 1; b < m.size(); ++b) {
@@ -213,45 +305,113 @@ PercentReplicating StreamPercentReplicating(
       }
     }
   }
-  ForEachPair(unit, tiles, tally,
-              [&](PairTally& part, int64_t i, int64_t j, double v) {
-                const int64_t g = group[i];
-                if (g != group[j]) {
-                  part.null.Count(v);
-                } else if (part.groups[g]) {
-                  part.groups[g]->Count(v);
-                }
-              });
-  tally.ForEach([&](TwoPassOrderStatistics& s) {
-    s.ReduceCounts(shards);
-    s.EndCount();
-  });
-  TwoPassOrderStatistics& null = tally.null;
-  int64_t replicate_pairs = 0;
-  for (int64_t size : sizes) replicate_pairs += Pairs(size);
-  TORCH_CHECK(replicate_pairs > 0,
-              "percent replicating needs at least one replicate pair (no two "
-              "rows share a group)");
-  TORCH_CHECK(null.size() > 0,
-              "percent replicating needs at least one non-replicate pair (all "
-              "rows are one group)");
-  const auto [core_lo, core_hi] = null.WantQuantile(quantile);
-  for (auto& s : tally.groups) {
-    if (!s) continue;
-    s->WantQuantile(0.5);
-    s->WantAround(core_lo, core_hi);
+  const auto fresh_tally = [&] {
+    PairTally tally{TwoPassOrderStatistics(kNullBuckets, margin), {}};
+    for (size_t g = 0; g < names.size(); ++g) {
+      if (Pairs(sizes[g]) > kStoredPairs) {
+        tally.groups.emplace_back(std::in_place, kGroupBuckets, margin);
+      } else {
+        tally.groups.emplace_back();
+      }
+    }
+    return tally;
+  };
+  PairTally tally = fresh_tally();
+
+  // One pass when the windows can be predicted: a seeded sample of pairs
+  // (the same on every shard) places the null's quantile and each large
+  // group's median within kPilotDeviations standard deviations, the pass
+  // keeps the exact values there, and the order statistics then show
+  // whether each wanted rank did fall inside (a miss has odds below 1e-8 and
+  // costs the second pass it saves).
+  bool one_pass_held = false;
+  if (pilot_pairs > 0) {
+    std::mt19937_64 rng(0x5eed95);
+    std::uniform_int_distribution<int64_t> row(0, n - 1);
+    std::vector<double> sample;
+    const int64_t wanted = std::min(pilot_pairs, null_pairs);
+    for (int64_t tries = 0;
+         static_cast<int64_t>(sample.size()) < wanted && tries < 20 * wanted;
+         ++tries) {
+      const int64_t i = row(rng), j = row(rng);
+      if (group[i] != group[j]) sample.push_back(exact(i, j));
+    }
+    double predicted_kept = 0;
+    if (!sample.empty()) {
+      const PredictedCore null_core = PredictCore(sample, quantile);
+      predicted_kept += null_core.share * static_cast<double>(null_pairs);
+      tally.null.WantAround(null_core.lo, null_core.hi);
+      for (size_t g = 0; g < names.size(); ++g) {
+        if (!tally.groups[g]) continue;
+        const std::vector<int64_t>& m = members[g];
+        std::uniform_int_distribution<size_t> member(0, m.size() - 1);
+        std::vector<double> group_sample;
+        while (static_cast<int64_t>(group_sample.size()) < kGroupPilotPairs) {
+          const size_t a = member(rng), b = member(rng);
+          if (a != b) group_sample.push_back(exact(m[a], m[b]));
+        }
+        const PredictedCore median = PredictCore(group_sample, 0.5);
+        predicted_kept +=
+            (median.share +
+             ShareWithin(group_sample, null_core.lo, null_core.hi)) *
+            static_cast<double>(Pairs(sizes[g]));
+        tally.groups[g]->WantAround(median.lo, median.hi);
+        tally.groups[g]->WantAround(null_core.lo, null_core.hi);
+      }
+    }
+    if (!sample.empty() &&
+        predicted_kept < static_cast<double>(kMostPredictedKept)) {
+      OnePass(unit, tiles, group, exact, tally);
+      tally.ForEach([&](TwoPassOrderStatistics& s) {
+        s.ReduceKept(shards);
+        s.EndObserve();
+      });
+      one_pass_held = tally.null.HoldsQuantile(quantile);
+      if (one_pass_held) {
+        const double threshold = tally.null.Quantile(quantile);
+        for (auto& s : tally.groups) {
+          if (s && !(s->HoldsQuantile(0.5) && s->Covers(threshold))) {
+            one_pass_held = false;
+          }
+        }
+      }
+      if (!one_pass_held) tally = fresh_tally();
+    }
   }
-  ForEachPair(unit, tiles, tally,
-              [&](PairTally& part, int64_t i, int64_t j, double v) {
-                const int64_t g = group[i];
-                const auto exact_value = [&] { return exact(i, j); };
-                if (g != group[j]) {
-                  part.null.Observe(v, exact_value);
-                } else if (part.groups[g]) {
-                  part.groups[g]->Observe(v, exact_value);
-                }
-              });
-  tally.ForEach([&](TwoPassOrderStatistics& s) { s.ReduceKept(shards); });
+
+  if (!one_pass_held) {
+    ForEachPair(unit, tiles, tally,
+                [&](PairTally& part, int64_t i, int64_t j, double v) {
+                  const int64_t g = group[i];
+                  if (g != group[j]) {
+                    part.null.Count(v);
+                  } else if (part.groups[g]) {
+                    part.groups[g]->Count(v);
+                  }
+                });
+    tally.ForEach([&](TwoPassOrderStatistics& s) {
+      s.ReduceCounts(shards);
+      s.EndCount();
+    });
+    const auto [core_lo, core_hi] = tally.null.WantQuantile(quantile);
+    for (auto& s : tally.groups) {
+      if (!s) continue;
+      s->WantQuantile(0.5);
+      s->WantAround(core_lo, core_hi);
+    }
+    ForEachPair(unit, tiles, tally,
+                [&](PairTally& part, int64_t i, int64_t j, double v) {
+                  const int64_t g = group[i];
+                  const auto exact_value = [&] { return exact(i, j); };
+                  if (g != group[j]) {
+                    part.null.Observe(v, exact_value);
+                  } else if (part.groups[g]) {
+                    part.groups[g]->Observe(v, exact_value);
+                  }
+                });
+    tally.ForEach([&](TwoPassOrderStatistics& s) { s.ReduceKept(shards); });
+  }
+  TwoPassOrderStatistics& null = tally.null;
   PercentReplicating out;
   out.replicate_pairs = replicate_pairs;
   out.non_replicate_pairs = null.size();

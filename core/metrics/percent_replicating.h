@@ -14,8 +14,11 @@
 // (tests/core/metrics/percent_replicating_test.cc).
 //
 // StreamPercentReplicating computes the same from the profiles without the
-// n x n matrix: it visits the Pearson tiles (similarity_tiles.h) twice, rows
-// in parallel. Pass 1 counts the non-replicate similarities in buckets; pass
+// n x n matrix: it visits the Pearson tiles (similarity_tiles.h), rows in
+// parallel, once when a seeded sample of 2^20 pairs predicts where the
+// quantile and the large groups' medians lie (the pass counts every value and
+// keeps the exact ones there; the counts then prove the prediction held),
+// else twice: pass 1 counts the non-replicate similarities in buckets, pass
 // 2 keeps only those near the quantile (two_pass_order_statistics.h). Small
 // replicate groups' similarities come from their members directly; large
 // groups (a screen's controls) are streamed like the non-replicates and kept
@@ -59,9 +62,13 @@ PercentReplicating StreamPercentReplicating(
     double quantile, const TileOptions& tiles);
 // This shard's tiles only (tiles.shard of tiles.shards), combined with the
 // other shards' through `shards`; every shard returns the whole result.
+// `pilot_pairs`: the size of the seeded sample that predicts the windows of
+// the one-pass path (0: always two passes). The result does not depend on it.
+inline constexpr int64_t kPercentReplicatingPilotPairs = int64_t{1} << 20;
 PercentReplicating StreamPercentReplicating(
     const at::Tensor& profiles, const std::vector<std::string>& group_keys,
-    double quantile, const TileOptions& tiles, ShardReducer& shards);
+    double quantile, const TileOptions& tiles, ShardReducer& shards,
+    int64_t pilot_pairs = kPercentReplicatingPilotPairs);
 
 // Bytes StreamPercentReplicating holds besides its tiles: the similarities of
 // the small replicate groups and the buckets.

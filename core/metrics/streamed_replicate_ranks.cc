@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/metrics/profile_similarity.h"
+#include "core/metrics/threshold_counts.h"
 
 namespace micon {
 namespace {
@@ -27,13 +28,6 @@ struct QueryState {
   std::vector<int64_t> ahead_of_controls, ahead_of_compounds;
   std::vector<FirstReplicate> first;  // per exclusion
 };
-
-// How many replicates have exact similarity >= x.
-int64_t AtLeast(const std::vector<double>& descending, double x) {
-  return std::partition_point(descending.begin(), descending.end(),
-                              [x](double s) { return s >= x; }) -
-         descending.begin();
-}
 
 // AP of replicates ranked among negatives, `ahead[m]` as in QueryState:
 // replicate k (0-based) has rank k + (negatives ahead of it), and AP is the
@@ -63,6 +57,12 @@ class RankAccumulator {
     for (int64_t r = 0; r < n; ++r) {
       if (!roles.control[r]) members[roles.compound[r]].push_back(r);
     }
+    code_.resize(n);
+    for (int64_t r = 0; r < n; ++r) {
+      TORCH_CHECK(roles.control[r] || roles.compound[r] >= 0, "treated row ", r,
+                  " has a negative compound id ", roles.compound[r]);
+      code_[r] = roles.control[r] ? -1 : roles.compound[r];
+    }
     slot_.assign(n, -1);
     for (int64_t r = 0; r < n; ++r) {
       if (!roles.query[r]) continue;
@@ -84,34 +84,12 @@ class RankAccumulator {
     if (slot_[i] < 0) return;
     QueryState& q = states_[slot_[i]];
     if (q.replicates.empty()) return;  // nothing to rank, nothing to find
-    const int64_t own = roles_.compound[i];
-    const int64_t* compound = roles_.compound.data();
-    const uint8_t* control = roles_.control.data();
-    // Below this a well is behind every replicate (and so behind each first
-    // replicate too): it changes no count. Most pairs stop here.
-    const double floor = q.replicates.back() - margin_;
-    for (int64_t c = 0; c < count; ++c) {
-      const double v = values[c];
-      if (v < floor) continue;
-      const int64_t j = col0 + c;
-      if (control[j]) {
-        Place(q.ahead_of_controls, q.replicates, v, i, j);
-        continue;
-      }
-      if (compound[j] == own || j == i) continue;
-      Place(q.ahead_of_compounds, q.replicates, v, i, j);
-      for (size_t m = 0; m < q.first.size(); ++m) {
-        FirstReplicate& f = q.first[m];
-        if (v < f.similarity - margin_ || f.row < 0) continue;
-        const std::vector<int64_t>& group = roles_.exclusions[m];
-        if (!group.empty() && group[j] == group[i]) continue;
-        if (v > f.similarity + margin_) {
-          ++f.ahead;
-        } else {
-          const double e = exact_(i, j);
-          if (e > f.similarity || (e == f.similarity && j < f.row)) ++f.ahead;
-        }
-      }
+    const CodedSegment segment{values, code_.data() + col0, count, code_[i]};
+    std::vector<uint8_t> near(static_cast<size_t>(NearBlocks(count)));
+    CountAheadOfReplicates(q, i, col0, segment, near.data());
+    for (size_t m = 0; m < q.first.size(); ++m) {
+      CountAheadOfFirst(q.first[m], roles_.exclusions[m], i, col0, segment,
+                        near.data());
     }
   }
 
@@ -166,26 +144,99 @@ class RankAccumulator {
     q.ahead_of_compounds.assign(q.replicates.size(), 0);
   }
 
-  // Counts negative j under the first replicate it is not behind.
-  void Place(std::vector<int64_t>& ahead, const std::vector<double>& replicates,
-             double v, int64_t i, int64_t j) const {
-    // Replicates certainly ahead of the well, then those within the margin.
-    const int64_t p = static_cast<int64_t>(replicates.size());
-    int64_t m = 0;
-    if (p <= 16) {
-      while (m < p && replicates[m] >= v + margin_) ++m;
-    } else {
-      m = AtLeast(replicates, v + margin_);
+  // A negative x ranks ahead of replicate m when x > r_m (ties rank the
+  // replicate first), so with G_m = #{negatives x > r_m}, the negatives
+  // between replicates m - 1 and m number G_m - G_{m-1}. G comes from the
+  // tile values, decided exactly within the margin.
+  void CountAheadOfReplicates(QueryState& q, int64_t i, int64_t col0,
+                              const CodedSegment& segment,
+                              uint8_t* near) const {
+    const int64_t p = static_cast<int64_t>(q.replicates.size());
+    int64_t controls_before = 0, negatives_before = 0;  // G_{m-1}
+    for (int64_t first = 0; first < p; first += kThresholdsPerPass) {
+      const int used =
+          static_cast<int>(std::min<int64_t>(kThresholdsPerPass, p - first));
+      double near_low[kThresholdsPerPass], above[kThresholdsPerPass];
+      for (int t = 0; t < kThresholdsPerPass; ++t) {
+        const double r = t < used ? q.replicates[first + t] : 0.0;
+        near_low[t] = t < used ? r - margin_ : kNever;
+        above[t] = t < used ? r + margin_ : kNever;
+      }
+      ThresholdCounts counts =
+          CountAboveThresholds(segment, near_low, above, near);
+      if (std::any_of(counts.unsure, counts.unsure + used,
+                      [](int64_t u) { return u > 0; })) {
+        ForEachFlagged(segment, near, [&](int64_t c) {
+          const double v = segment.values[c];
+          double exact = kNever;  // computed once, if any threshold needs it
+          for (int t = 0; t < used; ++t) {
+            if (v < near_low[t] || v > above[t]) continue;
+            if (exact == kNever) exact = exact_(i, col0 + c);
+            if (exact > q.replicates[first + t]) {
+              ++(segment.code[c] < 0 ? counts.controls[t]
+                                     : counts.negatives[t]);
+            }
+          }
+        });
+      }
+      for (int t = 0; t < used; ++t) {
+        const int64_t m = first + t;
+        q.ahead_of_controls[m] += counts.controls[t] - controls_before;
+        q.ahead_of_compounds[m] += counts.negatives[t] - negatives_before;
+        controls_before = counts.controls[t];
+        negatives_before = counts.negatives[t];
+      }
     }
-    if (m < p && replicates[m] >= v - margin_) {
-      m = AtLeast(replicates, exact_(i, j));
-    }
-    if (m < p) ++ahead[m];
   }
+
+  // Negatives outside the query's exclusion group ranked ahead of its first
+  // replicate under that exclusion: exact value above it, or equal and of a
+  // lower row.
+  void CountAheadOfFirst(FirstReplicate& f, const std::vector<int64_t>& group,
+                         int64_t i, int64_t col0, const CodedSegment& segment,
+                         uint8_t* near) const {
+    if (f.row < 0) return;
+    const int64_t* column_group = group.empty() ? nullptr : group.data() + col0;
+    const int64_t own_group = group.empty() ? 0 : group[i];
+    const double near_low = f.similarity - margin_;
+    const double above = f.similarity + margin_;
+    const ExcludingCounts counts = CountNegativesAbove(
+        segment, column_group, own_group, near_low, above, near);
+    f.ahead += counts.negatives;
+    if (counts.unsure == 0) return;
+    ForEachFlagged(segment, near, [&](int64_t c) {
+      const double v = segment.values[c];
+      if (v < near_low || v > above || segment.code[c] < 0) return;
+      if (column_group != nullptr && column_group[c] == own_group) return;
+      const int64_t j = col0 + c;
+      const double e = exact_(i, j);
+      if (e > f.similarity || (e == f.similarity && j < f.row)) ++f.ahead;
+    });
+  }
+
+  // Calls use(c) for the controls and negatives of the segment in the blocks
+  // `near` flags: the few that may need their exact value.
+  template <typename Use>
+  static void ForEachFlagged(const CodedSegment& segment, const uint8_t* near,
+                             const Use& use) {
+    for (int64_t block = 0; block < NearBlocks(segment.count); ++block) {
+      if (!near[block]) continue;
+      const int64_t end = std::min(segment.count, (block + 1) * kNearBlock);
+      for (int64_t c = block * kNearBlock; c < end; ++c) {
+        const int64_t code = segment.code[c];
+        if (code >= 0 && code == segment.own) continue;
+        use(c);
+      }
+    }
+  }
+
+  // A threshold no value passes: the unused lanes of a pass.
+  static constexpr double kNever = std::numeric_limits<double>::infinity();
 
   const RankRoles& roles_;
   const ExactSimilarity exact_;
   const double margin_;
+  std::vector<int64_t> code_;  // per row: -1 control, else its compound
   std::vector<int64_t> slot_;  // row -> query index, -1 for non-queries
   std::vector<int64_t> rows_;
   std::vector<QueryState> states_;

@@ -123,6 +123,57 @@ void TwoPassOrderStatistics::SortOnce() {
   sorted_ = true;
 }
 
+std::pair<double, double> TwoPassOrderStatistics::OnlyWindow() const {
+  TORCH_CHECK(windows_.size() == 1, "OnlyWindow: ", windows_.size(),
+              " windows");
+  return {windows_.front().lo, windows_.front().hi};
+}
+
+void TwoPassOrderStatistics::AddOutside(int64_t below, int64_t above) {
+  TORCH_CHECK(windows_.size() == 1, "AddOutside: ", windows_.size(),
+              " windows");
+  gaps_[0] += below;
+  gaps_[1] += above;
+}
+
+void TwoPassOrderStatistics::EndObserve() {
+  total_ = 0;
+  for (int64_t gap : gaps_) total_ += gap;
+  for (const Window& w : windows_) {
+    total_ += static_cast<int64_t>(w.kept.size());
+  }
+}
+
+bool TwoPassOrderStatistics::Holds(int64_t rank) {
+  SortOnce();
+  int64_t below = 0;
+  for (size_t w = 0; w < windows_.size(); ++w) {
+    below += gaps_[w];
+    const Window& win = windows_[w];
+    const int64_t kept = static_cast<int64_t>(win.kept.size());
+    if (rank >= below && rank < below + kept) {
+      const double v = win.kept[static_cast<size_t>(rank - below)];
+      return v >= win.lo + margin_ && v <= win.hi - margin_;
+    }
+    below += kept;
+  }
+  return false;
+}
+
+bool TwoPassOrderStatistics::HoldsQuantile(double q) {
+  if (total_ <= 0) return false;
+  const double h = q * static_cast<double>(total_ - 1);
+  const int64_t lo = static_cast<int64_t>(std::floor(h));
+  return Holds(lo) && Holds(std::min(lo + 1, total_ - 1));
+}
+
+bool TwoPassOrderStatistics::Covers(double t) const {
+  for (const Window& win : windows_) {
+    if (t >= win.lo + margin_ && t <= win.hi - margin_) return true;
+  }
+  return false;
+}
+
 double TwoPassOrderStatistics::Select(int64_t rank) {
   SortOnce();
   int64_t below = 0;

@@ -25,7 +25,10 @@
 // are exactly above it: the r-th value is the (r - below)-th kept one. The
 // same holds for CountAbove(t) where t lies in a window's core, which
 // WantAround reserves. Select and CountAbove check that what they need was
-// kept, so a misuse fails rather than answers wrongly.
+// kept, so a misuse fails rather than answers wrongly. The same argument
+// holds for windows chosen before any counting (a prediction, e.g. from a
+// sample): whether each wanted rank then fell inside a window is known after
+// the one pass, and a miss is reported (Holds), never answered.
 #ifndef MICON_CORE_METRICS_TWO_PASS_ORDER_STATISTICS_H_
 #define MICON_CORE_METRICS_TWO_PASS_ORDER_STATISTICS_H_
 
@@ -82,7 +85,23 @@ class TwoPassOrderStatistics {
     ++gaps_.back();
   }
 
-  // After pass 2.
+  // One pass instead of two, when the windows are predicted (WantAround)
+  // before it: Observe alone, then EndObserve. Whether the prediction held
+  // shows after it: Holds, HoldsQuantile, Covers.
+  // The one pass in bulk, for a statistic with a single predicted window:
+  // its bounds, the elements seen below and above it, the exact values of
+  // those inside it; EndObserve (after ReduceKept) then totals them, as
+  // EndCount would have.
+  std::pair<double, double> OnlyWindow() const;
+  void AddOutside(int64_t below, int64_t above);
+  void Keep(double exact) { windows_.front().kept.push_back(exact); }
+  void EndObserve();
+
+  // After pass 2 (or the one pass). Whether Select(rank), Quantile(q) and
+  // CountAbove(t) can answer; they fail loudly where these say false.
+  bool Holds(int64_t rank);
+  bool HoldsQuantile(double q);
+  bool Covers(double t) const;
   double Select(int64_t rank);
   // The q-quantile with linear interpolation (LinearQuantile's rule); its two
   // ranks must have been wanted (WantQuantile does that).

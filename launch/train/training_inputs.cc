@@ -52,11 +52,9 @@ absl::Status ReportFindings(const std::string& dataset,
 
 }  // namespace
 
-absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
-                                                     const c10::Device& device,
-                                                     Communicator& comm,
-                                                     const SamplerState& start,
-                                                     const RunLog& log) {
+absl::StatusOr<TrainingInputs> PrepareTrainingInputs(
+    const TrainConfig& config, const c10::Device& device, Communicator& comm,
+    const SamplerState& start, const RunLog& log, StartupTimeline& timeline) {
   const int rank = comm.rank(), world = comm.world_size();
   MICON_ASSIGN_OR_RETURN(const Dataset dataset,
                          OpenRunDataset(config, config.data.dataset));
@@ -71,6 +69,7 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
                      " (set data.split: all to train on every plate)"));
   }
   const Dataset selected = dataset.WithPlates(split->plates);
+  timeline.Mark("dataset index");
 
   MICON_ASSIGN_OR_RETURN(
       CompoundFeatures features,
@@ -88,11 +87,13 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
                         static_cast<int64_t>(features.dimension)},
                        torch::kFloat)
           .clone();
+  timeline.Mark("compound features");
 
   const std::vector<PlateMetadata>& plates = selected.plates();
   MICON_RETURN_IF_ERROR(ReportFindings(config.data.dataset,
                                        CheckReplicateWells(plates),
                                        config.data.strict, log));
+  timeline.Mark("replicate check");
   MICON_ASSIGN_OR_RETURN(auto shards, ShardPlates(plates, world));
   const std::vector<size_t>& mine = shards[rank];
   MICON_ASSIGN_OR_RETURN(
@@ -117,6 +118,7 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
     }
     log.Warning(shortfall);
   }
+  timeline.Mark("sharding and sampler");
 
   TrainingInputs inputs;
   inputs.dimensions.molecule_features = features.dimension;
@@ -148,6 +150,7 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
                            selected.table, mine, molecules, std::move(sampler),
                            ProfileSourceOptionsFor(config)));
   }
+  timeline.Mark(config.images() ? "pixel statistics and loader" : "source");
   inputs.summary = absl::StrCat(
       config.data.dataset, ": ", plates.size(), " plates, ", total_images,
       config.images()       ? " images, "

@@ -22,6 +22,7 @@
 #include "data/batch_source.h"
 #include "distributed/communicator.h"
 #include "launch/train/run_log.h"
+#include "launch/train/startup_timeline.h"
 #include "launch/train/train_config.h"
 
 namespace micon {
@@ -33,11 +34,11 @@ struct TrainingInputs {
 };
 
 // `device`: where the model trains (data.augment_on, pinned batches).
-absl::StatusOr<TrainingInputs> PrepareTrainingInputs(const TrainConfig& config,
-                                                     const c10::Device& device,
-                                                     Communicator& comm,
-                                                     const SamplerState& start,
-                                                     const RunLog& log);
+// `timeline` is charged with each phase: the dataset index, the compound
+// features, the replicate check, sharding and sampler, the source.
+absl::StatusOr<TrainingInputs> PrepareTrainingInputs(
+    const TrainConfig& config, const c10::Device& device, Communicator& comm,
+    const SamplerState& start, const RunLog& log, StartupTimeline& timeline);
 
 // The dataset at data.dataset, refused (naming both) when it is not the kind
 // data.input asks for.

@@ -137,6 +137,7 @@ absl::StatusOr<std::unique_ptr<TrainingSession>> StartOrResume(
     DistributedContext& dist, const RunLog& log) {
   Communicator& comm = *dist.comm;
   auto s = std::make_unique<TrainingSession>(config, dist, log);
+  StartupTimeline timeline;
   MICON_ASSIGN_OR_RETURN(s->device, ChooseDevice(config.train.device, dist,
                                                  /*device_collectives=*/true));
   if (config.train.precision == Precision::kBf16 && !s->device.is_cuda()) {
@@ -148,6 +149,7 @@ absl::StatusOr<std::unique_ptr<TrainingSession>> StartOrResume(
   MICON_ASSIGN_OR_RETURN(
       std::optional<ResumePoint> resume,
       FindResumeCheckpoint(s->run.checkpoints(), resume_from, log));
+  timeline.Mark("device and run folder");
   s->start_step = resume ? resume->state.step : 0;
   const SamplerState sampler_start =
       ContinueFrom(resume, config, dist.rank, dist.world_size, log);
@@ -159,11 +161,12 @@ absl::StatusOr<std::unique_ptr<TrainingSession>> StartOrResume(
   }
 
   MICON_ASSIGN_OR_RETURN(
-      s->inputs,
-      PrepareTrainingInputs(config, s->device, comm, sampler_start, log));
+      s->inputs, PrepareTrainingInputs(config, s->device, comm, sampler_start,
+                                       log, timeline));
   log.Info(s->inputs.summary);
   MICON_ASSIGN_OR_RETURN(
       s->model, BuildModel(config, s->inputs.dimensions, comm, s->device));
+  timeline.Mark("model");
   s->params = s->model->ParametersFor(config.loss.objective);
   s->optimizer = std::make_unique<torch::optim::AdamW>(
       s->params, OptimizerOptionsFor(config));
@@ -183,6 +186,8 @@ absl::StatusOr<std::unique_ptr<TrainingSession>> StartOrResume(
   s->reducer = std::make_unique<GradientReducer>(comm, s->params,
                                                  GradientReducerOptions{});
   s->gather = std::make_unique<DistributedGather>(comm);
+  timeline.Mark(resume ? "restore and verify" : "broadcast and verify");
+  log.Info(timeline.Summary());
   return s;
 }
 

@@ -4,9 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "data/plate_sharding.h"
 #include "tests/data/screen_fixture.h"
 #include "tests/test_support.h"
@@ -46,6 +48,53 @@ TEST(ShardPlates, BalancedMixedAndDeterministic) {
   }
   EXPECT_THAT(ShardPlates(store.plates, 9).status().message(),
               ::testing::HasSubstr("9 ranks"));
+}
+
+// JUMP's shape without a file: 1,000 plates from 12 sources of unequal size,
+// most with 384 wells x 9 sites, some with fewer sites or missing wells, over
+// 64 ranks (8 nodes of 8 GPUs). What a run of that size gets: every plate
+// once, image counts within one plate of each other, every rank's plates
+// spread over several sources.
+TEST(ShardPlates, AThousandPlatesOverSixtyFourRanks) {
+  std::vector<PlateMetadata> plates;
+  for (int p = 0; p < 1000; ++p) {
+    PlateMetadata m;
+    m.header.source = absl::StrCat("source_", p % 12 < 4 ? p % 12 : p % 7);
+    m.header.batch = absl::StrCat(m.header.source, "_batch_", p / 60);
+    m.header.plate = absl::StrCat("plate_", p);
+    const int sites = p % 10 == 0 ? 4 : 9;
+    const int wells = p % 13 == 0 ? 320 : 384;
+    for (int w = 0; w < wells; ++w) {
+      for (int s = 1; s <= sites; ++s) {
+        m.images.push_back({absl::StrCat("w", w), s, "c", w < 32});
+      }
+    }
+    plates.push_back(std::move(m));
+  }
+  MICON_ASSERT_OK_AND_ASSIGN(auto shards, ShardPlates(plates, 64));
+  std::set<size_t> seen;
+  size_t fewest_plates = plates.size(), most_plates = 0;
+  int64_t fewest_images = 1LL << 40, most_images = 0;
+  for (const auto& shard : shards) {
+    std::set<std::string> sources;
+    int64_t images = 0;
+    for (size_t p : shard) {
+      EXPECT_TRUE(seen.insert(p).second) << "plate " << p << " on two ranks";
+      images += plates[p].num_images();
+      sources.insert(plates[p].header.source);
+    }
+    EXPECT_GE(sources.size(), 4u);
+    fewest_plates = std::min(fewest_plates, shard.size());
+    most_plates = std::max(most_plates, shard.size());
+    fewest_images = std::min(fewest_images, images);
+    most_images = std::max(most_images, images);
+  }
+  EXPECT_EQ(seen.size(), plates.size());
+  EXPECT_LE(most_images - fewest_images, 384 * 9);
+  EXPECT_LE(most_plates - fewest_plates, 2u);
+  std::printf("1000 plates over 64 ranks: %zu-%zu plates, %lld-%lld images\n",
+              fewest_plates, most_plates, static_cast<long long>(fewest_images),
+              static_cast<long long>(most_images));
 }
 
 TEST(BatchSampler, MiconEntriesPairPlatesAndSamePlateControls) {

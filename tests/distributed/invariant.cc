@@ -165,8 +165,12 @@ std::string CaseName(const InvariantCase& c) {
 }
 
 std::vector<int64_t> LocalBatchSizes(int world_size) {
-  static const std::vector<int64_t> kSizes = {2, 3, 1, 2, 3, 1, 2, 2};
-  return std::vector<int64_t>(kSizes.begin(), kSizes.begin() + world_size);
+  // Uneven at every world size; past 8 ranks the pattern repeats, so 16 or 32
+  // ranks hold 32 or 64 entries: negatives from every rank in every loss.
+  constexpr int64_t kSizes[] = {2, 3, 1, 2, 3, 1, 2, 2};
+  std::vector<int64_t> sizes(static_cast<size_t>(world_size));
+  for (int r = 0; r < world_size; ++r) sizes[r] = kSizes[r % 8];
+  return sizes;
 }
 
 void CheckStepInvariant(Communicator& comm, const InvariantCase& c,

@@ -100,8 +100,10 @@ at::Tensor Profiles(int64_t n, int64_t d, const std::vector<int64_t>& label) {
 }
 
 TEST(StreamPercentReplicating, EqualsTheMatrixDefinitionForAnyTiling) {
-  // 400 control rows make one group of 79,800 pairs, streamed in two
-  // passes; 60 compounds of 3 and 4 rows are stored.
+  // 400 control rows make one group of 79,800 pairs, streamed; 60
+  // compounds of 3 and 4 rows are stored. Pilots: none (two passes), one
+  // pair (a window that misses: two passes after the one), and the default
+  // (one pass).
   const int64_t n = 600;
   std::vector<int64_t> label;
   std::vector<std::string> keys;
@@ -114,9 +116,17 @@ TEST(StreamPercentReplicating, EqualsTheMatrixDefinitionForAnyTiling) {
       ComputePercentReplicating(PearsonSimilarity(x), keys, 0.95);
   for (const TilePrecision precision :
        {TilePrecision::kFloat32, TilePrecision::kFloat64}) {
-    for (const int64_t tile : {37, 256, 600}) {
-      const PercentReplicating got =
-          StreamPercentReplicating(x, keys, 0.95, {tile, precision});
+    for (const auto [tile, pilot] : {std::pair<int64_t, int64_t>{37, 0},
+                                     {256, 0},
+                                     {600, 0},
+                                     {37, 1},
+                                     {256, 1},
+                                     {37, kPercentReplicatingPilotPairs},
+                                     {256, kPercentReplicatingPilotPairs},
+                                     {600, kPercentReplicatingPilotPairs}}) {
+      SingleShard one;
+      const PercentReplicating got = StreamPercentReplicating(
+          x, keys, 0.95, {tile, precision}, one, pilot);
       EXPECT_EQ(got.replicate_pairs, want.replicate_pairs);
       EXPECT_EQ(got.non_replicate_pairs, want.non_replicate_pairs);
       EXPECT_NEAR(got.threshold, want.threshold, 1e-14) << tile;
