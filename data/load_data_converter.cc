@@ -125,7 +125,38 @@ std::string NormalizeWellName(const std::string& well) {
   return absl::StrCat(w.substr(0, letters), number < 10 ? "0" : "", number);
 }
 
+std::vector<int> AssignPlatesToShards(const std::vector<int64_t>& fields,
+                                      int shards) {
+  std::vector<size_t> order(fields.size());
+  for (size_t p = 0; p < order.size(); ++p) order[p] = p;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return fields[a] > fields[b]; });
+  std::vector<int64_t> load(static_cast<size_t>(std::max(shards, 1)), 0);
+  std::vector<int> shard_of(fields.size(), 0);
+  for (size_t p : order) {
+    const int least = static_cast<int>(
+        std::min_element(load.begin(), load.end()) - load.begin());
+    shard_of[p] = least;
+    load[static_cast<size_t>(least)] += fields[p];
+  }
+  return shard_of;
+}
+
 absl::StatusOr<ConvertReport> ConvertLoadData(const ConvertOptions& o) {
+  if (o.shards != 1) {
+    return absl::InvalidArgumentError(
+        "ConvertLoadData converts every plate; shards use ConvertPlates and "
+        "FinishConvertedStore");
+  }
+  MICON_ASSIGN_OR_RETURN(ConvertedPlates plates, ConvertPlates(o));
+  return FinishConvertedStore(o, plates);
+}
+
+absl::StatusOr<ConvertedPlates> ConvertPlates(const ConvertOptions& o) {
+  if (o.shards < 1 || o.shard < 0 || o.shard >= o.shards) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("convert: shard ", o.shard, " of ", o.shards));
+  }
   if (o.output.empty())
     return absl::InvalidArgumentError("convert: no output folder given");
   if (o.channels.empty())
@@ -179,8 +210,16 @@ absl::StatusOr<ConvertReport> ConvertLoadData(const ConvertOptions& o) {
   if (ec)
     return absl::PermissionDeniedError(
         o.output + ": cannot create folder: " + ec.message());
-  ConvertReport report;
+  std::vector<int64_t> fields;
   for (const auto& [plate, pr] : plates) {
+    fields.push_back(static_cast<int64_t>(pr.rows.size()));
+  }
+  const std::vector<int> shard_of = AssignPlatesToShards(fields, o.shards);
+  ConvertedPlates report;
+  report.used = std::move(used);
+  size_t index = 0;
+  for (const auto& [plate, pr] : plates) {
+    if (shard_of[index++] != o.shard) continue;
     PlateHeader header{pr.source, pr.batch,          plate, o.channels, 0,
                        0,         PixelType::kUint16};
     const std::string path =
@@ -233,6 +272,16 @@ absl::StatusOr<ConvertReport> ConvertLoadData(const ConvertOptions& o) {
     MICON_RETURN_IF_ERROR(writer->Finish());
     report.plate_files.push_back(path);
   }
+  return report;
+}
+
+absl::StatusOr<ConvertReport> FinishConvertedStore(
+    const ConvertOptions& o, const ConvertedPlates& plates) {
+  std::map<std::string, Compound> used = plates.used;
+  ConvertReport report;
+  report.plate_files = plates.plate_files;
+  report.images = plates.images;
+  std::error_code ec;
 
   // Converting more plates into an existing store keeps the compounds it
   // already lists.

@@ -22,10 +22,13 @@
 #ifndef MICON_DATA_LOAD_DATA_CONVERTER_H_
 #define MICON_DATA_LOAD_DATA_CONVERTER_H_
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "data/compound_table.h"
 
 namespace micon {
 
@@ -51,6 +54,11 @@ struct ConvertOptions {
   std::string output;
   int compression_level = 0;
   bool overwrite = false;
+  // Under mpirun/srun: this process writes the plates of shard `shard` of
+  // `shards` (plates balanced by field count, largest first). Every shard
+  // checks the whole load_data before reading a pixel.
+  int shard = 0;
+  int shards = 1;
 };
 
 struct ConvertReport {
@@ -61,7 +69,28 @@ struct ConvertReport {
       problems;  // store-level checks of the result (plate_store.h)
 };
 
+// Converts every plate (shards must be 1): ConvertPlates, then
+// FinishConvertedStore.
 absl::StatusOr<ConvertReport> ConvertLoadData(const ConvertOptions& options);
+
+// This shard's plates, written; the compounds its wells use (the same on
+// every shard: they come from the whole load_data).
+struct ConvertedPlates {
+  std::vector<std::string> plate_files;
+  int64_t images = 0;
+  std::map<std::string, Compound> used;  // by id
+};
+absl::StatusOr<ConvertedPlates> ConvertPlates(const ConvertOptions& options);
+
+// Once every shard's plates are written (one process): compounds.csv (adding
+// to the one already in the store) and the store-level checks.
+absl::StatusOr<ConvertReport> FinishConvertedStore(
+    const ConvertOptions& options, const ConvertedPlates& plates);
+
+// Which shard writes each plate, given each plate's field count: largest
+// first, each to the shard with the fewest fields so far (the lowest on ties).
+std::vector<int> AssignPlatesToShards(const std::vector<int64_t>& fields,
+                                      int shards);
 
 // "a1" -> "A01", "P24" -> "P24"; other spellings are returned upper-cased.
 std::string NormalizeWellName(const std::string& well);

@@ -61,7 +61,7 @@ absl::Status StartDistributed(const DistributedRequest& request,
 
 void AddInfoCommand(CLI::App& app, CommandRun& run);
 void AddInspectCommand(CLI::App& app, CommandRun& run);
-void AddConvertCommand(CLI::App& app, CommandRun& run);
+void AddConvertCommand(CLI::App& app, CommandRun& run, ProcessState& process);
 void AddFeaturizeCommand(CLI::App& app, CommandRun& run);
 void AddSynthCommand(CLI::App& app, CommandRun& run);
 void AddCheckpointsCommand(CLI::App& app, CommandRun& run);

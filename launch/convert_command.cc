@@ -1,21 +1,65 @@
 // `micon convert`: Cell Painting Gallery style load_data + platemap + compounds
-// -> plate store.
+// -> plate store; under mpirun/srun each rank converts its share of the
+// plates (AssignPlatesToShards), and rank 0 finishes the store.
+#include <torch/torch.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "data/load_data_converter.h"
+#include "distributed/launch_environment.h"
 #include "launch/command.h"
 
 namespace micon {
 namespace {
 
-absl::Status RunConvert(const ConvertOptions& options) {
-  MICON_ASSIGN_OR_RETURN(ConvertReport report, ConvertLoadData(options));
-  std::printf("wrote %zu plate(s), %lld image(s), %lld compound(s) to %s\n",
-              report.plate_files.size(), static_cast<long long>(report.images),
+// Every rank writes its share of the plates; one all-reduce then tells
+// every rank whether all succeeded and how many fields were written, and
+// rank 0 alone writes compounds.csv and checks the store.
+absl::Status RunConvert(ConvertOptions options, ProcessState& process) {
+  MICON_ASSIGN_OR_RETURN(const LaunchEnvironment launch,
+                         DetectLaunchEnvironment(std::getenv));
+  DistributedRequest distributed;
+  distributed.backend =
+      launch.world_size > 1 ? Backend::kMpi : Backend::kThreads;
+  MICON_RETURN_IF_ERROR(StartDistributed(distributed, process));
+  Communicator& comm = *process.dist->comm;
+  options.shard = comm.rank();
+  options.shards = comm.world_size();
+  absl::StatusOr<ConvertedPlates> plates = ConvertPlates(options);
+  // [failed ranks, plates, fields]
+  at::Tensor totals = torch::tensor(
+      {plates.ok() ? 0.0 : 1.0,
+       plates.ok() ? static_cast<double>(plates->plate_files.size()) : 0.0,
+       plates.ok() ? static_cast<double>(plates->images) : 0.0},
+      torch::kFloat64);
+  MICON_RETURN_IF_ERROR(comm.AllReduce(totals, {ReduceOp::kSum})->Wait());
+  if (!plates.ok()) {
+    return Annotate(plates.status(),
+                    absl::StrCat("rank ", comm.rank(), " of ",
+                                 comm.world_size(), " converting its plates"));
+  }
+  if (const int failed = static_cast<int>(totals[0].item<double>())) {
+    return absl::AbortedError(
+        absl::StrCat(failed,
+                     " other rank(s) failed to convert their plates (their "
+                     "errors are above); this rank's ",
+                     plates->plate_files.size(), " plate(s) are written"));
+  }
+  if (comm.rank() != 0) return absl::OkStatus();
+  MICON_ASSIGN_OR_RETURN(ConvertReport report,
+                         FinishConvertedStore(options, *plates));
+  std::printf("wrote %lld plate(s), %lld image(s), %lld compound(s) to %s",
+              static_cast<long long>(totals[1].item<double>()),
+              static_cast<long long>(totals[2].item<double>()),
               static_cast<long long>(report.compounds), options.output.c_str());
+  if (comm.world_size() > 1) {
+    std::printf(" on %d ranks (rank 0's plates below)", comm.world_size());
+  }
+  std::printf("\n");
   for (const std::string& f : report.plate_files)
     std::printf("  %s\n", f.c_str());
   if (report.problems.empty()) return absl::OkStatus();
@@ -29,7 +73,7 @@ absl::Status RunConvert(const ConvertOptions& options) {
 
 }  // namespace
 
-void AddConvertCommand(CLI::App& app, CommandRun& run) {
+void AddConvertCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
   CLI::App* sub =
       app.add_subcommand("convert",
                          "Convert raw TIFFs listed in a CellProfiler load_data "
@@ -72,7 +116,10 @@ void AddConvertCommand(CLI::App& app, CommandRun& run) {
   sub->add_flag("--overwrite", o->overwrite, "Replace existing plate files");
   sub->add_option("-o,--output", o->output, "Dataset folder to write")
       ->required();
-  sub->callback([&run, o] { run = [o] { return RunConvert(*o); }; });
+  sub->callback([&run, &process, o] {
+    process.distributed = true;
+    run = [o, &process] { return RunConvert(*o, process); };
+  });
 }
 
 }  // namespace micon

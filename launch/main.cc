@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   micon::CommandRun run;
   micon::AddInfoCommand(app, run);
   micon::AddInspectCommand(app, run);
-  micon::AddConvertCommand(app, run);
+  micon::AddConvertCommand(app, run, process);
   micon::AddFeaturizeCommand(app, run);
   micon::AddSynthCommand(app, run);
   micon::AddCheckpointsCommand(app, run);

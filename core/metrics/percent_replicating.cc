@@ -24,6 +24,17 @@ double Median(std::vector<double>& v) { return LinearQuantile(v, 0.5); }
 constexpr int64_t kStoredPairs = int64_t{1} << 16;
 constexpr int64_t kGroupBuckets = int64_t{1} << 12;
 constexpr int64_t kNullBuckets = int64_t{1} << 16;
+// The one pass (StreamPercentReplicating): its pilot sample and windows.
+constexpr double kPilotDeviations = 6;
+constexpr int64_t kGroupPilotPairs = int64_t{1} << 14;
+// Predicted windows that would keep more values than this take two passes.
+constexpr int64_t kMostPredictedKept = int64_t{1} << 27;
+// The pilot grows with the screen so that the window it predicts keeps at
+// most kMostPredictedKept values (its width shrinks as 1 / sqrt(size)), up to
+// this many pairs: 2^25 exact products of 256 features take about 4 s on 2
+// cores, against the hour a 10^6-well pass takes.
+constexpr int64_t kMostPilotPairs = int64_t{1} << 25;
+constexpr int64_t kPilotChunk = int64_t{1} << 20;
 
 int64_t Pairs(int64_t rows) { return rows * (rows - 1) / 2; }
 
@@ -117,9 +128,16 @@ int64_t PercentReplicatingBytes(const std::vector<std::string>& group_keys) {
   std::vector<int64_t> sizes;
   GroupIds(group_keys, names, sizes);
   int64_t bytes = kNullBuckets * 16;
+  int64_t replicate_pairs = 0;
   for (int64_t size : sizes) {
     bytes += Pairs(size) > kStoredPairs ? kGroupBuckets * 16 : Pairs(size) * 8;
+    replicate_pairs += Pairs(size);
   }
+  // The one pass's pilot and the exact values it keeps.
+  const int64_t null_pairs =
+      Pairs(static_cast<int64_t>(group_keys.size())) - replicate_pairs;
+  bytes += 8 * std::min(null_pairs, kMostPilotPairs + kMostPredictedKept) +
+           16 * kPilotChunk;
   return bytes;
 }
 
@@ -178,20 +196,57 @@ void ForEachPair(const at::Tensor& unit, const TileOptions& tiles,
   for (const PairTally& part : parts) tally.Merge(part);
 }
 
-}  // namespace
-
-namespace {
-
 // An order statistic's core predicted from a sample drawn with replacement:
 // the sample's values kPilotDeviations binomial standard deviations either
 // side of the wanted rank, and the share of the population expected between.
 struct PredictedCore {
   double lo = 0, hi = 0, share = 1;
 };
-constexpr double kPilotDeviations = 6;
-constexpr int64_t kGroupPilotPairs = int64_t{1} << 14;
-// Predicted windows that would keep more values than this take two passes.
-constexpr int64_t kMostPredictedKept = int64_t{1} << 26;
+
+int64_t PilotSize(int64_t least, int64_t null_pairs, double q) {
+  if (least <= 0) return 0;
+  // Window share ~ 2 x kPilotDeviations x sqrt(q (1 - q) / size).
+  const double needed = std::pow(2 * kPilotDeviations * std::sqrt(q * (1 - q)) *
+                                     static_cast<double>(null_pairs) /
+                                     static_cast<double>(kMostPredictedKept),
+                                 2);
+  const int64_t size =
+      std::max(least, static_cast<int64_t>(std::min(
+                          needed, static_cast<double>(kMostPilotPairs))));
+  return std::min(size, null_pairs);
+}
+
+// `size` non-replicate pairs drawn with replacement (seeded), their exact
+// similarities computed in parallel, a chunk at a time.
+std::vector<double> PilotSample(const ExactSimilarity& exact,
+                                const std::vector<int64_t>& group, int64_t size,
+                                std::uniform_int_distribution<int64_t>& row,
+                                std::mt19937_64& rng) {
+  std::vector<double> sample;
+  std::vector<std::pair<int64_t, int64_t>> pairs;
+  for (int64_t tries = 0;
+       static_cast<int64_t>(sample.size()) < size && tries < 20 * size;) {
+    pairs.clear();
+    while (
+        static_cast<int64_t>(pairs.size()) <
+            std::min(kPilotChunk, size - static_cast<int64_t>(sample.size())) &&
+        tries < 20 * size) {
+      ++tries;
+      const int64_t i = row(rng), j = row(rng);
+      if (group[i] != group[j]) pairs.emplace_back(i, j);
+    }
+    const size_t first = sample.size();
+    sample.resize(first + pairs.size());
+    at::parallel_for(0, static_cast<int64_t>(pairs.size()), 4096,
+                     [&](int64_t begin, int64_t end) {
+                       for (int64_t k = begin; k < end; ++k) {
+                         sample[first + k] =
+                             exact(pairs[k].first, pairs[k].second);
+                       }
+                     });
+  }
+  return sample;
+}
 
 PredictedCore PredictCore(std::vector<double>& sample, double q) {
   std::sort(sample.begin(), sample.end());
@@ -328,14 +383,8 @@ PercentReplicating StreamPercentReplicating(
   if (pilot_pairs > 0) {
     std::mt19937_64 rng(0x5eed95);
     std::uniform_int_distribution<int64_t> row(0, n - 1);
-    std::vector<double> sample;
-    const int64_t wanted = std::min(pilot_pairs, null_pairs);
-    for (int64_t tries = 0;
-         static_cast<int64_t>(sample.size()) < wanted && tries < 20 * wanted;
-         ++tries) {
-      const int64_t i = row(rng), j = row(rng);
-      if (group[i] != group[j]) sample.push_back(exact(i, j));
-    }
+    std::vector<double> sample = PilotSample(
+        exact, group, PilotSize(pilot_pairs, null_pairs, quantile), row, rng);
     double predicted_kept = 0;
     if (!sample.empty()) {
       const PredictedCore null_core = PredictCore(sample, quantile);

@@ -15,7 +15,8 @@
 //
 // StreamPercentReplicating computes the same from the profiles without the
 // n x n matrix: it visits the Pearson tiles (similarity_tiles.h), rows in
-// parallel, once when a seeded sample of 2^20 pairs predicts where the
+// parallel, once when a seeded sample of pairs (2^20, more on screens of
+// over 10^5 rows, up to 2^25) predicts where the
 // quantile and the large groups' medians lie (the pass counts every value and
 // keeps the exact ones there; the counts then prove the prediction held),
 // else twice: pass 1 counts the non-replicate similarities in buckets, pass
@@ -62,8 +63,9 @@ PercentReplicating StreamPercentReplicating(
     double quantile, const TileOptions& tiles);
 // This shard's tiles only (tiles.shard of tiles.shards), combined with the
 // other shards' through `shards`; every shard returns the whole result.
-// `pilot_pairs`: the size of the seeded sample that predicts the windows of
-// the one-pass path (0: always two passes). The result does not depend on it.
+// `pilot_pairs`: the least size of the seeded sample that predicts the
+// windows of the one-pass path (0: always two passes). The result does not
+// depend on it.
 inline constexpr int64_t kPercentReplicatingPilotPairs = int64_t{1} << 20;
 PercentReplicating StreamPercentReplicating(
     const at::Tensor& profiles, const std::vector<std::string>& group_keys,

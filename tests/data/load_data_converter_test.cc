@@ -191,5 +191,25 @@ TEST(NormalizeWellName, PadsAndUppercases) {
   EXPECT_EQ(NormalizeWellName("r01c01"), "R01C01");
 }
 
+TEST(AssignPlatesToShards, LargestFirstToTheLeastLoadedShard) {
+  // 9 -> 0, 7 -> 1, 5 -> 1, 3 -> 0, 2 -> 0 (a tie), 1 -> 1: 14 and 13.
+  EXPECT_EQ(AssignPlatesToShards({5, 9, 2, 7, 1, 3}, 2),
+            (std::vector<int>{1, 0, 0, 1, 1, 0}));
+  // More shards than plates: each plate alone, the rest empty.
+  EXPECT_EQ(AssignPlatesToShards({4, 4}, 3), (std::vector<int>{0, 1}));
+  EXPECT_EQ(AssignPlatesToShards({4, 4, 4}, 1), (std::vector<int>{0, 0, 0}));
+}
+
+TEST(ConvertPlates, RefusesAShardOutsideTheWorld) {
+  ConvertOptions options;
+  options.shard = 2;
+  options.shards = 2;
+  EXPECT_THAT(ConvertPlates(options).status().message(),
+              HasSubstr("shard 2 of 2"));
+  options.shard = 0;
+  EXPECT_THAT(ConvertLoadData(options).status().message(),
+              HasSubstr("shards use ConvertPlates"));
+}
+
 }  // namespace
 }  // namespace micon

@@ -116,14 +116,14 @@ TEST(StreamPercentReplicating, EqualsTheMatrixDefinitionForAnyTiling) {
       ComputePercentReplicating(PearsonSimilarity(x), keys, 0.95);
   for (const TilePrecision precision :
        {TilePrecision::kFloat32, TilePrecision::kFloat64}) {
-    for (const auto [tile, pilot] : {std::pair<int64_t, int64_t>{37, 0},
-                                     {256, 0},
-                                     {600, 0},
-                                     {37, 1},
-                                     {256, 1},
-                                     {37, kPercentReplicatingPilotPairs},
-                                     {256, kPercentReplicatingPilotPairs},
-                                     {600, kPercentReplicatingPilotPairs}}) {
+    for (const auto& [tile, pilot] : {std::pair<int64_t, int64_t>{37, 0},
+                                      {256, 0},
+                                      {600, 0},
+                                      {37, 1},
+                                      {256, 1},
+                                      {37, kPercentReplicatingPilotPairs},
+                                      {256, kPercentReplicatingPilotPairs},
+                                      {600, kPercentReplicatingPilotPairs}}) {
       SingleShard one;
       const PercentReplicating got = StreamPercentReplicating(
           x, keys, 0.95, {tile, precision}, one, pilot);
