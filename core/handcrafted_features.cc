@@ -9,25 +9,25 @@
 namespace micon {
 namespace {
 
-constexpr const char* kPerChannel[] = {"Intensity_Mean",
-                                       "Intensity_Std",
-                                       "Intensity_Q05",
-                                       "Intensity_Q25",
-                                       "Intensity_Median",
-                                       "Intensity_Q75",
-                                       "Intensity_Q95",
-                                       "Intensity_Skewness",
-                                       "Texture_Gradient",
-                                       "Texture_LaplacianStd",
-                                       "Texture_Contrast",
-                                       "Texture_Homogeneity",
-                                       "Texture_Energy",
-                                       "Texture_Correlation",
-                                       "Texture_Entropy",
-                                       "Foreground_Fraction",
-                                       "Foreground_MeanIntensity",
-                                       "Nuclei_MeanIntensity",
-                                       "Nuclei_IntensityRatio"};
+constexpr const char* kPerChannelFeatures[] = {"Intensity_Mean",
+                                               "Intensity_Std",
+                                               "Intensity_Q05",
+                                               "Intensity_Q25",
+                                               "Intensity_Median",
+                                               "Intensity_Q75",
+                                               "Intensity_Q95",
+                                               "Intensity_Skewness",
+                                               "Texture_Gradient",
+                                               "Texture_LaplacianStd",
+                                               "Texture_Contrast",
+                                               "Texture_Homogeneity",
+                                               "Texture_Energy",
+                                               "Texture_Correlation",
+                                               "Texture_Entropy",
+                                               "Foreground_Fraction",
+                                               "Foreground_MeanIntensity",
+                                               "Nuclei_MeanIntensity",
+                                               "Nuclei_IntensityRatio"};
 constexpr const char* kNuclei[] = {"Nuclei_Count", "Nuclei_AreaMean",
                                    "Nuclei_AreaMedian", "Nuclei_AreaStd"};
 
@@ -115,7 +115,8 @@ std::vector<std::string> HandcraftedFeatureNames(
     const std::vector<std::string>& channels) {
   std::vector<std::string> names;
   for (const std::string& c : channels) {
-    for (const char* f : kPerChannel) names.push_back(std::string(f) + "_" + c);
+    for (const char* f : kPerChannelFeatures)
+      names.push_back(std::string(f) + "_" + c);
   }
   for (const char* f : kNuclei) names.emplace_back(f);
   for (size_t a = 0; a < channels.size(); ++a) {

@@ -4,6 +4,10 @@
 #include <sched.h>
 #include <torch/torch.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -37,6 +41,12 @@ int ConfigureTorchThreads(int intra_op, int ranks_on_node) {
   const int threads =
       intra_op > 0 ? intra_op : std::max(1, AvailableCores() / ranks_on_node);
   torch::set_num_threads(threads);
+#ifdef _OPENMP
+  // micon's own at::parallel_for regions (openmp_parallel.h) run on the
+  // OpenMP runtime this file links, which is not LibTorch's where a wheel
+  // bundles its own libgomp: size it too.
+  omp_set_num_threads(threads);
+#endif
   // Debian's OpenBLAS keeps its own thread pool, sized to every core the
   // process may use unless told otherwise: left alone, it oversubscribes
   // co-located ranks and makes results depend on the launcher's CPU binding

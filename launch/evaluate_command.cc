@@ -265,8 +265,13 @@ void AddEvaluateCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
                   "Default: 80% of the memory available")
       ->check(CLI::PositiveNumber);
   sub->add_flag("--skip-percent-replicating", f->skip_percent_replicating,
-                "Leave out percent replicating, which takes two of the three "
-                "passes over all pairs of wells");
+                "Leave out percent replicating, which sweeps all pairs of "
+                "wells once more (twice when its one-pass window misses)");
+  sub->add_option("--progress-seconds", f->options.progress_seconds,
+                  "A progress line (tiles done, time left) at most this "
+                  "often while the similarity tiles are swept; 0: none")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--tile-precision", f->tile_precision,
                   "float32 or float64 similarity tiles; the results are the "
                   "same (every decision is made on exact float64 values), "

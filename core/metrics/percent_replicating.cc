@@ -1,6 +1,5 @@
 #include "core/metrics/percent_replicating.h"
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "core/metrics/profile_similarity.h"
 #include "core/metrics/threshold_counts.h"
 #include "core/metrics/two_pass_order_statistics.h"
+#include "core/openmp_parallel.h"
 
 namespace micon {
 namespace {

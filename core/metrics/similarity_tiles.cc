@@ -1,11 +1,11 @@
 #include "core/metrics/similarity_tiles.h"
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <limits>
 
+#include "core/openmp_parallel.h"
 #include "core/torch_threads.h"
 
 namespace micon {
@@ -48,6 +48,12 @@ void Product(const at::Tensor& a, const at::Tensor& b, at::Tensor& out) {
 
 }  // namespace
 
+int64_t TilesOfShard(int64_t rows, const TileOptions& options) {
+  const int64_t blocks = (rows + options.tile - 1) / options.tile;
+  const int64_t tiles = blocks * (blocks + 1) / 2;
+  return tiles / options.shards + (options.shard < tiles % options.shards);
+}
+
 void ForEachUpperTile(const at::Tensor& unit_rows, const TileOptions& options,
                       const std::function<void(const SimilarityTile&)>& visit) {
   TORCH_CHECK(unit_rows.dim() == 2, "unit rows must be [rows, features], got ",
@@ -72,6 +78,8 @@ void ForEachUpperTile(const at::Tensor& unit_rows, const TileOptions& options,
   const at::Tensor st_buffer =
       options.transposed ? at::empty_like(s_buffer) : at::Tensor();
   int64_t index = 0;  // of the tile, in visiting order
+  int64_t visited = 0;
+  const int64_t total = options.progress ? TilesOfShard(n, options) : 0;
   for (int64_t row0 = 0; row0 < n; row0 += options.tile) {
     const int64_t rows = std::min(options.tile, n - row0);
     const at::Tensor a = u.slice(0, row0, row0 + rows);
@@ -100,6 +108,7 @@ void ForEachUpperTile(const at::Tensor& unit_rows, const TileOptions& options,
         tile.st = st.data_ptr<double>();
       }
       visit(tile);
+      if (options.progress) options.progress(++visited, total);
     }
   }
 }

@@ -72,7 +72,13 @@ struct TileOptions {
   // Fill SimilarityTile::st (ForEachOrderedRow needs it; a visitor of
   // unordered pairs does not, and saves a tile-sized copy).
   bool transposed = true;
+  // Called after each tile this shard visits, with how many it has visited
+  // and will visit in this sweep (a screen of 10^6 wells takes hours).
+  std::function<void(int64_t visited, int64_t total)> progress;
 };
+
+// How many tiles ForEachUpperTile visits on `options.shard` for `rows` rows.
+int64_t TilesOfShard(int64_t rows, const TileOptions& options);
 
 // One tile of the upper triangle: rows [row0, row0 + rows) against columns
 // [col0, col0 + cols), col0 >= row0. `s` is row-major [rows, cols]; `st` the

@@ -1,6 +1,5 @@
 #include "core/metrics/streamed_replicate_ranks.h"
 
-#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 
 #include "core/metrics/profile_similarity.h"
 #include "core/metrics/threshold_counts.h"
+#include "core/openmp_parallel.h"
 
 namespace micon {
 namespace {

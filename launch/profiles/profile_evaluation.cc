@@ -16,6 +16,7 @@
 #include "core/metrics/streamed_replicate_ranks.h"
 #include "core/status_macros.h"
 #include "launch/profiles/evaluation_budget.h"
+#include "launch/profiles/tile_progress.h"
 
 namespace micon {
 namespace {
@@ -229,16 +230,21 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
     roles.exclusions.push_back(std::move(ids));
     suffixes.push_back(suffix);
   }
-  MICON_ASSIGN_OR_RETURN(const TileOptions tiles,
+  MICON_ASSIGN_OR_RETURN(TileOptions tiles,
                          PlanTiles(frame, x, roles, keys, o));
   e.tile = tiles.tile;
+  // Rank 0 speaks for all: the ranks sweep equal shares of the tiles.
+  const TileProgressLog progress(frame.path,
+                                 shards.shard() == 0 ? o.progress_seconds : 0);
 
   if (o.percent_replicating) {
+    tiles.progress = progress.Sweep("percent replicating");
     const PercentReplicating pr =
         StreamPercentReplicating(x, keys, 0.95, tiles, shards);
     e.metrics.push_back({"percent_replicating", pr.score});
   }
 
+  tiles.progress = progress.Sweep("replicate ranks (top-k, mAP)");
   const QueryRanks ranks = StreamReplicateRanks(x, roles, tiles, shards);
   std::map<std::string, int64_t> treated_of;  // wells per compound
   for (int64_t r = 0; r < n; ++r) treated_of[(*compound)[r]] += !control[r];

@@ -96,9 +96,13 @@ struct EvaluationOptions {
   // tiles are about twice as fast.
   TilePrecision tile_precision = TilePrecision::kFloat32;
   int64_t tile = 0;  // rows per tile; 0: the largest the memory allows
-  // Percent replicating visits the Pearson tiles twice: on a screen of 10^6
-  // wells that is two thirds of the time, so it can be left out.
+  // Percent replicating sweeps the Pearson tiles once (twice when its
+  // one-pass window misses): on a screen of 10^6 wells that is about half the
+  // time, so it can be left out.
   bool percent_replicating = true;
+  // A progress line on stderr at most this often during each sweep over the
+  // similarity tiles (rank 0); 0: none.
+  double progress_seconds = 60;
 };
 
 struct Metric {

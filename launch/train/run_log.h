@@ -13,6 +13,8 @@
 
 #include <string>
 
+#include "core/duration_text.h"  // FormatDuration, for run logs
+
 namespace micon {
 
 class RunLog {
@@ -28,9 +30,6 @@ class RunLog {
   int rank_;
   int world_size_;
 };
-
-// "4m12s", "1h03m", "12.5s".
-std::string FormatDuration(double seconds);
 
 }  // namespace micon
 

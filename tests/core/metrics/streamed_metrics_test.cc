@@ -1,6 +1,7 @@
 // The streamed metrics against the matrix-based definitions they replace:
 // the same answers for every tile size and precision, ties included, and
 // exact order statistics from two passes without storing the values.
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -225,6 +226,51 @@ TEST(StreamReplicateRanks, EqualsTopKAndAveragePrecisionForAnyTiling) {
   }
 }
 
+// The row loops run on LibTorch's threads (openmp_parallel.h) into
+// per-thread tallies: the answers must not depend on how many there are.
+TEST(StreamedMetrics, SameAnswersOnOneTwoOrThreeThreads) {
+  const int64_t n = 500;
+  std::vector<int64_t> label;
+  std::vector<std::string> keys;
+  RankRoles roles;
+  for (int64_t r = 0; r < n; ++r) {
+    label.push_back(r < 300 ? 0 : 1 + (r - 300) % 47);
+    keys.push_back(r < 300 ? "DMSO" : "c" + std::to_string(label.back()));
+    roles.compound.push_back(label.back());
+    roles.control.push_back(r < 300);
+    roles.query.push_back(r >= 300);
+  }
+  roles.exclusions = {{}};
+  const at::Tensor x = Profiles(n, 24, label);
+  const int threads = at::get_num_threads();
+  std::vector<PercentReplicating> pr;
+  std::vector<QueryRanks> ranks;
+  for (const int t : {1, 2, 3}) {
+    at::set_num_threads(t);
+    SingleShard one;
+    for (const int64_t pilot : {int64_t{0}, kPercentReplicatingPilotPairs}) {
+      pr.push_back(StreamPercentReplicating(
+          x, keys, 0.95, {64, TilePrecision::kFloat32}, one, pilot));
+    }
+    ranks.push_back(
+        StreamReplicateRanks(x, roles, {64, TilePrecision::kFloat32}));
+  }
+  at::set_num_threads(threads);
+  for (size_t k = 1; k < pr.size(); ++k) {
+    EXPECT_EQ(pr[k].threshold, pr[0].threshold) << k;
+    EXPECT_EQ(pr[k].score, pr[0].score) << k;
+    ASSERT_EQ(pr[k].medians.size(), pr[0].medians.size());
+    for (size_t g = 0; g < pr[0].medians.size(); ++g) {
+      EXPECT_EQ(pr[k].medians[g].median, pr[0].medians[g].median) << g;
+    }
+  }
+  for (size_t k = 1; k < ranks.size(); ++k) {
+    EXPECT_EQ(ranks[k].first_hit, ranks[0].first_hit) << k;
+    EXPECT_EQ(ranks[k].ap_vs_controls, ranks[0].ap_vs_controls) << k;
+    EXPECT_EQ(ranks[k].ap_vs_compounds, ranks[0].ap_vs_compounds) << k;
+  }
+}
+
 TEST(TileMargin, BoundsTheTilesErrorOnUnitRows) {
   torch::manual_seed(3);
   const at::Tensor u = UnitRows(torch::randn({200, 256}, torch::kFloat64));
@@ -242,6 +288,30 @@ TEST(TileMargin, BoundsTheTilesErrorOnUnitRows) {
     });
     EXPECT_LT(worst, TileMargin(precision, 256) / 4);
   }
+}
+
+TEST(ForEachUpperTile, ReportsEachShardsProgressAgainstItsOwnTotal) {
+  const at::Tensor u = UnitRows(torch::randn({130, 8}, torch::kFloat64));
+  // 130 rows in tiles of 32: 5 row blocks, 15 upper tiles.
+  int64_t all = 0;
+  for (int shard = 0; shard < 4; ++shard) {
+    TileOptions options{32, TilePrecision::kFloat64};
+    options.shard = shard;
+    options.shards = 4;
+    std::vector<std::pair<int64_t, int64_t>> seen;
+    int64_t visits = 0;
+    options.progress = [&](int64_t visited, int64_t total) {
+      seen.emplace_back(visited, total);
+    };
+    ForEachUpperTile(u, options, [&](const SimilarityTile&) { ++visits; });
+    EXPECT_EQ(TilesOfShard(130, options), shard < 3 ? 4 : 3);
+    ASSERT_EQ(static_cast<int64_t>(seen.size()), visits);
+    for (size_t k = 0; k < seen.size(); ++k) {
+      EXPECT_EQ(seen[k], std::make_pair(static_cast<int64_t>(k) + 1, visits));
+    }
+    all += visits;
+  }
+  EXPECT_EQ(all, 15);
 }
 
 }  // namespace
