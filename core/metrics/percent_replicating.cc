@@ -29,10 +29,14 @@ constexpr double kPilotDeviations = 6;
 constexpr int64_t kGroupPilotPairs = int64_t{1} << 14;
 // Predicted windows that would keep more values than this take two passes.
 constexpr int64_t kMostPredictedKept = int64_t{1} << 27;
-// The pilot grows with the screen so that the window it predicts keeps at
-// most kMostPredictedKept values (its width shrinks as 1 / sqrt(size)), up to
-// this many pairs: 2^25 exact products of 256 features take about 4 s on 2
+// The pilots grow with the screen so that the window each predicts keeps at
+// most its share of kMostPredictedKept (a window's width shrinks as
+// 1 / sqrt(pilot size)): half for the null's quantile, an eighth for each
+// large group's median (the control wells, usually the only one). At most
+// this many pairs: 2^25 exact products of 256 features take about 2 s on 2
 // cores, against the hour a 10^6-well pass takes.
+constexpr int64_t kNullKeptShare = 2;
+constexpr int64_t kGroupKeptShare = 8;
 constexpr int64_t kMostPilotPairs = int64_t{1} << 25;
 constexpr int64_t kPilotChunk = int64_t{1} << 20;
 
@@ -203,17 +207,20 @@ struct PredictedCore {
   double lo = 0, hi = 0, share = 1;
 };
 
-int64_t PilotSize(int64_t least, int64_t null_pairs, double q) {
+// The pilot size whose window around quantile `q` of `pairs` values is
+// predicted to keep at most `most_kept` of them; at least `least` (0: no
+// pilot), at most kMostPilotPairs and `pairs`.
+int64_t PilotSize(int64_t least, int64_t pairs, double q, int64_t most_kept) {
   if (least <= 0) return 0;
   // Window share ~ 2 x kPilotDeviations x sqrt(q (1 - q) / size).
-  const double needed = std::pow(2 * kPilotDeviations * std::sqrt(q * (1 - q)) *
-                                     static_cast<double>(null_pairs) /
-                                     static_cast<double>(kMostPredictedKept),
-                                 2);
+  const double needed =
+      std::pow(2 * kPilotDeviations * std::sqrt(q * (1 - q)) *
+                   static_cast<double>(pairs) / static_cast<double>(most_kept),
+               2);
   const int64_t size =
       std::max(least, static_cast<int64_t>(std::min(
                           needed, static_cast<double>(kMostPilotPairs))));
-  return std::min(size, null_pairs);
+  return std::min(size, pairs);
 }
 
 // `size` non-replicate pairs drawn with replacement (seeded), their exact
@@ -383,8 +390,11 @@ PercentReplicating StreamPercentReplicating(
   if (pilot_pairs > 0) {
     std::mt19937_64 rng(0x5eed95);
     std::uniform_int_distribution<int64_t> row(0, n - 1);
-    std::vector<double> sample = PilotSample(
-        exact, group, PilotSize(pilot_pairs, null_pairs, quantile), row, rng);
+    std::vector<double> sample =
+        PilotSample(exact, group,
+                    PilotSize(pilot_pairs, null_pairs, quantile,
+                              kMostPredictedKept / kNullKeptShare),
+                    row, rng);
     double predicted_kept = 0;
     if (!sample.empty()) {
       const PredictedCore null_core = PredictCore(sample, quantile);
@@ -394,8 +404,11 @@ PercentReplicating StreamPercentReplicating(
         if (!tally.groups[g]) continue;
         const std::vector<int64_t>& m = members[g];
         std::uniform_int_distribution<size_t> member(0, m.size() - 1);
+        const int64_t group_pilot =
+            PilotSize(kGroupPilotPairs, Pairs(sizes[g]), 0.5,
+                      kMostPredictedKept / kGroupKeptShare);
         std::vector<double> group_sample;
-        while (static_cast<int64_t>(group_sample.size()) < kGroupPilotPairs) {
+        while (static_cast<int64_t>(group_sample.size()) < group_pilot) {
           const size_t a = member(rng), b = member(rng);
           if (a != b) group_sample.push_back(exact(m[a], m[b]));
         }
