@@ -144,7 +144,8 @@ void TwoPassOrderStatistics::EndObserve() {
   }
 }
 
-bool TwoPassOrderStatistics::Holds(int64_t rank) {
+std::pair<const TwoPassOrderStatistics::Window*, double>
+TwoPassOrderStatistics::Ranked(int64_t rank) {
   SortOnce();
   int64_t below = 0;
   for (size_t w = 0; w < windows_.size(); ++w) {
@@ -152,12 +153,16 @@ bool TwoPassOrderStatistics::Holds(int64_t rank) {
     const Window& win = windows_[w];
     const int64_t kept = static_cast<int64_t>(win.kept.size());
     if (rank >= below && rank < below + kept) {
-      const double v = win.kept[static_cast<size_t>(rank - below)];
-      return v >= win.lo + margin_ && v <= win.hi - margin_;
+      return {&win, win.kept[static_cast<size_t>(rank - below)]};
     }
     below += kept;
   }
-  return false;
+  return {nullptr, 0.0};
+}
+
+bool TwoPassOrderStatistics::Holds(int64_t rank) {
+  const auto [win, v] = Ranked(rank);
+  return win != nullptr && v >= win->lo + margin_ && v <= win->hi - margin_;
 }
 
 bool TwoPassOrderStatistics::HoldsQuantile(double q) {
@@ -175,25 +180,15 @@ bool TwoPassOrderStatistics::Covers(double t) const {
 }
 
 double TwoPassOrderStatistics::Select(int64_t rank) {
-  SortOnce();
-  int64_t below = 0;
-  for (size_t w = 0; w < windows_.size(); ++w) {
-    below += gaps_[w];
-    const Window& win = windows_[w];
-    const int64_t kept = static_cast<int64_t>(win.kept.size());
-    if (rank >= below && rank < below + kept) {
-      const double v = win.kept[static_cast<size_t>(rank - below)];
-      // Exact only at least a margin inside the window (see the header).
-      TORCH_CHECK(v >= win.lo + margin_ && v <= win.hi - margin_, "rank ", rank,
-                  " was not wanted before pass 2 (value ", v,
-                  " at the edge of the kept window [", win.lo, ", ", win.hi,
-                  "])");
-      return v;
-    }
-    below += kept;
-  }
-  TORCH_CHECK(false, "rank ", rank, " of ", below + gaps_.back(),
+  const auto [win, v] = Ranked(rank);
+  TORCH_CHECK(win != nullptr, "rank ", rank, " of ", total_,
               " elements was not wanted before pass 2");
+  // Exact only at least a margin inside the window (see the header).
+  TORCH_CHECK(v >= win->lo + margin_ && v <= win->hi - margin_, "rank ", rank,
+              " was not wanted before pass 2 (value ", v,
+              " at the edge of the kept window [", win->lo, ", ", win->hi,
+              "])");
+  return v;
 }
 
 double TwoPassOrderStatistics::Quantile(double q) {

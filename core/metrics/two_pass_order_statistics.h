@@ -118,6 +118,9 @@ class TwoPassOrderStatistics {
   // The window and the rank of its first element, for an exact value `v`
   // that must lie at least a margin inside a window.
   std::pair<const Window*, int64_t> Inside(double v, const char* what);
+  // The window that kept the element of rank `rank` and that element's exact
+  // value; no window (nullptr) when pass 2 kept no element of that rank.
+  std::pair<const Window*, double> Ranked(int64_t rank);
   int64_t Bucket(double approx) const {
     // Uniform over [-1, 1]; the end buckets reach to -inf and +inf (Edge), so
     // a value rounded past +-1 still lies in its bucket.
