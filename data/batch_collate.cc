@@ -98,6 +98,10 @@ absl::StatusOr<StepBatch> CollateBatch(const SampledBatch& sampled,
 }
 
 int64_t SamplesInBatch(const StepBatch& batch) {
+  return batch.samples.defined() ? batch.samples.size(0) : 0;
+}
+
+int64_t EncoderImagesInBatch(const StepBatch& batch) {
   int64_t n = batch.samples.defined()
                   ? batch.samples.size(0) * batch.samples.size(1)
                   : 0;

@@ -46,9 +46,12 @@ absl::StatusOr<StepBatch> CollateBatch(const SampledBatch& sampled,
                                        const at::Tensor& molecules,
                                        const SampleLoader& load);
 
-// Samples the batch holds: treated plus control views (micon), views (simclr),
-// images (clip).
+// The objective's samples the batch holds: entries (micon), images (simclr,
+// clip).
 int64_t SamplesInBatch(const StepBatch& batch);
+// The encoder inputs they take: treated plus control views (micon), views
+// (simclr), images (clip).
+int64_t EncoderImagesInBatch(const StepBatch& batch);
 
 }  // namespace micon
 

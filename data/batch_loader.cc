@@ -21,6 +21,9 @@ absl::StatusOr<std::unique_ptr<BatchLoader>> BatchLoader::Create(
     return absl::InvalidArgumentError(
         "loader needs at least one worker and a prefetch of 1");
   }
+  if (options.open_plates < 1) {
+    return absl::InvalidArgumentError("loader needs at least 1 open plate");
+  }
   if (options.min_crop_area <= 0 || options.min_crop_area > 1) {
     return absl::InvalidArgumentError("min_crop_area must be in (0, 1]");
   }
@@ -34,11 +37,12 @@ absl::StatusOr<std::unique_ptr<BatchLoader>> BatchLoader::Create(
   loader->molecules_ = molecules;
   PixelNormalizationOptions normalization = options.normalization;
   MICON_RETURN_IF_ERROR(PreparePixelNormalization(store, &normalization));
+  auto files = std::make_shared<PlateFilePool>(options.open_plates);
   int64_t smallest = 0;
   for (size_t p : shard) {
     MICON_ASSIGN_OR_RETURN(
         std::unique_ptr<NormalizedPlate> source,
-        NormalizedPlate::Open(store.plates.at(p).path, normalization));
+        NormalizedPlate::Open(store.plates.at(p).path, normalization, files));
     const PlateHeader& h = source->metadata().header;
     const int64_t side = std::min(h.height, h.width);
     smallest = smallest == 0 ? side : std::min(smallest, side);
@@ -214,7 +218,8 @@ absl::StatusOr<LoadedBatch> BatchLoader::Build(int64_t step) const {
                    [this](const ImageRef& ref, const SampleKey& key) {
                      return Load(ref, key);
                    }));
-  out.images = SamplesInBatch(out.batch);
+  out.samples = SamplesInBatch(out.batch);
+  out.images = EncoderImagesInBatch(out.batch);
   if (options_.raw_views) out.batch.view_size = output_size_;
   if (options_.pin_memory) {
     for (at::Tensor* t :

@@ -17,7 +17,9 @@
 // while reads stay short; up to `prefetch` batches wait ready. A batch is a
 // pure function of (seed, step), whatever the number of workers. Only the
 // shard's plates are opened. A read error (a plate damaged mid-run) is returned
-// by Next() for that step with the file's name. Thread-safe for one consumer.
+// by Next() for that step with the file's name. At most `open_plates` files
+// stay open, however many plates the shard holds. Thread-safe for one
+// consumer.
 #ifndef MICON_DATA_BATCH_LOADER_H_
 #define MICON_DATA_BATCH_LOADER_H_
 
@@ -57,6 +59,10 @@ struct LoaderOptions {
   // the parameters drawn for it, expanded where the model runs. The same
   // draws as float views, so the same batches to float rounding.
   bool raw_views = false;
+  // Plate files held open at once (data.open_plates): a shard's plates
+  // share this many, reopened when read after being closed for space
+  // (plate_file_pool.h).
+  int open_plates = 128;
   // Put batches in page-locked memory, for asynchronous copies to a GPU
   // (needs a CUDA LibTorch).
   bool pin_memory = false;

@@ -21,7 +21,11 @@ struct LoadedBatch {
   int64_t step = 0;
   StepBatch batch;
   double wait_seconds = 0;  // how long Next() waited for it (data-wait share)
-  int64_t images = 0;       // samples the batch holds (throughput)
+  // Throughput: the objective's samples (data.batch_size's unit: a MICON or
+  // PaCLR entry, a SimCLR or CLIP image, a CellCLIP well), and the encoder
+  // inputs they take (views and controls included: 4 per MICON entry).
+  int64_t samples = 0;
+  int64_t images = 0;
 };
 
 class BatchSource {

@@ -81,7 +81,8 @@ absl::StatusOr<std::unique_ptr<NormalizedPlate>> NormalizedPlate::Open(
 }
 
 absl::StatusOr<std::unique_ptr<NormalizedPlate>> NormalizedPlate::Open(
-    const std::string& path, const PixelNormalizationOptions& options) {
+    const std::string& path, const PixelNormalizationOptions& options,
+    std::shared_ptr<PlateFilePool> pool) {
   if (options.kind == PixelNormalization::kDataset &&
       !options.dataset.mean.defined()) {
     return absl::FailedPreconditionError(
@@ -89,7 +90,8 @@ absl::StatusOr<std::unique_ptr<NormalizedPlate>> NormalizedPlate::Open(
         ": dataset normalisation without dataset statistics "
         "(PreparePixelNormalization first)");
   }
-  MICON_ASSIGN_OR_RETURN(PlateReader reader, PlateReader::Open(path));
+  MICON_ASSIGN_OR_RETURN(PlateReader reader,
+                         PlateReader::Open(path, std::move(pool)));
   std::unique_ptr<NormalizedPlate> plate(
       new NormalizedPlate(std::move(reader)));
   const PlateMetadata& m = plate->metadata();

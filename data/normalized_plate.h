@@ -62,9 +62,12 @@ absl::Status PreparePixelNormalization(const PlateStore& store,
 
 class NormalizedPlate {
  public:
-  // Opens `path` and normalises by the statistics `options` choose.
+  // Opens `path` and normalises by the statistics `options` choose. `pool`:
+  // where the open file is kept, shared with other plates' readers (null: its
+  // own; plate_file_pool.h).
   static absl::StatusOr<std::unique_ptr<NormalizedPlate>> Open(
-      const std::string& path, const PixelNormalizationOptions& options);
+      const std::string& path, const PixelNormalizationOptions& options,
+      std::shared_ptr<PlateFilePool> pool = nullptr);
   // Per-plate control statistics from up to `control_images_for_stats`
   // control images.
   static absl::StatusOr<std::unique_ptr<NormalizedPlate>> Open(

@@ -95,20 +95,24 @@ absl::Status ReadHeaderAttributes(hid_t file, PlateHeader& header) {
 
 namespace {
 
-// Reads and checks every field; the caller adds the file name to any error.
-absl::Status ReadStructure(hid_t file, Hdf5Id& images, PlateMetadata& meta) {
-  PlateHeader& header = meta.header;
-  MICON_RETURN_IF_ERROR(ReadHeaderAttributes(file, header));
-  // No chunk cache: a chunk is one image, read whole and not again soon (a
-  // loader samples at random), and HDF5's default 1 MiB cache per open
-  // dataset made a rank holding 1,000 open plates 1 GB larger.
+// /images without a chunk cache: a chunk is one image, read whole and not
+// again soon (a loader samples at random), and HDF5's default 1 MiB cache per
+// open dataset made a rank holding 1,000 open plates 1 GB larger.
+absl::StatusOr<Hdf5Id> OpenImages(hid_t file) {
   MICON_ASSIGN_OR_RETURN(Hdf5Id access,
                          Hdf5Call(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose,
                                   "dataset /images access properties"));
   MICON_RETURN_IF_ERROR(Hdf5Check(
       H5Pset_chunk_cache(access.get(), 0, 0, H5D_CHUNK_CACHE_W0_DEFAULT),
       "dataset /images chunk cache"));
-  MICON_ASSIGN_OR_RETURN(images, OpenDataset(file, f::kImages, access.get()));
+  return OpenDataset(file, f::kImages, access.get());
+}
+
+// Reads and checks every field; the caller adds the file name to any error.
+absl::Status ReadStructure(hid_t file, Hdf5Id& images, PlateMetadata& meta) {
+  PlateHeader& header = meta.header;
+  MICON_RETURN_IF_ERROR(ReadHeaderAttributes(file, header));
+  MICON_ASSIGN_OR_RETURN(images, OpenImages(file));
   MICON_ASSIGN_OR_RETURN(header.pixel_type, ImagePixelType(images.get()));
   MICON_ASSIGN_OR_RETURN(std::vector<hsize_t> dims,
                          DatasetDims(images.get(), "dataset /images"));
@@ -185,7 +189,8 @@ absl::Status ReadImageRecords(hid_t file, int64_t n,
   return absl::OkStatus();
 }
 
-absl::StatusOr<PlateReader> PlateReader::Open(const std::string& path) {
+absl::StatusOr<PlateReader> PlateReader::Open(
+    const std::string& path, std::shared_ptr<PlateFilePool> pool) {
   QuietHdf5Errors();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
@@ -197,12 +202,14 @@ absl::StatusOr<PlateReader> PlateReader::Open(const std::string& path) {
   }
   PlateReader reader;
   reader.metadata_.path = path;
+  reader.pool_ = pool ? std::move(pool) : std::make_shared<PlateFilePool>(1);
+  OpenPlateFile open;
   auto file = Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
                        H5Fclose, "open");
   if (!file.ok()) return Annotate(file.status(), path);
-  reader.file_ = *std::move(file);
+  open.file = *std::move(file);
   haddr_t eoa = 0;
-  if (H5Fget_eoa(reader.file_.get(), &eoa) >= 0) {
+  if (H5Fget_eoa(open.file.get(), &eoa) >= 0) {
     reader.expected_size_ = eoa;
     const uint64_t size = std::filesystem::file_size(path, ec);
     if (!ec && size < eoa) {
@@ -211,9 +218,49 @@ absl::StatusOr<PlateReader> PlateReader::Open(const std::string& path) {
     }
   }
   MICON_RETURN_IF_ERROR(Annotate(
-      ReadStructure(reader.file_.get(), reader.images_, reader.metadata_),
-      path));
+      ReadStructure(open.file.get(), open.images, reader.metadata_), path));
+  reader.pool_->Adopt(path, std::move(open));
   return reader;
+}
+
+absl::StatusOr<OpenPlateFile> PlateReader::Reopen() const {
+  const std::string& path = metadata_.path;
+  OpenPlateFile open;
+  auto file = Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
+                       H5Fclose, "open again");
+  if (!file.ok()) return Annotate(file.status(), path);
+  open.file = *std::move(file);
+  // The file was validated when first opened; reading it again is only safe
+  // if it is still that file, so anything that changed its layout is refused.
+  const auto changed = [&](const std::string& what) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": changed since it was opened (", what,
+                     "); it was rewritten or replaced during the run"));
+  };
+  haddr_t eoa = 0;
+  if (expected_size_ > 0 && H5Fget_eoa(open.file.get(), &eoa) >= 0 &&
+      eoa != expected_size_) {
+    return changed(absl::StrCat("HDF5's end of allocation is ", eoa,
+                                " bytes, was ", expected_size_));
+  }
+  auto images = OpenImages(open.file.get());
+  if (!images.ok()) return Annotate(images.status(), path);
+  open.images = *std::move(images);
+  auto dims = DatasetDims(open.images.get(), "dataset /images");
+  if (!dims.ok()) return Annotate(dims.status(), path);
+  const PlateHeader& h = metadata_.header;
+  const std::vector<hsize_t> want = {
+      static_cast<hsize_t>(metadata_.num_images()),
+      static_cast<hsize_t>(h.num_channels()), static_cast<hsize_t>(h.height),
+      static_cast<hsize_t>(h.width)};
+  if (*dims != want) {
+    return changed(absl::StrCat("/images is [", absl::StrJoin(*dims, ", "),
+                                "], was [", absl::StrJoin(want, ", "), "]"));
+  }
+  auto type = ImagePixelType(open.images.get());
+  if (!type.ok()) return Annotate(type.status(), path);
+  if (*type != h.pixel_type) return changed("/images has another pixel type");
+  return open;
 }
 
 absl::Status PlateReader::ReadImage(int64_t index, uint16_t* out) const {
@@ -232,11 +279,14 @@ absl::Status PlateReader::ReadImage(int64_t index, uint16_t* out) const {
         what, ": the file shrank to ", ec ? 0 : size, " bytes (HDF5 expects ",
         expected_size_, "); it was truncated or replaced after it was opened"));
   }
+  MICON_ASSIGN_OR_RETURN(
+      PlateFilePool::Handle open,
+      pool_->Acquire(metadata_.path, [this] { return Reopen(); }));
   MICON_ASSIGN_OR_RETURN(Hdf5Slice slice,
-                         SelectLeadingSlice(images_.get(), index, what));
+                         SelectLeadingSlice(open->images.get(), index, what));
   // HDF5 widens uint8 files to the uint16 memory type during the read.
   return Hdf5Check(
-      H5Dread(images_.get(), H5T_NATIVE_UINT16, slice.memory_space.get(),
+      H5Dread(open->images.get(), H5T_NATIVE_UINT16, slice.memory_space.get(),
               slice.file_space.get(), H5P_DEFAULT, out),
       what);
 }

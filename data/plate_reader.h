@@ -12,25 +12,34 @@
 // chunk checksums (as PlateWriter writes them) fail their read when their bytes
 // changed. Movable, not copyable. Debian's HDF5 is built thread-safe, so
 // several threads may share one reader; their reads are serialised.
+//
+// A reader keeps its file open in a PlateFilePool: its own (one file) unless
+// it is given one shared with other readers, which closes files for space and
+// has the reader open them again, checked, when they are next read
+// (plate_file_pool.h).
 #ifndef MICON_DATA_PLATE_READER_H_
 #define MICON_DATA_PLATE_READER_H_
 
 #include <hdf5.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "data/hdf5_id.h"
 #include "data/plate.h"
+#include "data/plate_file_pool.h"
 
 namespace micon {
 
 class PlateReader {
  public:
   // Opens `path` read-only and validates its structure (DESIGN.md §3). Pixels
-  // are not read.
-  static absl::StatusOr<PlateReader> Open(const std::string& path);
+  // are not read. `pool`: where the open file is kept (null: the reader's
+  // own).
+  static absl::StatusOr<PlateReader> Open(
+      const std::string& path, std::shared_ptr<PlateFilePool> pool = nullptr);
 
   const PlateMetadata& metadata() const { return metadata_; }
 
@@ -40,10 +49,13 @@ class PlateReader {
 
  private:
   PlateReader() = default;
+  // Opens the file again after its pool closed it, refusing it if its layout
+  // is not the one validated at Open.
+  absl::StatusOr<OpenPlateFile> Reopen() const;
+
   PlateMetadata metadata_;
   uint64_t expected_size_ = 0;  // HDF5's end of allocation when opened
-  Hdf5Id file_;
-  Hdf5Id images_;
+  std::shared_ptr<PlateFilePool> pool_;
 };
 
 // Reads and validates only the metadata of the plate at `path` (closes the file

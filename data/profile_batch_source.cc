@@ -71,7 +71,8 @@ absl::StatusOr<LoadedBatch> ProfileBatchSource::Next() {
                        -> absl::StatusOr<LoadedSample> {
                      return LoadedSample{Load(ref, key), at::Tensor()};
                    }));
-  out.images = SamplesInBatch(out.batch);
+  out.samples = SamplesInBatch(out.batch);
+  out.images = EncoderImagesInBatch(out.batch);
   out.wait_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

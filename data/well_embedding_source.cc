@@ -90,7 +90,7 @@ absl::StatusOr<LoadedBatch> WellEmbeddingSource::Next() {
   batch.present = std::move(padded.present);
   batch.compound = torch::tensor(sampled.compounds, torch::kLong);
   batch.molecule = molecules_.index_select(0, batch.compound);
-  out.images = b;
+  out.samples = out.images = b;  // a well is one input of the transformer
   out.wait_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

@@ -36,6 +36,7 @@ LoaderOptions LoaderOptionsFor(const TrainConfig& config,
   o.pin_memory = device.is_cuda();
   o.workers = config.data.workers;
   o.prefetch = config.data.prefetch;
+  o.open_plates = config.data.open_plates;
   o.output_size = config.data.image_size;
   o.augment = config.data.augment;
   o.min_crop_area = config.data.min_crop_area;

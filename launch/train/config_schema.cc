@@ -205,6 +205,10 @@ std::vector<ConfigField> MakeFields() {
            "Loader threads per rank."),
       Make("data.prefetch", MICON_MEMBER(data.prefetch), AtLeast(1),
            "Batches built ahead of the trainer."),
+      Make("data.open_plates", MICON_MEMBER(data.open_plates), AtLeast(1),
+           "Plate files a rank's loader holds open at once (HDF5 keeps "
+           "about 0.6 MB per open file); the shard's other plates are "
+           "reopened, and checked, when next read."),
       Make("data.strict", MICON_MEMBER(data.strict), nullptr,
            "Data-quality warnings at start (compounds in a single well; "
            "data/data_quality.h) are errors. `micon train --strict` sets "

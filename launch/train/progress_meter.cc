@@ -13,6 +13,7 @@ ProgressMeter::ProgressMeter(int64_t total_steps)
 
 void ProgressMeter::Add(const StepStats& stats) {
   samples_ += stats.samples;
+  images_ += stats.images;
   wait_seconds_ += stats.wait_seconds;
   ++steps_;
 }
@@ -31,11 +32,12 @@ std::string ProgressMeter::Line(int64_t completed, const StepStats& last) {
     }
     line += " (" + absl::StrJoin(shown, ", ") + ")";
   }
-  line += absl::StrFormat("  lr %.3g  %.1f samples/s  data-wait %.0f%%  ETA %s",
-                          last.lr, samples_ / elapsed,
-                          100 * wait_seconds_ / elapsed, FormatDuration(eta));
+  line += absl::StrFormat(
+      "  lr %.3g  %.1f samples/s (%.1f images/s)  data-wait %.0f%%  ETA %s",
+      last.lr, samples_ / elapsed, images_ / elapsed,
+      100 * wait_seconds_ / elapsed, FormatDuration(eta));
   window_start_ = Clock::now();
-  samples_ = wait_seconds_ = 0;
+  samples_ = images_ = wait_seconds_ = 0;
   steps_ = 0;
   return line;
 }

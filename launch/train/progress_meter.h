@@ -5,7 +5,7 @@
 //   meter.Add(stats);                              // after every step
 //   if (due) log.Info(meter.Line(completed, stats));
 //   // step 40/150  loss 4.1024 (paclr 2.0913, counterfactual 2.0111)
-//   //   lr 0.000912  31.2 samples/s  data-wait 3%  ETA 1m12s
+//   //   lr 0.000912  7.8 samples/s (31.2 images/s)  data-wait 3%  ETA 1m12s
 //
 // The parts of the loss are shown when the objective has more than one.
 #ifndef MICON_LAUNCH_TRAIN_PROGRESS_METER_H_
@@ -31,7 +31,8 @@ class ProgressMeter {
   using Clock = std::chrono::steady_clock;
   int64_t total_steps_;
   Clock::time_point window_start_;
-  double samples_ = 0;
+  double samples_ = 0;  // the objective's (data.batch_size's unit)
+  double images_ = 0;   // encoder inputs
   double wait_seconds_ = 0;
   int64_t steps_ = 0;
 };

@@ -8,7 +8,8 @@ absl::StatusOr<StepStats> AgreeOnStep(Communicator& comm,
                                       const LossParts& parts,
                                       const StepVotes& votes) {
   // Which parts are defined depends on the configuration alone, so the layout
-  // is the same on every rank: [total, defined parts..., samples, stop, ckpt].
+  // is the same on every rank: [total, defined parts..., samples, images,
+  // stop, ckpt].
   const std::pair<const char*, const torch::Tensor*> named[] = {
       {"paclr", &parts.paclr},
       {"counterfactual", &parts.counterfactual},
@@ -25,6 +26,7 @@ absl::StatusOr<StepStats> AgreeOnStep(Communicator& comm,
     values.push_back(tensor->detach().to(torch::kCPU).item<double>());
   }
   values.push_back(static_cast<double>(votes.samples));
+  values.push_back(static_cast<double>(votes.images));
   values.push_back(votes.stop ? 1 : 0);
   values.push_back(votes.checkpoint_time ? 1 : 0);
   torch::Tensor global =
@@ -37,8 +39,9 @@ absl::StatusOr<StepStats> AgreeOnStep(Communicator& comm,
   }
   const size_t tail = 1 + stats.parts.size();
   stats.samples = g[tail];
-  stats.stop = g[tail + 1] > 0;
-  stats.checkpoint_time = g[tail + 2] > 0;
+  stats.images = g[tail + 1];
+  stats.stop = g[tail + 2] > 0;
+  stats.checkpoint_time = g[tail + 3] > 0;
   return stats;
 }
 

@@ -87,6 +87,7 @@ struct DataSection {
   int64_t image_size = 0;
   int workers = 2;
   int prefetch = 4;
+  int open_plates = 128;
   bool augment = true;
   AugmentOn augment_on = AugmentOn::kAuto;
   double min_crop_area = 0.5;

@@ -98,7 +98,8 @@ absl::StatusOr<StepStats> RunTrainStep(TrainingSession& s, int64_t step,
   objective.backward();
   MICON_RETURN_IF_ERROR(s.reducer->Synchronize());
 
-  votes.samples = loaded.images;
+  votes.samples = loaded.samples;
+  votes.images = loaded.images;
   MICON_ASSIGN_OR_RETURN(StepStats stats,
                          AgreeOnStep(*s.dist.comm, parts, votes));
   stats.lr = s.schedule->LearningRate(step);

@@ -23,6 +23,7 @@ nlohmann::json MetricsRecord(int64_t completed, const StepStats& stats) {
                            {"lr", stats.lr},
                            {"grad_norm", stats.grad_norm},
                            {"samples", stats.samples},
+                           {"images", stats.images},
                            {"step_seconds", stats.seconds},
                            {"data_wait_seconds", stats.wait_seconds},
                            {"loss", stats.loss}};

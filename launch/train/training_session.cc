@@ -26,7 +26,7 @@ bool HarmlessChange(const std::string& key) {
   return key == "train.steps" || key == "train.log_every" ||
          key == "train.threads" || key == "data.workers" ||
          key == "data.strict" || key == "data.prefetch" ||
-         key.rfind("checkpoint.", 0) == 0 ||
+         key == "data.open_plates" || key.rfind("checkpoint.", 0) == 0 ||
          key == "distributed.timeout_seconds";
 }
 

@@ -11,8 +11,8 @@ contrastive loss spans every rank, and DistributedDataParallel averages the grad
 buckets during backward. `--norm sync` synchronises BatchNorm's statistics over the ranks with
 an autograd function of its own (torch.nn.SyncBatchNorm runs on GPUs only in 1.13): one
 all-reduce forward, one backward, as micon's. Rank 0 prints "images_per_s X samples_per_s Y
-step_ms Z" over the timed steps, after 3 warm-up steps; a sample is one entry (4 fields). micon's
-progress line counts fields (encoder images) under the name samples/s: compare images_per_s.
+step_ms Z" over the timed steps, after 3 warm-up steps; a sample is one entry (4 fields), as in
+micon's progress line ("X samples/s (Y images/s)").
 """
 import argparse
 import os
@@ -160,7 +160,6 @@ def main():
     dist.barrier()
     s = (time.perf_counter() - t0) / args.steps
     if rank == 0:
-        # images: what micon's progress line counts (as "samples/s": docs/PERFORMANCE.md).
         print(f"images_per_s {4 * world * e / s:.1f} samples_per_s {world * e / s:.1f} "
               f"step_ms {1000 * s:.1f} "
               f"(world {world}, {args.norm} BatchNorm, {e} entries per rank)")

@@ -7,9 +7,10 @@
 //          Morgan 1024 bits, heads as the defaults.
 // profile: MLP encoder on 512-feature profiles, 256 entries = 1024 profiles.
 // bf16 autocasts the forward pass as `train.precision: bf16` does.
-// Prints one line "samples_per_s <x> step_ms <y>"; tests/bench/step_bench.py
-// runs the same model, loss, batch and thread count in Python (same flags),
-// and tests/bench/step_bench.sh puts both side by side.
+// Prints one line "images_per_s <x> step_ms <y>" (4 encoder images an
+// entry); tests/bench/step_bench.py runs the same model, loss, batch and
+// thread count in Python (same flags), and tests/bench/step_bench.sh puts
+// both side by side.
 #include <torch/torch.h>
 
 #include <chrono>
@@ -145,6 +146,6 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count() /
       steps;
-  std::printf("samples_per_s %.1f step_ms %.1f\n", 4.0 * entries / s, 1000 * s);
+  std::printf("images_per_s %.1f step_ms %.1f\n", 4.0 * entries / s, 1000 * s);
   return 0;
 }

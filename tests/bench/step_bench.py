@@ -8,7 +8,8 @@ stains; projection, molecule encoder and generator MLPs; or the profile MLP with
 same MICON loss (SupCon over treated+control projections, counterfactual SupCon per view),
 same batch, AdamW, thread count. bf16 autocasts the forward pass and keeps the loss in float32,
 as micon does; --channels-last and --compile (torch.compile of the step's forward and loss) are
-the usual PyTorch speed-ups, for the GPU comparison. Prints "samples_per_s <x> step_ms <y>".
+the usual PyTorch speed-ups, for the GPU comparison. Prints "images_per_s <x> step_ms <y>"
+(4 encoder images an entry).
 """
 import argparse
 import contextlib
@@ -136,7 +137,7 @@ def main():
         last = step()
     last.item()
     s = (time.perf_counter() - t0) / steps
-    print(f"samples_per_s {4 * entries / s:.1f} step_ms {1000 * s:.1f}")
+    print(f"images_per_s {4 * entries / s:.1f} step_ms {1000 * s:.1f}")
 
 
 if __name__ == "__main__":

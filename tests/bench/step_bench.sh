@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 threads=${1:-$(nproc)}
-printf '| model | threads | micon C++ samples/s | PyTorch (Python) samples/s | C++ / Python |\n'
+printf '| model | threads | micon C++ images/s | PyTorch (Python) images/s | C++ / Python |\n'
 printf '|---|---:|---:|---:|---:|\n'
 for kind in conv profile; do
   cpp=$(build/tests/bench/step_bench "$kind" "$threads" | awk '{print $2}')

@@ -2,9 +2,9 @@
 # micon train beside its PyTorch DDP peer (tests/bench/ddp_peer.py), in one run, on one machine:
 # world 1 and 2, synchronised and plain BatchNorm, 1 thread per rank, 8 entries per rank of
 # 5 x 64 x 64 (deploy/configs/demo.yaml's batch), on the default synthetic screen. micon's
-# rate is its progress line's at the last step (the mean over the last log_every steps), which
-# counts encoder images (fields) though it says samples/s; the peer's is images per second over
-# its timed steps, images preloaded.
+# rate is its progress line's images/s at the last step (the mean over the last log_every
+# steps: encoder images, 4 per entry); the peer's is images per second over its timed steps,
+# images preloaded.
 #   bash tests/bench/trainer_vs_peer.sh [ROUNDS]        # ~6 minutes a round on 2 cores
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,7 +23,7 @@ micon_rate() {  # NP NORM
   "${launch[@]}" $micon train --config deploy/configs/demo.yaml --set data.dataset="$work/screen" \
     --set run.dir="$work/run" --set train.steps=40 --set train.log_every=20 --set train.threads=1 \
     --set checkpoint.every_steps=0 --set model.norm="$2" 2>&1 |
-    grep -oE "step 40/40 .* ([0-9.]+) samples/s" | grep -oE "[0-9.]+ samples/s" | cut -d' ' -f1
+    grep -oE "step 40/40 .* \(([0-9.]+) images/s\)" | grep -oE "[0-9.]+ images/s" | cut -d' ' -f1
 }
 peer_rate() {  # NP NORM
   # Debian's OpenBLAS otherwise starts a thread per core in each rank (micon sizes its pool).

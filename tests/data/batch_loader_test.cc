@@ -24,7 +24,8 @@ std::unique_ptr<BatchLoader> MakeLoader(const PlateStore& store,
                                         SamplingMode mode, int workers,
                                         uint64_t seed, bool augment = true,
                                         std::vector<size_t> shard = {},
-                                        bool raw_views = false) {
+                                        bool raw_views = false,
+                                        int open_plates = 128) {
   if (shard.empty()) {
     for (size_t i = 0; i < store.plates.size(); ++i) shard.push_back(i);
   }
@@ -39,6 +40,7 @@ std::unique_ptr<BatchLoader> MakeLoader(const PlateStore& store,
   options.output_size = 24;
   options.augment = augment;
   options.raw_views = raw_views;
+  options.open_plates = open_plates;
   auto loader = BatchLoader::Create(store, shard, molecules,
                                     *std::move(sampler), options);
   EXPECT_TRUE(loader.ok()) << loader.status();
@@ -89,6 +91,24 @@ TEST(BatchLoader, SeededAugmentationIsReproducibleWithAnyWorkerCount) {
   auto plain = MakeLoader(store, SamplingMode::kClip, 2, 5, /*augment=*/false);
   MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch p, plain->Next());
   EXPECT_EQ(p.batch.samples.sizes(), (std::vector<int64_t>{4, 1, 5, 24, 24}));
+}
+
+// A loader that may keep one plate file open (reopening the others as it
+// reads them, from several workers at once) builds the same batches as one
+// that keeps them all open.
+TEST(BatchLoader, OneOpenPlateFileGivesTheSameBatches) {
+  const PlateStore& store = SmallScreen();
+  ASSERT_GT(store.plates.size(), 2u);
+  auto all_open = MakeLoader(store, SamplingMode::kMicon, 2, 3);
+  auto one_open = MakeLoader(store, SamplingMode::kMicon, 3, 3, true, {}, false,
+                             /*open_plates=*/1);
+  for (int i = 0; i < 4; ++i) {
+    MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch a, all_open->Next());
+    MICON_ASSERT_OK_AND_ASSIGN(LoadedBatch b, one_open->Next());
+    EXPECT_TRUE(torch::equal(a.batch.samples, b.batch.samples)) << "step " << i;
+    EXPECT_TRUE(torch::equal(a.batch.controls, b.batch.controls))
+        << "step " << i;
+  }
 }
 
 // Raw views (int16 crops + the drawn parameters, expanded where the model

@@ -24,6 +24,7 @@ TEST_P(StepStatsOnRanks, SumsSharesAndCountsVotes) {
     parts.counterfactual = torch::tensor(0.25 * (r + 1));
     StepVotes votes;
     votes.samples = 4;
+    votes.images = 4 * 4 + r;     // rank r's entries take 16 images, and r more
     votes.stop = r == world - 1;  // the last rank got a signal
     votes.checkpoint_time = false;
     absl::StatusOr<StepStats> s = AgreeOnStep(comm, parts, votes);
@@ -36,6 +37,7 @@ TEST_P(StepStatsOnRanks, SumsSharesAndCountsVotes) {
     EXPECT_EQ(s->parts[1].name, "counterfactual");
     EXPECT_DOUBLE_EQ(s->parts[1].value, 0.25 * n);
     EXPECT_DOUBLE_EQ(s->samples, 4.0 * world);
+    EXPECT_DOUBLE_EQ(s->images, 16.0 * world + world * (world - 1) / 2.0);
     EXPECT_TRUE(s->stop);
     EXPECT_FALSE(s->checkpoint_time);
 
@@ -43,7 +45,7 @@ TEST_P(StepStatsOnRanks, SumsSharesAndCountsVotes) {
     LossParts clip;
     clip.total = torch::tensor(1.0);
     clip.clip = torch::tensor(1.0);
-    s = AgreeOnStep(comm, clip, {1, false, r == 0});
+    s = AgreeOnStep(comm, clip, {1, 1, false, r == 0});
     ASSERT_TRUE(s.ok()) << s.status();
     ASSERT_EQ(s->parts.size(), 1u);
     EXPECT_EQ(s->parts[0].name, "clip");

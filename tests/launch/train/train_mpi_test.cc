@@ -140,8 +140,10 @@ TEST(TrainMpi, ResumingOnAnotherWorldSizeContinuesAndSaysSo) {
       EXPECT_EQ(records[i]["step"].get<int>(), i + 1);
       EXPECT_TRUE(std::isfinite(records[i]["loss"].get<double>()));
     }
-    // The step-5 batch is the new world's: world x 2 entries of 4 samples.
-    EXPECT_EQ(records[4]["samples"].get<double>(), 4 * 2 * after);
+    // The step-5 batch is the new world's: world x 2 entries of 4 encoder
+    // inputs (2 treated, 2 control profiles) each.
+    EXPECT_EQ(records[4]["samples"].get<double>(), 2 * after);
+    EXPECT_EQ(records[4]["images"].get<double>(), 4 * 2 * after);
   }
 }
 

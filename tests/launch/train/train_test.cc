@@ -30,7 +30,8 @@ TEST_P(TrainObjective, ImagesTrainAndWriteTheRunDirectory) {
                  " --set loss.objective=" + GetParam());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, AllOf(HasSubstr("step 3/3"), HasSubstr("samples/s"),
-                              HasSubstr("data-wait"), HasSubstr("ETA")));
+                              HasSubstr("images/s"), HasSubstr("data-wait"),
+                              HasSubstr("ETA")));
   MICON_ASSERT_OK_AND_ASSIGN(auto records, ReadMetrics(run + "/metrics.jsonl"));
   ASSERT_EQ(records.size(), 3u);
   const std::map<std::string, std::vector<std::string>> parts = {
@@ -38,12 +39,19 @@ TEST_P(TrainObjective, ImagesTrainAndWriteTheRunDirectory) {
       {"paclr", {"paclr"}},
       {"simclr", {"simclr"}},
       {"clip", {"clip"}}};
+  // Encoder images per sample: 2 treated and 2 control views per MICON or
+  // PaCLR entry, 2 views per SimCLR image, 1 per CLIP image.
+  const std::map<std::string, double> images_per_sample = {
+      {"micon", 4}, {"paclr", 4}, {"simclr", 2}, {"clip", 1}};
   for (const auto& record : records) {
     EXPECT_TRUE(std::isfinite(record["loss"].get<double>()));
     for (const std::string& part : parts.at(GetParam())) {
       EXPECT_TRUE(record.contains(part)) << part;
     }
     EXPECT_GT(record["samples"].get<double>(), 0);
+    EXPECT_EQ(
+        record["images"].get<double>(),
+        images_per_sample.at(GetParam()) * record["samples"].get<double>());
   }
   EXPECT_TRUE(std::filesystem::exists(run + "/config.yaml"));
   EXPECT_TRUE(std::filesystem::exists(run + "/checkpoints/step-00000003.ckpt"));
