@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "gtest/gtest.h"
 
 namespace micon::testing {
 // Named, not anonymous: FakeNcclWorld::State (declared in the header) holds
@@ -43,7 +44,60 @@ struct Contribution {
   NcclType type = NcclType::kFloat;
   NcclOp op = NcclOp::kSum;
   int root = 0;
+  int64_t group =
+      -1;  // the rank's how-manieth group it was called in; -1: none
 };
+
+const char* TypeName(NcclType type) {
+  switch (type) {
+    case NcclType::kFloat:
+      return "float";
+    case NcclType::kDouble:
+      return "double";
+    case NcclType::kHalf:
+      return "half";
+    case NcclType::kBFloat16:
+      return "bfloat16";
+    case NcclType::kInt64:
+      return "int64";
+    case NcclType::kInt32:
+      return "int32";
+    case NcclType::kUint8:
+      return "uint8";
+  }
+  return "?";
+}
+
+const char* OpName(NcclOp op) {
+  switch (op) {
+    case NcclOp::kSum:
+      return "sum";
+    case NcclOp::kMax:
+      return "max";
+    case NcclOp::kMin:
+      return "min";
+    case NcclOp::kAvg:
+      return "avg";
+  }
+  return "?";
+}
+
+// Everything about a call that must be the same on every rank, as NCCL
+// needs it (the buffers are each rank's own): two calls match when their
+// descriptions are equal.
+std::string Describe(const Contribution& c) {
+  std::string text = absl::StrCat(KindName(c.kind), "(count ", c.count, ", ",
+                                  TypeName(c.type));
+  if (c.kind == Kind::kAllReduce || c.kind == Kind::kReduce) {
+    absl::StrAppend(&text, ", ", OpName(c.op));
+  }
+  if (c.kind == Kind::kBroadcast || c.kind == Kind::kReduce) {
+    absl::StrAppend(&text, ", root ", c.root);
+  }
+  absl::StrAppend(&text, c.group < 0 ? ", outside a group"
+                                     : absl::StrCat(", in group ", c.group));
+  return text + ")";
+}
 
 at::ScalarType ScalarTypeOf(NcclType type) {
   switch (type) {
@@ -73,6 +127,7 @@ at::Tensor View(const void* data, const Contribution& c) {
 }  // namespace fake_nccl
 
 using fake_nccl::Contribution;
+using fake_nccl::Describe;
 using fake_nccl::Kind;
 using fake_nccl::KindName;
 using fake_nccl::View;
@@ -84,7 +139,8 @@ struct FakeNcclWorld::State {
         failed(n, false),
         counts(n),
         completed(n, 0),
-        compute_waits_for(n, 0) {}
+        compute_waits_for(n, 0),
+        sequences(n) {}
 
   struct Slot {
     std::vector<Contribution> posted;
@@ -93,6 +149,13 @@ struct FakeNcclWorld::State {
     int read = 0;
     int done = 0;
   };
+
+  // Records the ranks' sequences differing at collective `index`; a test
+  // that did not plant it fails.
+  void Mismatched(uint64_t index, const std::string& message) {
+    if (!mismatches.emplace(index, message).second) return;
+    if (!expect_mismatch) ADD_FAILURE() << "fake NCCL: " << message;
+  }
 
   // The first peer of `rank` that aborted or failed, or -1.
   int FailedPeer(int rank) const {
@@ -113,6 +176,10 @@ struct FakeNcclWorld::State {
   std::vector<uint64_t> completed;          // events each rank's worker passed
   std::vector<uint64_t> compute_waits_for;  // the latest ComputeWaits event
   std::map<uint64_t, Slot> slots;           // by collective index
+  // Each rank's calls as they took effect (grouped ones at GroupEnd).
+  std::vector<std::vector<std::string>> sequences;
+  bool expect_mismatch = false;
+  std::map<uint64_t, std::string> mismatches;  // by collective index
 };
 
 namespace {
@@ -182,34 +249,40 @@ class FakeNcclRuntime final : public NcclRuntime {
     ++state_->counts[rank_].ordered_after_compute;
     return absl::OkStatus();
   }
+  // As NCCL's: the calls between the outermost GroupStart and its GroupEnd
+  // are launched at that GroupEnd, together.
   absl::Status GroupStart() override {
-    ++group_depth_;
+    if (group_depth_++ == 0) group_ = next_group_++;
     return absl::OkStatus();
   }
   absl::Status GroupEnd() override {
     if (group_depth_ == 0) {
       return absl::FailedPreconditionError("GroupEnd without GroupStart");
     }
-    --group_depth_;
+    if (--group_depth_ > 0) return absl::OkStatus();
+    std::vector<Contribution> grouped = std::move(grouped_);
+    grouped_.clear();
+    for (const Contribution& c : grouped) {
+      if (absl::Status s = Enqueue(c); !s.ok()) return s;
+    }
     return absl::OkStatus();
   }
 
   absl::Status AllReduce(const void* in, void* out, size_t count, NcclType type,
                          NcclOp op) override {
-    return Enqueue({Kind::kAllReduce, in, out, count, type, op, 0});
+    return Submit({Kind::kAllReduce, in, out, count, type, op, 0});
   }
   absl::Status Broadcast(const void* in, void* out, size_t count, NcclType type,
                          int root) override {
-    return Enqueue(
-        {Kind::kBroadcast, in, out, count, type, NcclOp::kSum, root});
+    return Submit({Kind::kBroadcast, in, out, count, type, NcclOp::kSum, root});
   }
   absl::Status Reduce(const void* in, void* out, size_t count, NcclType type,
                       NcclOp op, int root) override {
-    return Enqueue({Kind::kReduce, in, out, count, type, op, root});
+    return Submit({Kind::kReduce, in, out, count, type, op, root});
   }
   absl::Status AllGather(const void* in, void* out, size_t count,
                          NcclType type) override {
-    return Enqueue({Kind::kAllGather, in, out, count, type, NcclOp::kSum, 0});
+    return Submit({Kind::kAllGather, in, out, count, type, NcclOp::kSum, 0});
   }
 
   absl::StatusOr<NcclEvent> RecordEvent() override {
@@ -244,9 +317,19 @@ class FakeNcclRuntime final : public NcclRuntime {
   }
 
  private:
+  // A call: held for its group's GroupEnd inside a group, launched at once
+  // outside one.
+  absl::Status Submit(Contribution c) {
+    if (group_depth_ == 0) return Enqueue(c);
+    c.group = group_;
+    grouped_.push_back(c);
+    return absl::OkStatus();
+  }
+
   absl::Status Enqueue(const Contribution& c) {
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (aborted_) return absl::FailedPreconditionError("aborted");
+    state_->sequences[rank_].push_back(Describe(c));
     queue_.emplace_back(next_index_++, c);
     ++enqueued_;
     ++state_->counts[rank_].collectives;
@@ -273,12 +356,18 @@ class FakeNcclRuntime final : public NcclRuntime {
       ++slot->arrived;
       s.cv.notify_all();
       if (!WaitFor(lock, [&] { return slot->arrived == s.world; })) return;
+      // Before anything is read: a call with another count or type would
+      // read or write past a buffer, as real NCCL would (or hang).
       for (int r = 0; r < s.world; ++r) {
-        if (slot->posted[r].kind != mine.kind) {
+        const std::string theirs = Describe(slot->posted[r]);
+        if (theirs != Describe(mine)) {
+          const int low = std::min(rank_, r), high = std::max(rank_, r);
           failure_ =
-              absl::StrCat("collective mismatch at #", index, ": rank ", rank_,
-                           " ran ", KindName(mine.kind), ", rank ", r, " ran ",
-                           KindName(slot->posted[r].kind));
+              absl::StrCat("collective mismatch at call #", index,
+                           " of the ranks' sequences: rank ", low, " called ",
+                           Describe(slot->posted[low]), ", rank ", high,
+                           " called ", Describe(slot->posted[high]));
+          s.Mismatched(index, failure_);
           s.failed[rank_] = true;
           s.cv.notify_all();
           return;
@@ -310,6 +399,9 @@ class FakeNcclRuntime final : public NcclRuntime {
     s.cv.wait(lock,
               [&] { return Stop() || ready() || s.FailedPeer(rank_) >= 0; });
     if (Stop()) return false;
+    // What is ready goes on even when a peer failed since: every rank that
+    // reached a mismatched collective reports the mismatch itself.
+    if (ready()) return true;
     if (const int peer = s.FailedPeer(rank_); peer >= 0) {
       failure_ = absl::StrCat("peer rank ", peer,
                               " aborted or failed (a remote error)");
@@ -369,8 +461,12 @@ class FakeNcclRuntime final : public NcclRuntime {
   bool stopping_ = false;
   bool aborted_ = false;
   std::string failure_;
-  int group_depth_ = 0;  // the issuing thread's only
-  std::thread worker_;   // last: starts after everything above exists
+  // The issuing thread's only.
+  int group_depth_ = 0;
+  int64_t group_ = -1;                 // the open group's number
+  int64_t next_group_ = 0;             // groups this rank has opened
+  std::vector<Contribution> grouped_;  // called in the open group
+  std::thread worker_;  // last: starts after everything above exists
 };
 
 }  // namespace
@@ -403,6 +499,21 @@ void FakeNcclWorld::SynchronizeCompute(int rank) {
     return state_->failed[rank] ||
            state_->completed[rank] >= state_->compute_waits_for[rank];
   });
+}
+
+void FakeNcclWorld::ExpectMismatch() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->expect_mismatch = true;
+}
+
+std::string FakeNcclWorld::Mismatch() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->mismatches.empty() ? "" : state_->mismatches.begin()->second;
+}
+
+std::vector<std::string> FakeNcclWorld::Sequence(int rank) const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->sequences[rank];
 }
 
 FakeNcclCounts FakeNcclWorld::Counts(int rank) const {

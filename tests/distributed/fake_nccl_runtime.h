@@ -16,10 +16,20 @@
 // rank has started it (HoldInit keeps it pending). A rank that aborts, or
 // whose asynchronous error was injected, makes its peers' collectives fail
 // with an error naming it, as NCCL reports a remote error.
+//
+// It is strict where NCCL assumes what it cannot check: every rank's calls
+// are recorded as they take effect (op, count, type, reduction, root, and
+// the group a call was made in; grouped calls take effect at the outermost
+// GroupEnd, together), and a collective whose calls differ between ranks is
+// not run: each rank fails with a message that names the two ranks, the
+// position in their sequences and both calls, and the test fails, unless it
+// planted the mismatch (ExpectMismatch).
 #ifndef MICON_TESTS_DISTRIBUTED_FAKE_NCCL_RUNTIME_H_
 #define MICON_TESTS_DISTRIBUTED_FAKE_NCCL_RUNTIME_H_
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "distributed/nccl/nccl_runtime.h"
@@ -47,6 +57,12 @@ class FakeNcclWorld {
   // While held, initialisation stays in progress.
   void HoldInit(bool hold);
   FakeNcclCounts Counts(int rank) const;
+  // A test that plants a mismatch says so; the first one found, or "".
+  void ExpectMismatch();
+  std::string Mismatch() const;
+  // `rank`'s calls so far, as they took effect, each described as
+  // "all_reduce(count 4, float, sum, outside a group)".
+  std::vector<std::string> Sequence(int rank) const;
   // What a host read of a GPU tensor does (`.item()`, a copy to the CPU):
   // returns once every collective `rank`'s compute stream was made to wait
   // for (ComputeWaits) has completed, or once the rank's runtime was aborted
