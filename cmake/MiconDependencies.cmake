@@ -23,7 +23,11 @@ target_compile_definitions(micon_hdf5 INTERFACE ${HDF5_DEFINITIONS})
 
 # CUDA follows LibTorch; NCCL needs CUDA. Asking for something missing stops here.
 set(MICON_HAVE_CUDA 0)
-if(TORCH_CUDA_LIBRARIES OR TARGET torch_cuda)
+# MICON_CUDA_SYNTAX_CHECK configures the CUDA path over a CPU LibTorch, for a tree that is never
+# built: tests/gpu/libtorch2_check.sh compiles its translation units (-fsyntax-only) against a
+# CUDA LibTorch's headers.
+option(MICON_CUDA_SYNTAX_CHECK "Configure the CUDA path for tests/gpu/libtorch2_check.sh only" OFF)
+if(TORCH_CUDA_LIBRARIES OR TARGET torch_cuda OR MICON_CUDA_SYNTAX_CHECK)
   set(_torch_has_cuda TRUE)
 else()
   set(_torch_has_cuda FALSE)

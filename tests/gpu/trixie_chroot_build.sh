@@ -62,17 +62,45 @@ mount -o remount,bind,ro "$root/src"
 in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
   DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 bash -c "$1"; }
 
+step "cuDNN: a stand-in package, and the host's libraries"
+# trixie's nvidia-cudnn only downloads cuDNN from NVIDIA when configured, which an offline machine
+# cannot; libtorch-cuda-2.6 needs it installed and libcudnn.so.9 present to link against. The
+# stand-in satisfies the dependency and the host's cuDNN 9 (from /usr/local/cuda) is copied in.
+cudnn_libs=(${CUDNN_LIB_DIR:-/usr/local/cuda/lib64}/libcudnn*.so*)
+if [ ! -e "${cudnn_libs[0]}" ]; then
+  say "FAIL: no libcudnn*.so* in ${CUDNN_LIB_DIR:-/usr/local/cuda/lib64} (set CUDNN_LIB_DIR)"
+  exit 1
+fi
+cp -a "${cudnn_libs[@]}" "$root/usr/lib/x86_64-linux-gnu/"
+if ! in_root "dpkg-query -W -f='\${Version}' nvidia-cudnn 2> /dev/null" | grep -q micon; then
+  standin=$(mktemp -d)
+  mkdir -p "$standin/DEBIAN"
+  cat > "$standin/DEBIAN/control" << 'CONTROL'
+Package: nvidia-cudnn
+Version: 99:9.0.0.312+micon.standin
+Architecture: amd64
+Maintainer: micon <micon@localhost>
+Description: stand-in for nvidia-cudnn (micon's chroot build)
+ cuDNN 9 is copied from the host; the real package downloads it from NVIDIA.
+CONTROL
+  dpkg-deb --build "$standin" "$root/tmp/nvidia-cudnn-standin.deb" > /dev/null
+  rm -rf "$standin"
+  in_root "dpkg --purge --force-depends nvidia-cudnn > /dev/null 2>&1; \
+    dpkg -i /tmp/nvidia-cudnn-standin.deb && apt-mark hold nvidia-cudnn" \
+    > "$logs/cudnn.log" 2>&1 || { cat "$logs/cudnn.log"; exit 1; }
+fi
+
 step "packages: micon's build dependencies without Debian's CPU LibTorch, then the CUDA stack"
-# install-deps.sh without LibTorch (MICON_DEPS_NO_TORCH) keeps the Python reference stack out too;
-# the tests that call it need python3-torch, which trixie ships for the CPU only and which
-# conflicts with nothing here, so it is added back with the GoogleTest packages.
-in_root "apt-get update -qq && MICON_DEPS_NO_TORCH=1 bash /src/deploy/install-deps.sh && \
+# install-deps.sh without LibTorch (MICON_DEPS_NO_TORCH) keeps the Python reference stack out too.
+# The tests that call it are added back with GoogleTest; their PyTorch is python3-torch-cuda, since
+# python3-torch's libtorch2.6 conflicts with libtorch-cuda-2.6 (both run on the CPU here).
+in_root "dpkg --configure -a; apt-get update -qq && MICON_DEPS_NO_TORCH=1 bash /src/deploy/install-deps.sh && \
   apt-get install -y -qq --no-install-recommends libtorch-cuda-dev nvidia-cuda-toolkit \
     libnccl-dev libgtest-dev libgmock-dev python3-h5py python3-pandas python3-numpy \
-    python3-rdkit python3-pil python3-torch python3-torchvision git" \
+    python3-rdkit python3-pil python3-torch-cuda python3-torchvision git" \
   > "$logs/packages.log" 2>&1 || { tail -30 "$logs/packages.log"; exit 1; }
-in_root "dpkg-query -W -f='\${Package} \${Version}\n' libtorch-cuda-dev libtorch-dev \
-  nvidia-cuda-toolkit libnccl-dev g++ cmake 2> /dev/null" | tee -a "$summary" || true
+in_root "dpkg-query -W -f='\${Package} \${Version}\n' libtorch-cuda-dev nvidia-cuda-toolkit \
+  libnccl-dev python3-torch-cuda g++ cmake libhdf5-dev libopenmpi-dev 2> /dev/null" | tee -a "$summary" || true
 
 step "configure and build (-DMICON_CUDA=ON -DMICON_NCCL=ON)"
 jobs=$(nproc)
