@@ -63,7 +63,7 @@ void GradientReducer::OnGradient(size_t param, const at::Tensor& grad) {
   received_[param] = true;
   b.flat.narrow(0, offset_of_[param], grad.numel()).copy_(grad.reshape(-1));
   --b.pending;
-  LaunchReadyBuckets();
+  if (options_.overlap) LaunchReadyBuckets();
 }
 
 void GradientReducer::Launch(Bucket& bucket) {
@@ -79,8 +79,9 @@ void GradientReducer::LaunchReadyBuckets() {
 }
 
 absl::Status GradientReducer::Synchronize() {
-  // Buckets with parameters that got no gradient: zeros stand in, launched in
-  // order.
+  // The buckets not launched during backward, in order: without overlap all
+  // of them; with it, those with parameters that got no gradient (zeros
+  // stand in).
   for (; next_launch_ < buckets_.size(); ++next_launch_) {
     Bucket& b = *buckets_[next_launch_];
     for (size_t k : b.params) {

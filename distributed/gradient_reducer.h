@@ -40,6 +40,11 @@ struct GradientReducerOptions {
   int64_t first_bucket_bytes = int64_t{1} << 20;
   int64_t bucket_bytes = int64_t{25} << 20;
   ReduceOp op = ReduceOp::kAvg;
+  // Launch each bucket from the autograd hook that fills it, during
+  // backward (DDP's overlap). false: every bucket is launched in
+  // Synchronize(), after backward, in the same order (the synchronous path,
+  // kept to measure the overlap against; the same sums either way).
+  bool overlap = true;
 };
 
 class GradientReducer {

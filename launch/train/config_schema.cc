@@ -439,6 +439,12 @@ std::vector<ConfigField> MakeFields() {
            MICON_MEMBER(distributed.timeout_seconds), Positive(),
            "A collective that takes longer ends the job with an error naming "
            "it and the missing ranks."),
+      Make("distributed.overlap_gradients",
+           MICON_MEMBER(distributed.overlap_gradients), nullptr,
+           "All-reduce each gradient bucket as backward fills it, overlapping "
+           "communication with the rest of backward (as DDP); false: all "
+           "buckets after backward (the same result; for measuring the "
+           "overlap)."),
   };
 }
 

@@ -156,6 +156,7 @@ struct CheckpointSection {
 struct DistributedSection {
   Backend backend = Backend::kAuto;
   double timeout_seconds = 600;
+  bool overlap_gradients = true;
 };
 
 struct TrainConfig {

@@ -27,7 +27,8 @@ bool HarmlessChange(const std::string& key) {
          key == "train.threads" || key == "data.workers" ||
          key == "data.strict" || key == "data.prefetch" ||
          key == "data.open_plates" || key.rfind("checkpoint.", 0) == 0 ||
-         key == "distributed.timeout_seconds";
+         key == "distributed.timeout_seconds" ||
+         key == "distributed.overlap_gradients";
 }
 
 // The sampler state this rank continues from, with the warnings a resume
@@ -183,8 +184,9 @@ absl::StatusOr<std::unique_ptr<TrainingSession>> StartOrResume(
     MICON_RETURN_IF_ERROR(VerifyModuleIdentical(comm, *s->model));
   }
   s->state.config_yaml = ResolvedConfigYaml(config);
-  s->reducer = std::make_unique<GradientReducer>(comm, s->params,
-                                                 GradientReducerOptions{});
+  GradientReducerOptions reduce;
+  reduce.overlap = config.distributed.overlap_gradients;
+  s->reducer = std::make_unique<GradientReducer>(comm, s->params, reduce);
   s->gather = std::make_unique<DistributedGather>(comm);
   timeline.Mark(resume ? "restore and verify" : "broadcast and verify");
   log.Info(timeline.Summary());

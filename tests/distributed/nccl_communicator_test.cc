@@ -11,7 +11,9 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <mutex>
 
+#include "distributed/gradient_reducer.h"
 #include "tests/distributed/communicator_contract.h"
 #include "tests/distributed/fake_nccl_runtime.h"
 #include "tests/distributed/thread_ranks.h"
@@ -142,6 +144,69 @@ INSTANTIATE_TEST_SUITE_P(WorldSizes, NcclContract, ::testing::Values(1, 2, 4),
                          [](const auto& info) {
                            return "np" + std::to_string(info.param);
                          });
+
+// Overlap (issue 27 item 5): buckets launched from the autograd hooks while
+// backward runs, completing asynchronously on the fake's communication
+// threads, give the parameters of the synchronous path (every bucket after
+// backward) over 20 optimiser steps, in float64.
+std::vector<at::Tensor> TrainTwentySteps(int world, bool overlap,
+                                         int64_t* launched_in_backward) {
+  FakeNcclWorld fake(world);
+  std::vector<at::Tensor> result;
+  std::mutex mutex;
+  RunOnNcclRanks(world, fake, c10::Device(c10::kCPU), [&](Communicator& comm) {
+    torch::manual_seed(0);  // the same initial parameters on every rank
+    const auto options = torch::TensorOptions().dtype(torch::kDouble);
+    std::vector<at::Tensor> params = {
+        torch::randn({16, 8}, options), torch::randn({16}, options),
+        torch::randn({16, 16}, options), torch::randn({16}, options),
+        torch::randn({4, 16}, options)};
+    for (at::Tensor& p : params) p.set_requires_grad(true);
+    GradientReducerOptions reduce;
+    reduce.first_bucket_bytes = 64 * 8;  // several buckets for 5 tensors
+    reduce.bucket_bytes = 256 * 8;
+    reduce.overlap = overlap;
+    GradientReducer reducer(comm, params, reduce);
+    ASSERT_GE(reducer.BucketLayout().size(), 3u);
+    torch::optim::SGD sgd(params, torch::optim::SGDOptions(0.05).momentum(0.9));
+    for (int step = 0; step < 20; ++step) {
+      at::Generator gen = at::detail::createCPUGenerator(
+          static_cast<uint64_t>(1000 * step + comm.rank()));
+      const at::Tensor x = at::randn({6, 8}, gen, options);
+      at::Tensor h = torch::tanh(x.matmul(params[0].t()) + params[1]);
+      h = torch::tanh(h.matmul(params[2].t()) + params[3]);
+      const at::Tensor loss = h.matmul(params[4].t()).pow(2).mean();
+      sgd.zero_grad();
+      loss.backward();
+      ASSERT_TRUE(reducer.Synchronize().ok());
+      sgd.step();
+    }
+    if (comm.rank() == 0) {
+      std::lock_guard<std::mutex> lock(mutex);
+      for (const at::Tensor& p : params) result.push_back(p.detach().clone());
+      *launched_in_backward = reducer.buckets_launched_during_backward();
+    }
+  });
+  return result;
+}
+
+TEST(NcclGradientOverlap, TwentyStepsEqualTheSynchronousPath) {
+  for (const int world : {2, 4}) {
+    int64_t overlapped = 0, synchronous = 0;
+    const std::vector<at::Tensor> a =
+        TrainTwentySteps(world, true, &overlapped);
+    const std::vector<at::Tensor> b =
+        TrainTwentySteps(world, false, &synchronous);
+    EXPECT_GT(overlapped, 0) << "no bucket was launched during backward";
+    EXPECT_EQ(synchronous, 0);
+    ASSERT_EQ(a.size(), 5u);
+    ASSERT_EQ(b.size(), 5u);
+    for (size_t k = 0; k < a.size(); ++k) {
+      EXPECT_LE((a[k] - b[k]).abs().max().item<double>(), 1e-12)
+          << "world " << world << ", parameter " << k;
+    }
+  }
+}
 
 // Small CPU tensors (row counts, checksums, step statistics) take the CPU
 // communicator, never the GPU; a tensor on a third device is refused.

@@ -24,6 +24,8 @@
 #              bitwise deterministic: compared within 1e-3 relative)
 #   nccl-2     the same at world 2, two ranks on the one GPU (NCCL refuses two ranks of one host
 #              on one GPU; a distinct NCCL_HOSTID per rank is reported to get past that)
+#   overlap    world 2, 30 steps each with the gradient buckets all-reduced during backward and
+#              after it (distributed.overlap_gradients): both median step times (~1 minute)
 #   embed      micon embed of the world-1 checkpoint on the GPU and on the CPU: profiles equal to
 #              1e-4
 #   bench      only if under 7 minutes have passed: the bf16 MICON step (ResNet-18 per channel,
@@ -219,6 +221,27 @@ step nccl-2 "$OUT/run.log" world2
 # Throughput of the four runs' last steps, and any signal repair the trainer reported.
 grep -E "step 60/60|handler was replaced|was blocked in the training" "$OUT/run.log" |
   sed 's/^micon/  micon/' | tee -a "$summary"
+
+# Overlap (issue 27 item 5): world 2 for 30 steps with the gradient buckets all-reduced as
+# backward fills them, then after backward; the median step time of each after warm-up.
+overlap() {
+  local mode
+  for mode in true false; do
+    mpirun -np 2 "$run/hostid.sh" "$micon" "${train_args[@]}" --set run.dir="$run/overlap-$mode" \
+      --set train.steps=30 --set distributed.overlap_gradients=$mode > "$run/overlap-$mode.log" 2>&1 ||
+      { tail -5 "$run/overlap-$mode.log"; return 1; }
+  done
+  python3 - "$run/overlap-true/metrics.jsonl" "$run/overlap-false/metrics.jsonl" <<'PY'
+import json, statistics, sys
+runs = [[json.loads(l) for l in open(p)][5:] for p in sys.argv[1:3]]
+on, off = (statistics.median(r["step_seconds"] for r in run) for run in runs)
+worst = max(abs(a["loss"] - b["loss"]) / max(abs(a["loss"]), 1e-12) for a, b in zip(*runs))
+print(f"overlap: median step {1000 * on:.1f} ms with overlap, {1000 * off:.1f} ms after backward "
+      f"({off / on:.2f}x); largest relative loss difference {worst:.1e}")
+PY
+}
+step overlap "$OUT/run.log" overlap
+grep -E "^overlap: median" "$OUT/run.log" | tee -a "$summary"
 
 embed() {
   local ckpt
