@@ -11,17 +11,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "distributed/nccl/cuda_handles.h"
 
 namespace micon {
 namespace {
 
 static_assert(sizeof(ncclUniqueId) == sizeof(NcclUniqueId::bytes),
               "NcclUniqueId must hold NCCL's unique id");
-
-absl::Status CudaError(cudaError_t e, const char* call) {
-  return absl::InternalError(absl::StrCat(call, ": ", cudaGetErrorName(e), " (",
-                                          cudaGetErrorString(e), ")"));
-}
 
 ncclDataType_t NcclTypeOf(NcclType type) {
   switch (type) {
@@ -59,12 +55,13 @@ ncclRedOp_t NcclOpOf(NcclOp op) {
 
 class CudaNcclRuntime final : public NcclRuntime {
  public:
-  CudaNcclRuntime(int device, cudaStream_t stream,
+  CudaNcclRuntime(int device, CudaStream stream,
                   std::function<void*()> compute_stream)
       : device_(device),
-        stream_(stream),
+        stream_(std::move(stream)),
         compute_stream_(std::move(compute_stream)) {}
 
+  // The events and the stream are freed after this body, on this device.
   ~CudaNcclRuntime() override {
     cudaSetDevice(device_);
     if (comm_ != nullptr) {
@@ -78,10 +75,6 @@ class CudaNcclRuntime final : public NcclRuntime {
         ncclCommAbort(comm_);
       }
     }
-    for (auto& [id, event] : events_) cudaEventDestroy(event);
-    for (cudaEvent_t e : free_events_) cudaEventDestroy(e);
-    if (order_event_ != nullptr) cudaEventDestroy(order_event_);
-    cudaStreamDestroy(stream_);
   }
 
   absl::StatusOr<NcclUniqueId> MakeUniqueId() override {
@@ -138,18 +131,17 @@ class CudaNcclRuntime final : public NcclRuntime {
 
   absl::Status OrderAfterCompute() override {
     if (absl::Status s = Device(); !s.ok()) return s;
-    if (order_event_ == nullptr) {
-      if (cudaError_t e =
-              cudaEventCreateWithFlags(&order_event_, cudaEventDisableTiming);
-          e != cudaSuccess) {
-        return CudaError(e, "cudaEventCreateWithFlags");
-      }
+    if (!order_event_) {
+      absl::StatusOr<CudaEvent> event = CudaEvent::Create();
+      if (!event.ok()) return event.status();
+      order_event_ = *std::move(event);
     }
-    if (cudaError_t e = cudaEventRecord(order_event_, Compute());
+    if (cudaError_t e = cudaEventRecord(order_event_.get(), Compute());
         e != cudaSuccess) {
       return CudaError(e, "cudaEventRecord (compute stream)");
     }
-    if (cudaError_t e = cudaStreamWaitEvent(stream_, order_event_, 0);
+    if (cudaError_t e =
+            cudaStreamWaitEvent(stream_.get(), order_event_.get(), 0);
         e != cudaSuccess) {
       return CudaError(e, "cudaStreamWaitEvent (communication stream)");
     }
@@ -166,45 +158,46 @@ class CudaNcclRuntime final : public NcclRuntime {
   absl::Status AllReduce(const void* in, void* out, size_t count, NcclType type,
                          NcclOp op) override {
     return Enqueued(ncclAllReduce(in, out, count, NcclTypeOf(type),
-                                  NcclOpOf(op), comm_, stream_),
+                                  NcclOpOf(op), comm_, stream_.get()),
                     "ncclAllReduce");
   }
   absl::Status Broadcast(const void* in, void* out, size_t count, NcclType type,
                          int root) override {
-    return Enqueued(
-        ncclBroadcast(in, out, count, NcclTypeOf(type), root, comm_, stream_),
-        "ncclBroadcast");
+    return Enqueued(ncclBroadcast(in, out, count, NcclTypeOf(type), root, comm_,
+                                  stream_.get()),
+                    "ncclBroadcast");
   }
   absl::Status Reduce(const void* in, void* out, size_t count, NcclType type,
                       NcclOp op, int root) override {
     return Enqueued(ncclReduce(in, out, count, NcclTypeOf(type), NcclOpOf(op),
-                               root, comm_, stream_),
+                               root, comm_, stream_.get()),
                     "ncclReduce");
   }
   absl::Status AllGather(const void* in, void* out, size_t count,
                          NcclType type) override {
     return Enqueued(
-        ncclAllGather(in, out, count, NcclTypeOf(type), comm_, stream_),
+        ncclAllGather(in, out, count, NcclTypeOf(type), comm_, stream_.get()),
         "ncclAllGather");
   }
 
   absl::StatusOr<NcclEvent> RecordEvent() override {
     if (absl::Status s = Device(); !s.ok()) return s;
-    cudaEvent_t event = nullptr;
+    CudaEvent event;
     if (!free_events_.empty()) {
-      event = free_events_.back();
+      event = std::move(free_events_.back());
       free_events_.pop_back();
-    } else if (cudaError_t e =
-                   cudaEventCreateWithFlags(&event, cudaEventDisableTiming);
-               e != cudaSuccess) {
-      return CudaError(e, "cudaEventCreateWithFlags");
+    } else {
+      absl::StatusOr<CudaEvent> created = CudaEvent::Create();
+      if (!created.ok()) return created.status();
+      event = *std::move(created);
     }
-    if (cudaError_t e = cudaEventRecord(event, stream_); e != cudaSuccess) {
-      free_events_.push_back(event);
+    if (cudaError_t e = cudaEventRecord(event.get(), stream_.get());
+        e != cudaSuccess) {
+      free_events_.push_back(std::move(event));
       return CudaError(e, "cudaEventRecord (communication stream)");
     }
     const NcclEvent id{++next_event_};
-    events_[id.id] = event;
+    events_[id.id] = std::move(event);
     return id;
   }
 
@@ -213,7 +206,7 @@ class CudaNcclRuntime final : public NcclRuntime {
     if (it == events_.end()) {
       return absl::InvalidArgumentError("unknown NCCL event");
     }
-    const cudaError_t e = cudaEventQuery(it->second);
+    const cudaError_t e = cudaEventQuery(it->second.get());
     if (e == cudaSuccess) return true;
     if (e == cudaErrorNotReady) return false;
     return CudaError(e, "cudaEventQuery");
@@ -224,7 +217,7 @@ class CudaNcclRuntime final : public NcclRuntime {
     if (it == events_.end()) {
       return absl::InvalidArgumentError("unknown NCCL event");
     }
-    if (cudaError_t e = cudaStreamWaitEvent(Compute(), it->second, 0);
+    if (cudaError_t e = cudaStreamWaitEvent(Compute(), it->second.get(), 0);
         e != cudaSuccess) {
       return CudaError(e, "cudaStreamWaitEvent (compute stream)");
     }
@@ -234,7 +227,7 @@ class CudaNcclRuntime final : public NcclRuntime {
   void ReleaseEvent(NcclEvent event) override {
     const auto it = events_.find(event.id);
     if (it == events_.end()) return;
-    free_events_.push_back(it->second);
+    free_events_.push_back(std::move(it->second));
     events_.erase(it);
   }
 
@@ -288,12 +281,12 @@ class CudaNcclRuntime final : public NcclRuntime {
   }
 
   const int device_;
-  cudaStream_t stream_;
+  CudaStream stream_;  // before the events: destroyed after them
   std::function<void*()> compute_stream_;
   ncclComm_t comm_ = nullptr;
-  cudaEvent_t order_event_ = nullptr;
-  std::map<uint64_t, cudaEvent_t> events_;
-  std::vector<cudaEvent_t> free_events_;
+  CudaEvent order_event_;
+  std::map<uint64_t, CudaEvent> events_;
+  std::vector<CudaEvent> free_events_;
   uint64_t next_event_ = 0;
 };
 
@@ -323,13 +316,10 @@ absl::StatusOr<std::unique_ptr<NcclRuntime>> CreateCudaNcclRuntime(
   if (cudaError_t e = cudaSetDevice(device); e != cudaSuccess) {
     return CudaError(e, "cudaSetDevice");
   }
-  cudaStream_t stream = nullptr;
-  if (cudaError_t e = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
-      e != cudaSuccess) {
-    return CudaError(e, "cudaStreamCreateWithFlags");
-  }
-  return std::unique_ptr<NcclRuntime>(
-      new CudaNcclRuntime(device, stream, std::move(compute_stream)));
+  absl::StatusOr<CudaStream> stream = CudaStream::CreateNonBlocking();
+  if (!stream.ok()) return stream.status();
+  return std::unique_ptr<NcclRuntime>(new CudaNcclRuntime(
+      device, *std::move(stream), std::move(compute_stream)));
 }
 
 }  // namespace micon

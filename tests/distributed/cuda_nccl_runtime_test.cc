@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "distributed/bootstrap.h"
+#include "distributed/nccl/cuda_handles.h"
 
 namespace micon {
 namespace {
@@ -29,6 +30,29 @@ TEST(CudaNcclRuntime, WithoutAGpuCreationNamesTheCudaError) {
   EXPECT_THAT(std::string(runtime.status().message()),
               AllOf(HasSubstr("the NCCL backend needs a GPU"),
                     HasSubstr("cudaGetDeviceCount: cudaError")));
+}
+
+// The owners of CUDA handles: empty ones free nothing, moves leave the source
+// empty, and without a GPU creating a stream or an event returns the CUDA
+// runtime's error, naming the call.
+TEST(CudaHandles, EmptyOwnersAndRefusalsWithoutAGpu) {
+  CudaStream stream;
+  CudaEvent event;
+  EXPECT_EQ(stream.get(), nullptr);
+  EXPECT_FALSE(event);
+  CudaEvent moved = std::move(event);
+  EXPECT_FALSE(moved);
+  if (CreateCudaNcclRuntime(0, nullptr).ok()) {
+    GTEST_SKIP() << "a GPU is visible: no refusal to see";
+  }
+  const absl::StatusOr<CudaStream> created = CudaStream::CreateNonBlocking();
+  ASSERT_FALSE(created.ok());
+  EXPECT_THAT(std::string(created.status().message()),
+              HasSubstr("cudaStreamCreateWithFlags: cudaError"));
+  const absl::StatusOr<CudaEvent> recorded = CudaEvent::Create();
+  ASSERT_FALSE(recorded.ok());
+  EXPECT_THAT(std::string(recorded.status().message()),
+              HasSubstr("cudaEventCreateWithFlags: cudaError"));
 }
 
 TEST(Bootstrap, NcclWithoutAGpuIsRefusedNamingTheCudaError) {
