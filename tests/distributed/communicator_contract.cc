@@ -207,6 +207,38 @@ void CheckParameterSync(Communicator& comm, c10::Device device) {
             rank0_checksum.item<int64_t>());
 }
 
+void CheckStalledRankIsNamed(Communicator& comm) {
+  ASSERT_GE(comm.world_size(), 3);
+  at::Tensor t = torch::ones({3});
+  ASSERT_TRUE(comm.AllReduce(t, {ReduceOp::kSum, std::chrono::seconds(5)})
+                  ->Wait()
+                  .ok());
+  if (comm.rank() == 2) return;  // rank 2 skips the second collective
+  const absl::Status s =
+      comm.AllReduce(t, {ReduceOp::kSum, std::chrono::milliseconds(300)})
+          ->Wait();
+  ASSERT_FALSE(s.ok()) << "rank " << comm.rank();
+  if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+    EXPECT_THAT(
+        std::string(s.message()),
+        ::testing::AllOf(
+            ::testing::HasSubstr("all_reduce #1"),
+            ::testing::HasSubstr("ranks that did not arrive: 2"),
+            ::testing::HasSubstr("recent operations: all_reduce #0 done")));
+  } else {
+    // A peer timed out first: the world was aborted (threads), or NCCL
+    // reports the remote error (naming the operation).
+    EXPECT_TRUE(s.code() == absl::StatusCode::kAborted ||
+                s.code() == absl::StatusCode::kInternal)
+        << s;
+    EXPECT_THAT(std::string(s.message()),
+                ::testing::HasSubstr("all_reduce #1"));
+  }
+  const absl::Status after = comm.AllReduce(t, {})->Wait();
+  EXPECT_FALSE(after.ok()) << "rank " << comm.rank()
+                           << ": an operation after the failure succeeded";
+}
+
 void CheckCommunicatorContract(Communicator& comm, c10::Device device) {
   CheckAllReduce(comm, device);
   CheckAllGather(comm, device);

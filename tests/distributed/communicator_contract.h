@@ -29,6 +29,15 @@ void CheckParameterSync(Communicator& comm, c10::Device device = c10::kCPU);
 void CheckCommunicatorContract(Communicator& comm,
                                c10::Device device = c10::kCPU);
 
+// A stalled rank, on a world of at least 3 ranks: rank 2 skips the second of
+// two all-reduces. Every other rank's second all-reduce fails within its
+// 300 ms limit, naming it: either its own deadline, with the rank that did
+// not arrive and the operation before, or the failure of a peer that timed
+// out first. The operation after that fails at once. It breaks the
+// communicator, so it runs alone, on a world of its own. (MPI's stalls need
+// processes: tests/distributed/mpi_fault_probe.cc.)
+void CheckStalledRankIsNamed(Communicator& comm);
+
 }  // namespace micon::testing
 
 #endif  // MICON_TESTS_DISTRIBUTED_COMMUNICATOR_CONTRACT_H_

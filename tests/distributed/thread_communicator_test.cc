@@ -32,27 +32,7 @@ INSTANTIATE_TEST_SUITE_P(WorldSizes, ThreadContract, ::testing::Range(1, 9),
 
 TEST(ThreadCommunicator, ATimeoutNamesTheOperationAndTheRanksThatNeverArrived) {
   RunOnThreadRanks(
-      4,
-      [](Communicator& comm) {
-        at::Tensor t = torch::ones({3});
-        ASSERT_TRUE(comm.AllReduce(t, {ReduceOp::kSum, std::chrono::seconds(5)})
-                        ->Wait()
-                        .ok());
-        if (comm.rank() == 2) return;  // rank 2 skips the second collective
-        const absl::Status s =
-            comm.AllReduce(t, {ReduceOp::kSum, std::chrono::milliseconds(300)})
-                ->Wait();
-        ASSERT_FALSE(s.ok());
-        if (s.code() == absl::StatusCode::kDeadlineExceeded) {
-          EXPECT_THAT(
-              std::string(s.message()),
-              AllOf(HasSubstr("all_reduce #1"),
-                    HasSubstr("ranks that did not arrive: 2"),
-                    HasSubstr("recent operations: all_reduce #0 done")));
-        } else {  // the world was aborted by the first rank that timed out
-          EXPECT_EQ(s.code(), absl::StatusCode::kAborted) << s;
-        }
-      },
+      4, [](Communicator& comm) { testing::CheckStalledRankIsNamed(comm); },
       std::chrono::seconds(30));
 }
 
