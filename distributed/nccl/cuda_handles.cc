@@ -1,7 +1,5 @@
 #include "distributed/nccl/cuda_handles.h"
 
-#include <utility>
-
 #include "absl/strings/str_cat.h"
 
 namespace micon {
@@ -11,7 +9,7 @@ absl::Status CudaError(cudaError_t e, const char* call) {
                                           cudaGetErrorString(e), ")"));
 }
 
-absl::StatusOr<CudaStream> CudaStream::CreateNonBlocking() {
+absl::StatusOr<CudaStream> CreateNonBlockingStream() {
   cudaStream_t stream = nullptr;
   if (cudaError_t e = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
       e != cudaSuccess) {
@@ -20,43 +18,13 @@ absl::StatusOr<CudaStream> CudaStream::CreateNonBlocking() {
   return CudaStream(stream);
 }
 
-CudaStream::CudaStream(CudaStream&& other) noexcept
-    : stream_(std::exchange(other.stream_, nullptr)) {}
-
-CudaStream& CudaStream::operator=(CudaStream&& other) noexcept {
-  if (this != &other) {
-    if (stream_ != nullptr) cudaStreamDestroy(stream_);
-    stream_ = std::exchange(other.stream_, nullptr);
-  }
-  return *this;
-}
-
-CudaStream::~CudaStream() {
-  if (stream_ != nullptr) cudaStreamDestroy(stream_);
-}
-
-absl::StatusOr<CudaEvent> CudaEvent::Create() {
+absl::StatusOr<CudaEvent> CreateEventWithoutTiming() {
   cudaEvent_t event = nullptr;
   if (cudaError_t e = cudaEventCreateWithFlags(&event, cudaEventDisableTiming);
       e != cudaSuccess) {
     return CudaError(e, "cudaEventCreateWithFlags");
   }
   return CudaEvent(event);
-}
-
-CudaEvent::CudaEvent(CudaEvent&& other) noexcept
-    : event_(std::exchange(other.event_, nullptr)) {}
-
-CudaEvent& CudaEvent::operator=(CudaEvent&& other) noexcept {
-  if (this != &other) {
-    if (event_ != nullptr) cudaEventDestroy(event_);
-    event_ = std::exchange(other.event_, nullptr);
-  }
-  return *this;
-}
-
-CudaEvent::~CudaEvent() {
-  if (event_ != nullptr) cudaEventDestroy(event_);
 }
 
 }  // namespace micon

@@ -1,8 +1,8 @@
 // cuda_handles.h: owners of the CUDA runtime's stream and event handles, so
 // the NCCL runtime (cuda_nccl_runtime.cc) frees them however it ends.
 //
-//   MICON_ASSIGN_OR_RETURN(CudaStream stream, CudaStream::CreateNonBlocking());
-//   MICON_ASSIGN_OR_RETURN(CudaEvent done, CudaEvent::Create());
+//   MICON_ASSIGN_OR_RETURN(CudaStream stream, CreateNonBlockingStream());
+//   MICON_ASSIGN_OR_RETURN(CudaEvent done, CreateEventWithoutTiming());
 //   cudaEventRecord(done.get(), stream.get());
 //
 // Move-only; a moved-from or default-constructed owner holds nothing. The
@@ -14,6 +14,8 @@
 
 #include <cuda_runtime_api.h>
 
+#include <utility>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -22,42 +24,42 @@ namespace micon {
 // "<call>: <error name> (<error text>)".
 absl::Status CudaError(cudaError_t e, const char* call);
 
-class CudaStream {
+// One handle of the runtime, released by `Destroy`.
+template <typename Handle, cudaError_t (*Destroy)(Handle)>
+class CudaHandle {
  public:
-  // A stream that does not synchronise with the legacy default stream.
-  static absl::StatusOr<CudaStream> CreateNonBlocking();
-  CudaStream() = default;
-  CudaStream(CudaStream&& other) noexcept;
-  CudaStream& operator=(CudaStream&& other) noexcept;
-  CudaStream(const CudaStream&) = delete;
-  CudaStream& operator=(const CudaStream&) = delete;
-  ~CudaStream();
+  CudaHandle() = default;
+  explicit CudaHandle(Handle handle) : handle_(handle) {}
+  CudaHandle(CudaHandle&& other) noexcept
+      : handle_(std::exchange(other.handle_, nullptr)) {}
+  CudaHandle& operator=(CudaHandle&& other) noexcept {
+    if (this != &other) {
+      Release();
+      handle_ = std::exchange(other.handle_, nullptr);
+    }
+    return *this;
+  }
+  CudaHandle(const CudaHandle&) = delete;
+  CudaHandle& operator=(const CudaHandle&) = delete;
+  ~CudaHandle() { Release(); }
 
-  cudaStream_t get() const { return stream_; }
+  Handle get() const { return handle_; }
+  explicit operator bool() const { return handle_ != nullptr; }
 
  private:
-  explicit CudaStream(cudaStream_t stream) : stream_(stream) {}
-  cudaStream_t stream_ = nullptr;
+  void Release() {
+    if (handle_ != nullptr) Destroy(std::exchange(handle_, nullptr));
+  }
+  Handle handle_ = nullptr;
 };
 
-class CudaEvent {
- public:
-  // An event without timing (cheaper to record and query).
-  static absl::StatusOr<CudaEvent> Create();
-  CudaEvent() = default;
-  CudaEvent(CudaEvent&& other) noexcept;
-  CudaEvent& operator=(CudaEvent&& other) noexcept;
-  CudaEvent(const CudaEvent&) = delete;
-  CudaEvent& operator=(const CudaEvent&) = delete;
-  ~CudaEvent();
+using CudaStream = CudaHandle<cudaStream_t, cudaStreamDestroy>;
+using CudaEvent = CudaHandle<cudaEvent_t, cudaEventDestroy>;
 
-  cudaEvent_t get() const { return event_; }
-  explicit operator bool() const { return event_ != nullptr; }
-
- private:
-  explicit CudaEvent(cudaEvent_t event) : event_(event) {}
-  cudaEvent_t event_ = nullptr;
-};
+// A stream that does not synchronise with the legacy default stream.
+absl::StatusOr<CudaStream> CreateNonBlockingStream();
+// An event without timing (cheaper to record and query).
+absl::StatusOr<CudaEvent> CreateEventWithoutTiming();
 
 }  // namespace micon
 

@@ -132,7 +132,7 @@ class CudaNcclRuntime final : public NcclRuntime {
   absl::Status OrderAfterCompute() override {
     if (absl::Status s = Device(); !s.ok()) return s;
     if (!order_event_) {
-      absl::StatusOr<CudaEvent> event = CudaEvent::Create();
+      absl::StatusOr<CudaEvent> event = CreateEventWithoutTiming();
       if (!event.ok()) return event.status();
       order_event_ = *std::move(event);
     }
@@ -187,7 +187,7 @@ class CudaNcclRuntime final : public NcclRuntime {
       event = std::move(free_events_.back());
       free_events_.pop_back();
     } else {
-      absl::StatusOr<CudaEvent> created = CudaEvent::Create();
+      absl::StatusOr<CudaEvent> created = CreateEventWithoutTiming();
       if (!created.ok()) return created.status();
       event = *std::move(created);
     }
@@ -316,7 +316,7 @@ absl::StatusOr<std::unique_ptr<NcclRuntime>> CreateCudaNcclRuntime(
   if (cudaError_t e = cudaSetDevice(device); e != cudaSuccess) {
     return CudaError(e, "cudaSetDevice");
   }
-  absl::StatusOr<CudaStream> stream = CudaStream::CreateNonBlocking();
+  absl::StatusOr<CudaStream> stream = CreateNonBlockingStream();
   if (!stream.ok()) return stream.status();
   return std::unique_ptr<NcclRuntime>(new CudaNcclRuntime(
       device, *std::move(stream), std::move(compute_stream)));

@@ -45,11 +45,11 @@ TEST(CudaHandles, EmptyOwnersAndRefusalsWithoutAGpu) {
   if (CreateCudaNcclRuntime(0, nullptr).ok()) {
     GTEST_SKIP() << "a GPU is visible: no refusal to see";
   }
-  const absl::StatusOr<CudaStream> created = CudaStream::CreateNonBlocking();
+  const absl::StatusOr<CudaStream> created = CreateNonBlockingStream();
   ASSERT_FALSE(created.ok());
   EXPECT_THAT(std::string(created.status().message()),
               HasSubstr("cudaStreamCreateWithFlags: cudaError"));
-  const absl::StatusOr<CudaEvent> recorded = CudaEvent::Create();
+  const absl::StatusOr<CudaEvent> recorded = CreateEventWithoutTiming();
   ASSERT_FALSE(recorded.ok());
   EXPECT_THAT(std::string(recorded.status().message()),
               HasSubstr("cudaEventCreateWithFlags: cudaError"));
