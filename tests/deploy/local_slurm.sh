@@ -1,7 +1,10 @@
 # local_slurm.sh: a one-node Slurm cluster on this machine, for tests (sourced).
 #
 #   source tests/deploy/local_slurm.sh
-#   local_slurm_start "$tmp" || skip "$local_slurm_reason"
+#   if ! local_slurm_start "$tmp"; then
+#     [ "$local_slurm_unavailable" = 1 ] && skip "$local_slurm_reason"
+#     fail "$local_slurm_reason"   # installed and run as root, yet it did not start
+#   fi
 #   trap local_slurm_stop EXIT
 #   sbatch ...        # SLURM_CONF points at the cluster
 #
@@ -11,6 +14,9 @@
 # no other process is touched.
 
 local_slurm_reason=
+# 1 when this machine cannot run the cluster at all (daemons not installed, not
+# root); a cluster that could run and did not start leaves it 0.
+local_slurm_unavailable=0
 local_slurm_pids=()
 
 local_slurm_start() {
@@ -22,11 +28,13 @@ local_slurm_start() {
   for d in munged slurmctld slurmd; do
     if ! command -v "$d" > /dev/null && [ ! -x "/usr/sbin/$d" ]; then
       local_slurm_reason="$d is not installed (apt-get install slurm-wlm munge)"
+      local_slurm_unavailable=1
       return 1
     fi
   done
   if [ "$(id -u)" != 0 ]; then
     local_slurm_reason="slurmd must run as root to start job steps (running as $(id -un))"
+    local_slurm_unavailable=1
     return 1
   fi
   mkdir -p "$dir/munge" "$dir/state" "$dir/spool" "$dir/log"

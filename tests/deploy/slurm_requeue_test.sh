@@ -6,7 +6,9 @@
 #   slurm_requeue_test.sh MICON_BIN SOURCE_DIR SHARED_DATA_DIR MPIRUN [FLAGS...]
 #
 # Prints PASS, or FAIL: with the reason and the logs that explain it; exits 77
-# (ctest: skipped) with the reason only when the Slurm daemons cannot run here.
+# (ctest: skipped) with the reason only when the Slurm daemons cannot run here
+# (not installed, or not root). Daemons that are installed but do not start
+# fail the test.
 set -uo pipefail
 micon=$(realpath "$1") src=$(realpath "$2") data=$(realpath "$3") mpirun=$4
 shift 4
@@ -30,8 +32,11 @@ fail() {
 }
 
 if ! local_slurm_start "$tmp/cluster" $((20000 + RANDOM % 20000)); then
-  echo "SKIP: cannot run a local Slurm cluster: $local_slurm_reason"
-  exit 77
+  if [ "$local_slurm_unavailable" = 1 ]; then
+    echo "SKIP: cannot run a local Slurm cluster: $local_slurm_reason"
+    exit 77
+  fi
+  fail "the Slurm daemons are installed but the local cluster did not start: $local_slurm_reason"
 fi
 echo "local Slurm up: $(sinfo -h -o '%P %D node(s) %c cpus %t')"
 

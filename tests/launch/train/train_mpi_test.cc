@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -88,7 +89,16 @@ TEST_P(TrainMpiHang, EveryRankExitsNamingTheStuckRank) {
           .count();
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.exit_code, 124) << "the job hung: " << r.output;
-  EXPECT_LT(seconds, 60) << r.output;
+  // docs/RELIABILITY.md: every rank exits within the limit (4 s) plus the
+  // roll call (at most 10 s) of the stall; before it come the start-up, which
+  // the run reports, and 2 steps of a tiny model, and after it the processes'
+  // exit (5 s allowed for both).
+  std::smatch startup;
+  ASSERT_TRUE(std::regex_search(r.output, startup,
+                                std::regex("start-up ([0-9.]+)s:")))
+      << r.output;
+  const double allowed = std::stod(startup[1].str()) + 4 + 10 + 5;
+  EXPECT_LT(seconds, allowed) << r.output;
   EXPECT_THAT(r.output,
               ::testing::AllOf(
                   HasSubstr("MICON_FAULT: rank 1"),
