@@ -24,6 +24,10 @@ absl::Status WriteBody(hid_t file, const ChannelEmbeddingPlate& plate) {
       {n, c, static_cast<hsize_t>(plate.dim)}, plate.embeddings.data()));
   MICON_RETURN_IF_ERROR(WriteImageRecords(file, plate.images));
   MICON_RETURN_IF_ERROR(WriteHeaderAttributes(file, plate.header));
+  if (!plate.encoder_checksum.empty()) {
+    MICON_RETURN_IF_ERROR(
+        WriteStringAttribute(file, "encoder_checksum", plate.encoder_checksum));
+  }
   return WriteStringAttribute(file, "encoder", plate.encoder);
 }
 
@@ -38,6 +42,10 @@ absl::Status ReadPlate(hid_t file, ChannelEmbeddingPlate& plate,
   PlateMetadata meta;
   MICON_RETURN_IF_ERROR(ReadHeaderAttributes(file, meta.header));
   MICON_ASSIGN_OR_RETURN(plate.encoder, ReadStringAttribute(file, "encoder"));
+  if (H5Aexists(file, "encoder_checksum") > 0) {
+    MICON_ASSIGN_OR_RETURN(plate.encoder_checksum,
+                           ReadStringAttribute(file, "encoder_checksum"));
+  }
   const std::string what = absl::StrCat("dataset /", kEmbeddingsField);
   MICON_ASSIGN_OR_RETURN(Hdf5Id embeddings,
                          OpenDataset(file, kEmbeddingsField));
@@ -123,7 +131,11 @@ absl::StatusOr<at::Tensor> ReadPlateVectors(const PlateMetadata& plate) {
 
 absl::StatusOr<ChannelEmbeddingStore> OpenChannelEmbeddingStore(
     const std::string& root) {
-  std::map<std::string, std::pair<int64_t, std::string>> shapes;
+  struct Origin {
+    int64_t dim;
+    std::string encoder, checksum;
+  };
+  std::map<std::string, Origin> shapes;
   ChannelEmbeddingStore store;
   MICON_ASSIGN_OR_RETURN(
       store.index,
@@ -132,19 +144,28 @@ absl::StatusOr<ChannelEmbeddingStore> OpenChannelEmbeddingStore(
           [&shapes](const std::string& path) -> absl::StatusOr<PlateMetadata> {
             MICON_ASSIGN_OR_RETURN(ChannelEmbeddingPlate plate,
                                    OpenAndRead(path, /*with_vectors=*/false));
-            shapes[path] = {plate.dim, plate.encoder};
+            shapes[path] = {plate.dim, plate.encoder, plate.encoder_checksum};
             return PlateMetadata{path, std::move(plate.header),
                                  std::move(plate.images)};
           }));
   const PlateMetadata& first = store.index.plates.front();
-  std::tie(store.dim, store.encoder) = shapes.at(first.path);
+  const Origin& want = shapes.at(first.path);
+  store.dim = want.dim;
+  store.encoder = want.encoder;
+  store.encoder_checksum = want.checksum;
+  const auto describe = [](const Origin& o) {
+    return absl::StrCat("width ", o.dim, " from encoder '", o.encoder, "'",
+                        o.checksum.empty() ? ""
+                                           : absl::StrCat(" (model checksum ",
+                                                          o.checksum, ")"));
+  };
   for (const PlateMetadata& plate : store.index.plates) {
-    const auto& [dim, encoder] = shapes.at(plate.path);
-    if (dim != store.dim || encoder != store.encoder) {
+    const Origin& got = shapes.at(plate.path);
+    if (got.dim != want.dim || got.encoder != want.encoder ||
+        got.checksum != want.checksum) {
       return absl::InvalidArgumentError(absl::StrCat(
-          plate.path, ": vectors of width ", dim, " from encoder '", encoder,
-          "', but ", first.path, " has width ", store.dim, " from '",
-          store.encoder, "': a store holds one encoder's vectors"));
+          plate.path, ": vectors of ", describe(got), ", but ", first.path,
+          " has ", describe(want), ": a store holds one encoder's vectors"));
     }
   }
   return store;

@@ -10,7 +10,8 @@
 //   /embeddings  float32 [N, C, D]
 //   /well, /compound  strings [N];  /site int32 [N];  /control uint8 [N]
 //   attributes: source, batch, plate, channels (C strings), encoder (the
-//   checkpoint it came from)
+//   checkpoint it came from), encoder_checksum (that checkpoint's model
+//   checksum, 16 hex digits; absent in stores written before it existed)
 // Rows are the plate store's images in its order. A store is a folder like a
 // plate store: compounds.csv (and screen.json when the source store has one)
 // beside plates/<plate>.h5.
@@ -44,6 +45,7 @@ struct ChannelEmbeddingPlate {
   std::vector<float> embeddings;    // N * C * dim, row-major
   int64_t dim = 0;
   std::string encoder;
+  std::string encoder_checksum;  // "" when none was recorded
 };
 
 absl::Status WriteChannelEmbeddingPlate(const ChannelEmbeddingPlate& plate,
@@ -68,11 +70,14 @@ struct ChannelEmbeddingStore {
   // the store-level checks of plate_store.h hold.
   PlateStore index;
   int64_t dim = 0;      // D, the same in every plate
-  std::string encoder;  // the same in every plate
+  std::string encoder;  // the same in every plate, as is its checksum
+  std::string encoder_checksum;
 };
 
 // Reads every plate's metadata and shape, not its vectors; every plate must
-// agree on channels, D and encoder.
+// agree on channels, D, encoder and encoder checksum (a store holds one
+// model's vectors: the same checkpoint path rewritten by a longer run is
+// another model).
 absl::StatusOr<ChannelEmbeddingStore> OpenChannelEmbeddingStore(
     const std::string& root);
 

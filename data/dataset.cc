@@ -37,6 +37,7 @@ Dataset Dataset::WithPlates(const std::vector<size_t>& indices) const {
   out.paths = paths;
   out.embedding_dim = embedding_dim;
   out.embedding_encoder = embedding_encoder;
+  out.embedding_encoder_checksum = embedding_encoder_checksum;
   if (kind != DatasetKind::kProfileTable) {
     out.store.root = store.root;
     out.store.compounds = store.compounds;
@@ -89,6 +90,7 @@ absl::StatusOr<Dataset> OpenDataset(const std::string& path) {
       dataset.store = std::move(store.index);
       dataset.embedding_dim = store.dim;
       dataset.embedding_encoder = std::move(store.encoder);
+      dataset.embedding_encoder_checksum = std::move(store.encoder_checksum);
       return dataset;
     }
     dataset.kind = DatasetKind::kPlateStore;

@@ -63,6 +63,7 @@ struct Dataset {
   // kEmbeddingStore: each vector's width and the encoder that made them
   int64_t embedding_dim = 0;
   std::string embedding_encoder;
+  std::string embedding_encoder_checksum;
 
   const CompoundTable& compounds() const;
   const std::vector<PlateMetadata>& plates() const;

@@ -190,6 +190,8 @@ absl::Status EncodeWithModel(const EmbedRequest& request,
   PerChannelStoreOptions options;
   options.output = flags.output;
   options.origin = trained.contents.path;
+  options.origin_checksum =
+      absl::StrCat(absl::Hex(trained.model_checksum, absl::kZeroPad16));
   options.device = loaded->device;
   options.image_size = trained.config.data.image_size;
   options.images_per_call = flags.images_per_call;

@@ -44,7 +44,8 @@ absl::StatusOr<int64_t> EncodePlate(const PlateMetadata& plate,
   const PlateHeader& h = plate.header;
   const int64_t size =
       options.image_size > 0 ? options.image_size : std::min(h.height, h.width);
-  ChannelEmbeddingPlate out{h, plate.images, {}, 0, options.origin};
+  ChannelEmbeddingPlate out{h, plate.images,   {},
+                            0, options.origin, options.origin_checksum};
   torch::NoGradGuard no_grad;
   for (int64_t first = 0; first < plate.num_images();
        first += options.images_per_call) {

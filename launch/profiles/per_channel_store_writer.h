@@ -41,6 +41,7 @@ absl::StatusOr<at::Tensor> StainEmbeddings(MiconModelImpl& model,
 struct PerChannelStoreOptions {
   std::string output;  // folder; files go to <output>/plates/<plate>.h5
   std::string origin;  // the checkpoint, recorded as the encoder attribute
+  std::string origin_checksum;  // its model checksum (16 hex digits)
   c10::Device device{c10::kCPU};
   int64_t image_size = 0;  // centred square; 0 = the plate's smaller side
   int64_t images_per_call = 64;

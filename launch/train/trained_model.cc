@@ -17,6 +17,7 @@ absl::StatusOr<TrainedModel> ReadTrainedModel(const std::string& path) {
                          DecodeResumePoint(std::move(contents)));
   TrainedModel trained;
   trained.step = point.state.step;
+  trained.model_checksum = point.state.model_checksum;
   MICON_ASSIGN_OR_RETURN(
       trained.config,
       ParseTrainConfig(point.state.config_yaml, path + " (its config)", {}));

@@ -42,6 +42,7 @@ struct TrainedModel {
   CheckpointContents contents;
   TrainConfig config;  // the run's, from the checkpoint
   int64_t step = 0;
+  uint64_t model_checksum = 0;  // recorded in the checkpoint when it was saved
 
   // The model for data of `inputs` with the checkpoint's parameters, in
   // evaluation mode on `device`. An error names the checkpoint when the

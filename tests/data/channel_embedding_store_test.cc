@@ -93,6 +93,36 @@ TEST(ChannelEmbeddingStore, OpensAsADatasetOfItsOwnKind) {
   EXPECT_EQ(d.WithPlates({1}).embedding_dim, kDim);
 }
 
+// The encoder's model checksum (DESIGN.md §8) reads back; a plate without
+// one (a store written before it was recorded) reads as "", and plates of one
+// checkpoint path with different checksums (the run went on and rewrote it)
+// are not one store.
+TEST(ChannelEmbeddingStore, TheEncodersChecksumIsPartOfItsIdentity) {
+  ChannelEmbeddingPlate one = TestPlate(1), two = TestPlate(2);
+  one.encoder_checksum = two.encoder_checksum = "00000000deadbeef";
+  std::string root = WriteStore({one, two});
+  MICON_ASSERT_OK_AND_ASSIGN(Dataset d, OpenDataset(root));
+  EXPECT_EQ(d.embedding_encoder_checksum, "00000000deadbeef");
+  MICON_ASSERT_OK_AND_ASSIGN(ChannelEmbeddingPlate read,
+                             ReadChannelEmbeddingPlate(root + "/plates/P1.h5"));
+  EXPECT_EQ(read.encoder_checksum, "00000000deadbeef");
+  std::filesystem::remove_all(root);
+  root = WriteStore({TestPlate(1)});
+  MICON_ASSERT_OK_AND_ASSIGN(read,
+                             ReadChannelEmbeddingPlate(root + "/plates/P1.h5"));
+  EXPECT_EQ(read.encoder_checksum, "");
+  std::filesystem::remove_all(root);
+  two.encoder_checksum = "00000000feedface";
+  root = WriteStore({one, two});
+  const absl::StatusOr<Dataset> mixed = OpenDataset(root);
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_THAT(
+      mixed.status().message(),
+      AllOf(HasSubstr("P2.h5"), HasSubstr("model checksum 00000000feedface"),
+            HasSubstr("model checksum 00000000deadbeef"),
+            HasSubstr("one encoder")));
+}
+
 TEST(ChannelEmbeddingStore, PlatesMustAgreeOnWidthAndEncoder) {
   std::string root = WriteStore({TestPlate(1), TestPlate(2, kDim + 1)});
   absl::StatusOr<Dataset> d = OpenDataset(root);

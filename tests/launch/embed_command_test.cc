@@ -198,6 +198,15 @@ TEST(EmbedCommand, PerChannelStoreRebuildsTheModelsProfiles) {
       "print('plates', len(files), 'worst', worst)\"");
   ASSERT_EQ(py.exit_code, 0) << py.output;
   EXPECT_THAT(py.output, HasSubstr("plates "));
+  // The store names its encoder by path and by the checkpoint's model
+  // checksum (DESIGN.md §8).
+  MICON_ASSERT_OK_AND_ASSIGN(const TrainedModel trained,
+                             ReadTrainedModel(MiconCheckpoint()));
+  MICON_ASSERT_OK_AND_ASSIGN(const Dataset store, OpenDataset(out + "/store"));
+  EXPECT_EQ(store.embedding_encoder, MiconCheckpoint());
+  EXPECT_EQ(store.embedding_encoder_checksum,
+            absl::StrCat(absl::Hex(trained.model_checksum, absl::kZeroPad16)));
+  EXPECT_NE(trained.model_checksum, 0u);
 
   // A multi-channel run (the 2-step fixture run with one setting changed).
   const std::string multi = out + "/multi";
