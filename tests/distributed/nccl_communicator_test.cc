@@ -155,12 +155,14 @@ std::vector<at::Tensor> TrainTwentySteps(int world, bool overlap,
   std::vector<at::Tensor> result;
   std::mutex mutex;
   RunOnNcclRanks(world, fake, c10::Device(c10::kCPU), [&](Communicator& comm) {
-    torch::manual_seed(0);  // the same initial parameters on every rank
+    // The same initial parameters on every rank, from a generator of the
+    // rank's own (the ranks are threads: the global one would be raced).
+    at::Generator init = at::detail::createCPUGenerator(0);
     const auto options = torch::TensorOptions().dtype(torch::kDouble);
     std::vector<at::Tensor> params = {
-        torch::randn({16, 8}, options), torch::randn({16}, options),
-        torch::randn({16, 16}, options), torch::randn({16}, options),
-        torch::randn({4, 16}, options)};
+        at::randn({16, 8}, init, options), at::randn({16}, init, options),
+        at::randn({16, 16}, init, options), at::randn({16}, init, options),
+        at::randn({4, 16}, init, options)};
     for (at::Tensor& p : params) p.set_requires_grad(true);
     GradientReducerOptions reduce;
     reduce.first_bucket_bytes = 64 * 8;  // several buckets for 5 tensors

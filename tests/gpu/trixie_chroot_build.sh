@@ -8,7 +8,8 @@
 #       ROOT: the chroot (default /var/tmp/micon-trixie; about 15 GB; reused when it exists)
 #       LOG_DIR: where the step logs and the summary go (default ROOT/../micon-trixie-logs)
 # On demand only, not in CI (about an hour on 2 cores; docs/GPU.md, "The trixie chroot build").
-# The checkout is bind-mounted read-only at /src; the build lives in the chroot at /build.
+# The checkout is bind-mounted read-only at /src (and ../shared at /shared); the build lives in
+# the chroot at /build. Do not edit the checkout while it builds: the mount is live.
 set -euo pipefail
 root=${1:-/var/tmp/micon-trixie}
 logs=${2:-$(dirname "$root")/micon-trixie-logs}
@@ -59,6 +60,11 @@ mount_at /dev "$root/dev" --bind
 mount_at /dev/pts "$root/dev/pts" --bind
 mount_at "$src" "$root/src" --bind
 mount -o remount,bind,ro "$root/src"
+# The tests' real data, where the build looks for it (<checkout>/../shared, read-only).
+if [ -d "$src/../shared" ]; then
+  mount_at "$(cd "$src/../shared" && pwd)" "$root/shared" --bind
+  mount -o remount,bind,ro "$root/shared"
+fi
 in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
   DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 bash -c "$1"; }
 
