@@ -94,8 +94,8 @@ TEST_P(TrainMpiHang, EveryRankExitsNamingTheStuckRank) {
   // the run reports, and 2 steps of a tiny model, and after it the processes'
   // exit (5 s allowed for both).
   std::smatch startup;
-  ASSERT_TRUE(std::regex_search(r.output, startup,
-                                std::regex("start-up ([0-9.]+)s:")))
+  ASSERT_TRUE(
+      std::regex_search(r.output, startup, std::regex("start-up ([0-9.]+)s:")))
       << r.output;
   const double allowed = std::stod(startup[1].str()) + 4 + 10 + 5;
   EXPECT_LT(seconds, allowed) << r.output;
