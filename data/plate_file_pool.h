@@ -54,9 +54,8 @@ class PlateFilePool {
   // used), closing the least recently used beyond the capacity.
   void Adopt(const std::string& path, OpenPlateFile file);
 
-  int capacity() const { return capacity_; }
   // Files held open now, and files opened again after being closed for space
-  // (for tests and the loader's log).
+  // (for tests).
   int64_t open_files() const;
   int64_t reopened() const;
 

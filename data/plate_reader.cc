@@ -108,6 +108,25 @@ absl::StatusOr<Hdf5Id> OpenImages(hid_t file) {
   return OpenDataset(file, f::kImages, access.get());
 }
 
+// A plate file opened read-only, with HDF5's end of allocation: the size the
+// file must keep at every read (0 when HDF5 cannot say).
+struct OpenedFile {
+  Hdf5Id file;
+  uint64_t end_of_allocation = 0;
+};
+
+// `what` names the opening in errors ("open", "open again").
+absl::StatusOr<OpenedFile> OpenPlateFileAt(const std::string& path,
+                                           const char* what) {
+  auto file = Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
+                       H5Fclose, what);
+  if (!file.ok()) return Annotate(file.status(), path);
+  OpenedFile opened{*std::move(file)};
+  haddr_t eoa = 0;
+  if (H5Fget_eoa(opened.file.get(), &eoa) >= 0) opened.end_of_allocation = eoa;
+  return opened;
+}
+
 // Reads and checks every field; the caller adds the file name to any error.
 absl::Status ReadStructure(hid_t file, Hdf5Id& images, PlateMetadata& meta) {
   PlateHeader& header = meta.header;
@@ -203,19 +222,15 @@ absl::StatusOr<PlateReader> PlateReader::Open(
   PlateReader reader;
   reader.metadata_.path = path;
   reader.pool_ = pool ? std::move(pool) : std::make_shared<PlateFilePool>(1);
+  MICON_ASSIGN_OR_RETURN(OpenedFile opened, OpenPlateFileAt(path, "open"));
   OpenPlateFile open;
-  auto file = Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
-                       H5Fclose, "open");
-  if (!file.ok()) return Annotate(file.status(), path);
-  open.file = *std::move(file);
-  haddr_t eoa = 0;
-  if (H5Fget_eoa(open.file.get(), &eoa) >= 0) {
-    reader.expected_size_ = eoa;
-    const uint64_t size = std::filesystem::file_size(path, ec);
-    if (!ec && size < eoa) {
-      return absl::DataLossError(absl::StrCat(
-          path, ": truncated (", size, " bytes, HDF5 expects ", eoa, ")"));
-    }
+  open.file = std::move(opened.file);
+  reader.expected_size_ = opened.end_of_allocation;
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size < reader.expected_size_) {
+    return absl::DataLossError(absl::StrCat(path, ": truncated (", size,
+                                            " bytes, HDF5 expects ",
+                                            reader.expected_size_, ")"));
   }
   MICON_RETURN_IF_ERROR(Annotate(
       ReadStructure(open.file.get(), open.images, reader.metadata_), path));
@@ -225,11 +240,11 @@ absl::StatusOr<PlateReader> PlateReader::Open(
 
 absl::StatusOr<OpenPlateFile> PlateReader::Reopen() const {
   const std::string& path = metadata_.path;
+  MICON_ASSIGN_OR_RETURN(OpenedFile opened,
+                         OpenPlateFileAt(path, "open again"));
   OpenPlateFile open;
-  auto file = Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
-                       H5Fclose, "open again");
-  if (!file.ok()) return Annotate(file.status(), path);
-  open.file = *std::move(file);
+  open.file = std::move(opened.file);
+  const uint64_t eoa = opened.end_of_allocation;
   // The file was validated when first opened; reading it again is only safe
   // if it is still that file, so anything that changed its layout is refused.
   const auto changed = [&](const std::string& what) {
@@ -237,9 +252,7 @@ absl::StatusOr<OpenPlateFile> PlateReader::Reopen() const {
         absl::StrCat(path, ": changed since it was opened (", what,
                      "); it was rewritten or replaced during the run"));
   };
-  haddr_t eoa = 0;
-  if (expected_size_ > 0 && H5Fget_eoa(open.file.get(), &eoa) >= 0 &&
-      eoa != expected_size_) {
+  if (expected_size_ > 0 && eoa > 0 && eoa != expected_size_) {
     return changed(absl::StrCat("HDF5's end of allocation is ", eoa,
                                 " bytes, was ", expected_size_));
   }

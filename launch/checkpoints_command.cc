@@ -100,10 +100,10 @@ absl::Status RunCheckpoints(const CheckpointsFlags& flags) {
     const std::string name = fs::path(row.path).filename().string();
     const double mib = static_cast<double>(row.bytes) / (1 << 20);
     if (row.state.ok()) {
-      std::printf("%10lld %6d %-19s %10.1f %016llx  %s\n",
+      std::printf("%10lld %6d %-19s %10.1f %s  %s\n",
                   static_cast<long long>(row.state->step),
                   row.state->world_size, row.written.c_str(), mib,
-                  static_cast<unsigned long long>(row.state->model_checksum),
+                  ModelChecksumText(row.state->model_checksum).c_str(),
                   name.c_str());
     } else {
       std::printf("%10s %6s %-19s %10.1f %-16s  %s DAMAGED: %s\n", "-", "-",

@@ -28,6 +28,7 @@
 #include "launch/train/compute_device.h"
 #include "launch/train/run_log.h"
 #include "launch/train/trained_model.h"
+#include "launch/train/training_state.h"
 
 namespace micon {
 namespace {
@@ -190,8 +191,7 @@ absl::Status EncodeWithModel(const EmbedRequest& request,
   PerChannelStoreOptions options;
   options.output = flags.output;
   options.origin = trained.contents.path;
-  options.origin_checksum =
-      absl::StrCat(absl::Hex(trained.model_checksum, absl::kZeroPad16));
+  options.origin_checksum = ModelChecksumText(trained.model_checksum);
   options.device = loaded->device;
   options.image_size = trained.config.data.image_size;
   options.images_per_call = flags.images_per_call;

@@ -12,6 +12,10 @@ namespace {
 constexpr int kFormat = 1;
 }  // namespace
 
+std::string ModelChecksumText(uint64_t checksum) {
+  return absl::StrCat(absl::Hex(checksum, absl::kZeroPad16));
+}
+
 std::string EncodeTrainingState(const TrainingState& state) {
   nlohmann::json j;
   j["format"] = kFormat;

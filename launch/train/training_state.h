@@ -38,6 +38,10 @@ struct TrainingState {
   uint64_t model_checksum = 0;
 };
 
+// The model checksum as people and stores see it: 16 lowercase hex digits
+// (`micon checkpoints`, a per-channel store's encoder_checksum).
+std::string ModelChecksumText(uint64_t checksum);
+
 std::string EncodeTrainingState(const TrainingState& state);
 // `origin` (the checkpoint's path) is named in errors.
 absl::StatusOr<TrainingState> DecodeTrainingState(const std::string& json,

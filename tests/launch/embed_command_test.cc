@@ -205,7 +205,8 @@ TEST(EmbedCommand, PerChannelStoreRebuildsTheModelsProfiles) {
   MICON_ASSERT_OK_AND_ASSIGN(const Dataset store, OpenDataset(out + "/store"));
   EXPECT_EQ(store.embedding_encoder, MiconCheckpoint());
   EXPECT_EQ(store.embedding_encoder_checksum,
-            absl::StrCat(absl::Hex(trained.model_checksum, absl::kZeroPad16)));
+            ModelChecksumText(trained.model_checksum));
+  EXPECT_EQ(store.embedding_encoder_checksum.size(), 16u);
   EXPECT_NE(trained.model_checksum, 0u);
 
   // A multi-channel run (the 2-step fixture run with one setting changed).
