@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <random>
 #include <set>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "data/plate_store.h"
 #include "data/plate_writer.h"
 #include "data/random_stream.h"
+#include "data/structure_clusters.h"
 #include "data/synthetic_cells.h"
 #include "data/synthetic_technique.h"
 
@@ -35,7 +37,15 @@ struct PlatePlan {
   std::string name, source, batch;
   int source_index, batch_index, plate_index;
   bool held_out;
+  std::vector<std::string> well_name;
   std::vector<std::string> well_compound;  // "" = control
+};
+
+// Every plate's layout when the screen follows a real plate map.
+struct PlateMap {
+  std::vector<std::string> well_name;
+  std::vector<std::string> compound;  // "" = control
+  std::vector<std::string> distinct;  // treated compounds, first-seen order
 };
 
 struct CompoundTruth {
@@ -43,10 +53,34 @@ struct CompoundTruth {
   std::vector<double> phenotype;
   bool active = true;
   bool held_out = false;
+  int cluster = -1;  // with a plate map
 };
 
 std::string WellName(int index) {
   return absl::StrFormat("%c%02d", 'A' + index / 24, index % 24 + 1);
+}
+
+// A generated layout: controls evenly spaced, the pool's compounds in a
+// plate-specific order, repeated to fill the wells.
+void LayOutPlate(const SyntheticScreenOptions& o, std::vector<std::string> pool,
+                 PlatePlan* plan) {
+  std::mt19937_64 rng = RandomStream(
+      o.seed, {7, uint64_t(plan->source_index), uint64_t(plan->batch_index),
+               uint64_t(plan->plate_index)});
+  std::shuffle(pool.begin(), pool.end(), rng);
+  const int controls_every = o.wells_per_plate / o.control_wells_per_plate;
+  int controls = 0, next = 0;
+  for (int w = 0; w < o.wells_per_plate; ++w) {
+    plan->well_name.push_back(WellName(w));
+    const bool is_control =
+        controls < o.control_wells_per_plate && w % controls_every == 0;
+    if (is_control) {
+      ++controls;
+      plan->well_compound.push_back("");
+    } else {
+      plan->well_compound.push_back(pool[next++ % pool.size()]);
+    }
+  }
 }
 
 absl::Status WritePlate(const SyntheticScreenOptions& o, const PlatePlan& plan,
@@ -75,12 +109,110 @@ absl::Status WritePlate(const SyntheticScreenOptions& o, const PlatePlan& plan,
       RenderField(m, o.channels, size, rng, &field);
       technique.Image(&field, static_cast<int>(w), rng, out.data());
       MICON_RETURN_IF_ERROR(writer.Append(
-          {WellName(static_cast<int>(w)), site,
+          {plan.well_name[w], site,
            compound.empty() ? kControlCompound : compound, compound.empty()},
           out.data()));
     }
   }
   return writer.Finish();
+}
+
+absl::StatusOr<PlateMap> ReadPlateMap(const SyntheticScreenOptions& o) {
+  MICON_ASSIGN_OR_RETURN(DelimitedTable table, ReadDelimitedTable(o.plate_map));
+  MICON_ASSIGN_OR_RETURN(size_t well_col,
+                         table.Column(o.plate_map_well_column));
+  MICON_ASSIGN_OR_RETURN(size_t id_col, table.Column(o.id_column));
+  PlateMap map;
+  std::set<std::string> wells, compounds;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const std::string& well = table.rows[r][well_col];
+    std::string id = table.rows[r][id_col];
+    if (well.empty() || !wells.insert(well).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(o.plate_map, " line ", table.Line(r), ": well '", well,
+                       "' is empty or repeated"));
+    }
+    if (id == kControlCompound) id.clear();
+    if (!id.empty() && compounds.insert(id).second) map.distinct.push_back(id);
+    map.well_name.push_back(well);
+    map.compound.push_back(id);
+  }
+  if (map.well_name.size() < 2 || map.well_name.size() > 384 ||
+      map.distinct.size() < 2 ||
+      std::count(map.compound.begin(), map.compound.end(), "") == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(o.plate_map,
+                     ": a plate map needs 2-384 wells, 2 or more compounds "
+                     "and a control (empty or DMSO) well; it has ",
+                     map.well_name.size(), " wells and ", map.distinct.size(),
+                     " compounds"));
+  }
+  return map;
+}
+
+// The map's compounds, each looked up in the compound table; eligible ones are
+// held out by structure cluster.
+absl::StatusOr<std::vector<CompoundTruth>> ChooseMapCompounds(
+    const SyntheticScreenOptions& o, const PlateMap& map,
+    SyntheticScreenReport* report) {
+  MICON_ASSIGN_OR_RETURN(DelimitedTable table,
+                         ReadDelimitedTable(o.compound_table));
+  MICON_ASSIGN_OR_RETURN(size_t id_col, table.Column(o.id_column));
+  MICON_ASSIGN_OR_RETURN(size_t smiles_col, table.Column(o.smiles_column));
+  size_t eligible_col = 0;
+  if (!o.eligible_column.empty()) {
+    MICON_ASSIGN_OR_RETURN(eligible_col, table.Column(o.eligible_column));
+  }
+  std::map<std::string, size_t> row_of;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    row_of.emplace(table.rows[r][id_col], r);  // the first row of an id wins
+  }
+  const MoleculeFeaturizer featurizer({2, kFingerprintBits, false, false});
+  std::vector<CompoundTruth> out;
+  std::vector<std::vector<float>> bits;
+  std::vector<bool> eligible;
+  for (const std::string& id : map.distinct) {
+    const auto it = row_of.find(id);
+    if (it == row_of.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          o.plate_map, ": compound ", id, " is not in ", o.compound_table));
+    }
+    const std::vector<std::string>& row = table.rows[it->second];
+    CompoundTruth t;
+    t.compound = {id, row[smiles_col], table.Line(it->second)};
+    const absl::Status valid = ValidateSmiles(t.compound.smiles);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(o.compound_table, " line ", t.compound.line,
+                       " (compound ", id, "): ", valid.message()));
+    }
+    MICON_ASSIGN_OR_RETURN(
+        t.phenotype,
+        StructurePhenotype(t.compound.smiles, o.inactive_fraction));
+    t.active = std::any_of(t.phenotype.begin(), t.phenotype.end(),
+                           [](double v) { return v != 0; });
+    MICON_ASSIGN_OR_RETURN(MoleculeFeatures f,
+                           featurizer.Featurize(t.compound.smiles));
+    bits.push_back(std::move(f.values));
+    eligible.push_back(o.eligible_column.empty() ||
+                       row[eligible_col] == o.eligible_value);
+    out.push_back(std::move(t));
+  }
+  std::vector<size_t> order(out.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::mt19937_64 rng = RandomStream(o.seed, {10});
+  std::shuffle(order.begin(), order.end(), rng);
+  const std::vector<int> cluster =
+      LeaderClusters(bits, order, o.cluster_similarity);
+  const std::vector<bool> held_out =
+      HoldOutClusters(cluster, eligible, o.held_out_fraction, o.seed);
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].held_out = held_out[i];
+    out[i].cluster = cluster[i];
+  }
+  report->structure_clusters =
+      *std::max_element(cluster.begin(), cluster.end()) + 1;
+  return out;
 }
 
 absl::StatusOr<std::vector<CompoundTruth>> ChooseCompounds(
@@ -140,6 +272,14 @@ absl::Status SyntheticScreenOptions::Validate() const {
   if (image_size < 16 || image_size > 2048)
     return bad("image size must be 16-2048 pixels");
   if (channels.empty()) return bad("no channels");
+  if (!plate_map.empty()) {
+    if (held_out_fraction < 0 || held_out_fraction >= 1)
+      return bad("held-out fraction must be in [0, 1)");
+    if (cluster_similarity <= 0 || cluster_similarity > 1)
+      return bad("cluster similarity must be in (0, 1]");
+    if (eligible_column.empty() != eligible_value.empty())
+      return bad("an eligible column needs its value, and a value its column");
+  }
   if (compounds < 2) return bad("at least 2 compounds");
   if (held_out_compounds < 0 || held_out_compounds >= compounds) {
     return bad("held-out compounds must be 0 to compounds - 1");
@@ -167,12 +307,48 @@ absl::Status SyntheticScreenOptions::Validate() const {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Fixed before any method was compared on it (docs/SYNTHETIC.md): the
+// MICON reference's data in miniature. Every plate is the JUMP-Target-2 map
+// (306 compounds, 64 DMSO wells); 4 sources x 3 batches x 2 plates, held out
+// as in "hard" (the last batch of every source and the whole fourth source),
+// with hard's effects. A fifth of the treatments (pert_type trt), whole
+// structure clusters at a time, are unseen compounds; the positive controls
+// always train, as in the reference.
+absl::Status ApplyTarget2Preset(SyntheticScreenOptions* o) {
+  if (o->plate_map.empty()) {
+    return absl::InvalidArgumentError(
+        "synth: --preset target2 needs --plate-map (the JUMP-Target-2 map, "
+        "shared/data/jump_target/JUMP-Target-2_compound_platemap.tsv)");
+  }
+  o->sources = 4;
+  o->batches_per_source = 3;
+  o->plates_per_batch = 2;
+  o->sites_per_well = 2;
+  o->image_size = 64;
+  o->held_out_sources = 1;
+  o->held_out_batch_per_source = true;
+  o->inactive_fraction = 0.05;
+  o->held_out_fraction = 0.2;
+  o->eligible_column = "pert_type";
+  o->eligible_value = "trt";
+  o->cluster_similarity = 0.4;
+  o->technique = {
+      /*intensity=*/1.0, /*optics=*/1.0,  /*illumination=*/1.0,
+      /*crosstalk=*/1.0, /*culture=*/1.0, /*debris=*/1.0};
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ApplySyntheticPreset(const std::string& name,
                                   SyntheticScreenOptions* o) {
   if (name == "default") return absl::OkStatus();
+  if (name == "target2") return ApplyTarget2Preset(o);
   if (name != "hard") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("synth: unknown preset '", name, "' (default or hard)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "synth: unknown preset '", name, "' (default, hard or target2)"));
   }
   // Fixed before any method was compared on it (docs/SYNTHETIC.md): 3
   // training sources x 2 training batches; the third batch of every source
@@ -217,12 +393,27 @@ absl::StatusOr<std::vector<double>> StructurePhenotype(
 }
 
 absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
-    const SyntheticScreenOptions& o) {
-  MICON_RETURN_IF_ERROR(o.Validate());
-  MICON_ASSIGN_OR_RETURN(std::vector<CompoundTruth> truth, ChooseCompounds(o));
+    const SyntheticScreenOptions& options) {
+  MICON_RETURN_IF_ERROR(options.Validate());
+  SyntheticScreenOptions o = options;
+  SyntheticScreenReport report;
+  std::vector<CompoundTruth> truth;
+  PlateMap map;
+  if (o.plate_map.empty()) {
+    MICON_ASSIGN_OR_RETURN(truth, ChooseCompounds(o));
+  } else {
+    MICON_ASSIGN_OR_RETURN(map, ReadPlateMap(o));
+    MICON_ASSIGN_OR_RETURN(truth, ChooseMapCompounds(o, map, &report));
+    o.wells_per_plate = static_cast<int>(map.well_name.size());
+    o.control_wells_per_plate = static_cast<int>(
+        std::count(map.compound.begin(), map.compound.end(), ""));
+    o.compounds = static_cast<int>(truth.size());
+    o.held_out_compounds = static_cast<int>(
+        std::count_if(truth.begin(), truth.end(),
+                      [](const CompoundTruth& t) { return t.held_out; }));
+  }
   std::map<std::string, CellMorphology> morphology;
   std::vector<std::string> training, all;
-  SyntheticScreenReport report;
   for (const CompoundTruth& t : truth) {
     morphology[t.compound.id] = MorphologyFor(t.phenotype, o.image_size);
     all.push_back(t.compound.id);
@@ -238,7 +429,6 @@ absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
       MorphologyFor(std::vector<double>(kPhenotypeDim, 0.0), o.image_size);
 
   std::vector<PlatePlan> plans;
-  const int controls_every = o.wells_per_plate / o.control_wells_per_plate;
   for (int s = 0; s < o.sources; ++s) {
     for (int b = 0; b < o.batches_per_source; ++b) {
       for (int p = 0; p < o.plates_per_batch; ++p) {
@@ -254,20 +444,11 @@ absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
             s >= o.sources - o.held_out_sources ||
             (last_batch && (o.held_out_batch_per_source ||
                             (o.held_out_compounds > 0 && s == o.sources - 1)));
-        std::vector<std::string> pool = plan.held_out ? all : training;
-        std::mt19937_64 rng =
-            RandomStream(o.seed, {7, uint64_t(s), uint64_t(b), uint64_t(p)});
-        std::shuffle(pool.begin(), pool.end(), rng);
-        int controls = 0, next = 0;
-        for (int w = 0; w < o.wells_per_plate; ++w) {
-          const bool is_control =
-              controls < o.control_wells_per_plate && w % controls_every == 0;
-          if (is_control) {
-            ++controls;
-            plan.well_compound.push_back("");
-          } else {
-            plan.well_compound.push_back(pool[next++ % pool.size()]);
-          }
+        if (o.plate_map.empty()) {
+          LayOutPlate(o, plan.held_out ? all : training, &plan);
+        } else {
+          plan.well_name = map.well_name;
+          plan.well_compound = map.compound;
         }
         if (plan.held_out) report.held_out_plates.push_back(plan.name);
         plans.push_back(std::move(plan));
@@ -331,7 +512,12 @@ absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
       {"culture", o.technique.culture},
       {"debris", o.technique.debris},
       {"seed", o.seed},
-      {"compound_table", o.compound_table}};
+      {"compound_table", o.compound_table},
+      {"plate_map", o.plate_map},
+      {"held_out_fraction", o.held_out_fraction},
+      {"eligible_column", o.eligible_column},
+      {"eligible_value", o.eligible_value},
+      {"cluster_similarity", o.cluster_similarity}};
   std::vector<std::string> train_plates;
   for (const PlatePlan& p : plans) {
     if (!p.held_out) train_plates.push_back(p.name);
@@ -344,6 +530,7 @@ absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
                                    {"smiles", t.compound.smiles},
                                    {"active", t.active},
                                    {"held_out", t.held_out},
+                                   {"structure_cluster", t.cluster},
                                    {"phenotype", t.phenotype}});
   }
   const std::string json_path = (fs::path(o.output) / "screen.json").string();

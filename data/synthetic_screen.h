@@ -25,8 +25,14 @@
 // are the only plates with held-out compounds. Output: the plate store, plus
 // `screen.json` with the options, the split and each compound's ground truth.
 // Deterministic in the options (seed included), whatever the thread count.
-// Presets: "default" (the fields' defaults) and "hard" (the benchmark screen of
-// docs/SYNTHETIC.md; fixed, so results on it are comparable).
+// With a plate map (a real 384-well layout: well position, compound id; no id
+// = a DMSO well) every plate is that map, its compounds are the screen's, and
+// a share of the eligible compounds is held out by structure cluster
+// (structure_clusters.h): their wells stay on every plate, and training never
+// samples them (screen.json lists them).
+// Presets: "default" (the fields' defaults), "hard" (the benchmark screen of
+// docs/SYNTHETIC.md) and "target2" (the JUMP-Target-2 map on 24 plates, the
+// regime benchmark's screen); fixed, so results on them are comparable.
 #ifndef MICON_DATA_SYNTHETIC_SCREEN_H_
 #define MICON_DATA_SYNTHETIC_SCREEN_H_
 
@@ -61,6 +67,16 @@ struct SyntheticScreenOptions {
   int held_out_sources = 0;
   bool held_out_batch_per_source = false;
   double inactive_fraction = 0.2;
+  // A plate map replaces wells_per_plate, control_wells_per_plate, compounds
+  // and held_out_compounds: they follow from the map and the fraction.
+  std::string plate_map;
+  std::string plate_map_well_column = "well_position";
+  double held_out_fraction = 0.2;  // of the eligible compounds
+  // Only compound-table rows whose `eligible_column` holds `eligible_value`
+  // may be held out (empty column: all).
+  std::string eligible_column;
+  std::string eligible_value;
+  double cluster_similarity = 0.4;  // Tanimoto, Morgan r2 1024 bits
   TechnicalEffects technique;
   uint64_t seed = 1;
   int threads = 0;  // 0 = all available cores
@@ -76,11 +92,13 @@ struct SyntheticScreenReport {
   std::vector<std::string> held_out_compounds;
   std::vector<std::string> held_out_plates;
   int inactive = 0;
+  int structure_clusters = 0;  // with a plate map
 };
 
-// The named presets: "default" leaves `options` alone; "hard" sets the layout,
-// the inactive share and every technical effect. Output, compound table,
-// seed and threads are never touched.
+// The named presets: "default" leaves `options` alone; "hard" and "target2"
+// set the layout, the inactive share and every technical effect. Output,
+// compound table, plate map, seed and threads are never touched; "target2"
+// refuses to run without a plate map.
 absl::Status ApplySyntheticPreset(const std::string& name,
                                   SyntheticScreenOptions* options);
 

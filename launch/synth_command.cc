@@ -26,6 +26,10 @@ absl::Status RunSynth(const SyntheticScreenOptions& options) {
       r.plate_files.size(), static_cast<long long>(r.images),
       options.image_size, options.image_size, options.channels.size(),
       options.output.c_str(), seconds);
+  if (r.structure_clusters > 0) {
+    std::printf("structure clusters: %d; %zu compounds held out by cluster\n",
+                r.structure_clusters, r.held_out_compounds.size());
+  }
   std::printf(
       "compounds: %zu (%d inactive); held out: %s; held-out plates: %s\n",
       r.compounds.size(), r.inactive,
@@ -61,19 +65,36 @@ void AddSynthCommand(CLI::App& app, CommandRun& run) {
           ->capture_default_str());
   fix(sub->add_option("--plates-per-batch", o->plates_per_batch)
           ->capture_default_str());
-  fix(sub->add_option("--wells", o->wells_per_plate,
-                      "Wells per plate, controls included")
-          ->capture_default_str());
-  fix(sub->add_option("--control-wells", o->control_wells_per_plate)
+  // What a plate map decides, refused beside one.
+  auto by_map = std::make_shared<std::vector<CLI::Option*>>();
+  auto from_map = [&](CLI::Option* option) {
+    fix(option);
+    by_map->push_back(option);
+  };
+  from_map(sub->add_option("--wells", o->wells_per_plate,
+                           "Wells per plate, controls included")
+               ->capture_default_str());
+  from_map(sub->add_option("--control-wells", o->control_wells_per_plate)
+               ->capture_default_str());
+  sub->add_option("--plate-map", o->plate_map,
+                  "Every plate follows this map (TSV/CSV: well position, "
+                  "compound id; none = DMSO); its compounds are the screen's")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--plate-map-well-column", o->plate_map_well_column)
+      ->capture_default_str();
+  fix(sub->add_option("--held-out-fraction", o->held_out_fraction,
+                      "With --plate-map: share of the eligible compounds held "
+                      "out, by structure cluster")
           ->capture_default_str());
   fix(sub->add_option("--sites", o->sites_per_well)->capture_default_str());
   fix(sub->add_option("--image-size", o->image_size)->capture_default_str());
   sub->add_option("--channels", o->channels)
       ->delimiter(',')
       ->capture_default_str();
-  fix(sub->add_option("--n-compounds", o->compounds)->capture_default_str());
-  fix(sub->add_option("--held-out-compounds", o->held_out_compounds)
-          ->capture_default_str());
+  from_map(
+      sub->add_option("--n-compounds", o->compounds)->capture_default_str());
+  from_map(sub->add_option("--held-out-compounds", o->held_out_compounds)
+               ->capture_default_str());
   fix(sub->add_option("--inactive-fraction", o->inactive_fraction)
           ->capture_default_str());
   fix(sub->add_option("--held-out-sources", o->held_out_sources,
@@ -106,11 +127,22 @@ void AddSynthCommand(CLI::App& app, CommandRun& run) {
   sub->add_flag("--overwrite", o->overwrite, "Replace existing plate files");
   auto preset = std::make_shared<std::string>("default");
   sub->add_option("--preset", *preset,
-                  "default, or hard: the fixed benchmark screen "
-                  "(docs/SYNTHETIC.md); layout and effect flags then refused")
+                  "default; hard: the fixed benchmark screen; target2: the "
+                  "regime benchmark's screen, with --plate-map "
+                  "JUMP-Target-2_compound_platemap.tsv (docs/SYNTHETIC.md); "
+                  "layout and effect flags then refused")
       ->capture_default_str();
-  sub->callback([&run, o, preset, fixed] {
-    run = [o, preset, fixed]() -> absl::Status {
+  sub->callback([&run, o, preset, fixed, by_map] {
+    run = [o, preset, fixed, by_map]() -> absl::Status {
+      if (!o->plate_map.empty()) {
+        for (const CLI::Option* option : *by_map) {
+          if (option->count() > 0) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("synth: --plate-map decides ", option->get_name(),
+                             "; drop one of them"));
+          }
+        }
+      }
       if (*preset != "default") {
         for (const CLI::Option* option : *fixed) {
           if (option->count() > 0) {

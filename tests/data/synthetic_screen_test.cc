@@ -11,7 +11,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
+#include "data/dataset.h"
 #include "data/molecule_featurizer.h"
 #include "data/plate_reader.h"
 #include "data/plate_store.h"
@@ -153,6 +155,80 @@ TEST(SyntheticScreen, HardPresetHoldsOutABatchPerSourceAndASource) {
   }
   EXPECT_EQ(training_sources.size(), 3u);
   EXPECT_FALSE(ApplySyntheticPreset("harder", &o).ok());
+}
+
+// The target2 preset: every plate is the real JUMP-Target-2 map; a fifth of
+// the treatments, whole structure clusters at a time, are held out but stay
+// on every plate; positive controls always train; training never selects a
+// held-out compound.
+TEST(SyntheticScreen, Target2PresetFollowsTheMapAndHoldsOutClusters) {
+  SyntheticScreenOptions o = SmallScreen(ScratchDir());
+  o.compound_table =
+      SharedData("jump_target/JUMP-Target-2_compound_metadata.tsv");
+  EXPECT_THAT(ApplySyntheticPreset("target2", &o).message(),
+              HasSubstr("--plate-map"));
+  o.plate_map = SharedData("jump_target/JUMP-Target-2_compound_platemap.tsv");
+  MICON_ASSERT_OK(ApplySyntheticPreset("target2", &o));
+  EXPECT_EQ(o.sources * o.batches_per_source * o.plates_per_batch, 24);
+  o.sources = 2;  // layout only: fewer, smaller plates, same map and split
+  o.batches_per_source = 2;
+  o.plates_per_batch = 1;
+  o.held_out_sources = 0;
+  o.image_size = 16;
+  o.sites_per_well = 1;
+  MICON_ASSERT_OK_AND_ASSIGN(SyntheticScreenReport report,
+                             GenerateSyntheticScreen(o));
+  EXPECT_EQ(report.compounds.size(), 306u);
+  EXPECT_EQ(report.held_out_compounds.size(), 52u);  // 20% of 260 treatments
+  const nlohmann::json screen = ReadJson(o.output + "/screen.json");
+  std::map<std::string, nlohmann::json> truth;
+  for (const nlohmann::json& c : screen["compounds"]) {
+    truth[c["compound_id"].get<std::string>()] = c;
+  }
+  // pert_type of every compound, from the metadata itself.
+  std::map<std::string, std::string> pert_type;
+  {
+    std::ifstream in(o.compound_table);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::vector<std::string> f;
+      std::stringstream fields(line);
+      for (std::string x; std::getline(fields, x, '\t');) f.push_back(x);
+      pert_type.emplace(f[0], f[5]);
+    }
+  }
+  std::map<int, std::set<bool>> split_of_cluster;  // over treatments
+  for (const auto& [id, c] : truth) {
+    if (c["held_out"].get<bool>()) {
+      EXPECT_EQ(pert_type.at(id), "trt") << id;
+    }
+    if (pert_type.at(id) == "trt") {
+      split_of_cluster[c["structure_cluster"].get<int>()].insert(
+          c["held_out"].get<bool>());
+    }
+  }
+  for (const auto& [cluster, splits] : split_of_cluster) {
+    EXPECT_EQ(splits.size(), 1u) << "cluster " << cluster << " is split";
+  }
+  MICON_ASSERT_OK_AND_ASSIGN(PlateStore store, OpenPlateStore(o.output));
+  ASSERT_EQ(store.plates.size(), 4u);
+  for (const PlateMetadata& p : store.plates) {
+    ASSERT_EQ(p.num_images(), 384) << p.path;
+    EXPECT_EQ(p.num_controls(), 64) << p.path;
+    EXPECT_EQ(p.images[0].well, "A01");
+    EXPECT_EQ(p.images[0].compound, "BRD-K09338665-001-07-1");  // the map's
+    std::set<std::string> on_plate;
+    for (const ImageRecord& r : p.images) {
+      if (!r.control) on_plate.insert(r.compound);
+    }
+    EXPECT_EQ(on_plate.size(), 306u) << p.path << " holds the whole map";
+  }
+  MICON_ASSERT_OK_AND_ASSIGN(const Dataset dataset, OpenDataset(o.output));
+  MICON_ASSERT_OK_AND_ASSIGN(const DatasetSelection train,
+                             SelectSplit(dataset, DatasetSplit::kTrain));
+  EXPECT_EQ(train.plates.size(), 2u);  // the last batch of each source is out
+  EXPECT_EQ(train.held_out_compounds.size(), 52u);
 }
 
 TEST(SyntheticScreen, PhenotypesFollowStructureNotTheScreen) {
