@@ -58,7 +58,8 @@ LossParts PaclrAndCounterfactual(MiconModelImpl& model, const StepBatch& batch,
   torch::Tensor cf = torch::zeros({}, h_treated.options());
   torch::Tensor misalignment = torch::zeros({}, h_treated.options());
   for (int64_t v = 0; v < 2; ++v) {
-    const torch::Tensor h_t = h_treated.view({b, 2, -1}).select(1, v).detach();
+    torch::Tensor h_t = h_treated.view({b, 2, -1}).select(1, v);
+    if (options.counterfactual_detach_treated) h_t = h_t.detach();
     const torch::Tensor h_c = h_control.view({b, 2, -1}).select(1, v);
     const torch::Tensor h_hat = model.Counterfactual(h_c, m);
     const torch::Tensor z =

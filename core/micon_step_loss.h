@@ -13,7 +13,7 @@
 // L_PaCLR is SupCon over [P(h_treated); P(h_control)]: labels are compound
 // indices and every control carries kControlLabel. For view v, L_cf is SupCon
 // over {P(sg(h_treated_v)), P(G([sg(h_control_v); M(molecule)]))} with compound
-// labels. L_cf_h, the h-space alignment, is the mean over treated samples and
+// labels (sg on h_treated unless counterfactual_detach_treated is false). L_cf_h, the h-space alignment, is the mean over treated samples and
 // views of 1 - <h_hat, sg(h_treated)>: P alone can leave h_hat far from h in
 // the space profiles are scored in, and this term pulls G there directly
 // (gradients reach G and M only). Treated and control samples are encoded in
@@ -50,6 +50,10 @@ struct StepLossOptions {
   int64_t anchor_chunk = kDefaultAnchorChunk;
   double lambda_h = 0.0;  // weight of the h-space alignment (0: not computed)
   CellclipTargets cellclip_targets = CellclipTargets::kHard;
+  // The reference detaches h_treated in the counterfactual loss, which then
+  // trains P, G and M only; false lets that loss (and the h-space term) reach
+  // the encoder through h_treated (an ablation).
+  bool counterfactual_detach_treated = true;
 };
 
 // Undefined tensors for the parts an objective does not have.

@@ -336,6 +336,11 @@ std::vector<ConfigField> MakeFields() {
       Make("loss.lambda_h", MICON_MEMBER(loss.lambda_h), AtLeast(0.0),
            "Weight of the generator's h-space alignment, mean 1 - "
            "cos(h_hat, sg(h_treated)) (micon only; 0 = off)."),
+      Make("loss.counterfactual_detach_treated",
+           MICON_MEMBER(loss.counterfactual_detach_treated), nullptr,
+           "Detach h_treated in the counterfactual loss, so that it trains "
+           "P, G and M only (the reference); false lets it reach the "
+           "encoder (an ablation)."),
       MakeEnum("loss.cellclip_targets", MICON_MEMBER(loss.cellclip_targets),
                kCellclipTargetsNames,
                "cellclip: hard (CLIP's symmetric InfoNCE) or cwcl (well -> "

@@ -153,6 +153,34 @@ TEST(StepLoss, HSpaceAlignmentIsTheMeanMisalignmentAndTrainsOnlyTheGenerator) {
                    .counterfactual_h.defined());
 }
 
+// The detach ablation: with counterfactual_detach_treated false, the
+// counterfactual loss and the h-space term reach the encoder through
+// h_treated, and the values are those of the detached loss.
+TEST(StepLoss, CounterfactualReachesTheEncoderOnlyWhenNotDetached) {
+  for (const bool detach : {true, false}) {
+    torch::manual_seed(12);
+    MiconModel model(ProfileModel(10, 12));
+    SingleProcessGather gather;
+    const StepBatch batch = RandomProfileBatch(6, 10, 12);
+    StepLossOptions loss{Objective::kMicon, 0.5, 0.7};
+    loss.lambda_h = 0.3;
+    loss.counterfactual_detach_treated = detach;
+    const LossParts parts = ComputeStepLoss(*model, batch, loss, gather);
+    torch::manual_seed(12);
+    MiconModel reference(ProfileModel(10, 12));
+    const LossParts detached = ComputeStepLoss(
+        *reference, batch,
+        {Objective::kMicon, 0.5, 0.7, kDefaultAnchorChunk, 0.3}, gather);
+    EXPECT_NEAR(parts.total.item<double>(), detached.total.item<double>(),
+                1e-6);
+    parts.counterfactual.backward({}, /*retain_graph=*/true);
+    EXPECT_EQ(AllGradsZero(model->encoder()), detach) << detach;
+    model->zero_grad();
+    parts.counterfactual_h.backward();
+    EXPECT_EQ(AllGradsZero(model->encoder()), detach) << detach;
+  }
+}
+
 TEST(StepLoss, PaclrOnlyHasNoCounterfactualPartAndNeedsNoMolecules) {
   torch::manual_seed(2);
   MiconModel model(ProfileModel(10, 12));

@@ -161,7 +161,8 @@ std::string CaseName(const InvariantCase& c) {
                                                             : "_profile";
   return std::string(ObjectiveName(c.objective)) + encoder +
          (c.float64 ? "_f64" : "_f32") + (c.h_alignment ? "_h_alignment" : "") +
-         (c.targets == CellclipTargets::kCwcl ? "_cwcl" : "");
+         (c.targets == CellclipTargets::kCwcl ? "_cwcl" : "") +
+         (c.detach_treated ? "" : "_cf_to_encoder");
 }
 
 std::vector<int64_t> LocalBatchSizes(int world_size) {
@@ -185,7 +186,8 @@ void CheckStepInvariant(Communicator& comm, const InvariantCase& c,
                                      1.0,
                                      /*anchor_chunk=*/3,
                                      /*lambda_h=*/c.h_alignment ? 0.7 : 0.0,
-                                     c.targets};
+                                     c.targets,
+                                     c.detach_treated};
   const auto dtype = c.float64 ? torch::kDouble : torch::kFloat;
   const StepBatch global = Cast(GlobalBatch(c, total), dtype);
 

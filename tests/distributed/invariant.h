@@ -41,6 +41,9 @@ struct InvariantCase {
   // CellCLIP (whose encoder is always the cross-channel transformer over
   // wells of unequal field counts): CLIP's or CWCL's targets.
   CellclipTargets targets = CellclipTargets::kHard;
+  // MICON: loss.counterfactual_detach_treated (false: the counterfactual loss
+  // reaches the encoder through h_treated).
+  bool detach_treated = true;
 };
 
 std::string CaseName(const InvariantCase& c);

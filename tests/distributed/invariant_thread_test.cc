@@ -38,7 +38,10 @@ INSTANTIATE_TEST_SUITE_P(
                           InvariantCase{Objective::kCellclip, false, false,
                                         false, CellclipTargets::kCwcl},
                           InvariantCase{Objective::kCellclip, false, true,
-                                        false, CellclipTargets::kCwcl}),
+                                        false, CellclipTargets::kCwcl},
+                          InvariantCase{Objective::kMicon, false, true, true,
+                                        CellclipTargets::kHard,
+                                        /*detach_treated=*/false}),
         ::testing::Values(2, 4)),
     [](const auto& info) {
       return absl::StrCat(testing::CaseName(std::get<0>(info.param)), "_np",

@@ -56,7 +56,10 @@ INSTANTIATE_TEST_SUITE_P(
                       InvariantCase{Objective::kMicon, false, true, true},
                       InvariantCase{Objective::kCellclip, false, true},
                       InvariantCase{Objective::kCellclip, false, true, false,
-                                    CellclipTargets::kCwcl}),
+                                    CellclipTargets::kCwcl},
+                      InvariantCase{Objective::kMicon, false, true, true,
+                                    CellclipTargets::kHard,
+                                    /*detach_treated=*/false}),
     [](const auto& info) { return testing::CaseName(info.param); });
 
 }  // namespace

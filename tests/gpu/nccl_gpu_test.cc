@@ -49,7 +49,10 @@ INSTANTIATE_TEST_SUITE_P(
                       testing::InvariantCase{Objective::kCellclip, false, true},
                       testing::InvariantCase{Objective::kCellclip, false, true,
                                              false, CellclipTargets::kCwcl},
-                      testing::InvariantCase{Objective::kCellclip, false}),
+                      testing::InvariantCase{Objective::kCellclip, false},
+                      testing::InvariantCase{Objective::kMicon, false, true,
+                                             true, CellclipTargets::kHard,
+                                             /*detach_treated=*/false}),
     [](const auto& info) { return testing::CaseName(info.param); });
 
 }  // namespace
