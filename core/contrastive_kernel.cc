@@ -42,7 +42,10 @@ struct ChunkTerms {
 struct Targets {
   torch::Tensor anchor_labels, candidate_labels;  // hard
   torch::Tensor soft;  // [n, N], rows sum to 1; empty [0] for hard targets
+  // Hard targets' same-group mask; empty [0] when there is none.
+  torch::Tensor anchor_groups, candidate_groups;
   bool is_soft() const { return soft.dim() == 2; }
+  bool masks_groups() const { return anchor_groups.numel() > 0; }
 };
 
 ChunkTerms ComputeChunk(const torch::Tensor& anchors,
@@ -70,6 +73,13 @@ ChunkTerms ComputeChunk(const torch::Tensor& anchors,
     t.logits =
         t.logits.masked_fill(self, -std::numeric_limits<double>::infinity());
   }
+  if (targets.masks_groups()) {
+    const torch::Tensor same_group =
+        targets.anchor_groups.slice(0, begin, end).unsqueeze(1) ==
+        targets.candidate_groups.unsqueeze(0);
+    t.logits = t.logits.masked_fill(same_group & ~positive,
+                                    -std::numeric_limits<double>::infinity());
+  }
   const torch::Tensor hard = positive.to(t.logits.scalar_type());
   t.target = hard / hard.sum(1, true).clamp_min(1);
   return t;
@@ -86,20 +96,20 @@ torch::Tensor TargetLogits(const ChunkTerms& t) {
 class ContrastiveFunction
     : public torch::autograd::Function<ContrastiveFunction> {
  public:
-  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor anchors,
-                               torch::Tensor candidates, torch::Tensor scale,
-                               torch::Tensor anchor_labels,
-                               torch::Tensor candidate_labels,
-                               torch::Tensor soft_targets,
-                               torch::Tensor weights, int64_t self_offset,
-                               int64_t chunk) {
+  static torch::Tensor forward(
+      AutogradContext* ctx, torch::Tensor anchors, torch::Tensor candidates,
+      torch::Tensor scale, torch::Tensor anchor_labels,
+      torch::Tensor candidate_labels, torch::Tensor soft_targets,
+      torch::Tensor anchor_groups, torch::Tensor candidate_groups,
+      torch::Tensor weights, int64_t self_offset, int64_t chunk) {
     const NoAutocast no_autocast;
     const auto compute = anchors.scalar_type() == torch::kDouble
                              ? torch::kDouble
                              : torch::kFloat;
     const torch::Tensor a = anchors.to(compute), c = candidates.to(compute),
                         s = scale.to(compute), w = weights.to(compute);
-    const Targets targets{anchor_labels, candidate_labels, soft_targets};
+    const Targets targets{anchor_labels, candidate_labels, soft_targets,
+                          anchor_groups, candidate_groups};
     torch::Tensor total = torch::zeros({}, a.options());
     for (int64_t begin = 0; begin < a.size(0); begin += chunk) {
       const int64_t end = std::min(begin + chunk, a.size(0));
@@ -113,7 +123,8 @@ class ContrastiveFunction
               .sum();
     }
     ctx->save_for_backward({anchors, candidates, scale, anchor_labels,
-                            candidate_labels, soft_targets, weights});
+                            candidate_labels, soft_targets, weights,
+                            anchor_groups, candidate_groups});
     ctx->saved_data["self_offset"] = self_offset;
     ctx->saved_data["chunk"] = chunk;
     return total.to(anchors.scalar_type());
@@ -125,7 +136,8 @@ class ContrastiveFunction
     const torch::Tensor &anchors = saved[0], &candidates = saved[1],
                         &scale = saved[2], &anchor_labels = saved[3],
                         &candidate_labels = saved[4], &soft_targets = saved[5],
-                        &weights = saved[6];
+                        &weights = saved[6], &anchor_groups = saved[7],
+                        &candidate_groups = saved[8];
     const int64_t self_offset = ctx->saved_data["self_offset"].toInt();
     const int64_t chunk = ctx->saved_data["chunk"].toInt();
     const auto compute = anchors.scalar_type() == torch::kDouble
@@ -135,7 +147,8 @@ class ContrastiveFunction
                         s = scale.to(compute);
     const torch::Tensor w = weights.to(compute) * grad_outputs[0].to(compute);
     torch::Tensor grad_a = torch::zeros_like(a), grad_c = torch::zeros_like(c);
-    const Targets targets{anchor_labels, candidate_labels, soft_targets};
+    const Targets targets{anchor_labels, candidate_labels, soft_targets,
+                          anchor_groups, candidate_groups};
     torch::Tensor grad_scale = torch::zeros({}, a.options());
     for (int64_t begin = 0; begin < a.size(0); begin += chunk) {
       const int64_t end = std::min(begin + chunk, a.size(0));
@@ -151,6 +164,8 @@ class ContrastiveFunction
     return {grad_a.to(anchors.scalar_type()),
             grad_c.to(candidates.scalar_type()),
             grad_scale.to(scale.scalar_type()),
+            torch::Tensor(),
+            torch::Tensor(),
             torch::Tensor(),
             torch::Tensor(),
             torch::Tensor(),
@@ -183,7 +198,7 @@ at::Tensor ContrastiveSum(const at::Tensor& anchors,
                           const at::Tensor& anchor_labels,
                           const at::Tensor& candidate_labels,
                           const at::Tensor& weights, int64_t self_offset,
-                          int64_t anchor_chunk) {
+                          int64_t anchor_chunk, const SameGroupMask& mask) {
   CheckCommon(anchors, candidates, scale, weights, anchor_chunk);
   TORCH_CHECK(
       anchor_labels.dim() == 1 && anchor_labels.size(0) == anchors.size(0),
@@ -201,10 +216,25 @@ at::Tensor ContrastiveSum(const at::Tensor& anchors,
                    self_offset + anchors.size(0) <= candidates.size(0)),
               "self_offset ", self_offset, " with ", anchors.size(0),
               " anchors exceeds ", candidates.size(0), " candidates");
+  const at::Tensor no_groups = torch::empty(
+      {0}, torch::TensorOptions(torch::kLong).device(anchors.device()));
+  if (mask.defined()) {
+    TORCH_CHECK(mask.anchor_groups.dim() == 1 &&
+                    mask.anchor_groups.size(0) == anchors.size(0) &&
+                    mask.candidate_groups.defined() &&
+                    mask.candidate_groups.dim() == 1 &&
+                    mask.candidate_groups.size(0) == candidates.size(0) &&
+                    mask.anchor_groups.scalar_type() == torch::kLong &&
+                    mask.candidate_groups.scalar_type() == torch::kLong,
+                "same-group mask must be int64 [", anchors.size(0), "] and [",
+                candidates.size(0), "]");
+  }
   const at::Tensor none = torch::empty({0}, anchors.options());
-  return ContrastiveFunction::apply(anchors, candidates, scale, anchor_labels,
-                                    candidate_labels, none, weights.detach(),
-                                    self_offset, anchor_chunk);
+  return ContrastiveFunction::apply(
+      anchors, candidates, scale, anchor_labels, candidate_labels, none,
+      mask.defined() ? mask.anchor_groups : no_groups,
+      mask.defined() ? mask.candidate_groups : no_groups, weights.detach(),
+      self_offset, anchor_chunk);
 }
 
 at::Tensor SoftContrastiveSum(const at::Tensor& anchors,
@@ -221,7 +251,7 @@ at::Tensor SoftContrastiveSum(const at::Tensor& anchors,
       {0}, torch::TensorOptions(torch::kLong).device(anchors.device()));
   return ContrastiveFunction::apply(
       anchors, candidates, scale, no_labels, no_labels, targets.detach(),
-      weights.detach(), kNoSelfExclusion, anchor_chunk);
+      no_labels, no_labels, weights.detach(), kNoSelfExclusion, anchor_chunk);
 }
 
 }  // namespace micon

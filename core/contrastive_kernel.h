@@ -10,6 +10,9 @@
 //
 // with q_ij = 1/|P(i)| on the positives (the mean over P(i)), or, for
 // SoftContrastiveSum, given soft targets (rows summing to 1, e.g. CWCL's).
+// With a SameGroupMask, a candidate that is not a positive of anchor i but
+// shares its group (e.g. another image of the same compound in a CLIP batch)
+// is left out of i's softmax too: it is neither a negative nor a positive.
 //
 // Forward and backward both walk the anchors in chunks and recompute logits in
 // backward, so memory is O(chunk * candidates) however large the global batch.
@@ -33,6 +36,13 @@ namespace micon {
 inline constexpr int64_t kNoSelfExclusion = -1;
 inline constexpr int64_t kDefaultAnchorChunk = 1024;
 
+// Group ids (int64) of the anchors [n] and candidates [N]; both undefined = no
+// mask.
+struct SameGroupMask {
+  at::Tensor anchor_groups, candidate_groups;
+  bool defined() const { return anchor_groups.defined(); }
+};
+
 // anchors [n, d], candidates [N, d], scale 0-dim, anchor_labels [n] and
 // candidate_labels [N] int64, weights [n] (same dtype as anchors, no gradient).
 // Returns a 0-dim tensor.
@@ -41,7 +51,8 @@ at::Tensor ContrastiveSum(const at::Tensor& anchors,
                           const at::Tensor& anchor_labels,
                           const at::Tensor& candidate_labels,
                           const at::Tensor& weights, int64_t self_offset,
-                          int64_t anchor_chunk = kDefaultAnchorChunk);
+                          int64_t anchor_chunk = kDefaultAnchorChunk,
+                          const SameGroupMask& mask = {});
 
 // The same sum with target distributions instead of labels: targets [n, N]
 // (no gradient; rows sum to 1, or are zero), no self exclusion.

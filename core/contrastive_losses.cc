@@ -99,15 +99,16 @@ at::Tensor ClipLoss(const at::Tensor& local_image,
                     const at::Tensor& global_image,
                     const at::Tensor& local_molecule,
                     const at::Tensor& global_molecule, int64_t offset,
-                    const at::Tensor& logit_scale, int64_t anchor_chunk) {
+                    const at::Tensor& logit_scale, int64_t anchor_chunk,
+                    const SameGroupMask& same_compound) {
   const PairTerms p = Pairs(local_image, global_image, local_molecule,
                             global_molecule, offset, 0.5);
   return ContrastiveSum(local_image, global_molecule, logit_scale, p.local_ids,
-                        p.global_ids, p.weights, kNoSelfExclusion,
-                        anchor_chunk) +
+                        p.global_ids, p.weights, kNoSelfExclusion, anchor_chunk,
+                        same_compound) +
          ContrastiveSum(local_molecule, global_image, logit_scale, p.local_ids,
-                        p.global_ids, p.weights, kNoSelfExclusion,
-                        anchor_chunk);
+                        p.global_ids, p.weights, kNoSelfExclusion, anchor_chunk,
+                        same_compound);
 }
 
 at::Tensor CwclLoss(const at::Tensor& local_image,
@@ -115,14 +116,15 @@ at::Tensor CwclLoss(const at::Tensor& local_image,
                     const at::Tensor& local_molecule,
                     const at::Tensor& global_molecule,
                     const at::Tensor& local_targets, int64_t offset,
-                    const at::Tensor& logit_scale, int64_t anchor_chunk) {
+                    const at::Tensor& logit_scale, int64_t anchor_chunk,
+                    const SameGroupMask& same_compound) {
   const PairTerms p = Pairs(local_image, global_image, local_molecule,
                             global_molecule, offset, 1.0);
   return SoftContrastiveSum(local_image, global_molecule, logit_scale,
                             local_targets, p.weights, anchor_chunk) +
          ContrastiveSum(local_molecule, global_image, logit_scale, p.local_ids,
-                        p.global_ids, p.weights, kNoSelfExclusion,
-                        anchor_chunk);
+                        p.global_ids, p.weights, kNoSelfExclusion, anchor_chunk,
+                        same_compound);
 }
 
 at::Tensor CwclTargets(const at::Tensor& local_inputs,

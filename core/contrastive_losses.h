@@ -51,26 +51,34 @@ at::Tensor NtXentLoss(const at::Tensor& local, const at::Tensor& global,
 
 // CLIP's symmetric InfoNCE between image rows and molecule rows: row i of each
 // is a pair. `logit_scale` is a 0-dim tensor (1/temperature), fixed or
-// learnable (see ClipLogitScale).
+// learnable (see ClipLogitScale). `same_compound` (the rows' compound labels,
+// this rank's and the global batch's) leaves the other rows of a pair's
+// compound out of its negatives: a batch that repeats a compound does not ask
+// an image to tell its molecule from an identical one. Without repeats it
+// changes nothing.
 at::Tensor ClipLoss(const at::Tensor& local_image,
                     const at::Tensor& global_image,
                     const at::Tensor& local_molecule,
                     const at::Tensor& global_molecule, int64_t offset,
                     const at::Tensor& logit_scale,
-                    int64_t anchor_chunk = kDefaultAnchorChunk);
+                    int64_t anchor_chunk = kDefaultAnchorChunk,
+                    const SameGroupMask& same_compound = {});
 
 // CWCL (Srinivasa et al. 2023) as CellCLIP trains it: image -> molecule with
 // soft targets (`local_targets` [n, N], this rank's rows of CwclTargets over
 // the global batch) plus molecule -> image with the pair as the one positive;
 // each direction averages over the global batch and the two are summed (CLIP
-// halves them). Same local/global/offset contract as the losses above.
+// halves them). Same local/global/offset contract as the losses above;
+// `same_compound` masks the molecule -> image direction as in ClipLoss (the
+// soft targets already weigh a well of the same compound by its similarity).
 at::Tensor CwclLoss(const at::Tensor& local_image,
                     const at::Tensor& global_image,
                     const at::Tensor& local_molecule,
                     const at::Tensor& global_molecule,
                     const at::Tensor& local_targets, int64_t offset,
                     const at::Tensor& logit_scale,
-                    int64_t anchor_chunk = kDefaultAnchorChunk);
+                    int64_t anchor_chunk = kDefaultAnchorChunk,
+                    const SameGroupMask& same_compound = {});
 
 // CWCL's targets from the frozen inputs, [n, C, D] local and [N, C, D] global
 // (a well's per-channel input embeddings): w_ij = (mean over channels of

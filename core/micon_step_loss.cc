@@ -97,19 +97,26 @@ torch::Tensor MoleculeAlignment(MiconModelImpl& model, const torch::Tensor& u,
                                 const StepLossOptions& options,
                                 BatchGather& gather,
                                 const torch::Tensor& cwcl_inputs) {
+  TORCH_CHECK(batch.compound.defined() &&
+                  batch.compound.size(0) == batch.molecule.size(0),
+              "CLIP-style losses need each sample's compound label");
   const torch::Tensor v =
       model.ProjectMolecule(model.EncodeMolecule(batch.molecule));
-  std::vector<at::Tensor> locals = {u, v};
+  const torch::Tensor compound = batch.compound.to(torch::kLong);
+  std::vector<at::Tensor> locals = {u, v, compound};
   if (cwcl_inputs.defined()) locals.push_back(cwcl_inputs);
   int64_t offset = 0;
   const std::vector<at::Tensor> global = gather.GatherTogether(locals, &offset);
+  // The compound labels span the ranks, so a compound repeated on two ranks
+  // is masked as one repeated on this one.
+  const SameGroupMask same_compound{compound, global[2]};
   if (!cwcl_inputs.defined()) {
     return ClipLoss(u, global[0], v, global[1], offset, model.ClipLogitScale(),
-                    options.anchor_chunk);
+                    options.anchor_chunk, same_compound);
   }
   return CwclLoss(u, global[0], v, global[1],
-                  CwclTargets(cwcl_inputs, global[2]), offset,
-                  model.ClipLogitScale(), options.anchor_chunk);
+                  CwclTargets(cwcl_inputs, global[3]), offset,
+                  model.ClipLogitScale(), options.anchor_chunk, same_compound);
 }
 
 LossParts CellclipLoss(MiconModelImpl& model, const StepBatch& batch,

@@ -90,16 +90,6 @@ absl::Status BatchSampler::Restore(const SamplerState& state) {
   return absl::OkStatus();
 }
 
-int64_t BatchSampler::SmallestBatch() const {
-  if (options_.mode != SamplingMode::kClip) return options_.batch_size;
-  int64_t smallest = options_.batch_size;
-  for (int64_t step = 0; step < options_.world_size; ++step) {
-    smallest = std::min<int64_t>(
-        smallest, static_cast<int64_t>(Batch(step).images.size()));
-  }
-  return smallest;
-}
-
 SampledBatch BatchSampler::Batch(int64_t step) const {
   SampledBatch out;
   out.step = step;
@@ -113,23 +103,33 @@ SampledBatch BatchSampler::Batch(int64_t step) const {
         out.images.push_back(Pick(all_images_, rng));
       return out;
     case SamplingMode::kClip: {
-      // This rank's compounds at this step: a rotating hash partition over
-      // ranks, so no compound appears twice in the global batch.
-      std::vector<const CompoundImages*> mine;
+      // First this rank's compounds at this step: a rotating hash partition
+      // over ranks, so no compound appears twice in the global batch while
+      // every rank owns at least batch_size of them. The rest of the batch
+      // cycles through all of the shard's compounds, so a compound may repeat
+      // within a rank and across ranks; the CLIP loss masks same-compound
+      // pairs out of the negatives.
+      std::vector<const CompoundImages*> mine, all;
       for (const CompoundImages& c : compounds_) {
+        all.push_back(&c);
         const uint64_t owner = (StableHash(std::to_string(c.label)) +
                                 static_cast<uint64_t>(step)) %
                                static_cast<uint64_t>(options_.world_size);
         if (owner == static_cast<uint64_t>(options_.rank)) mine.push_back(&c);
       }
       std::shuffle(mine.begin(), mine.end(), rng);
-      for (size_t i = 0; i < mine.size() && static_cast<int64_t>(i) < b; ++i) {
+      std::shuffle(all.begin(), all.end(), rng);
+      for (int64_t i = 0; i < b; ++i) {
+        const size_t owned = mine.size();
+        const CompoundImages& c =
+            static_cast<size_t>(i) < owned
+                ? *mine[static_cast<size_t>(i)]
+                : *all[(static_cast<size_t>(i) - owned) % all.size()];
         std::vector<int64_t> plates;
-        for (const auto& [plate, images] : mine[i]->by_plate)
-          plates.push_back(plate);
+        for (const auto& [plate, images] : c.by_plate) plates.push_back(plate);
         const int64_t plate = Pick(plates, rng);
-        out.images.push_back({plate, Pick(mine[i]->by_plate.at(plate), rng)});
-        out.compounds.push_back(mine[i]->label);
+        out.images.push_back({plate, Pick(c.by_plate.at(plate), rng)});
+        out.compounds.push_back(c.label);
       }
       return out;
     }

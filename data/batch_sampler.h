@@ -14,9 +14,12 @@
 //    while enough are available.
 //  - simclr: B images (treated or control); the loader makes two augmented
 //    views of each.
-//  - clip: B treated images of distinct compounds, distinct across the whole
-//    global batch: at every step each compound belongs to exactly one rank
-//    (by a rotating hash partition).
+//  - clip: B treated images, first of the compounds this rank owns at this
+//    step (each compound belongs to exactly one rank, by a rotating hash
+//    partition, so they are distinct across the global batch), then, when
+//    the rank owns fewer than B, of all its shard's compounds in a shuffled
+//    cycle: compounds then repeat, within and across ranks, and the CLIP loss
+//    masks same-compound pairs out of its negatives.
 // A batch is a pure function of (seed, rank, step): the whole sampler state is
 // the step counter, so restoring it reproduces the same future batches exactly.
 #ifndef MICON_DATA_BATCH_SAMPLER_H_
@@ -85,11 +88,6 @@ class BatchSampler {
       const SamplerOptions& options);
 
   SampledBatch Batch(int64_t step) const;
-  // The fewest samples any step gives this rank. Only CLIP batches can fall
-  // short of batch_size: each step's compounds are partitioned over the
-  // ranks and a batch takes one image per compound this rank owns (the
-  // partition repeats every world-size steps, which this checks).
-  int64_t SmallestBatch() const;
   SampledBatch Next() { return Batch(step_++); }
   SamplerState state() const { return {options_.seed, step_}; }
   absl::Status Restore(const SamplerState& state);

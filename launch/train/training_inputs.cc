@@ -101,23 +101,6 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(
       BatchSampler::Create(plates, mine, labels,
                            SamplerOptionsFor(config, rank, world)));
   MICON_RETURN_IF_ERROR(sampler.Restore(start));
-  if (const int64_t smallest = sampler.SmallestBatch();
-      smallest < config.samples_per_rank()) {
-    const std::string shortfall = absl::StrCat(
-        "clip batches on rank ", rank, " hold as few as ", smallest,
-        " images, not ", config.samples_per_rank(),
-        ": a batch takes one image per compound, and each step's training "
-        "compounds are split over the ",
-        world, " rank(s)");
-    if (config.data.batch_unit == BatchUnit::kImages) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          shortfall,
-          "; data.batch_unit: images promises every objective the same "
-          "encoder images per step: lower data.batch_size or use fewer "
-          "ranks"));
-    }
-    log.Warning(shortfall);
-  }
   timeline.Mark("sharding and sampler");
 
   TrainingInputs inputs;

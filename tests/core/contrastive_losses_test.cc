@@ -253,6 +253,48 @@ TEST(ClipLoss, MatchesNaiveReferenceAndSplitsAcrossRanks) {
   EXPECT_NEAR(shares, expected, 1e-12);
 }
 
+// A batch that repeats compounds: the other rows of a row's compound are
+// neither negatives nor positives, in both directions and across rank shares;
+// without repeats the mask changes nothing.
+TEST(ClipLoss, MasksRepeatedCompoundsOutOfTheNegatives) {
+  const torch::Tensor u = Normalized(7, 5, torch::kDouble, 16);
+  const torch::Tensor v = Normalized(7, 5, torch::kDouble, 17);
+  const torch::Tensor scale = torch::tensor(3.0, torch::kDouble);
+  const std::vector<int64_t> ids = {4, 1, 4, 2, 1, 4, 0};
+  const torch::Tensor compounds = Labels(ids);
+  const SameGroupMask mask{compounds, compounds};
+  const double expected = NaiveClip(u, v, 3.0, ids);
+  EXPECT_NEAR(ClipLoss(u, u, v, v, 0, scale, 3, mask).item<double>(), expected,
+              1e-12 * expected);
+  EXPECT_GT(std::abs(NaiveClip(u, v, 3.0) - expected), 1e-3);
+  double shares = 0;
+  for (auto [b, e] : {std::pair{0, 3}, std::pair{3, 7}}) {
+    const torch::Tensor local = compounds.slice(0, b, e);
+    shares += ClipLoss(u.slice(0, b, e), u, v.slice(0, b, e), v, b, scale, 2,
+                       {local, compounds})
+                  .item<double>();
+  }
+  EXPECT_NEAR(shares, expected, 1e-12);
+  const torch::Tensor distinct = Labels({0, 1, 2, 3, 4, 5, 6});
+  EXPECT_NEAR(
+      ClipLoss(u, u, v, v, 0, scale, 3, {distinct, distinct}).item<double>(),
+      NaiveClip(u, v, 3.0), 1e-12);
+  // Gradients to both towers match the naive loss's finite differences.
+  torch::Tensor ug = u.clone().requires_grad_(true);
+  torch::Tensor vg = v.clone().requires_grad_(true);
+  ClipLoss(ug, ug, vg, vg, 0, scale, 3, mask).backward();
+  EXPECT_TRUE(torch::allclose(
+      ug.grad(),
+      NumericGradient(
+          [&](const torch::Tensor& x) { return NaiveClip(x, v, 3.0, ids); }, u),
+      1e-6, 1e-8));
+  EXPECT_TRUE(torch::allclose(
+      vg.grad(),
+      NumericGradient(
+          [&](const torch::Tensor& x) { return NaiveClip(u, x, 3.0, ids); }, v),
+      1e-6, 1e-8));
+}
+
 TEST(ClipLoss, LearnableTemperatureGetsTheRightGradient) {
   const torch::Tensor u = Normalized(6, 4, torch::kDouble, 12);
   const torch::Tensor v = Normalized(6, 4, torch::kDouble, 13);
@@ -295,6 +337,20 @@ TEST(CwclLoss, MatchesCellClipsFormulaAndSplitsAcrossRanks) {
                   .item<double>();
   }
   EXPECT_NEAR(shares, whole, 1e-12);
+}
+
+TEST(CwclLoss, MasksRepeatedCompoundsInTheMoleculeDirection) {
+  const torch::Tensor x = torch::randn({6, 3, 4}, torch::kDouble);
+  const torch::Tensor u = Normalized(6, 5, torch::kDouble, 22);
+  const torch::Tensor v = Normalized(6, 5, torch::kDouble, 23);
+  const torch::Tensor scale = torch::tensor(2.0, torch::kDouble);
+  const std::vector<int64_t> ids = {3, 3, 1, 0, 1, 3};
+  const torch::Tensor compounds = Labels(ids);
+  const double whole = CwclLoss(u, u, v, v, CwclTargets(x, x), 0, scale, 4,
+                                {compounds, compounds})
+                           .item<double>();
+  EXPECT_NEAR(whole, NaiveCwcl(x, u, v, 2.0, ids), 1e-7 * whole);
+  EXPECT_GT(std::abs(NaiveCwcl(x, u, v, 2.0) - whole), 1e-3);
 }
 
 TEST(CwclLoss, GradientsMatchFiniteDifferences) {

@@ -208,7 +208,10 @@ TEST(StepLoss, SimclrAndClipEqualTheirLossesOnTheModelsOutputs) {
   EXPECT_NEAR(simclr.total.item<double>(),
               NtXentLoss(z, z, ids, ids, 0, {0.5}).item<double>(), 1e-6);
 
-  StepBatch clip_batch{batch.samples.slice(1, 0, 1), {}, {}, batch.molecule};
+  // The batch's compounds repeat (randint over 3), so the repeats leave the
+  // negatives.
+  StepBatch clip_batch{
+      batch.samples.slice(1, 0, 1), {}, batch.compound, batch.molecule};
   const LossParts clip =
       ComputeStepLoss(*model, clip_batch, {Objective::kClip}, gather);
   const torch::Tensor u =
@@ -216,7 +219,9 @@ TEST(StepLoss, SimclrAndClipEqualTheirLossesOnTheModelsOutputs) {
   const torch::Tensor v =
       model->ProjectMolecule(model->EncodeMolecule(batch.molecule));
   EXPECT_NEAR(clip.total.item<double>(),
-              ClipLoss(u, u, v, v, 0, model->ClipLogitScale()).item<double>(),
+              ClipLoss(u, u, v, v, 0, model->ClipLogitScale(),
+                       kDefaultAnchorChunk, {batch.compound, batch.compound})
+                  .item<double>(),
               1e-6);
   clip.total.backward();
   EXPECT_NE(model->named_parameters()["clip_log_scale"].grad().item<double>(),

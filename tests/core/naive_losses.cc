@@ -45,8 +45,18 @@ double NaiveSupCon(const torch::Tensor& z_in, const std::vector<int64_t>& y,
 }
 
 // CLIP as usually written: mean of image->text and text->image cross-entropies.
+namespace {
+
+// Whether row j is left out of row i's denominators.
+bool Masked(const std::vector<int64_t>& compounds, int64_t i, int64_t j) {
+  return !compounds.empty() && i != j &&
+         compounds[static_cast<size_t>(i)] == compounds[static_cast<size_t>(j)];
+}
+
+}  // namespace
+
 double NaiveClip(const torch::Tensor& u_in, const torch::Tensor& v_in,
-                 double scale) {
+                 double scale, const std::vector<int64_t>& compounds) {
   const torch::Tensor ud = u_in.to(torch::kDouble),
                       vd = v_in.to(torch::kDouble);
   const auto u = ud.accessor<double, 2>();
@@ -61,6 +71,7 @@ double NaiveClip(const torch::Tensor& u_in, const torch::Tensor& v_in,
   for (int64_t i = 0; i < n; ++i) {
     double zr = 0, zc = 0;
     for (int64_t j = 0; j < n; ++j) {
+      if (Masked(compounds, i, j)) continue;
       zr += std::exp(dot(i, j));
       zc += std::exp(dot(j, i));
     }
@@ -71,7 +82,8 @@ double NaiveClip(const torch::Tensor& u_in, const torch::Tensor& v_in,
 }
 
 double NaiveCwcl(const torch::Tensor& x_in, const torch::Tensor& u_in,
-                 const torch::Tensor& v_in, double scale) {
+                 const torch::Tensor& v_in, double scale,
+                 const std::vector<int64_t>& compounds) {
   const torch::Tensor xd = x_in.to(torch::kDouble),
                       ud = u_in.to(torch::kDouble),
                       vd = v_in.to(torch::kDouble);
@@ -104,7 +116,7 @@ double NaiveCwcl(const torch::Tensor& x_in, const torch::Tensor& u_in,
       w[j] = sim / (2.0 * c) + 0.5;
       w_sum += w[j];
       z_image += std::exp(logit(i, j));
-      z_molecule += std::exp(logit(j, i));
+      if (!Masked(compounds, i, j)) z_molecule += std::exp(logit(j, i));
     }
     for (int64_t j = 0; j < n; ++j) {
       soft -= w[j] / (w_sum + 1e-8) * (logit(i, j) - std::log(z_image));

@@ -19,13 +19,19 @@ double NaiveSupCon(const torch::Tensor& z, const std::vector<int64_t>& labels,
                    double tau);
 
 // CLIP: mean of the image->molecule and molecule->image cross-entropies.
-double NaiveClip(const torch::Tensor& u, const torch::Tensor& v, double scale);
+// With `compounds` (one per row), a row j != i of row i's compound is left out
+// of i's denominators.
+double NaiveClip(const torch::Tensor& u, const torch::Tensor& v, double scale,
+                 const std::vector<int64_t>& compounds = {});
 
 // CellCLIP's CWCL, as its reference computes it: soft targets from the
 // per-channel cosine similarity of the inputs x [n, C, D] for image ->
 // molecule, plus molecule -> image cross-entropy, each a mean over rows.
+// With `compounds`, the molecule -> image denominators leave out the other
+// rows of the molecule's compound, as NaiveClip's.
 double NaiveCwcl(const torch::Tensor& x, const torch::Tensor& u,
-                 const torch::Tensor& v, double scale);
+                 const torch::Tensor& v, double scale,
+                 const std::vector<int64_t>& compounds = {});
 
 }  // namespace micon::testing
 

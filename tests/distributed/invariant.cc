@@ -71,7 +71,12 @@ StepBatch GlobalBatch(const InvariantCase& c, int64_t entries) {
   // Several entries share compounds, so there are positives across ranks.
   b.compound = torch::randint(0, std::max<int64_t>(2, entries / 2), {entries},
                               gen, torch::kLong);
-  if (one_per_compound) b.compound = torch::arange(entries, torch::kLong);
+  // CLIP-style batches repeat compounds too, within and across ranks (the
+  // sampler fills a batch that way when compounds run short), so the
+  // same-compound mask must span the ranks.
+  if (one_per_compound) {
+    b.compound = torch::arange(entries, torch::kLong) % (entries / 2 + 1);
+  }
   if (c.objective == Objective::kCellclip) {
     // Wells of 1, 2 and 3 fields, padded with zeros as the source pads them.
     b.present = torch::arange(kFields).unsqueeze(0) <
@@ -79,8 +84,10 @@ StepBatch GlobalBatch(const InvariantCase& c, int64_t entries) {
     b.samples = b.samples * b.present.unsqueeze(-1).unsqueeze(-1);
     b.controls = at::Tensor();
   }
+  // A compound's rows share its molecule.
   b.molecule = torch::randint(0, 2, {entries, kBits}, gen, torch::kLong)
-                   .to(torch::kFloat);
+                   .to(torch::kFloat)
+                   .index_select(0, b.compound);
   return b;
 }
 

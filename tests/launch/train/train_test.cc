@@ -172,25 +172,18 @@ TEST(Train, RefusesToOverwriteARunWithoutResume) {
   EXPECT_THAT(again.output, HasSubstr("nothing to do"));
 }
 
-// The small screen trains 14 compounds: a CLIP batch of 64 images cannot be
-// filled with distinct compounds. Counted in samples that is a warning (the
-// batch holds what it can); as an equal image budget it is an error.
-TEST(Train, ClipBatchesThatCannotBeFilledAreReported) {
+// The small screen trains 14 compounds: a CLIP batch of 64 images repeats
+// them (masked out of each other's negatives) and still holds 64 images, so
+// an equal image budget is met.
+TEST(Train, ClipBatchesLargerThanTheCompoundsAreFilled) {
   const std::string dir = ScratchDir();
-  const std::string cmd =
+  const testing::CommandResult r = RunCommand(
       testing::TrainCommand(dir + "/run", testing::SmallImageDataset(), 1) +
-      " --set loss.objective=clip --set data.batch_size=64";
-  const testing::CommandResult samples = RunCommand(cmd);
-  EXPECT_EQ(samples.exit_code, 0) << samples.output;
-  EXPECT_THAT(samples.output,
-              HasSubstr("clip batches on rank 0 hold as few as"));
-  const testing::CommandResult images = RunCommand(
-      testing::TrainCommand(dir + "/run2", testing::SmallImageDataset(), 1) +
       " --set loss.objective=clip --set data.batch_size=64"
       " --set data.batch_unit=images");
-  EXPECT_EQ(images.exit_code, 1) << images.output;
-  EXPECT_THAT(images.output,
-              AllOf(HasSubstr("not 64"), HasSubstr("lower data.batch_size")));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr("global batch 64 samples (64 encoder images)"));
 }
 
 TEST(Train, ConfigErrorsNameTheKeyAndExitOne) {
