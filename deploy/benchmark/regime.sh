@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# The regime study (deploy/benchmark.sh regime OUT_DIR; docs/RESULTS.md §4): does MICON's
+# counterfactual term help once batches, run length and compounds come near the MICON reference's?
+# Profile mode on the hand-crafted well profiles of the Target-2 screen (`micon synth --preset
+# target2`), four arms, each from deploy/configs/benchmark-profiles.yaml plus the overrides below:
+#
+#   today               micon paclr simclr clip   the benchmark's budget: 24 encoder passes x 400 steps
+#   reference-budget    micon paclr simclr clip   the reference's: 512 passes (128 MICON entries)
+#                                                  x 10,000 steps, warm-up 5% as today
+#   reference-settings  micon paclr               that budget with the reference's loss: tau 1,
+#                                                  lambda 1, direct generator, no h-space term, no
+#                                                  augmentation, no gradient clipping
+#   cf-to-encoder       micon                      that budget, loss.counterfactual_detach_treated
+#                                                  false: the counterfactual loss reaches the encoder
+#
+# Seeds 1-3 by default (MICON_SEEDS). Trainings run MICON_REGIME_JOBS at a time (default 2, one
+# per core, each one thread: a small MLP step is 2.5x slower on two threads than on one here).
+# MICON_BENCHMARK_STEPS and MICON_REGIME_BATCH override every arm's steps and the reference arms'
+# batch (the smoke test's shortcut: its numbers are not the study's). A finished step is never
+# redone, so a stopped study continues where it stopped. An existing OUT_DIR/screen is used as it
+# is (the smoke test brings a small one).
+#
+# Fixed before any result was seen: the screen (preset target2, seed 1), the arms above, the
+# evaluation (benchmark.sh's: raw and MAD + ZCA tables, held-out plates, metrics over the
+# treatments), the ridge baseline and the oracle.
+#
+#   regime.sh OUT_DIR SEED...   (called by deploy/benchmark.sh)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=$1
+shift
+seeds=("$@")
+micon=${MICON:-build/launch/micon}
+data=${MICON_SHARED_DATA:-$(cd .. && pwd)/shared/data}
+python=/usr/bin/python3  # Debian's, with numpy, pandas and RDKit
+jobs=${MICON_REGIME_JOBS:-2}
+config=deploy/configs/benchmark-profiles.yaml
+target=$data/jump_target
+screen=$out/screen
+handcrafted=$out/handcrafted
+work=$out/regime
+
+steps=${MICON_BENCHMARK_STEPS:-}
+reference_steps=${MICON_BENCHMARK_STEPS:-10000}
+reference_batch=${MICON_REGIME_BATCH:-512}
+reference=(--set data.batch_size="$reference_batch" --set train.steps="$reference_steps"
+  --set schedule.warmup_steps=$((reference_steps / 20))
+  --set checkpoint.every_steps=$(((reference_steps + 3) / 4)) --set train.log_every=1000)
+today=()
+[ -n "$steps" ] && today=(--set train.steps="$steps" --set checkpoint.every_steps="$steps")
+
+arm_objectives() {
+  case $1 in
+    today | reference-budget) echo micon paclr simclr clip ;;
+    reference-settings) echo micon paclr ;;
+    cf-to-encoder) echo micon ;;
+  esac
+}
+arm_overrides() {
+  case $1 in
+    today) echo "${today[@]}" ;;
+    reference-budget) echo "${reference[@]}" ;;
+    reference-settings)
+      echo "${reference[@]}" --set loss.temperature=1 --set loss.lambda=1 --set loss.lambda_h=0 \
+        --set model.generator_form=direct --set data.augment=false \
+        --set optimizer.grad_clip_norm=0 ;;
+    cf-to-encoder) echo "${reference[@]}" --set loss.counterfactual_detach_treated=false ;;
+  esac
+}
+ARMS=(today reference-budget reference-settings cf-to-encoder)
+
+if [ ! -f "$screen/screen.json" ]; then
+  echo "== synth: the Target-2 screen"
+  "$micon" synth --preset target2 --seed 1 --compounds "$target/JUMP-Target-2_compound_metadata.tsv" \
+    --plate-map "$target/JUMP-Target-2_compound_platemap.tsv" -o "$screen"
+fi
+if [ ! -f "$out/oracle.txt" ]; then
+  echo "== oracle: ridge from structure to the true phenotype"
+  "$python" deploy/benchmark/structure_oracle.py "$screen/screen.json" > "$out/oracle.txt.tmp" ||
+    { cat "$out/oracle.txt.tmp"; exit 1; }
+  mv "$out/oracle.txt.tmp" "$out/oracle.txt"
+fi
+if [ ! -f "$handcrafted/profiles.csv" ]; then
+  echo "== hand-crafted features (pixels normalised as the learned models see them)"
+  "$micon" embed --handcrafted --pixel-normalization plate_controls --dataset "$screen" \
+    -o "$handcrafted"
+  cp "$screen/screen.json" "$handcrafted/"  # the split, for profile-mode training
+fi
+
+# One training and its embedding; its log beside the run. Skipped when its profiles exist.
+train_one() {
+  local arm=$1 seed=$2 objective=$3
+  local run=$work/$arm/runs/seed$seed/$objective
+  local profiles=$work/$arm/profiles/seed$seed/$objective
+  [ -f "$profiles/profiles.csv" ] && return 0
+  mkdir -p "$run"
+  echo "== $arm, seed $seed: train $objective"
+  # shellcheck disable=SC2046  # the overrides are words
+  if ! { "$micon" train --config "$config" --resume latest \
+           --set data.dataset="$handcrafted/profiles.csv" --set train.threads=1 \
+           $(arm_overrides "$arm") --set run.dir="$run" --set loss.objective="$objective" \
+           --set run.seed="$seed" &&
+         "$micon" embed --checkpoint "$("$micon" checkpoints --latest "$run")" -o "$profiles"
+       } > "$run.log" 2>&1; then
+    echo "regime: $arm seed $seed $objective failed; the end of $run.log:"
+    tail -20 "$run.log"
+    return 1
+  fi
+}
+
+start=$(date +%s)
+pids=()
+failed=0
+for arm in "${ARMS[@]}"; do
+  for seed in "${seeds[@]}"; do
+    for objective in $(arm_objectives "$arm"); do
+      while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || failed=1; done
+      train_one "$arm" "$seed" "$objective" &
+      pids+=($!)
+    done
+  done
+done
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+[ "$failed" = 0 ] || { echo "regime: a training failed (above)"; exit 1; }
+echo "== trainings done in $(($(date +%s) - start)) s"
+
+[ -f "$handcrafted/ridge.csv" ] ||
+  "$python" deploy/benchmark/ridge_predictions.py "$handcrafted/profiles.csv" \
+    "$screen/screen.json" "$handcrafted/ridge.csv"
+for arm in "${ARMS[@]}"; do
+  for seed in "${seeds[@]}"; do
+    dir=$work/$arm/profiles/seed$seed
+    eval=$work/$arm/eval/seed$seed
+    [ -f "$eval/predictions/evaluation.csv" ] && continue
+    mkdir -p "$eval"
+    echo "== $arm, seed $seed: evaluate"
+    "$python" deploy/benchmark/ridge_predictions.py "$dir/micon/profiles.csv" \
+      "$screen/screen.json" "$dir/micon/ridge.csv"
+    methods=()
+    for m in $(arm_objectives "$arm"); do methods+=(--profiles "$m=$dir/$m/profiles.csv"); done
+    methods+=(--profiles "handcrafted=$handcrafted/profiles.csv")
+    "$micon" evaluate "${methods[@]}" --held-out-plates "$screen/screen.json" --seed "$seed" \
+      -o "$eval/raw" > "$eval.raw.txt"
+    "$micon" evaluate "${methods[@]}" --held-out-plates "$screen/screen.json" --seed "$seed" \
+      --normalize mad --normalize-by Metadata_Plate --sphere --sphere-by Metadata_Batch \
+      -o "$eval/normalized" > "$eval.normalized.txt"
+    "$micon" evaluate --held-out-only "$screen/screen.json" --seed "$seed" \
+      --profiles "micon=$dir/micon/profiles.csv" --predicted "micon=$dir/micon/predicted.csv" \
+      --profiles "micon-ridge=$dir/micon/profiles.csv" --predicted "micon-ridge=$dir/micon/ridge.csv" \
+      --profiles "handcrafted-ridge=$handcrafted/profiles.csv" \
+      --predicted "handcrafted-ridge=$handcrafted/ridge.csv" \
+      -o "$eval/predictions" > "$eval.predictions.txt"
+  done
+done
+
+"$python" deploy/benchmark/regime_summary.py "$out" "$target/JUMP-Target-2_compound_metadata.tsv" \
+  "${seeds[@]}"
