@@ -3,7 +3,7 @@
 # (`micon synth --preset hard`), every objective under the same budget and preprocessing, several
 # training seeds, evaluation on held-out plates, and paired differences with bootstrap intervals.
 #
-#   deploy/benchmark.sh images|profiles|cellclip|regime OUT_DIR
+#   deploy/benchmark.sh images|profiles|cellclip|regime|regime-images OUT_DIR
 #
 #   images    MICON, PaCLR, SimCLR and CLIP trained on pixels (deploy/configs/benchmark.yaml),
 #             seeds 1-5 by default (~60 min on 2 cores)
@@ -19,6 +19,8 @@
 #             the MICON reference's (512 encoder passes x 10,000 steps), its loss settings and the
 #             counterfactual-to-encoder ablation, in profile mode, seeds 1-3 (~75 min on 2 cores);
 #             its own screen in OUT_DIR/screen, summary in OUT_DIR/regime/summary.md
+#   regime-images  MICON and PaCLR on the Target-2 screen's pixels, seeds 1-3 (~90 min), in the
+#             regime study's OUT_DIR; its summary then holds both
 #
 # MICON_SEEDS overrides the seeds ("1 2 3"); MICON_BENCHMARK_STEPS the training steps (the smoke
 # test's shortcut: its numbers are not the benchmark's). Everything is kept in OUT_DIR and a finished step is
@@ -32,11 +34,12 @@
 # wells) and the ridge baseline's alpha.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -eq 2 ] && [[ $1 == images || $1 == profiles || $1 == cellclip || $1 == regime ]] ||
-  { echo "usage: $0 images|profiles|cellclip|regime OUT_DIR"; exit 2; }
+[ $# -eq 2 ] && [[ $1 =~ ^(images|profiles|cellclip|regime|regime-images)$ ]] ||
+  { echo "usage: $0 images|profiles|cellclip|regime|regime-images OUT_DIR"; exit 2; }
 mode=$1
 out=$2
-if [ "$mode" = regime ]; then
+if [ "$mode" = regime ] || [ "$mode" = regime-images ]; then
+  [ "$mode" = regime-images ] && export MICON_REGIME_ARMS=images
   # shellcheck disable=SC2086  # the seeds are words
   exec bash deploy/benchmark/regime.sh "$out" ${MICON_SEEDS:-1 2 3}
 fi

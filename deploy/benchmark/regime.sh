@@ -12,9 +12,15 @@
 #                                                  augmentation, no gradient clipping
 #   cf-to-encoder       micon                      that budget, loss.counterfactual_detach_treated
 #                                                  false: the counterfactual loss reaches the encoder
+#   images              micon paclr               on the screen's pixels (deploy/configs/benchmark.yaml)
+#                                                  at 96 encoder images x 300 steps, the most that 3
+#                                                  seeds fit in about 90 minutes on 2 cores; only when
+#                                                  asked for (deploy/benchmark.sh regime-images)
 #
-# Seeds 1-3 by default (MICON_SEEDS). Trainings run MICON_REGIME_JOBS at a time (default 2, one
-# per core, each one thread: a small MLP step is 2.5x slower on two threads than on one here).
+# MICON_REGIME_ARMS picks the arms (default: the four profile arms). Seeds 1-3 by default
+# (MICON_SEEDS). Profile trainings run MICON_REGIME_JOBS at a time (default 2, one
+# per core, each one thread: a small MLP step is 2.5x slower on two threads than on one here);
+# image trainings one at a time on two threads.
 # MICON_BENCHMARK_STEPS and MICON_REGIME_BATCH override every arm's steps and the reference arms'
 # batch (the smoke test's shortcut: its numbers are not the study's). A finished step is never
 # redone, so a stopped study continues where it stopped. An existing OUT_DIR/screen is used as it
@@ -54,6 +60,7 @@ arm_objectives() {
     today | reference-budget) echo micon paclr simclr clip ;;
     reference-settings) echo micon paclr ;;
     cf-to-encoder) echo micon ;;
+    images) echo micon paclr ;;
   esac
 }
 arm_overrides() {
@@ -65,9 +72,23 @@ arm_overrides() {
         --set model.generator_form=direct --set data.augment=false \
         --set optimizer.grad_clip_norm=0 ;;
     cf-to-encoder) echo "${reference[@]}" --set loss.counterfactual_detach_treated=false ;;
+    images) echo --set data.batch_size="${MICON_REGIME_BATCH:-96}" "${today[@]}" ;;
   esac
 }
-ARMS=(today reference-budget reference-settings cf-to-encoder)
+# The configuration, input and threads each arm starts from.
+arm_base() {
+  case $1 in
+    images) echo --config deploy/configs/benchmark.yaml --set data.dataset="$screen" \
+              --set train.threads=2 ;;
+    *) echo --config "$config" --set data.dataset="$handcrafted/profiles.csv" \
+         --set train.threads=1 ;;
+  esac
+}
+# shellcheck disable=SC2206  # the arms are words
+ARMS=(${MICON_REGIME_ARMS:-today reference-budget reference-settings cf-to-encoder})
+for arm in "${ARMS[@]}"; do
+  [ -n "$(arm_objectives "$arm")" ] || { echo "regime: unknown arm '$arm'"; exit 2; }
+done
 
 if [ ! -f "$screen/screen.json" ]; then
   echo "== synth: the Target-2 screen"
@@ -95,12 +116,14 @@ train_one() {
   [ -f "$profiles/profiles.csv" ] && return 0
   mkdir -p "$run"
   echo "== $arm, seed $seed: train $objective"
+  # An image arm's embedding reads the pixels.
+  local embed_dataset=()
+  [ "$arm" = images ] && embed_dataset=(--dataset "$screen")
   # shellcheck disable=SC2046  # the overrides are words
-  if ! { "$micon" train --config "$config" --resume latest \
-           --set data.dataset="$handcrafted/profiles.csv" --set train.threads=1 \
-           $(arm_overrides "$arm") --set run.dir="$run" --set loss.objective="$objective" \
-           --set run.seed="$seed" &&
-         "$micon" embed --checkpoint "$("$micon" checkpoints --latest "$run")" -o "$profiles"
+  if ! { "$micon" train $(arm_base "$arm") --resume latest $(arm_overrides "$arm") \
+           --set run.dir="$run" --set loss.objective="$objective" --set run.seed="$seed" &&
+         "$micon" embed --checkpoint "$("$micon" checkpoints --latest "$run")" \
+           "${embed_dataset[@]}" -o "$profiles"
        } > "$run.log" 2>&1; then
     echo "regime: $arm seed $seed $objective failed; the end of $run.log:"
     tail -20 "$run.log"
@@ -114,7 +137,9 @@ failed=0
 for arm in "${ARMS[@]}"; do
   for seed in "${seeds[@]}"; do
     for objective in $(arm_objectives "$arm"); do
-      while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || failed=1; done
+      limit=$jobs
+      [ "$arm" = images ] && limit=1
+      while [ "$(jobs -rp | wc -l)" -ge "$limit" ]; do wait -n || failed=1; done
       train_one "$arm" "$seed" "$objective" &
       pids+=($!)
     done

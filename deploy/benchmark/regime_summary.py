@@ -32,12 +32,14 @@ ARMS = {
     "reference-budget": ["micon", "paclr", "simclr", "clip"],
     "reference-settings": ["micon", "paclr"],
     "cf-to-encoder": ["micon"],
+    "images": ["micon", "paclr", "handcrafted"],
 }
 ARM_NAMES = {
     "today": "today's budget (24 passes x 400 steps)",
     "reference-budget": "reference budget (512 passes x 10k steps)",
     "reference-settings": "reference budget and loss (tau 1, direct G, no h-term, clip, aug)",
     "cf-to-encoder": "reference budget, counterfactual reaches the encoder",
+    "images": "pixels, ResNet-18, 96 encoder images x 300 steps",
 }
 COLUMNS = [("top1_nss", "raw"), ("top1_nss", "normalized"), ("top1_nsb", "raw"),
            ("top1_nsb", "normalized"), ("map_vs_compounds", "raw"),
@@ -55,6 +57,8 @@ PAIRS = [
     (("reference-budget", "clip"), ("today", "clip")),
     (("reference-budget", "micon"), ("today", "handcrafted")),
     (("reference-budget", "clip"), ("reference-budget", "micon")),
+    (("images", "micon"), ("images", "paclr")),
+    (("images", "micon"), ("images", "handcrafted")),
 ]
 PREDICTORS = ["micon", "micon-ridge", "handcrafted-ridge"]
 PREDICTION_COLUMNS = ["predicted_among_predicted_top1", "predicted_among_predicted_top5",
@@ -87,16 +91,21 @@ def main():
     out_dir, metadata, seeds = sys.argv[1], sys.argv[2], sys.argv[3:]
     work = os.path.join(out_dir, "regime")
     keep = treatments(metadata)
+    # The arms that ran (the image arm runs on its own command).
+    arms = {arm: methods for arm, methods in ARMS.items()
+            if os.path.isdir(os.path.join(work, arm, "eval"))}
+    pairs = [(a, b) for a, b in PAIRS if a[0] in arms and b[0] in arms]
     lines = [f"# Regime study, seeds {' '.join(seeds)}", "",
              "Mean over seeds of the mean over query compounds (treatments only); [95% interval], "
              "two-level bootstrap (seeds, then compounds). Queries: treated wells of the held-out "
              "plates. norm = robust MAD per plate, then ZCA per batch, fitted on DMSO wells.", ""]
-    for arm, name in ARM_NAMES.items():
+    for arm in arms:
+        name = ARM_NAMES[arm]
         lines.append(f"- `{arm}`: {name}")
     lines += ["", "## Replicate retrieval, arm x objective", "",
               "| arm / method | " + " | ".join(f"{m} {t}" for m, t in COLUMNS) + " |",
               "|---|" + "---|" * len(COLUMNS)]
-    for arm, methods in ARMS.items():
+    for arm, methods in arms.items():
         for method in methods:
             cells = []
             for metric, table in COLUMNS:
@@ -107,7 +116,7 @@ def main():
     lines += ["", "## Paired differences", "",
               "| difference | " + " | ".join(f"{m} {t}" for m, t in COLUMNS) + " |",
               "|---|" + "---|" * len(COLUMNS)]
-    for a, b in PAIRS:
+    for a, b in pairs:
         cells = []
         for metric, table in COLUMNS:
             diff = paired(per_compound(work, a[0], seeds, table, a[1], metric, keep),
@@ -126,7 +135,7 @@ def main():
     lines += ["", "| arm / predictor | among held-out top-1 | top-5 | top-10 | among all top-1 | "
               "top-10 |", "|---|---|---|---|---|---|"]
     chance = None
-    for arm in ARMS:
+    for arm in arms:
         frames = [pd.read_csv(os.path.join(work, arm, "eval", f"seed{s}", "predictions",
                                            "evaluation.csv")).set_index("method") for s in seeds]
         for predictor in PREDICTORS:
