@@ -40,15 +40,18 @@ at::Tensor NormalizePerGroup(const at::Tensor& x,
                              const std::vector<bool>& control,
                              NormalizeMethod method);
 
+// pycytominer's default.
+inline constexpr double kZcaEpsilon = 1e-6;
+
 at::Tensor ZcaSphere(const at::Tensor& x, const std::vector<bool>& control,
-                     double epsilon = 1e-6);
+                     double epsilon = kZcaEpsilon);
 
 // ZcaSphere fitted and applied within each group (plate, batch): every group
 // needs at least 2 control rows (a TORCH_CHECK error naming it otherwise).
 at::Tensor ZcaSpherePerGroup(const at::Tensor& x,
                              const std::vector<std::string>& group,
                              const std::vector<bool>& control,
-                             double epsilon = 1e-6);
+                             double epsilon = kZcaEpsilon);
 
 }  // namespace micon
 

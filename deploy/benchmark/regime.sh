@@ -152,29 +152,40 @@ echo "== trainings done in $(($(date +%s) - start)) s"
 [ -f "$handcrafted/ridge.csv" ] ||
   "$python" deploy/benchmark/ridge_predictions.py "$handcrafted/profiles.csv" \
     "$screen/screen.json" "$handcrafted/ridge.csv"
+# One table of the current arm and seed ($eval, $seed, $methods), unless it exists. The tables:
+# raw; robust MAD per plate alone; then ZCA per batch on top, the protocol fixed before the
+# first results (singular on this screen, which evaluate warns of: docs/RESULTS.md section 5).
+evaluate_into() {
+  local table=$1
+  shift
+  [ -f "$eval/$table/evaluation.csv" ] && return 0
+  "$micon" evaluate "${methods[@]}" --held-out-plates "$screen/screen.json" \
+    --seed "$seed" "$@" -o "$eval/$table" > "$eval.$table.txt"
+}
 for arm in "${ARMS[@]}"; do
   for seed in "${seeds[@]}"; do
     dir=$work/$arm/profiles/seed$seed
     eval=$work/$arm/eval/seed$seed
-    [ -f "$eval/predictions/evaluation.csv" ] && continue
     mkdir -p "$eval"
-    echo "== $arm, seed $seed: evaluate"
-    "$python" deploy/benchmark/ridge_predictions.py "$dir/micon/profiles.csv" \
-      "$screen/screen.json" "$dir/micon/ridge.csv"
+    [ -f "$eval/predictions/evaluation.csv" ] || echo "== $arm, seed $seed: evaluate"
+    [ -f "$dir/micon/ridge.csv" ] ||
+      "$python" deploy/benchmark/ridge_predictions.py "$dir/micon/profiles.csv" \
+        "$screen/screen.json" "$dir/micon/ridge.csv"
     methods=()
     for m in $(arm_objectives "$arm"); do methods+=(--profiles "$m=$dir/$m/profiles.csv"); done
     methods+=(--profiles "handcrafted=$handcrafted/profiles.csv")
-    "$micon" evaluate "${methods[@]}" --held-out-plates "$screen/screen.json" --seed "$seed" \
-      -o "$eval/raw" > "$eval.raw.txt"
-    "$micon" evaluate "${methods[@]}" --held-out-plates "$screen/screen.json" --seed "$seed" \
-      --normalize mad --normalize-by Metadata_Plate --sphere --sphere-by Metadata_Batch \
-      -o "$eval/normalized" > "$eval.normalized.txt"
-    "$micon" evaluate --held-out-only "$screen/screen.json" --seed "$seed" \
-      --profiles "micon=$dir/micon/profiles.csv" --predicted "micon=$dir/micon/predicted.csv" \
-      --profiles "micon-ridge=$dir/micon/profiles.csv" --predicted "micon-ridge=$dir/micon/ridge.csv" \
-      --profiles "handcrafted-ridge=$handcrafted/profiles.csv" \
-      --predicted "handcrafted-ridge=$handcrafted/ridge.csv" \
-      -o "$eval/predictions" > "$eval.predictions.txt"
+    evaluate_into raw
+    evaluate_into mad --normalize mad --normalize-by Metadata_Plate
+    evaluate_into normalized --normalize mad --normalize-by Metadata_Plate \
+      --sphere --sphere-by Metadata_Batch
+    [ -f "$eval/predictions/evaluation.csv" ] ||
+      "$micon" evaluate --held-out-only "$screen/screen.json" --seed "$seed" \
+        --profiles "micon=$dir/micon/profiles.csv" --predicted "micon=$dir/micon/predicted.csv" \
+        --profiles "micon-ridge=$dir/micon/profiles.csv" \
+        --predicted "micon-ridge=$dir/micon/ridge.csv" \
+        --profiles "handcrafted-ridge=$handcrafted/profiles.csv" \
+        --predicted "handcrafted-ridge=$handcrafted/ridge.csv" \
+        -o "$eval/predictions" > "$eval.predictions.txt"
   done
 done
 

@@ -1,7 +1,9 @@
 #include "launch/profiles/evaluation_run.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "core/enum_names.h"
@@ -33,6 +35,33 @@ absl::Status RunRetrieval(const EvaluationRequest& request) {
   std::fprintf(stderr, "micon: wrote %s and each query's rank\n",
                (fs::path(request.output) / "retrieval.csv").c_str());
   return absl::OkStatus();
+}
+
+// A singular sphering turns profiles into noise without any error: on the
+// Target-2 screen, 128 DMSO wells per batch against 128 embedding dimensions
+// put every learned model at chance (docs/RESULTS.md section 5).
+std::string SingularSphereWarning(const std::string& method,
+                                  const Evaluation& e,
+                                  const EvaluationOptions& o) {
+  std::string groups;
+  int shown = 0;
+  for (const auto& [group, controls] : e.singular_sphere_groups) {
+    if (shown++ == 3) {
+      absl::StrAppend(&groups, ", ...");
+      break;
+    }
+    absl::StrAppend(&groups, shown > 1 ? ", " : "", group, ": ", controls);
+  }
+  return absl::StrCat(
+      "micon: warning: ", method, ": sphering",
+      o.sphere_by.empty() ? "" : absl::StrCat(" per ", o.sphere_by), " has ",
+      e.singular_sphere_groups.size(),
+      " group(s) with no more control wells than features (", groups,
+      "): their covariance is singular, so ZCA scales each direction the "
+      "controls do not span by 1/sqrt(epsilon) = ",
+      1 / std::sqrt(kZcaEpsilon),
+      ", which can swamp the profiles; sphere per a coarser column or on "
+      "fewer features\n");
 }
 
 }  // namespace
@@ -69,6 +98,10 @@ absl::Status RunEvaluation(const EvaluationRequest& request,
           static_cast<long long>(e.tile),
           EnumText(kTilePrecisionNames, request.options.tile_precision),
           shards.shards());
+    }
+    if (reports && !e.singular_sphere_groups.empty()) {
+      std::fputs(SingularSphereWarning(name, e, request.options).c_str(),
+                 stderr);
     }
     methods.push_back(std::move(m));
   }

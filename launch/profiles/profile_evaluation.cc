@@ -47,15 +47,20 @@ double Mean(const std::vector<GroupMap>& groups, bool retrieved) {
 // `column` of `frame` when each of its groups holds at least `minimum`
 // control rows; otherwise an error naming the file, the column and the group:
 // "<path>: <column> <group> has <shortfall(count)>".
+std::map<std::string, int64_t> ControlsPerGroup(
+    const std::vector<std::string>& group, const std::vector<bool>& control) {
+  std::map<std::string, int64_t> controls_in;
+  for (size_t r = 0; r < group.size(); ++r) controls_in[group[r]] += control[r];
+  return controls_in;
+}
+
 absl::StatusOr<const std::vector<std::string>*> GroupsWithControls(
     const ProfileFrame& frame, const std::string& column,
     const std::vector<bool>& control, int64_t minimum,
     const std::function<std::string(int64_t)>& shortfall) {
   MICON_ASSIGN_OR_RETURN(const std::vector<std::string>* by,
                          frame.Column(column));
-  std::map<std::string, int64_t> controls_in;
-  for (size_t r = 0; r < by->size(); ++r) controls_in[(*by)[r]] += control[r];
-  for (const auto& [group, count] : controls_in) {
+  for (const auto& [group, count] : ControlsPerGroup(*by, control)) {
     if (count < minimum) {
       return absl::InvalidArgumentError(absl::StrCat(
           frame.path, ": ", column, " ", group, " has ", shortfall(count)));
@@ -200,7 +205,8 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
 
   MICON_ASSIGN_OR_RETURN(
       const at::Tensor x,
-      NormalizedFeatures(frame, control, std::vector<bool>(n, true), o));
+      NormalizedFeatures(frame, control, std::vector<bool>(n, true), o,
+                         &e.singular_sphere_groups));
 
   const std::vector<std::string> groups =
       o.replicate_groups.empty() ? std::vector<std::string>{o.compound_column}
@@ -348,10 +354,10 @@ int64_t ScorePredictions(const at::Tensor& x,
 
 }  // namespace
 
-absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
-                                              const std::vector<bool>& control,
-                                              const std::vector<bool>& real,
-                                              const EvaluationOptions& o) {
+absl::StatusOr<at::Tensor> NormalizedFeatures(
+    const ProfileFrame& frame, const std::vector<bool>& control,
+    const std::vector<bool>& real, const EvaluationOptions& o,
+    std::map<std::string, int64_t>* singular_sphere_groups) {
   const int64_t n = frame.rows();
   int64_t control_wells = 0;
   for (bool c : control) control_wells += c;
@@ -382,12 +388,24 @@ absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
     x = x.index_select(1, torch::tensor(keep, torch::kLong));
   }
   if (!o.sphere) return x;
-  if (o.sphere_by.empty()) return ZcaSphere(x, control);
+  // n controls span at most n - 1 directions of the features.
+  const auto note_singular = [&](const std::string& group, int64_t controls) {
+    if (singular_sphere_groups != nullptr && controls <= x.size(1)) {
+      (*singular_sphere_groups)[group] = controls;
+    }
+  };
+  if (o.sphere_by.empty()) {
+    note_singular("all wells", control_wells);
+    return ZcaSphere(x, control);
+  }
   MICON_ASSIGN_OR_RETURN(
       const std::vector<std::string>* by,
       GroupsWithControls(frame, o.sphere_by, control, 2, [](int64_t count) {
         return absl::StrCat(count, " control well(s); sphering needs 2");
       }));
+  for (const auto& [group, controls] : ControlsPerGroup(*by, control)) {
+    note_singular(group, controls);
+  }
   return ZcaSpherePerGroup(x, *by, control);
 }
 
@@ -424,8 +442,10 @@ absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
     control[r] =
         real[r] && IsControlValue((*control_text)[r], o.controls.second);
   }
-  MICON_ASSIGN_OR_RETURN(const at::Tensor x,
-                         NormalizedFeatures(frame, control, real, o));
+  std::map<std::string, int64_t> singular_sphere_groups;
+  MICON_ASSIGN_OR_RETURN(
+      const at::Tensor x,
+      NormalizedFeatures(frame, control, real, o, &singular_sphere_groups));
   std::vector<int64_t> real_rows, query_rows, candidate_rows;
   for (size_t r = 0; r < predicted.size(); ++r) {
     const int64_t row = static_cast<int64_t>(r);
@@ -443,6 +463,7 @@ absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
   already.sphere = false;
   already.feature_select = false;
   MICON_ASSIGN_OR_RETURN(Evaluation e, EvaluateWells(wells, already, shards));
+  e.singular_sphere_groups = std::move(singular_sphere_groups);
 
   e.predicted_queries = ScorePredictions(
       x, *compound, query_rows, candidate_rows, "predicted_", o, e.metrics);

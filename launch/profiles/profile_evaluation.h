@@ -124,6 +124,11 @@ struct Evaluation {
   int64_t compounds = 0;
   int64_t predicted_queries = 0;  // predictions with a real well to find
   int64_t tile = 0;               // rows per similarity tile
+  // Sphering groups (options.sphere_by values; "all wells" without it) ->
+  // their control wells, where those are no more than the features: the
+  // controls' covariance is then singular, and ZCA scales each direction they
+  // do not span by 1/sqrt(epsilon), which can swamp every profile.
+  std::map<std::string, int64_t> singular_sphere_groups;
 };
 
 absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
@@ -138,11 +143,13 @@ absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
 // The features as the metrics see them: options.normalize per
 // options.normalize_by group (fitted on the `control` rows), feature
 // selection (fitted on the `real` rows), then sphering (fitted on the
-// `control` rows, per options.sphere_by group when set).
-absl::StatusOr<at::Tensor> NormalizedFeatures(const ProfileFrame& frame,
-                                              const std::vector<bool>& control,
-                                              const std::vector<bool>& real,
-                                              const EvaluationOptions& o);
+// `control` rows, per options.sphere_by group when set). When
+// `singular_sphere_groups` is given, it receives the sphering groups whose
+// control covariance is singular (see Evaluation).
+absl::StatusOr<at::Tensor> NormalizedFeatures(
+    const ProfileFrame& frame, const std::vector<bool>& control,
+    const std::vector<bool>& real, const EvaluationOptions& o,
+    std::map<std::string, int64_t>* singular_sphere_groups = nullptr);
 
 }  // namespace micon
 

@@ -167,6 +167,38 @@ TEST(NormalizedFeatures, SphereByPlateCentresEachPlateOnItsControls) {
       << one.status();
 }
 
+// n controls span at most n - 1 directions: with no more controls than
+// features, the sphering of their group is singular and is reported.
+TEST(NormalizedFeatures, ReportsSphereGroupsWithNoMoreControlsThanFeatures) {
+  ProfileFrame f = Wells();  // 4 features; 2 DMSO wells on each plate
+  std::vector<bool> control(10, false);
+  for (int r : {3, 4, 8, 9}) control[r] = true;
+  const std::vector<bool> real(10, true);
+  EvaluationOptions o;
+  o.sphere = true;
+  std::map<std::string, int64_t> singular;
+  ASSERT_TRUE(NormalizedFeatures(f, control, real, o, &singular).ok());
+  EXPECT_EQ(singular, (std::map<std::string, int64_t>{{"all wells", 4}}));
+  o.sphere_by = "Metadata_Plate";
+  singular.clear();
+  ASSERT_TRUE(NormalizedFeatures(f, control, real, o, &singular).ok());
+  EXPECT_EQ(singular, (std::map<std::string, int64_t>{{"P1", 2}, {"P2", 2}}));
+
+  // Three features: the 4 controls together span them, 2 per plate do not.
+  f.features = f.features.slice(1, 0, 3);
+  f.feature_names.resize(3);
+  o.sphere_by.clear();
+  singular.clear();
+  ASSERT_TRUE(NormalizedFeatures(f, control, real, o, &singular).ok());
+  EXPECT_TRUE(singular.empty());
+  o.sphere_by = "Metadata_Plate";
+  ASSERT_TRUE(NormalizedFeatures(f, control, real, o, &singular).ok());
+  EXPECT_EQ(singular.size(), 2u);
+  // Scoring carries the report.
+  MICON_ASSERT_OK_AND_ASSIGN(const Evaluation e, EvaluateProfiles(f, o));
+  EXPECT_EQ(e.singular_sphere_groups, singular);
+}
+
 }  // namespace
 }  // namespace micon
 
