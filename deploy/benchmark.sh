@@ -17,12 +17,12 @@
 #             CELLCLIP_TRUNK=micon trains the trunk with MICON instead
 #   regime    the regime study on the Target-2 screen (deploy/benchmark/regime.sh): today's budget,
 #             the MICON reference's (512 encoder passes x 10,000 steps), its loss settings and the
-#             counterfactual-to-encoder ablation, in profile mode, seeds 1-3 (~75 min on 2 cores);
+#             counterfactual-to-encoder ablation, in profile mode, seeds 1-5 (~100 min on 2 cores);
 #             its own screen in OUT_DIR/screen, summary in OUT_DIR/regime/summary.md
 #   regime-images  MICON and PaCLR on the Target-2 screen's pixels, seeds 1-3 (~90 min), in the
 #             regime study's OUT_DIR; its summary then holds both
 #
-# MICON_SEEDS overrides the seeds ("1 2 3"); MICON_BENCHMARK_STEPS the training steps (the smoke
+# MICON_SEEDS overrides the seeds (each mode's above); MICON_BENCHMARK_STEPS the training steps (the smoke
 # test's shortcut: its numbers are not the benchmark's). Everything is kept in OUT_DIR and a finished step is
 # not redone, so a stopped run continues; the screen and the hand-crafted profiles are shared by
 # both modes. Per seed it writes OUT_DIR/MODE/eval/seedS/{raw,normalized,predictions}/ (micon
@@ -39,9 +39,13 @@ cd "$(dirname "$0")/.."
 mode=$1
 out=$2
 if [ "$mode" = regime ] || [ "$mode" = regime-images ]; then
-  [ "$mode" = regime-images ] && export MICON_REGIME_ARMS=images
+  seeds=${MICON_SEEDS:-1 2 3 4 5}
+  if [ "$mode" = regime-images ]; then
+    export MICON_REGIME_ARMS=images
+    seeds=${MICON_SEEDS:-1 2 3}
+  fi
   # shellcheck disable=SC2086  # the seeds are words
-  exec bash deploy/benchmark/regime.sh "$out" ${MICON_SEEDS:-1 2 3}
+  exec bash deploy/benchmark/regime.sh "$out" $seeds
 fi
 micon=${MICON:-build/launch/micon}
 data=${MICON_SHARED_DATA:-$(cd .. && pwd)/shared/data}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The regime study (deploy/benchmark.sh regime OUT_DIR; docs/RESULTS.md §4): does MICON's
+# The regime study (deploy/benchmark.sh regime OUT_DIR; docs/RESULTS.md §5): does MICON's
 # counterfactual term help once batches, run length and compounds come near the MICON reference's?
 # Profile mode on the hand-crafted well profiles of the Target-2 screen (`micon synth --preset
 # target2`), four arms, each from deploy/configs/benchmark-profiles.yaml plus the overrides below:
@@ -17,8 +17,8 @@
 #                                                  seeds fit in about 90 minutes on 2 cores; only when
 #                                                  asked for (deploy/benchmark.sh regime-images)
 #
-# MICON_REGIME_ARMS picks the arms (default: the four profile arms). Seeds 1-3 by default
-# (MICON_SEEDS). Profile trainings run MICON_REGIME_JOBS at a time (default 2, one
+# MICON_REGIME_ARMS picks the arms (default: the four profile arms). The seeds are the arguments;
+# the summary gives each arm the seeds it has, and each paired difference the seeds both share. Profile trainings run MICON_REGIME_JOBS at a time (default 2, one
 # per core, each one thread: a small MLP step is 2.5x slower on two threads than on one here);
 # image trainings one at a time on two threads.
 # MICON_BENCHMARK_STEPS and MICON_REGIME_BATCH override every arm's steps and the reference arms'
@@ -28,7 +28,8 @@
 #
 # Fixed before any result was seen: the screen (preset target2, seed 1), the arms above, the
 # evaluation (benchmark.sh's: raw and MAD + ZCA tables, held-out plates, metrics over the
-# treatments), the ridge baseline and the oracle.
+# treatments), the ridge baseline and the oracle. The MAD-alone table came after the first
+# results, when the ZCA per batch turned out singular here.
 #
 #   regime.sh OUT_DIR SEED...   (called by deploy/benchmark.sh)
 set -euo pipefail

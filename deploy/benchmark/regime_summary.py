@@ -91,11 +91,17 @@ def main():
     out_dir, metadata, seeds = sys.argv[1], sys.argv[2], sys.argv[3:]
     work = os.path.join(out_dir, "regime")
     keep = treatments(metadata)
-    # The arms that ran (the image arm runs on its own command).
-    arms = {arm: methods for arm, methods in ARMS.items()
-            if os.path.isdir(os.path.join(work, arm, "eval"))}
+    # The arms that ran, each with the seeds it has (the image arm runs on its own command,
+    # with fewer seeds); a paired difference uses the seeds both arms have.
+    arm_seeds = {arm: [s for s in seeds if os.path.isfile(os.path.join(
+        work, arm, "eval", f"seed{s}", "predictions", "evaluation.csv"))] for arm in ARMS}
+    arms = {arm: methods for arm, methods in ARMS.items() if arm_seeds[arm]}
     pairs = [(a, b) for a, b in PAIRS if a[0] in arms and b[0] in arms]
-    lines = [f"# Regime study, seeds {' '.join(seeds)}", "",
+
+    def shared(a, b):
+        return [s for s in arm_seeds[a[0]] if s in arm_seeds[b[0]]]
+
+    lines = ["# Regime study", "",
              "Mean over seeds of the mean over query compounds (treatments only); [95% interval], "
              "two-level bootstrap (seeds, then compounds). Queries: treated wells of the held-out "
              "plates. Tables: raw; mad = robust MAD per plate on the DMSO wells; normalized = mad, "
@@ -103,8 +109,7 @@ def main():
              "With 128 DMSO wells per batch and 128 embedding dimensions that ZCA is singular "
              "(micon evaluate warns), so read the learned models in the mad column.", ""]
     for arm in arms:
-        name = ARM_NAMES[arm]
-        lines.append(f"- `{arm}`: {name}")
+        lines.append(f"- `{arm}` (seeds {' '.join(arm_seeds[arm])}): {ARM_NAMES[arm]}")
     lines += ["", "## Replicate retrieval, arm x objective", "",
               "| arm / method | " + " | ".join(f"{m} {t}" for m, t in COLUMNS) + " |",
               "|---|" + "---|" * len(COLUMNS)]
@@ -112,7 +117,7 @@ def main():
         for method in methods:
             cells = []
             for metric, table in COLUMNS:
-                values = per_compound(work, arm, seeds, table, method, metric, keep)
+                values = per_compound(work, arm, arm_seeds[arm], table, method, metric, keep)
                 cells.append(interval(*bootstrap(values, rng_for(arm, table, method, metric))))
             lines.append(f"| {label(arm, method)} | " + " | ".join(cells) + " |")
 
@@ -122,8 +127,9 @@ def main():
     for a, b in pairs:
         cells = []
         for metric, table in COLUMNS:
-            diff = paired(per_compound(work, a[0], seeds, table, a[1], metric, keep),
-                          per_compound(work, b[0], seeds, table, b[1], metric, keep))
+            both = shared(a, b)
+            diff = paired(per_compound(work, a[0], both, table, a[1], metric, keep),
+                          per_compound(work, b[0], both, table, b[1], metric, keep))
             p, lo, hi = bootstrap(diff, rng_for(*a, *b, table, metric))
             cells.append(interval(p, lo, hi) + (" *" if lo > 0 or hi < 0 else ""))
         lines.append(f"| {label(*a)} - {label(*b)} | " + " | ".join(cells) + " |")
@@ -140,7 +146,8 @@ def main():
     chance = None
     for arm in arms:
         frames = [pd.read_csv(os.path.join(work, arm, "eval", f"seed{s}", "predictions",
-                                           "evaluation.csv")).set_index("method") for s in seeds]
+                                           "evaluation.csv")).set_index("method")
+                  for s in arm_seeds[arm]]
         for predictor in PREDICTORS:
             cells = []
             for column in PREDICTION_COLUMNS:
