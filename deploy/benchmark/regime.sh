@@ -163,32 +163,45 @@ evaluate_into() {
   "$micon" evaluate "${methods[@]}" --held-out-plates "$screen/screen.json" \
     --seed "$seed" "$@" -o "$eval/$table" > "$eval.$table.txt"
 }
+# Every evaluation of one arm and seed, skipping what exists; run MICON_REGIME_JOBS at a time.
+evaluate_one() {
+  local arm=$1 seed=$2
+  local dir=$work/$arm/profiles/seed$seed
+  local eval=$work/$arm/eval/seed$seed
+  mkdir -p "$eval"
+  [ -f "$eval/predictions/evaluation.csv" ] && return 0
+  echo "== $arm, seed $seed: evaluate"
+  if [ ! -f "$dir/micon/ridge.csv" ]; then  # written whole, then renamed: never half a file
+    "$python" deploy/benchmark/ridge_predictions.py "$dir/micon/profiles.csv" \
+      "$screen/screen.json" "$dir/micon/ridge.csv.tmp"
+    mv "$dir/micon/ridge.csv.tmp" "$dir/micon/ridge.csv"
+  fi
+  local methods=()
+  for m in $(arm_objectives "$arm"); do methods+=(--profiles "$m=$dir/$m/profiles.csv"); done
+  methods+=(--profiles "handcrafted=$handcrafted/profiles.csv")
+  evaluate_into raw
+  evaluate_into mad --normalize mad --normalize-by Metadata_Plate
+  evaluate_into normalized --normalize mad --normalize-by Metadata_Plate \
+    --sphere --sphere-by Metadata_Batch
+  # Last, so that its report marks the arm and seed as evaluated.
+  "$micon" evaluate --held-out-only "$screen/screen.json" --seed "$seed" \
+    --profiles "micon=$dir/micon/profiles.csv" --predicted "micon=$dir/micon/predicted.csv" \
+    --profiles "micon-ridge=$dir/micon/profiles.csv" \
+    --predicted "micon-ridge=$dir/micon/ridge.csv" \
+    --profiles "handcrafted-ridge=$handcrafted/profiles.csv" \
+    --predicted "handcrafted-ridge=$handcrafted/ridge.csv" \
+    -o "$eval/predictions" > "$eval.predictions.txt"
+}
+pids=()
 for arm in "${ARMS[@]}"; do
   for seed in "${seeds[@]}"; do
-    dir=$work/$arm/profiles/seed$seed
-    eval=$work/$arm/eval/seed$seed
-    mkdir -p "$eval"
-    [ -f "$eval/predictions/evaluation.csv" ] || echo "== $arm, seed $seed: evaluate"
-    [ -f "$dir/micon/ridge.csv" ] ||
-      "$python" deploy/benchmark/ridge_predictions.py "$dir/micon/profiles.csv" \
-        "$screen/screen.json" "$dir/micon/ridge.csv"
-    methods=()
-    for m in $(arm_objectives "$arm"); do methods+=(--profiles "$m=$dir/$m/profiles.csv"); done
-    methods+=(--profiles "handcrafted=$handcrafted/profiles.csv")
-    evaluate_into raw
-    evaluate_into mad --normalize mad --normalize-by Metadata_Plate
-    evaluate_into normalized --normalize mad --normalize-by Metadata_Plate \
-      --sphere --sphere-by Metadata_Batch
-    [ -f "$eval/predictions/evaluation.csv" ] ||
-      "$micon" evaluate --held-out-only "$screen/screen.json" --seed "$seed" \
-        --profiles "micon=$dir/micon/profiles.csv" --predicted "micon=$dir/micon/predicted.csv" \
-        --profiles "micon-ridge=$dir/micon/profiles.csv" \
-        --predicted "micon-ridge=$dir/micon/ridge.csv" \
-        --profiles "handcrafted-ridge=$handcrafted/profiles.csv" \
-        --predicted "handcrafted-ridge=$handcrafted/ridge.csv" \
-        -o "$eval/predictions" > "$eval.predictions.txt"
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || failed=1; done
+    evaluate_one "$arm" "$seed" &
+    pids+=($!)
   done
 done
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+[ "$failed" = 0 ] || { echo "regime: an evaluation failed (its arm and seed above)"; exit 1; }
 
 "$python" deploy/benchmark/regime_summary.py "$out" "$target/JUMP-Target-2_compound_metadata.tsv" \
   "${seeds[@]}"
