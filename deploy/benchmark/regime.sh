@@ -18,9 +18,10 @@
 #                                                  asked for (deploy/benchmark.sh regime-images)
 #
 # MICON_REGIME_ARMS picks the arms (default: the four profile arms). The seeds are the arguments;
-# the summary gives each arm the seeds it has, and each paired difference the seeds both share. Profile trainings run MICON_REGIME_JOBS at a time (default 2, one
-# per core, each one thread: a small MLP step is 2.5x slower on two threads than on one here);
-# image trainings one at a time on two threads.
+# the summary gives each arm the seeds it has, and each paired difference the seeds both share.
+# Profile trainings run MICON_REGIME_JOBS at a time (default 2, one per core, each one thread: a
+# small MLP step is 2.2x slower on two threads than on one here, PERFORMANCE.md); image trainings
+# one at a time on two threads; the evaluations of an arm and seed MICON_REGIME_JOBS at a time.
 # MICON_BENCHMARK_STEPS and MICON_REGIME_BATCH override every arm's steps and the reference arms'
 # batch (the smoke test's shortcut: its numbers are not the study's). A finished step is never
 # redone, so a stopped study continues where it stopped. An existing OUT_DIR/screen is used as it
