@@ -170,8 +170,7 @@ evaluate_one() {
   local dir=$work/$arm/profiles/seed$seed
   local eval=$work/$arm/eval/seed$seed
   mkdir -p "$eval"
-  [ -f "$eval/predictions/evaluation.csv" ] && return 0
-  echo "== $arm, seed $seed: evaluate"
+  [ -f "$eval/predictions/evaluation.csv" ] || echo "== $arm, seed $seed: evaluate"
   if [ ! -f "$dir/micon/ridge.csv" ]; then  # written whole, then renamed: never half a file
     "$python" deploy/benchmark/ridge_predictions.py "$dir/micon/profiles.csv" \
       "$screen/screen.json" "$dir/micon/ridge.csv.tmp"
@@ -184,7 +183,7 @@ evaluate_one() {
   evaluate_into mad --normalize mad --normalize-by Metadata_Plate
   evaluate_into normalized --normalize mad --normalize-by Metadata_Plate \
     --sphere --sphere-by Metadata_Batch
-  # Last, so that its report marks the arm and seed as evaluated.
+  [ -f "$eval/predictions/evaluation.csv" ] && return 0
   "$micon" evaluate --held-out-only "$screen/screen.json" --seed "$seed" \
     --profiles "micon=$dir/micon/profiles.csv" --predicted "micon=$dir/micon/predicted.csv" \
     --profiles "micon-ridge=$dir/micon/profiles.csv" \
