@@ -37,7 +37,8 @@ ARMS = {
 ARM_NAMES = {
     "today": "today's budget (24 passes x 400 steps)",
     "reference-budget": "reference budget (512 passes x 10k steps)",
-    "reference-settings": "reference budget and loss (tau 1, lambda 1, direct G, no h-term, no clip, no aug)",
+    "reference-settings":
+        "reference budget and loss (tau 1, lambda 1, direct G, no h-term, no clip, no aug)",
     "cf-to-encoder": "reference budget, counterfactual reaches the encoder",
     "images": "pixels, ResNet-18, 96 encoder images x 300 steps",
 }
@@ -106,8 +107,9 @@ def main():
              "two-level bootstrap (seeds, then compounds). Queries: treated wells of the held-out "
              "plates. Tables: raw; mad = robust MAD per plate on the DMSO wells; normalized = mad, "
              "then ZCA per batch on the DMSO wells, the protocol fixed before the first results. "
-             "With 128 DMSO wells per batch and 128 embedding dimensions that ZCA is singular "
-             "(micon evaluate warns), so read the learned models in the mad column.", ""]
+             "With 128 DMSO wells per batch against 128 (profiles) or 512 (images) embedding "
+             "dimensions that ZCA is singular (micon evaluate warns), so read the learned models "
+             "in the mad column.", ""]
     for arm in arms:
         lines.append(f"- `{arm}` (seeds {' '.join(arm_seeds[arm])}): {ARM_NAMES[arm]}")
     lines += ["", "## Replicate retrieval, arm x objective", "",

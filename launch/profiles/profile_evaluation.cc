@@ -44,9 +44,7 @@ double Mean(const std::vector<GroupMap>& groups, bool retrieved) {
   return sum / static_cast<double>(groups.size());
 }
 
-// `column` of `frame` when each of its groups holds at least `minimum`
-// control rows; otherwise an error naming the file, the column and the group:
-// "<path>: <column> <group> has <shortfall(count)>".
+// Each group's number of control rows.
 std::map<std::string, int64_t> ControlsPerGroup(
     const std::vector<std::string>& group, const std::vector<bool>& control) {
   std::map<std::string, int64_t> controls_in;
@@ -54,6 +52,9 @@ std::map<std::string, int64_t> ControlsPerGroup(
   return controls_in;
 }
 
+// `column` of `frame` when each of its groups holds at least `minimum`
+// control rows; otherwise an error naming the file, the column and the group:
+// "<path>: <column> <group> has <shortfall(count)>".
 absl::StatusOr<const std::vector<std::string>*> GroupsWithControls(
     const ProfileFrame& frame, const std::string& column,
     const std::vector<bool>& control, int64_t minimum,
