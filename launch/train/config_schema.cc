@@ -450,6 +450,13 @@ std::vector<ConfigField> MakeFields() {
            "communication with the rest of backward (as DDP); false: all "
            "buckets after backward (the same result; for measuring the "
            "overlap)."),
+      Make("distributed.emulate_ranks", MICON_MEMBER(distributed.emulate_ranks),
+           AtLeast<int64_t>(1),
+           "A check, not a way to train: in one process (world 1), draw each "
+           "step the local batches this many ranks would draw (their plate "
+           "shards and streams) and train on them concatenated. The run "
+           "then equals one on that many ranks up to float rounding (the "
+           "N-rank invariant, end to end). 1: off."),
   };
 }
 

@@ -157,6 +157,10 @@ struct DistributedSection {
   Backend backend = Backend::kAuto;
   double timeout_seconds = 600;
   bool overlap_gradients = true;
+  // At world 1 only: train on the concatenated batches this many ranks would
+  // draw (their shards and streams), to check the N-rank invariant end to end;
+  // 1 is off.
+  int64_t emulate_ranks = 1;
 };
 
 struct TrainConfig {

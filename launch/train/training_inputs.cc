@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "data/batch_loader.h"
+#include "data/concatenated_batch_source.h"
 #include "data/data_quality.h"
 #include "data/plate_sharding.h"
 #include "data/profile_batch_source.h"
@@ -94,44 +95,68 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(
                                        CheckReplicateWells(plates),
                                        config.data.strict, log));
   timeline.Mark("replicate check");
-  MICON_ASSIGN_OR_RETURN(auto shards, ShardPlates(plates, world));
-  const std::vector<size_t>& mine = shards[rank];
-  MICON_ASSIGN_OR_RETURN(
-      BatchSampler sampler,
-      BatchSampler::Create(plates, mine, labels,
-                           SamplerOptionsFor(config, rank, world)));
-  MICON_RETURN_IF_ERROR(sampler.Restore(start));
-  timeline.Mark("sharding and sampler");
+  const int64_t emulated = config.distributed.emulate_ranks;
+  if (emulated > 1 && world > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "distributed.emulate_ranks is ", emulated, " on ", world,
+        " ranks: it emulates ranks in one process, so it needs world 1"));
+  }
+  const int shard_world = emulated > 1 ? static_cast<int>(emulated) : world;
+  MICON_ASSIGN_OR_RETURN(auto shards, ShardPlates(plates, shard_world));
+  timeline.Mark("sharding");
 
   TrainingInputs inputs;
   inputs.dimensions.molecule_features = features.dimension;
   int64_t total_images = 0;
   for (const PlateMetadata& p : plates) total_images += p.num_images();
-  if (config.images()) {
-    inputs.dimensions.sample_width = plates.front().header.num_channels();
-    LoaderOptions loader = LoaderOptionsFor(config, device);
-    // Dataset statistics come from the whole screen, as `micon embed` takes
-    // them, not from the training split.
-    MICON_RETURN_IF_ERROR(
-        PreparePixelNormalization(dataset.store, &loader.normalization));
-    MICON_ASSIGN_OR_RETURN(inputs.source,
-                           BatchLoader::Create(selected.store, mine, molecules,
-                                               std::move(sampler), loader));
-  } else if (config.embeddings()) {
-    inputs.dimensions.sample_width = plates.front().header.num_channels();
+  inputs.dimensions.sample_width =
+      config.images() || config.embeddings()
+          ? plates.front().header.num_channels()
+          : static_cast<int64_t>(selected.table.feature_names.size());
+  if (config.embeddings()) {
     inputs.dimensions.embedding_width = dataset.embedding_dim;
     inputs.dimensions.channel_names = plates.front().header.channels;
+  }
+  // The source rank `r` of `shard_world` reads: its shard, its streams.
+  auto source_of = [&](int r) -> absl::StatusOr<std::unique_ptr<BatchSource>> {
+    const std::vector<size_t>& mine = shards[static_cast<size_t>(r)];
     MICON_ASSIGN_OR_RETURN(
-        inputs.source,
-        WellEmbeddingSource::Create(plates, mine, molecules, std::move(sampler),
-                                    WellSourceOptionsFor(config)));
+        BatchSampler sampler,
+        BatchSampler::Create(plates, mine, labels,
+                             SamplerOptionsFor(config, r, shard_world)));
+    MICON_RETURN_IF_ERROR(sampler.Restore(start));
+    if (config.images()) {
+      LoaderOptions loader = LoaderOptionsFor(config, device);
+      // Dataset statistics come from the whole screen, as `micon embed`
+      // takes them, not from the training split.
+      MICON_RETURN_IF_ERROR(
+          PreparePixelNormalization(dataset.store, &loader.normalization));
+      return BatchLoader::Create(selected.store, mine, molecules,
+                                 std::move(sampler), loader);
+    }
+    if (config.embeddings()) {
+      return WellEmbeddingSource::Create(plates, mine, molecules,
+                                         std::move(sampler),
+                                         WellSourceOptionsFor(config));
+    }
+    return ProfileBatchSource::Create(selected.table, mine, molecules,
+                                      std::move(sampler),
+                                      ProfileSourceOptionsFor(config));
+  };
+  if (emulated > 1) {
+    std::vector<std::unique_ptr<BatchSource>> parts;
+    for (int r = 0; r < shard_world; ++r) {
+      MICON_ASSIGN_OR_RETURN(std::unique_ptr<BatchSource> part, source_of(r));
+      parts.push_back(std::move(part));
+    }
+    MICON_ASSIGN_OR_RETURN(inputs.source,
+                           ConcatenatedBatchSource::Create(std::move(parts)));
+    log.Info(
+        absl::StrCat("distributed.emulate_ranks: each step trains on the "
+                     "concatenated batches of ",
+                     emulated, " emulated ranks"));
   } else {
-    inputs.dimensions.sample_width =
-        static_cast<int64_t>(selected.table.feature_names.size());
-    MICON_ASSIGN_OR_RETURN(
-        inputs.source, ProfileBatchSource::Create(
-                           selected.table, mine, molecules, std::move(sampler),
-                           ProfileSourceOptionsFor(config)));
+    MICON_ASSIGN_OR_RETURN(inputs.source, source_of(rank));
   }
   timeline.Mark(config.images() ? "pixel statistics and loader" : "source");
   inputs.summary = absl::StrCat(
