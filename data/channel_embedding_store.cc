@@ -35,6 +35,9 @@ absl::Status WriteBody(hid_t file, const ChannelEmbeddingPlate& plate) {
 // reader allocate what it claims (as the plate reader's).
 constexpr hsize_t kMaxImages = hsize_t{1} << 24, kMaxChannels = 1024,
                   kMaxDim = hsize_t{1} << 16;
+// And N x C x D in all: 2^28 floats (1 GiB) is 8 times a plate of 3,456
+// fields x 5 stains x 2,048 dimensions (ResNet-50 features).
+constexpr hsize_t kMaxValues = hsize_t{1} << 28;
 
 // The plate's metadata, D and encoder; the vectors only when `vectors`.
 absl::Status ReadPlate(hid_t file, ChannelEmbeddingPlate& plate,
@@ -61,11 +64,15 @@ absl::Status ReadPlate(hid_t file, ChannelEmbeddingPlate& plate,
     return absl::InvalidArgumentError(absl::StrCat(
         what, ": expected shape [N, C, D], found rank ", dims.size()));
   }
+  // Each factor is bounded first, so the product cannot overflow.
   if (dims[0] == 0 || dims[0] > kMaxImages || dims[1] > kMaxChannels ||
-      dims[2] == 0 || dims[2] > kMaxDim) {
+      dims[2] == 0 || dims[2] > kMaxDim ||
+      dims[0] * dims[1] * dims[2] > kMaxValues) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": shape [", dims[0], ", ", dims[1], ", ", dims[2],
-                     "] is empty or beyond any store (damaged?)"));
+                     "] is empty or beyond any store (at most ", kMaxImages,
+                     " images, ", kMaxChannels, " channels, ", kMaxDim,
+                     " dimensions, ", kMaxValues, " values): damaged?"));
   }
   if (static_cast<int64_t>(dims[1]) != meta.header.num_channels()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -78,7 +85,10 @@ absl::Status ReadPlate(hid_t file, ChannelEmbeddingPlate& plate,
   plate.images = std::move(meta.images);
   plate.dim = static_cast<int64_t>(dims[2]);
   if (vectors == nullptr) return absl::OkStatus();
-  MICON_ASSIGN_OR_RETURN(*vectors, ReadFloatDataset(file, kEmbeddingsField));
+  MICON_ASSIGN_OR_RETURN(
+      *vectors,
+      ReadFloatDataset(file, kEmbeddingsField,
+                       static_cast<int64_t>(dims[0] * dims[1] * dims[2])));
   return absl::OkStatus();
 }
 

@@ -58,7 +58,10 @@ absl::StatusOr<CompoundFeatures> ReadCache(const std::string& path,
   MICON_ASSIGN_OR_RETURN(f.ids, ReadStringDataset(file.get(), kIds));
   MICON_ASSIGN_OR_RETURN(f.canonical_smiles,
                          ReadStringDataset(file.get(), kCanonical));
-  MICON_ASSIGN_OR_RETURN(f.values, ReadFloatDataset(file.get(), kFeatures));
+  MICON_ASSIGN_OR_RETURN(
+      f.values,
+      ReadFloatDataset(file.get(), kFeatures,
+                       static_cast<int64_t>(f.ids.size()) * dimension));
   MICON_ASSIGN_OR_RETURN(std::vector<std::string> ex_ids,
                          ReadStringDataset(file.get(), kExcludedId));
   MICON_ASSIGN_OR_RETURN(std::vector<int64_t> ex_lines,

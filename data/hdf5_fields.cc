@@ -44,8 +44,13 @@ absl::StatusOr<std::vector<std::string>> ReadStrings(
         absl::StrCat(what, ": expected strings, found ",
                      ClassName(H5Tget_class(file_type))));
   }
+  if (count < 0 || count > kMaxHdf5Elements) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": claims ", count, " strings (at most ",
+                     kMaxHdf5Elements, "): damaged?"));
+  }
   std::vector<std::string> out;
-  out.reserve(count);
+  out.reserve(static_cast<size_t>(count));
   MICON_ASSIGN_OR_RETURN(Hdf5Id mem,
                          Hdf5Call(H5Tcopy(H5T_C_S1), H5Tclose, what));
   MICON_RETURN_IF_ERROR(
@@ -61,6 +66,13 @@ absl::StatusOr<std::vector<std::string>> ReadStrings(
     return out;
   }
   const size_t width = H5Tget_size(file_type);
+  if (width == 0 || width > static_cast<size_t>(kMaxHdf5StringWidth) ||
+      static_cast<int64_t>(width) * count > kMaxHdf5StringBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", count, " strings of ", width,
+                     " bytes (at most ", kMaxHdf5StringWidth, " bytes each, ",
+                     kMaxHdf5StringBytes, " in all): damaged?"));
+  }
   MICON_RETURN_IF_ERROR(Hdf5Check(H5Tset_size(mem.get(), width), what));
   MICON_RETURN_IF_ERROR(
       Hdf5Check(H5Tset_strpad(mem.get(), H5T_STR_NULLPAD), what));
@@ -94,7 +106,13 @@ absl::StatusOr<hssize_t> CheckOneDimensional(hid_t space,
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": expected a 1-D array, found rank ", rank));
   }
-  return H5Sget_simple_extent_npoints(space);
+  const hssize_t count = H5Sget_simple_extent_npoints(space);
+  if (count < 0 || count > kMaxHdf5Elements) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": claims ", count, " entries (at most ",
+                     kMaxHdf5Elements, "): damaged?"));
+  }
+  return count;
 }
 
 // A 1-D dataset opened with its file type and dataspace.
@@ -200,15 +218,15 @@ absl::StatusOr<std::vector<int64_t>> ReadIntegerDataset(
       cls == H5T_ENUM ? H5Tget_super(native.get()) : H5Tcopy(native.get());
   MICON_ASSIGN_OR_RETURN(Hdf5Id base_id, Hdf5Call(base, H5Tclose, what));
   const bool is_signed = H5Tget_sign(base_id.get()) == H5T_SGN_2;
-  std::vector<unsigned char> raw(v.count * width);
-  MICON_RETURN_IF_ERROR(
-      Hdf5Check(H5Dread(v.dataset.get(), native.get(), H5S_ALL, H5S_ALL,
-                        H5P_DEFAULT, raw.data()),
-                "read " + what));
   if (width != 1 && width != 2 && width != 4 && width != 8) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": unsupported integer width ", width, " bytes"));
   }
+  std::vector<unsigned char> raw(static_cast<size_t>(v.count) * width);
+  MICON_RETURN_IF_ERROR(
+      Hdf5Check(H5Dread(v.dataset.get(), native.get(), H5S_ALL, H5S_ALL,
+                        H5P_DEFAULT, raw.data()),
+                "read " + what));
   std::vector<int64_t> out(v.count);
   for (hssize_t i = 0; i < v.count; ++i) {
     const unsigned char* p = raw.data() + i * width;
@@ -221,7 +239,8 @@ absl::StatusOr<std::vector<int64_t>> ReadIntegerDataset(
 }
 
 absl::StatusOr<std::vector<float>> ReadFloatDataset(hid_t loc,
-                                                    const std::string& name) {
+                                                    const std::string& name,
+                                                    int64_t expected_values) {
   const std::string what = "dataset /" + name;
   MICON_ASSIGN_OR_RETURN(Hdf5Id ds, OpenDataset(loc, name));
   MICON_ASSIGN_OR_RETURN(Hdf5Id type,
@@ -233,7 +252,18 @@ absl::StatusOr<std::vector<float>> ReadFloatDataset(hid_t loc,
   }
   MICON_ASSIGN_OR_RETURN(Hdf5Id space,
                          Hdf5Call(H5Dget_space(ds.get()), H5Sclose, what));
-  std::vector<float> out(H5Sget_simple_extent_npoints(space.get()));
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  if (count != expected_values) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": holds ", count, " values, expected ",
+                     expected_values, " from the file's other fields"));
+  }
+  if (count < 0 || count > kMaxHdf5Elements) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": claims ", count, " values (at most ",
+                     kMaxHdf5Elements, "): damaged?"));
+  }
+  std::vector<float> out(static_cast<size_t>(count));
   MICON_RETURN_IF_ERROR(Hdf5Check(H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL,
                                           H5S_ALL, H5P_DEFAULT, out.data()),
                                   "read " + what));
@@ -256,6 +286,7 @@ absl::StatusOr<std::vector<std::string>> ReadStringArrayAttribute(
     return absl::InvalidArgumentError(
         what + ": expected a scalar or 1-D array of strings");
   }
+  // ReadStrings refuses a count beyond its limit before allocating.
   const hssize_t count = H5Sget_simple_extent_npoints(space.get());
   return ReadStrings(
       type.get(), space.get(), count, what,

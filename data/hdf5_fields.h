@@ -41,12 +41,23 @@ struct Hdf5Slice {
 absl::StatusOr<Hdf5Slice> SelectLeadingSlice(hid_t dataset, hsize_t index,
                                              const std::string& what);
 
+// Every reader checks the sizes a file claims before it allocates for them:
+// at most kMaxHdf5Elements entries, fixed-length strings of at most
+// kMaxHdf5StringWidth bytes, kMaxHdf5StringBytes in all. A damaged dataspace
+// or type is an error naming the field, not an allocation of what it claims.
+inline constexpr int64_t kMaxHdf5Elements = int64_t{1} << 28;
+inline constexpr int64_t kMaxHdf5StringWidth = int64_t{1} << 16;
+inline constexpr int64_t kMaxHdf5StringBytes = int64_t{1} << 30;
+
 absl::StatusOr<std::vector<std::string>> ReadStringDataset(
     hid_t loc, const std::string& name);
 absl::StatusOr<std::vector<int64_t>> ReadIntegerDataset(
     hid_t loc, const std::string& name);
+// All of a numeric dataset as float, which must hold exactly
+// `expected_values` (the caller knows its shape from elsewhere).
 absl::StatusOr<std::vector<float>> ReadFloatDataset(hid_t loc,
-                                                    const std::string& name);
+                                                    const std::string& name,
+                                                    int64_t expected_values);
 absl::StatusOr<std::string> ReadStringAttribute(hid_t obj,
                                                 const std::string& name);
 absl::StatusOr<std::vector<std::string>> ReadStringArrayAttribute(

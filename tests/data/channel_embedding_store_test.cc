@@ -185,6 +185,69 @@ TEST(ChannelEmbeddingStore, H5pyStoresLoadAndWrongShapesAreNamed) {
   EXPECT_THAT(missing.status().message(), HasSubstr("none.h5"));
 }
 
+// Damaged plates that claim more than any store holds: each is refused,
+// naming the field, before anything of the claimed size is allocated. The
+// files themselves are tiny (unwritten chunks, compressed strings).
+absl::StatusOr<ChannelEmbeddingPlate> ReadDamagedPlate(
+    const std::string& channels, const std::string& embeddings,
+    const std::string& wells) {
+  const std::string path = ScratchDir() + "/damaged.h5";
+  const std::string script = absl::StrCat(
+      "import h5py, numpy as np\n"
+      "with h5py.File('",
+      path,
+      "', 'w') as f:\n"
+      "    f.attrs['channels'] = ",
+      channels,
+      "\n"
+      "    ",
+      embeddings,
+      "\n"
+      "    ",
+      wells,
+      "\n"
+      "    f['site'] = np.arange(64, dtype=np.int32)\n"
+      "    f['compound'] = ['DMSO'] * 64\n"
+      "    f['control'] = np.ones(64, dtype=np.uint8)\n"
+      "    for k, v in [('source', 's1'), ('batch', 'b1'), ('plate', 'P1'),\n"
+      "                 ('encoder', 'h5py')]:\n"
+      "        f.attrs[k] = v\n");
+  const testing::CommandResult r =
+      testing::RunCommand("/usr/bin/python3 -c \"" + script + "\"");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return ReadChannelEmbeddingPlate(path);
+}
+
+constexpr char kWells64[] = "f['well'] = ['A01'] * 64";
+constexpr char kChannels1024[] = "[f'c{i}' for i in range(1024)]";
+
+// The damaged-dimension regression: /embeddings claims [64, 1024, 65536], each
+// axis within its own limit, 2^32 floats (16 GiB) in all. The reader used to
+// check the axes one by one and then allocate the product.
+TEST(ChannelEmbeddingStore, ADamagedShapeIsRefusedBeforeAllocating) {
+  const absl::StatusOr<ChannelEmbeddingPlate> p = ReadDamagedPlate(
+      kChannels1024,
+      "f.create_dataset('embeddings', shape=(64, 1024, 65536), dtype='f4', "
+      "chunks=(1, 1, 1024))",
+      kWells64);
+  ASSERT_FALSE(p.ok());
+  EXPECT_THAT(p.status().message(),
+              AllOf(HasSubstr("damaged.h5"), HasSubstr("dataset /embeddings"),
+                    HasSubstr("[64, 1024, 65536]"), HasSubstr("damaged?")));
+}
+
+// Fixed-length wells of 1 MiB each (compressed to nothing on disk).
+TEST(ChannelEmbeddingStore, AnOverlongStringTypeIsRefusedBeforeAllocating) {
+  const absl::StatusOr<ChannelEmbeddingPlate> p = ReadDamagedPlate(
+      "['DNA']", "f['embeddings'] = np.zeros((64, 1, 2), dtype=np.float32)",
+      "f.create_dataset('well', data=np.array([b'A01'] * 64, "
+      "dtype='S1048576'), compression='gzip')");
+  ASSERT_FALSE(p.ok());
+  EXPECT_THAT(p.status().message(),
+              AllOf(HasSubstr("damaged.h5"), HasSubstr("dataset /well"),
+                    HasSubstr("64 strings of 1048576 bytes")));
+}
+
 // The sampler's images stand for their wells.
 struct SourceFixture {
   std::vector<PlateMetadata> plates;

@@ -92,6 +92,24 @@ for name, dtype in [("u16.h5", np.uint16), ("u8.h5", np.uint8)]:
         f.attrs["plate"] = "P1"
         f.attrs["channels"] = ["DNA", "ER"]
 
+# channel_store: per-channel embedding plates (docs/PLATE_STORE.md, DESIGN.md section 8), float32
+# and float16 vectors, with and without the encoder's checksum.
+os.makedirs(os.path.join(seeds, "channel_store"), exist_ok=True)
+for name, dtype, checksum in [("f32.h5", np.float32, "0123456789abcdef"), ("f16.h5", np.float16, None)]:
+    with h5py.File(os.path.join(seeds, "channel_store", name), "w") as f:
+        f["embeddings"] = (np.arange(3 * 2 * 4) / 8).reshape(3, 2, 4).astype(dtype)
+        f["well"] = np.array(["A01", "A01", "B01"], dtype=h5py.string_dtype())
+        f["site"] = np.array([0, 1, 0], dtype=np.int32)
+        f["compound"] = np.array(["cpd-a", "cpd-a", "DMSO"], dtype=h5py.string_dtype())
+        f["control"] = np.array([0, 0, 1], dtype=np.uint8)
+        f.attrs["source"] = "s1"
+        f.attrs["batch"] = "b1"
+        f.attrs["plate"] = "P1"
+        f.attrs["channels"] = ["DNA", "ER"]
+        f.attrs["encoder"] = "runs/a/checkpoints/step-00000010.ckpt"
+        if checksum:
+            f.attrs["encoder_checksum"] = checksum
+
 # checkpoint: payloads of length-prefixed fields (step, model, optimiser, metadata).
 def field(b):
     return str(len(b)).encode() + b"\n" + b
