@@ -38,6 +38,9 @@ if [ ! -f "$store/compounds.csv" ]; then
     --dataset "$screen" -o "$store"
   echo "store written in $(( $(date +%s) - start )) s" | tee "$work/store_seconds.txt"
 fi
+# How soft CWCL's targets are on this store (RESULTS.md section 4 quotes it).
+[ -f "$work/cwcl_weights.txt" ] ||
+  "$python" deploy/benchmark/cwcl_weights.py "$store" --held-out-plates | tee "$work/cwcl_weights.txt"
 
 for seed in "${seeds[@]}"; do
   dir=$work/profiles/seed$seed

@@ -7,10 +7,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/contrastive_losses.h"
 #include "core/io/checkpoint_file.h"
 #include "core/model_spec.h"
 #include "data/channel_embedding_store.h"
@@ -154,6 +157,47 @@ TEST(CellclipTrain, EmbedsWholeWellsAndRetrieves) {
                  checkpoint + " -o " + out);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.output, HasSubstr("this one is cellclip"));
+}
+
+// deploy/benchmark/cwcl_weights.py (numpy; RESULTS.md section 4 quotes it)
+// against micon's own CWCL targets on the same store: the mean weight of two
+// different treated wells, from CwclTargets' row-normalised weights (each
+// row divided by its diagonal, which is a well with itself: 1).
+TEST(CellclipTrain, CwclWeightsScriptAgreesWithTheLoss) {
+  const testing::CommandResult r =
+      RunCommand(testing::DeployScript("benchmark/cwcl_weights.py") + " " +
+                 testing::SmallEmbeddingStore() + " --batch 8");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json got =
+      nlohmann::json::parse(r.output.substr(r.output.rfind('{')));
+  MICON_ASSERT_OK_AND_ASSIGN(Dataset store,
+                             OpenDataset(testing::SmallEmbeddingStore()));
+  std::vector<torch::Tensor> wells;
+  int64_t plates = 0;
+  for (const PlateMetadata& plate : store.plates()) {
+    MICON_ASSERT_OK_AND_ASSIGN(torch::Tensor vectors, ReadPlateVectors(plate));
+    std::map<std::string, std::vector<int64_t>> fields;
+    for (int64_t i = 0; i < plate.num_images(); ++i) {
+      if (!plate.images[i].control) fields[plate.images[i].well].push_back(i);
+    }
+    plates += !fields.empty();
+    for (const auto& [well, rows] : fields) {
+      wells.push_back(vectors.index_select(0, torch::tensor(rows)).mean(0));
+    }
+  }
+  const torch::Tensor x = torch::stack(wells).to(torch::kDouble);
+  const torch::Tensor t = CwclTargets(x, x);
+  const torch::Tensor w = t / t.diagonal().unsqueeze(1);
+  const int64_t n = x.size(0);
+  const torch::Tensor off = w.masked_select(
+      ~torch::eye(n, torch::TensorOptions().dtype(torch::kBool)));
+  EXPECT_EQ(got["wells"].get<int64_t>(), n);
+  EXPECT_EQ(got["plates"].get<int64_t>(), plates);
+  EXPECT_NEAR(got["mean"].get<double>(), off.mean().item<double>(), 1e-6);
+  EXPECT_NEAR(got["min"].get<double>(), off.min().item<double>(), 1e-6);
+  EXPECT_NEAR(got["max"].get<double>(), off.max().item<double>(), 1e-6);
+  EXPECT_NEAR(got["own_share"].get<double>(),
+              1 / (1 + 7 * off.mean().item<double>()), 1e-6);
 }
 
 // Real Cell Painting fields (CLOOME plate 24279, 5 stains, 696 x 520) through
