@@ -280,7 +280,10 @@ void OnePass(const at::Tensor& unit, const TileOptions& tiles,
   for (int t = 0; t < at::get_num_threads(); ++t) {
     parts.push_back(tally.EmptyCopy());
   }
-  const auto [low, high] = tally.null.OnlyWindow();
+  // Plain variables, not a structured binding: C++17 lambdas cannot capture
+  // those (clang refuses; gcc accepts).
+  const std::pair<double, double> window = tally.null.OnlyWindow();
+  const double low = window.first, high = window.second;
   ForEachUpperTile(unit, tiles, [&](const SimilarityTile& t) {
     at::parallel_for(0, t.rows, 16, [&](int64_t begin, int64_t end) {
       PairTally& part = parts[static_cast<size_t>(at::get_thread_num())];

@@ -137,6 +137,18 @@ TEST(ChannelEmbeddingStore, PlatesMustAgreeOnWidthAndEncoder) {
   EXPECT_THAT(d.status().message(), HasSubstr("'ckpt-2'"));
 }
 
+// The plate attributes every h5py-written plate below carries.
+constexpr char kH5pyPlateAttributes[] =
+    "    for k, v in [('source', 's1'), ('batch', 'b1'), ('plate', 'P1'),\n"
+    "                 ('encoder', 'h5py')]:\n"
+    "        f.attrs[k] = v\n";
+
+void RunH5py(const std::string& script) {
+  const testing::CommandResult r =
+      testing::RunCommand("/usr/bin/python3 -c \"" + script + "\"");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
 // h5py writes a store (float16, as DESIGN.md §8 allows) that micon reads;
 // a wrong shape is named with its file and field.
 absl::StatusOr<Dataset> OpenH5pyStore(int64_t stored_channels) {
@@ -153,14 +165,10 @@ absl::StatusOr<Dataset> OpenH5pyStore(int64_t stored_channels) {
       "    f['well'] = ['A01', 'A01', 'A02', 'A02', 'B01', 'B01']\n"
       "    f['site'] = np.array([0, 1, 0, 1, 0, 1], dtype=np.int32)\n"
       "    f['compound'] = ['cpd-a'] * 2 + ['cpd-b'] * 2 + ['DMSO'] * 2\n"
-      "    f['control'] = np.array([0, 0, 0, 0, 1, 1], dtype=np.uint8)\n"
-      "    for k, v in [('source', 's1'), ('batch', 'b1'), ('plate', 'P1'),\n"
-      "                 ('encoder', 'h5py')]:\n"
-      "        f.attrs[k] = v\n"
-      "    f.attrs['channels'] = ['DNA', 'ER']\n");
-  const testing::CommandResult r =
-      testing::RunCommand("/usr/bin/python3 -c \"" + script + "\"");
-  EXPECT_EQ(r.exit_code, 0) << r.output;
+      "    f['control'] = np.array([0, 0, 0, 0, 1, 1], "
+      "dtype=np.uint8)\n",
+      kH5pyPlateAttributes, "    f.attrs['channels'] = ['DNA', 'ER']\n");
+  RunH5py(script);
   return OpenDataset(root);
 }
 
@@ -208,13 +216,9 @@ absl::StatusOr<ChannelEmbeddingPlate> ReadDamagedPlate(
       "\n"
       "    f['site'] = np.arange(64, dtype=np.int32)\n"
       "    f['compound'] = ['DMSO'] * 64\n"
-      "    f['control'] = np.ones(64, dtype=np.uint8)\n"
-      "    for k, v in [('source', 's1'), ('batch', 'b1'), ('plate', 'P1'),\n"
-      "                 ('encoder', 'h5py')]:\n"
-      "        f.attrs[k] = v\n");
-  const testing::CommandResult r =
-      testing::RunCommand("/usr/bin/python3 -c \"" + script + "\"");
-  EXPECT_EQ(r.exit_code, 0) << r.output;
+      "    f['control'] = np.ones(64, dtype=np.uint8)\n",
+      kH5pyPlateAttributes);
+  RunH5py(script);
   return ReadChannelEmbeddingPlate(path);
 }
 
