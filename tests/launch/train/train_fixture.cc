@@ -1,6 +1,8 @@
 #include "tests/launch/train/train_fixture.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -80,21 +82,47 @@ const std::string& SmallProfileTable() {
 
 const std::string& SmallEmbeddingStore() {
   static const std::string* path = [] {
-    const std::string scratch =
-        absl::StrCat(testing::ScratchRoot(), "/embedding-store-", ::getpid());
-    std::filesystem::remove_all(scratch);
-    const CommandResult trained =
-        RunCommand(TrainCommand(scratch + "/run", SmallImageDataset(), 1) +
-                   " --set loss.objective=simclr");
-    if (trained.exit_code != 0) {
-      ADD_FAILURE() << trained.output;
+    // Shared by every test process (ctest runs each test in its own) and
+    // remade for each build of micon: the folder is named by the binary's
+    // size and time. A lock lets the first process build it; the store
+    // appears by a rename, whole, so no process sees half of one.
+    std::error_code ec;
+    const std::string root = ScratchRoot();
+    std::filesystem::create_directories(root, ec);
+    const std::string shared =
+        absl::StrCat(root, "/embedding-store-",
+                     std::filesystem::file_size(MiconBinary(), ec), "-",
+                     std::filesystem::last_write_time(MiconBinary(), ec)
+                         .time_since_epoch()
+                         .count());
+    const int lock = ::open((root + "/embedding-store.lock").c_str(),
+                            O_CREAT | O_RDWR, 0644);
+    if (lock < 0 || ::flock(lock, LOCK_EX) != 0) {
+      ADD_FAILURE() << "cannot lock " << root << "/embedding-store.lock";
       return new std::string();
     }
-    const CommandResult embedded = RunCommand(
-        MiconBinary() + " embed --per-channel --checkpoint " + scratch +
-        "/run/checkpoints/step-00000001.ckpt -o " + scratch + "/store");
-    if (embedded.exit_code != 0) ADD_FAILURE() << embedded.output;
-    return new std::string(scratch + "/store");
+    if (!std::filesystem::exists(shared + "/store/compounds.csv")) {
+      const std::string scratch = absl::StrCat(shared, ".partial-", ::getpid());
+      std::filesystem::remove_all(scratch, ec);
+      const CommandResult trained =
+          RunCommand(TrainCommand(scratch + "/run", SmallImageDataset(), 1) +
+                     " --set loss.objective=simclr");
+      const CommandResult embedded =
+          trained.exit_code != 0
+              ? trained
+              : RunCommand(MiconBinary() +
+                           " embed --per-channel --checkpoint " + scratch +
+                           "/run/checkpoints/step-00000001.ckpt -o " + scratch +
+                           "/store");
+      if (embedded.exit_code != 0) {
+        ADD_FAILURE() << embedded.output;
+      } else {
+        std::filesystem::rename(scratch, shared, ec);
+        if (ec) ADD_FAILURE() << "cannot rename " << scratch << ": " << ec;
+      }
+    }
+    ::close(lock);  // releases the lock
+    return new std::string(shared + "/store");
   }();
   return *path;
 }

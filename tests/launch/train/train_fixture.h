@@ -14,8 +14,9 @@ const std::string& SmallImageDataset();
 // wells, 24 features carrying a compound signal, plate offsets and noise.
 const std::string& SmallProfileTable();
 // A per-channel embedding store of SmallImageDataset (compounds.csv and
-// screen.json beside it), made once per process: a 1-step SimCLR run on the
-// images, then `micon embed --per-channel` of its checkpoint.
+// screen.json beside it): a 1-step SimCLR run on the images, then `micon embed
+// --per-channel` of its checkpoint. Made once per build of micon and shared
+// by every test process; tests copy it before changing it.
 const std::string& SmallEmbeddingStore();
 // `micon train` with small heads and batches, for `steps` steps into `run`.
 std::string TrainCommand(const std::string& run, const std::string& dataset,
