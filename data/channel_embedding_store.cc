@@ -37,7 +37,7 @@ constexpr hsize_t kMaxImages = hsize_t{1} << 24, kMaxChannels = 1024,
                   kMaxDim = hsize_t{1} << 16;
 // And N x C x D in all: 2^28 floats (1 GiB) is 8 times a plate of 3,456
 // fields x 5 stains x 2,048 dimensions (ResNet-50 features).
-constexpr hsize_t kMaxValues = hsize_t{1} << 28;
+constexpr hsize_t kMaxValues = static_cast<hsize_t>(kMaxHdf5Values);
 
 // The plate's metadata, D and encoder; the vectors only when `vectors`.
 absl::Status ReadPlate(hid_t file, ChannelEmbeddingPlate& plate,

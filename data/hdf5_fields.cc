@@ -37,17 +37,17 @@ const char* ClassName(H5T_class_t c) {
 // buffer)`, which is H5Dread or H5Aread bound to the object. Handles both
 // variable- and fixed-length storage.
 absl::StatusOr<std::vector<std::string>> ReadStrings(
-    hid_t file_type, hid_t space, hssize_t count, const std::string& what,
-    const std::function<herr_t(hid_t, void*)>& read) {
+    hid_t file_type, hid_t space, hssize_t count, int64_t max_count,
+    const std::string& what, const std::function<herr_t(hid_t, void*)>& read) {
   if (H5Tget_class(file_type) != H5T_STRING) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": expected strings, found ",
                      ClassName(H5Tget_class(file_type))));
   }
-  if (count < 0 || count > kMaxHdf5Elements) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": claims ", count, " strings (at most ",
-                     kMaxHdf5Elements, "): damaged?"));
+  if (count < 0 || count > max_count) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": claims ", count,
+                                                   " strings (at most ",
+                                                   max_count, "): damaged?"));
   }
   std::vector<std::string> out;
   out.reserve(static_cast<size_t>(count));
@@ -107,10 +107,10 @@ absl::StatusOr<hssize_t> CheckOneDimensional(hid_t space,
         absl::StrCat(what, ": expected a 1-D array, found rank ", rank));
   }
   const hssize_t count = H5Sget_simple_extent_npoints(space);
-  if (count < 0 || count > kMaxHdf5Elements) {
+  if (count < 0 || count > kMaxHdf5Entries) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": claims ", count, " entries (at most ",
-                     kMaxHdf5Elements, "): damaged?"));
+                     kMaxHdf5Entries, "): damaged?"));
   }
   return count;
 }
@@ -192,8 +192,8 @@ absl::StatusOr<std::vector<std::string>> ReadStringDataset(
     hid_t loc, const std::string& name) {
   const std::string what = "dataset /" + name;
   MICON_ASSIGN_OR_RETURN(OneDimensional v, OpenOneDimensional(loc, name, what));
-  return ReadStrings(v.type.get(), v.space.get(), v.count, what,
-                     [&](hid_t mem, void* buf) {
+  return ReadStrings(v.type.get(), v.space.get(), v.count, kMaxHdf5Entries,
+                     what, [&](hid_t mem, void* buf) {
                        return H5Dread(v.dataset.get(), mem, H5S_ALL, H5S_ALL,
                                       H5P_DEFAULT, buf);
                      });
@@ -258,10 +258,10 @@ absl::StatusOr<std::vector<float>> ReadFloatDataset(hid_t loc,
         absl::StrCat(what, ": holds ", count, " values, expected ",
                      expected_values, " from the file's other fields"));
   }
-  if (count < 0 || count > kMaxHdf5Elements) {
+  if (count < 0 || count > kMaxHdf5Values) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": claims ", count, " values (at most ",
-                     kMaxHdf5Elements, "): damaged?"));
+                     kMaxHdf5Values, "): damaged?"));
   }
   std::vector<float> out(static_cast<size_t>(count));
   MICON_RETURN_IF_ERROR(Hdf5Check(H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL,
@@ -289,7 +289,7 @@ absl::StatusOr<std::vector<std::string>> ReadStringArrayAttribute(
   // ReadStrings refuses a count beyond its limit before allocating.
   const hssize_t count = H5Sget_simple_extent_npoints(space.get());
   return ReadStrings(
-      type.get(), space.get(), count, what,
+      type.get(), space.get(), count, kMaxHdf5AttributeStrings, what,
       [&](hid_t mem, void* buf) { return H5Aread(attr.get(), mem, buf); });
 }
 

@@ -41,13 +41,22 @@ struct Hdf5Slice {
 absl::StatusOr<Hdf5Slice> SelectLeadingSlice(hid_t dataset, hsize_t index,
                                              const std::string& what);
 
-// Every reader checks the sizes a file claims before it allocates for them:
-// at most kMaxHdf5Elements entries, fixed-length strings of at most
-// kMaxHdf5StringWidth bytes, kMaxHdf5StringBytes in all. A damaged dataspace
-// or type is an error naming the field, not an allocation of what it claims.
-inline constexpr int64_t kMaxHdf5Elements = int64_t{1} << 28;
+// Every reader checks the sizes a file claims before it allocates for them.
+// A damaged dataspace or type is an error naming the field, not an
+// allocation of what it claims. The limits:
+// - a 1-D dataset (strings, integers): kMaxHdf5Entries, 2^25 (a plate holds
+//   at most 2^24 images; a profile table of 10^7 wells fits);
+// - a string attribute: kMaxHdf5AttributeStrings entries (attributes live in
+//   an object header of at most 64 KiB);
+// - fixed-length strings: kMaxHdf5StringWidth bytes each,
+//   kMaxHdf5StringBytes in all;
+// - a float dataset: kMaxHdf5Values (1 GiB as float32), and exactly the count
+//   its caller expects.
+inline constexpr int64_t kMaxHdf5Entries = int64_t{1} << 25;
+inline constexpr int64_t kMaxHdf5AttributeStrings = int64_t{1} << 16;
 inline constexpr int64_t kMaxHdf5StringWidth = int64_t{1} << 16;
 inline constexpr int64_t kMaxHdf5StringBytes = int64_t{1} << 30;
+inline constexpr int64_t kMaxHdf5Values = int64_t{1} << 28;
 
 absl::StatusOr<std::vector<std::string>> ReadStringDataset(
     hid_t loc, const std::string& name);
