@@ -18,7 +18,7 @@ out=${2:-fuzz-out}
 jobs=${3:-$(nproc)}
 shift $(( $# < 3 ? $# : 3 ))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(config table tiff plate checkpoint smiles load_data)
+[ ${#targets[@]} -gt 0 ] || targets=(config table tiff plate channel_store checkpoint smiles load_data)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
