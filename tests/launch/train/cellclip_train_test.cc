@@ -32,21 +32,11 @@ using ::micon::testing::ScratchDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-std::string CellclipCommand(const std::string& run, int steps,
-                            const std::string& targets) {
-  return absl::StrCat(
-      testing::TrainCommand(run, testing::SmallEmbeddingStore(), steps),
-      " --set data.input=embeddings --set loss.objective=cellclip",
-      " --set loss.cellclip_targets=", targets,
-      " --set data.batch_size=4 --set data.fields_per_well=1",
-      " --set model.cross_channel_width=16 --set model.cross_channel_heads=2",
-      " --set model.cross_channel_dim=16 --set checkpoint.every_steps=3");
-}
-
 TEST(CellclipTrain, TrainsFromAPerChannelStoreAndResumesExactly) {
   for (const std::string targets : {"hard", "cwcl"}) {
     const std::string run = ScratchDir() + "/cellclip-" + targets;
-    testing::CommandResult r = RunCommand(CellclipCommand(run, 6, targets));
+    testing::CommandResult r =
+        RunCommand(testing::CellclipTrainCommand(run, 6, targets));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_THAT(r.output, AllOf(HasSubstr("training cellclip on embeddings"),
                                 HasSubstr("cross-channel transformer")));
@@ -60,7 +50,8 @@ TEST(CellclipTrain, TrainsFromAPerChannelStoreAndResumesExactly) {
     // Lose the last checkpoint: the run continues from step 3 and must
     // redo steps 4-6 exactly (sampling, field draws, optimiser state).
     std::filesystem::remove(last);
-    r = RunCommand(CellclipCommand(run, 6, targets) + " --resume latest");
+    r = RunCommand(testing::CellclipTrainCommand(run, 6, targets) +
+                   " --resume latest");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_THAT(r.output, HasSubstr("at step 3"));
     MICON_ASSERT_OK_AND_ASSIGN(auto resumed,
@@ -81,7 +72,8 @@ TEST(CellclipTrain, TrainsFromAPerChannelStoreAndResumesExactly) {
 TEST(CellclipTrain, EmbedsWholeWellsAndRetrieves) {
   const std::string scratch = ScratchDir();
   const std::string run = scratch + "/run";
-  testing::CommandResult r = RunCommand(CellclipCommand(run, 3, "cwcl"));
+  testing::CommandResult r =
+      RunCommand(testing::CellclipTrainCommand(run, 3, "cwcl"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string checkpoint = run + "/checkpoints/step-00000003.ckpt";
   const std::string out = scratch + "/emb";
@@ -275,7 +267,7 @@ TEST(CellclipTrain, OnlyCellclipReadsEmbeddingsAndOnlyFromAStore) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, HasSubstr("loss.objective micon with data.input "
                                   "embeddings"));
-  r = RunCommand(CellclipCommand(run, 1, "hard") +
+  r = RunCommand(testing::CellclipTrainCommand(run, 1, "hard") +
                  " --set model.cross_channel_heads=3");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, HasSubstr("model.cross_channel_width 16 is not a "

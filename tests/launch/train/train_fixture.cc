@@ -140,4 +140,15 @@ std::string TrainCommand(const std::string& run, const std::string& dataset,
       " --set loss.temperature=0.5 --set checkpoint.every_minutes=0");
 }
 
+std::string CellclipTrainCommand(const std::string& run, int steps,
+                                 const std::string& targets) {
+  return absl::StrCat(
+      TrainCommand(run, SmallEmbeddingStore(), steps),
+      " --set data.input=embeddings --set loss.objective=cellclip",
+      " --set loss.cellclip_targets=", targets,
+      " --set data.batch_size=4 --set data.fields_per_well=1",
+      " --set model.cross_channel_width=16 --set model.cross_channel_heads=2",
+      " --set model.cross_channel_dim=16 --set checkpoint.every_steps=3");
+}
+
 }  // namespace micon::testing

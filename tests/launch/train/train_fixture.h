@@ -21,6 +21,11 @@ const std::string& SmallEmbeddingStore();
 // `micon train` with small heads and batches, for `steps` steps into `run`.
 std::string TrainCommand(const std::string& run, const std::string& dataset,
                          int steps);
+// TrainCommand for CellCLIP on SmallEmbeddingStore with `targets` (hard or
+// cwcl): 4 wells of 1 field a step, a small transformer, a checkpoint every 3
+// steps. Later --set flags override these.
+std::string CellclipTrainCommand(const std::string& run, int steps,
+                                 const std::string& targets);
 
 }  // namespace micon::testing
 

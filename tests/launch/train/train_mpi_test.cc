@@ -242,13 +242,10 @@ TEST(TrainMpi, StoppedAndResumedRunEqualsTheUninterruptedOne) {
 // N-rank invariant end to end, through the sharded store, the gathered
 // embeddings, labels and CWCL inputs, the gradient all-reduce and AdamW.
 std::string CellclipRun(const std::string& run, int ranks, int steps) {
-  const std::string train = absl::StrCat(
-      testing::TrainCommand(run, testing::SmallEmbeddingStore(), steps),
-      " --set data.input=embeddings --set loss.objective=cellclip",
-      " --set loss.cellclip_targets=cwcl --set data.batch_size=4",
-      " --set data.fields_per_well=2 --set model.cross_channel_width=16",
-      " --set model.cross_channel_heads=2 --set model.cross_channel_dim=16",
-      " --set train.threads=1 --set checkpoint.every_steps=4");
+  const std::string train =
+      testing::CellclipTrainCommand(run, steps, "cwcl") +
+      " --set data.fields_per_well=2 --set train.threads=1"
+      " --set checkpoint.every_steps=4";
   return ranks == 1 ? train + " --set distributed.emulate_ranks=2"
                     : absl::StrCat(MICON_MPIRUN, " ", MICON_MPIRUN_FLAGS,
                                    " -np ", ranks, " ", train);
