@@ -7,8 +7,9 @@ DUMP is what tests/core/cellclip_reference_test.cc saved (torch.load reads
 torch::pickle_save): micon's weights, inputs, outputs and gradients for one
 transformer block, one gated-attention pool, and the whole CellCLIP model and
 step loss with CLIP ("clip/") and CWCL ("cwcl/") targets. This script rebuilds
-each from the weights alone, with nn.MultiheadAttention's F.multi_head_attention_forward, F.layer_norm,
-F.gelu and the formulas of CellCLIP's paper (its CWCL targets, its losses),
+each from the weights alone, with F.multi_head_attention_forward (nn.MultiheadAttention's own
+computation), F.layer_norm, F.gelu and the formulas of CellCLIP's paper (its CWCL targets, its
+losses),
 runs autograd itself, and requires every output and gradient to agree within
 TOLERANCE * max(1, max|reference|).
 
@@ -44,13 +45,17 @@ PLANTS = [
 
 
 class Reference:
-    def __init__(self, dump, prefix, plant=None):
-        self.dump, self.prefix, self.plant = dump, prefix, plant
+    """The weights saved under `prefix`/param/, each a leaf with gradient, keyed
+    by micon's parameter name with `scope` in front (a lone block or pool is
+    its own module: scope "m." gives its methods a name to prefix)."""
+
+    def __init__(self, dump, prefix, plant=None, scope=""):
+        self.dump, self.prefix, self.plant, self.scope = dump, prefix, plant, scope
         self.params = {}
         for key, value in dump.items():
             head = f"{prefix}/param/"
             if key.startswith(head):
-                self.params[key[len(head):]] = (
+                self.params[scope + key[len(head):]] = (
                     value.clone().requires_grad_(True))
 
     def p(self, name):
@@ -198,12 +203,17 @@ def compare(label, ours, theirs, tolerance, failures):
     return error
 
 
-def gradients(ref, output, direction=None):
+def gradients(ref, output, direction=None, inputs=()):
+    """d output (along `direction`) / d `inputs`, and / d every parameter by
+    its name without the scope (None where the graph does not reach it)."""
     target = output if direction is None else (output * direction).sum()
     names = list(ref.params)
-    grads = torch.autograd.grad(target, [ref.params[n] for n in names],
-                                allow_unused=True)
-    return dict(zip(names, grads))
+    grads = torch.autograd.grad(
+        target, list(inputs) + [ref.params[n] for n in names],
+        allow_unused=True)
+    by_name = {n[len(ref.scope):]: g
+               for n, g in zip(names, grads[len(inputs):])}
+    return grads[:len(inputs)], by_name
 
 
 def check_all(dump, tolerance, plant=None):
@@ -215,39 +225,29 @@ def check_all(dump, tolerance, plant=None):
         nonlocal worst
         worst = max(worst, compare(label, ours, theirs, tolerance, failures))
 
-    def check_gradients(part, ref, x, out):
-        # Along the dumped direction; the names carry a 2-letter prefix.
-        names = list(ref.params)
-        grads = torch.autograd.grad(
-            (out * dump[part + "/direction"]).sum(),
-            [x] + [ref.params[n] for n in names], allow_unused=True)
-        check(f"{part} input gradient", dump[part + "/input_grad"], grads[0])
-        for name, g in zip(names, grads[1:]):
-            check(f"{part} gradient {name}", dump[f"{part}/grad/{name[2:]}"],
-                  g)
+    def check_part(part, run):
+        # A lone block or pool: its output, and the gradients of the input
+        # and of every weight along the dumped direction.
+        ref = Reference(dump, part, plant, scope="m.")
+        x = dump[part + "/input"].clone().requires_grad_(True)
+        out = run(ref, x)
+        check(f"{part} output", dump[part + "/output"], out)
+        (input_grad,), grads = gradients(ref, out, dump[part + "/direction"],
+                                         inputs=[x])
+        check(f"{part} input gradient", dump[part + "/input_grad"], input_grad)
+        for name, g in grads.items():
+            check(f"{part} gradient {name}", dump[f"{part}/grad/{name}"], g)
 
-    # One transformer block.
-    ref = Reference(dump, "block", plant)
-    x = dump["block/input"].clone().requires_grad_(True)
-    ref.params = {"b." + k: v for k, v in ref.params.items()}
-    out = ref.block(x, "b")
-    check("block output", dump["block/output"], out)
-    check_gradients("block", ref, x, out)
-
-    # One gated-attention pool, with padded fields.
-    ref = Reference(dump, "pool", plant)
-    ref.params = {"q." + k: v for k, v in ref.params.items()}
-    x = dump["pool/input"].clone().requires_grad_(True)
-    out = ref.pool(x, dump["pool/present"], "q")
-    check("pool output", dump["pool/output"], out)
-    check_gradients("pool", ref, x, out)
+    check_part("block", lambda ref, x: ref.block(x, "m"))
+    check_part("pool", lambda ref, x: ref.pool(x, dump["pool/present"], "m"))
 
     for prefix, cwcl in (("clip", False), ("cwcl", True)):
         # The encoder alone: h and its gradient along a fixed direction.
         ref = Reference(dump, prefix, plant)
         h = ref.encoder(dump[prefix + "/wells"], dump[prefix + "/present"])
         check(f"{prefix} h", dump[prefix + "/h"], h)
-        for name, g in gradients(ref, h, dump[prefix + "/h_direction"]).items():
+        _, grads = gradients(ref, h, dump[prefix + "/h_direction"])
+        for name, g in grads.items():
             if name.startswith("encoder."):
                 check(f"{prefix} h gradient {name}",
                       dump[f"{prefix}/h_grad/{name[len('encoder.'):]}"], g)
@@ -255,7 +255,8 @@ def check_all(dump, tolerance, plant=None):
         ref = Reference(dump, prefix, plant)
         loss = ref.loss(cwcl)
         check(f"{prefix} loss", dump[prefix + "/loss"], loss)
-        for name, g in gradients(ref, loss).items():
+        _, grads = gradients(ref, loss)
+        for name, g in grads.items():
             key = f"{prefix}/grad/{name}"
             if g is None:
                 if key in dump:
