@@ -35,8 +35,8 @@ absl::Status WriteBody(hid_t file, const ChannelEmbeddingPlate& plate) {
 // reader allocate what it claims (as the plate reader's).
 constexpr hsize_t kMaxImages = hsize_t{1} << 24, kMaxChannels = 1024,
                   kMaxDim = hsize_t{1} << 16;
-// And N x C x D in all: 2^28 floats (1 GiB) is 8 times a plate of 3,456
-// fields x 5 stains x 2,048 dimensions (ResNet-50 features).
+// And N x C x D in all, kMaxHdf5Values: 2^28 floats (1 GiB) is 8 times a
+// plate of 3,456 fields x 5 stains x 2,048 dimensions (ResNet-50 features).
 constexpr hsize_t kMaxValues = static_cast<hsize_t>(kMaxHdf5Values);
 
 // The plate's metadata, D and encoder; the vectors only when `vectors`.
