@@ -11,7 +11,8 @@ maximum weight of two different wells, and what share of its row's target a well
 gets in a batch of B wells with that mean weight: 1 / (1 + (B - 1) * mean). A share near 1/B
 means the targets are nearly uniform. The last line is the same as JSON.
 
-RESULTS.md section 4 quotes it for the benchmark's store (deploy/benchmark/cellclip.sh, which
+It holds the W x W weights in memory: fine for a screen's thousands of wells, not for 10^5 (use
+--held-out-plates or a smaller store). RESULTS.md section 4 quotes it for the benchmark's store (deploy/benchmark/cellclip.sh, which
 runs it after writing the store). Debian's python3 (h5py, numpy).
 """
 import argparse
@@ -41,7 +42,7 @@ def well_inputs(store, plates):
                 continue
             inputs.append(vectors[rows].mean(0))
             names.append(f"{plate}/{well}")
-    return np.stack(inputs), names
+    return (np.stack(inputs) if inputs else np.zeros((0, 0, 0))), names
 
 
 def cwcl_weights(x):
@@ -62,6 +63,10 @@ def main():
         with open(os.path.join(args.store, "screen.json")) as f:
             plates = set(json.load(f)["held_out_plates"])
     x, names = well_inputs(args.store, plates)
+    if len(names) < 2:
+        raise SystemExit(f"{args.store}: {len(names)} treated wells"
+                         f"{' on its held-out plates' if plates is not None else ''}; "
+                         "the weights need at least 2")
     plate_count = len({n.split("/")[0] for n in names})
     w = cwcl_weights(x)
     off = w[~np.eye(len(w), dtype=bool)]
