@@ -22,7 +22,10 @@
 // than its limit. A backend whose collectives complete inside the call
 // (threads) waits there and returns a finished Work; the others (MPI) return
 // at once and wait in Work::Wait(). Either way an operation that has not
-// completed within its limit fails with DeadlineExceeded, naming it.
+// completed within its limit fails with DeadlineExceeded, naming it. One
+// exception: MPI's small all-reduces block inside MPI, which cannot be
+// cancelled, so past their limit a watchdog reports them, naming them as
+// that error would, and ends the job (mpi/mpi_communicator.h).
 #ifndef MICON_DISTRIBUTED_COMMUNICATOR_H_
 #define MICON_DISTRIBUTED_COMMUNICATOR_H_
 

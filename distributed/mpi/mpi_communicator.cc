@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <numeric>
@@ -13,6 +14,7 @@
 #include "distributed/backoff.h"
 #include "distributed/collective_log.h"
 #include "distributed/completed_work.h"
+#include "distributed/mpi/blocking_watchdog.h"
 #include "distributed/mpi/roll_call.h"
 
 namespace micon {
@@ -55,6 +57,26 @@ std::string MpiError(int code) {
   int length = 0;
   MPI_Error_string(code, text, &length);
   return std::string(text, length);
+}
+
+// All-reduces up to this size block inside the call, watched by a
+// BlockingWatchdog: latency, not bandwidth, is their cost, and a blocking
+// MPI_Allreduce has half of MPI_Iallreduce's (docs/PERFORMANCE.md). Larger
+// ones stay non-blocking, so that the gradient buckets launched during
+// backward do not hold it up.
+constexpr int64_t kBlockingAllReduceBytes = 64 << 10;
+
+// What a rank says of a collective that passed its limit; rank 0's roll call
+// names the ranks that never arrived (roll_call.h).
+std::string StallMessage(const CollectiveLog& log, RollCall& roll_call,
+                         uint64_t seq, std::chrono::milliseconds limit) {
+  const auto grace = std::clamp(limit / 4, std::chrono::milliseconds(1000),
+                                std::chrono::milliseconds(10000));
+  return log.TimeoutMessage(
+      seq, limit.count() / 1000.0,
+      absl::StrCat("a peer rank is dead, stuck or called a different "
+                   "collective; ",
+                   roll_call.Take(seq, grace)));
 }
 
 // A pending nonblocking collective. Keeps its tensors alive until it completes.
@@ -102,14 +124,8 @@ class MpiWork final : public Work {
         return status_ = absl::OkStatus();
       }
       if (std::chrono::steady_clock::now() >= deadline) {
-        const auto grace =
-            std::clamp(limit_ / 4, std::chrono::milliseconds(1000),
-                       std::chrono::milliseconds(10000));
-        return status_ = absl::DeadlineExceededError(log_->TimeoutMessage(
-                   seq_, limit_.count() / 1000.0,
-                   absl::StrCat("a peer rank is dead, stuck or called a "
-                                "different collective; ",
-                                roll_call_->Take(seq_, grace))));
+        return status_ = absl::DeadlineExceededError(
+                   StallMessage(*log_, *roll_call_, seq_, limit_));
       }
       backoff.Pause();
     }
@@ -142,15 +158,25 @@ class MpiWork final : public Work {
 
 class MpiCommunicator final : public Communicator {
  public:
+  // `blocking_small`: small all-reduces block inside the call (MPI must give
+  // MPI_THREAD_MULTIPLE, for the watchdog's roll call and abort).
   MpiCommunicator(MPI_Comm comm, MPI_Comm roll_call_comm, int rank, int world,
-                  CommunicatorOptions options)
+                  CommunicatorOptions options, bool blocking_small)
       : comm_(comm),
         rank_(rank),
         world_(world),
         options_(options),
         log_(rank),
-        roll_call_(roll_call_comm, rank, world) {}
+        roll_call_(roll_call_comm, rank, world) {
+    if (blocking_small) {
+      watchdog_ = std::make_unique<BlockingWatchdog>(
+          [this](uint64_t seq, std::chrono::milliseconds limit) {
+            Expired(seq, limit);
+          });
+    }
+  }
   ~MpiCommunicator() override {
+    watchdog_.reset();  // its thread may use the communicators freed below
     int finalized = 0;
     MPI_Finalized(&finalized);
     if (!finalized && comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
@@ -169,10 +195,6 @@ class MpiCommunicator final : public Communicator {
     if (auto s = Check(tensor, "all_reduce", &type); !s.ok())
       return Completed(s);
     const uint64_t seq = log_.Begin("all_reduce", tensor.nbytes());
-    MPI_Request request;
-    const int rc =
-        MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), Count(tensor), type,
-                       MpiOp(o.op), comm_, &request);
     std::function<void()> finish;
     if (o.op == ReduceOp::kAvg) {
       at::Tensor t = tensor;
@@ -184,6 +206,20 @@ class MpiCommunicator final : public Communicator {
           t.copy_(t.div(world, "floor"));
       };
     }
+    if (watchdog_ && tensor.nbytes() <= kBlockingAllReduceBytes) {
+      watchdog_->Arm(seq, OperationLimit(o.timeout, *this));
+      const int rc = MPI_Allreduce(MPI_IN_PLACE, tensor.data_ptr(),
+                                   Count(tensor), type, MpiOp(o.op), comm_);
+      watchdog_->Disarm();
+      if (rc != MPI_SUCCESS) return Completed(Failed(seq, rc));
+      if (finish) finish();
+      log_.Complete(seq);
+      return Completed(absl::OkStatus());
+    }
+    MPI_Request request;
+    const int rc =
+        MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), Count(tensor), type,
+                       MpiOp(o.op), comm_, &request);
     return Launch(rc, seq, o.timeout, request, {tensor}, std::move(finish));
   }
 
@@ -334,13 +370,26 @@ class MpiCommunicator final : public Communicator {
                                MPI_Request request,
                                std::vector<at::Tensor> keep,
                                std::function<void()> finish) {
-    if (rc != MPI_SUCCESS) {
-      return Completed(absl::InternalError(absl::StrCat(
-          "rank ", rank_, ": ", log_.Describe(seq), ": ", MpiError(rc))));
-    }
+    if (rc != MPI_SUCCESS) return Completed(Failed(seq, rc));
     return std::make_shared<MpiWork>(request, std::move(keep),
                                      std::move(finish), &log_, &roll_call_, seq,
                                      OperationLimit(timeout, *this));
+  }
+
+  absl::Status Failed(uint64_t seq, int rc) const {
+    return absl::InternalError(absl::StrCat(
+        "rank ", rank_, ": ", log_.Describe(seq), ": ", MpiError(rc)));
+  }
+
+  // A blocking all-reduce passed its limit (on the watchdog's thread). The
+  // call cannot be cancelled, so no Status can reach its caller: report as
+  // main reports an error, then end the job as main's Abort would.
+  void Expired(uint64_t seq, std::chrono::milliseconds limit) {
+    const std::string message = StallMessage(log_, roll_call_, seq, limit);
+    std::fprintf(stderr, "micon [rank %d/%d] error: %s\n", rank_, world_,
+                 message.c_str());
+    std::fflush(stderr);
+    MPI_Abort(comm_, 1);
   }
 
   MPI_Comm comm_;
@@ -348,6 +397,7 @@ class MpiCommunicator final : public Communicator {
   const CommunicatorOptions options_;
   CollectiveLog log_;
   RollCall roll_call_;
+  std::unique_ptr<BlockingWatchdog> watchdog_;  // last: uses all of the above
 };
 
 }  // namespace
@@ -359,7 +409,10 @@ MpiEnvironment::MpiEnvironment(int* argc, char*** argv) {
     MPI_Query_thread(&thread_level_);
     return;
   }
-  MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &thread_level_);
+  // MULTIPLE for the blocking watchdog's roll call and abort, which run while
+  // the caller's thread is inside MPI_Allreduce; micon's own calls are still
+  // issued from one thread at a time.
+  MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &thread_level_);
   owns_ = true;
 }
 
@@ -389,11 +442,13 @@ absl::StatusOr<std::unique_ptr<Communicator>> CreateMpiCommunicator(
   // Errors come back as return codes (reported through Status), not as an abort
   // inside MPI.
   MPI_Comm_set_errhandler(dup, MPI_ERRORS_RETURN);
-  int rank = 0, world = 0;
+  int rank = 0, world = 0, thread_level = MPI_THREAD_SINGLE;
   MPI_Comm_rank(dup, &rank);
   MPI_Comm_size(dup, &world);
+  MPI_Query_thread(&thread_level);
   return std::unique_ptr<Communicator>(
-      new MpiCommunicator(dup, roll_call, rank, world, options));
+      new MpiCommunicator(dup, roll_call, rank, world, options,
+                          thread_level == MPI_THREAD_MULTIPLE));
 }
 
 }  // namespace micon

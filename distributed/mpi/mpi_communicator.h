@@ -11,8 +11,14 @@
 // or stuck peer) ends as DeadlineExceeded with its sequence number instead of
 // a hang; rank 0's message also names the ranks that never arrived (a roll
 // call, roll_call.h), and Abort() calls MPI_Abort so the whole job ends.
-// Operations must be issued from one thread at a time (MPI_THREAD_SERIALIZED
-// is enough), in the same order on every rank.
+// All-reduces of at most 64 KiB (synchronised BatchNorm's statistics, the
+// step's counters) are the exception, where MPI gives MPI_THREAD_MULTIPLE:
+// they block inside the call, at half the latency, and past their limit a
+// watchdog thread (blocking_watchdog.h) prints the same message, roll call
+// included, as main prints an error, and calls MPI_Abort: a blocking MPI call
+// cannot be cancelled, so that error never reaches the caller.
+// Operations must be issued from one thread at a time, in the same order on
+// every rank.
 #ifndef MICON_DISTRIBUTED_MPI_MPI_COMMUNICATOR_H_
 #define MICON_DISTRIBUTED_MPI_MPI_COMMUNICATOR_H_
 

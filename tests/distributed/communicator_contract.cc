@@ -54,6 +54,15 @@ void CheckAllReduce(Communicator& comm, c10::Device device) {
            "all_reduce min");
   EXPECT_EQ(mx[0].item<float>(), n);
   EXPECT_EQ(mn[1].item<float>(), 1);
+  // Past a backend's small-message path (MPI blocks up to 64 KiB): 320 KB.
+  for (ReduceOp op : {ReduceOp::kSum, ReduceOp::kAvg}) {
+    at::Tensor large = torch::full({40000}, r1, On(device, torch::kDouble));
+    ExpectOk(comm.AllReduce(large, {op})->Wait(), comm, "large all_reduce");
+    const double expected =
+        op == ReduceOp::kSum ? n * (n + 1) / 2.0 : (n + 1) / 2.0;
+    EXPECT_TRUE(large.eq(expected).all().item<bool>())
+        << "rank " << comm.rank();
+  }
 }
 
 void CheckAllGather(Communicator& comm, c10::Device device) {

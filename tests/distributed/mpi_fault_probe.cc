@@ -8,6 +8,9 @@
 //   stall-op  the same, but the communicator's limit is 100 s and each
 //             all-reduce asks for 3 s in its options: the per-operation
 //             limit is the one that holds (communicator.h's timeout rule)
+//   stall-large  as stall, with all-reduces of 256 KiB instead of 4 KiB:
+//             the others take MPI's non-blocking path, where Wait() times
+//             out, instead of the blocking one, where a watchdog does
 //   kill      rank 1 SIGKILLs itself mid-run: every other rank must exit
 //             non-zero
 // It handles errors the way micon's main does: log with the rank, abort, exit
@@ -26,9 +29,10 @@ int main(int argc, char** argv) {
   micon::MpiEnvironment mpi(&argc, &argv);
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode != "stall" && mode != "stall-root" && mode != "stall-op" &&
-      mode != "kill") {
-    std::fprintf(stderr,
-                 "usage: mpi_fault_probe stall|stall-root|stall-op|kill\n");
+      mode != "stall-large" && mode != "kill") {
+    std::fprintf(
+        stderr,
+        "usage: mpi_fault_probe stall|stall-root|stall-op|stall-large|kill\n");
     return 2;
   }
   const bool per_op = mode == "stall-op";
@@ -43,7 +47,7 @@ int main(int argc, char** argv) {
   const micon::AllReduceOptions options{
       micon::ReduceOp::kSum,
       per_op ? std::chrono::seconds(3) : std::chrono::seconds(0)};
-  at::Tensor t = torch::ones({1024});
+  at::Tensor t = torch::ones({mode == "stall-large" ? 65536 : 1024});
   for (int step = 0; step < 1000; ++step) {
     if (step == 3 && comm.rank() == (mode == "stall-root" ? 0 : 1)) {
       if (mode == "kill") std::raise(SIGKILL);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs mpi_fault_probe under mpirun and checks that the job ends non-zero, in bounded time,
 # with a message that names the failed operation and the stuck rank (stall, stall-root,
-# stall-op) or the lost process (kill).
+# stall-op, stall-large) or the lost process (kill).
 #   run_fault_probe.sh MPIRUN PROBE MODE NP
 set -u
 mpirun=$1 probe=$2 mode=$3 np=$4
@@ -20,7 +20,7 @@ if [ "$mode" != kill ]; then
   echo "$output" | grep -q "all_reduce #3 .* did not complete within 3.0 s" \
     || { echo "FAIL: no timeout message naming all_reduce #3"; exit 1; }
 fi
-if [ "$mode" = stall ] || [ "$mode" = stall-op ]; then
+if [ "$mode" = stall ] || [ "$mode" = stall-op ] || [ "$mode" = stall-large ]; then
   echo "$output" | grep -q "rank 0: all_reduce #3 .*no word from rank(s) 1 " \
     || { echo "FAIL: rank 0's roll call does not name the stuck rank 1"; exit 1; }
 fi
@@ -28,4 +28,14 @@ if [ "$mode" = stall-root ]; then
   echo "$output" | grep -q "rank 0 did not answer the roll call" \
     || { echo "FAIL: the ranks do not say that rank 0 is silent"; exit 1; }
 fi
+# Which path reported it: the blocking all-reduce's watchdog prints as micon's main does; the
+# non-blocking path's Wait() returns the error, which the probe prints.
+case $mode in
+  stall | stall-op | stall-root)
+    echo "$output" | grep -qE "micon \[rank [0-9]+/$np\] error: rank [0-9]+: all_reduce #3 " \
+      || { echo "FAIL: the blocking all-reduce's watchdog did not report it"; exit 1; } ;;
+  stall-large)
+    echo "$output" | grep -qE "\[rank [0-9]+\] micon: error: rank [0-9]+: all_reduce #3 " \
+      || { echo "FAIL: Wait() did not return the non-blocking all-reduce's timeout"; exit 1; } ;;
+esac
 echo "PASS"
