@@ -1,6 +1,7 @@
 #include "data/compound_features.h"
 
 #include <RDGeneral/versions.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <filesystem>
@@ -80,10 +81,10 @@ absl::StatusOr<CompoundFeatures> ReadCache(const std::string& path,
   return f;
 }
 
-absl::Status WriteCache(const std::string& path, const std::string& validity,
-                        const CompoundFeatures& f) {
+absl::Status WriteCacheFile(const std::string& partial,
+                            const std::string& validity,
+                            const CompoundFeatures& f) {
   QuietHdf5Errors();
-  const std::string partial = PartialPath(path);
   {
     MICON_ASSIGN_OR_RETURN(Hdf5Id file,
                            Hdf5Call(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC,
@@ -111,7 +112,26 @@ absl::Status WriteCache(const std::string& path, const std::string& validity,
     MICON_RETURN_IF_ERROR(WriteStringDataset(h, kExcludedReason, ex_why));
     MICON_RETURN_IF_ERROR(file.Close());
   }
-  return CommitFile(partial, path);
+  return absl::OkStatus();
+}
+
+// Every job on the dataset shares its cache, and jobs started together (the
+// regime study's parallel trainings, a test suite) all find it missing and
+// write it at once. So each process builds the file under a name of its own
+// before the rename: with one shared temporary name, one process truncated
+// and rewrote the file another had just committed, and a cache of empty ids
+// and zero features was left in place and trusted
+// (CompoundFeaturesTest.ProcessesWritingTheCacheAtOnceLeaveAWholeFile).
+absl::Status WriteCache(const std::string& path, const std::string& validity,
+                        const CompoundFeatures& f) {
+  const std::string partial = absl::StrCat(PartialPath(path), "-", ::getpid());
+  absl::Status written = WriteCacheFile(partial, validity, f);
+  if (written.ok()) written = CommitFile(partial, path);
+  if (!written.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+  }
+  return written;
 }
 
 }  // namespace

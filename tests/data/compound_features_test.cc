@@ -4,6 +4,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -135,6 +137,56 @@ TEST_F(CompoundFeaturesTest, CacheIsReusedUntilTheTableChanges) {
   EXPECT_EQ(third.ids, std::vector<std::string>{"aspirin"});
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_THAT(warnings[0], HasSubstr("stale"));
+}
+
+// Jobs that share a dataset (the regime study's parallel trainings, tests
+// started together) may all find its cache missing and write it at once. Each
+// must commit a whole file of its own: two processes writing one temporary
+// file once left a committed cache whose ids were empty strings, which every
+// later run then trusted.
+TEST_F(CompoundFeaturesTest, ProcessesWritingTheCacheAtOnceLeaveAWholeFile) {
+  const std::string cache = dir_ + "/.micon-cache";
+  const std::string file = cache + "/features-morgan-r2-256-counts+desc.h5";
+  const FeaturizerOptions options{2, 256, true, true};
+  MICON_ASSERT_OK_AND_ASSIGN(CompoundTable t, ReadCompoundTable(path_));
+  const std::vector<std::string> expected = {"aspirin", "caffeine"};
+  constexpr int kProcesses = 16, kRounds = 30;
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      for (int round = 0; round < kRounds; ++round) {
+        std::error_code ignored;
+        std::filesystem::remove(file, ignored);  // every process rewrites it
+        // Computes and writes it, then reads whatever is in place.
+        for (int call = 0; call < 2; ++call) {
+          std::vector<std::string> warnings;
+          absl::StatusOr<CompoundFeatures> f = LoadOrComputeCompoundFeatures(
+              t, options, InvalidSmilesPolicy::kExclude, cache, &warnings);
+          if (!f.ok() || f->ids != expected) _exit(1);
+        }
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "a process read a cache other than the one it wrote";
+  }
+  // What is left in place is whole, and nothing half-written beside it.
+  std::vector<std::string> warnings;
+  MICON_ASSERT_OK_AND_ASSIGN(
+      CompoundFeatures last,
+      LoadOrComputeCompoundFeatures(t, options, InvalidSmilesPolicy::kExclude,
+                                    cache, &warnings));
+  EXPECT_EQ(last.ids, expected);
+  for (const auto& entry : std::filesystem::directory_iterator(cache)) {
+    EXPECT_EQ(entry.path().string(), file) << "left behind";
+  }
 }
 
 TEST_F(CompoundFeaturesTest, ADamagedCacheIsRecomputedNotTrusted) {
