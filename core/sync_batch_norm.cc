@@ -12,7 +12,8 @@ namespace {
 
 // Batch normalisation over every rank's rows as one autograd node, as
 // PyTorch's SyncBatchNorm: two passes forward (local statistics, then the
-// affine normalisation) and three backward, against about ten of each when
+// affine normalisation) and three backward (one fused for the two gradient
+// sums, two for the input's gradient), against about ten of each when
 // autograd differentiates the same formula op by op (the cost measured as 27 %
 // of a step at np 2: docs/PERFORMANCE.md). One all-reduce forward (the
 // statistics) and one backward (the two gradient sums the input's gradient
@@ -78,18 +79,27 @@ class SyncBatchNormFunction
     CrossRankSum* ranks = Ranks(ctx->saved_data["sum"].toInt());
     const auto shape = std::vector<int64_t>{1, -1, 1, 1};
     const int64_t c = xf.size(1);
-    const torch::Tensor dy = grads[0].to(xf.scalar_type());
-    const torch::Tensor xhat = (xf - mean.view(shape)) * invstd.view(shape);
-    const torch::Tensor sum_dy = dy.sum({0, 2, 3});
-    const torch::Tensor sum_dy_xhat = (dy * xhat).sum({0, 2, 3});
+    const torch::Tensor dy = grads[0].to(xf.scalar_type()).contiguous();
+    const torch::Tensor w = weight.to(xf.scalar_type());
+    // sum(dy) and sum(dy * xhat) with the global statistics in one fused pass:
+    // they are what batch norm's own backward gives as the bias's and the
+    // weight's gradients when handed the saved mean and invstd.
+    const auto [no_dx, sum_dy_xhat, sum_dy] = at::native_batch_norm_backward(
+        dy, xf, w, {}, {}, mean, invstd, /*train=*/true, /*eps=*/0.0,
+        {false, true, true});
     torch::Tensor sums = torch::cat({sum_dy, sum_dy_xhat}).to(torch::kDouble);
     if (ranks != nullptr) sums = ranks->Sum(sums);
     sums = (sums / n).to(xf.scalar_type());
     const torch::Tensor mean_dy = sums.slice(0, 0, c);
     const torch::Tensor mean_dy_xhat = sums.slice(0, c, 2 * c);
-    const torch::Tensor dx =
-        (dy - mean_dy.view(shape) - xhat * mean_dy_xhat.view(shape)) *
-        (invstd * weight.to(xf.scalar_type())).view(shape);
+    // dx = (dy - mean_dy - xhat * mean_dy_xhat) * invstd * w, per channel
+    // dy * a + x * b + k: two passes over the activation instead of six, the
+    // form the forward's y = x * scale + shift also takes.
+    const torch::Tensor a = invstd * w;
+    const torch::Tensor b = -a * invstd * mean_dy_xhat;
+    const torch::Tensor k = -a * mean_dy - b * mean;
+    torch::Tensor dx = torch::addcmul(k.view(shape), xf, b.view(shape));
+    dx.addcmul_(dy, a.view(shape));
     return {dx.to(grads[0].scalar_type()), sum_dy_xhat.to(weight.scalar_type()),
             sum_dy.to(weight.scalar_type()), torch::Tensor(), torch::Tensor()};
   }
