@@ -12,9 +12,11 @@
 #include "absl/status/status.h"
 #include "core/torch_threads.h"
 #include "launch/command.h"
+#include "launch/process_memory.h"
 #include "micon/config.h"
 
 int main(int argc, char** argv) {
+  micon::KeepFreedMemoryInProcess();
   if (const char* core = micon::OpenBlasCoreToRestartWith()) {
     // core/torch_threads.h says why. execv returns only when it fails: then
     // micon runs on, with the slower kernels.
