@@ -4,16 +4,35 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/log_line.h"
 #include "core/torch_threads.h"
+#include "distributed/launch_environment.h"
 #include "launch/command.h"
 #include "launch/process_memory.h"
 #include "micon/config.h"
+
+namespace {
+
+// Who this process is in its job, for its error line: the running world's
+// rank, or, for an error before the world started (a bad configuration on
+// every rank, a file missing on one node), what mpirun or srun said, so that
+// each rank's line still names it.
+std::pair<int, int> RankOfThisProcess(const micon::ProcessState& process) {
+  if (process.dist) return {process.dist->rank, process.dist->world_size};
+  const absl::StatusOr<micon::LaunchEnvironment> launch =
+      micon::DetectLaunchEnvironment(std::getenv);
+  if (launch.ok()) return {launch->rank, launch->world_size};
+  return {0, 1};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   micon::KeepFreedMemoryInProcess();
@@ -72,14 +91,8 @@ int main(int argc, char** argv) {
     process.dist.reset();  // MPI_Finalize before returning
     return process.exit_code;
   }
-  std::string where;
-  if (process.dist && process.dist->world_size > 1) {
-    where = "[rank " + std::to_string(process.dist->rank) + "/" +
-            std::to_string(process.dist->world_size) + "] ";
-  }
-  std::fprintf(stderr, "micon %serror: %s\n", where.c_str(),
-               std::string(result.message()).c_str());
-  std::fflush(stderr);
+  const auto [rank, world_size] = RankOfThisProcess(process);
+  micon::WriteLogLine("error", result.message(), rank, world_size);
   // The other ranks may be waiting in a collective for this one: end them now
   // rather than at the watchdog's timeout.
   if (process.dist && process.dist->comm && process.dist->world_size > 1) {

@@ -20,11 +20,11 @@
 #define MICON_DISTRIBUTED_MPI_BLOCKING_WATCHDOG_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <thread>
+
+#include "distributed/periodic_thread.h"
 
 namespace micon {
 
@@ -40,7 +40,7 @@ class BlockingWatchdog {
   // `expired` may come.
   explicit BlockingWatchdog(Expired expired, std::chrono::milliseconds period =
                                                  std::chrono::milliseconds(50));
-  ~BlockingWatchdog();  // stops and joins the thread
+  // Destroying it stops and joins the thread.
   BlockingWatchdog(const BlockingWatchdog&) = delete;
   BlockingWatchdog& operator=(const BlockingWatchdog&) = delete;
 
@@ -49,19 +49,16 @@ class BlockingWatchdog {
   void Disarm();
 
  private:
-  void Run();
+  void Check();
 
   const Expired expired_;
-  const std::chrono::milliseconds period_;
   std::mutex mutex_;
-  std::condition_variable stop_cv_;
-  bool stop_ = false;
   bool armed_ = false;
   bool fired_ = false;  // `expired` was called for the armed call
   uint64_t seq_ = 0;
   std::chrono::milliseconds limit_{0};
   std::chrono::steady_clock::time_point deadline_;
-  std::thread thread_;  // last: starts after everything above exists
+  PeriodicThread thread_;  // last: starts after everything above exists
 };
 
 }  // namespace micon

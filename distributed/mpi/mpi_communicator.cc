@@ -3,7 +3,6 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <functional>
 #include <limits>
 #include <numeric>
@@ -11,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/log_line.h"
 #include "distributed/backoff.h"
 #include "distributed/collective_log.h"
 #include "distributed/completed_work.h"
@@ -385,10 +385,8 @@ class MpiCommunicator final : public Communicator {
   // call cannot be cancelled, so no Status can reach its caller: report as
   // main reports an error, then end the job as main's Abort would.
   void Expired(uint64_t seq, std::chrono::milliseconds limit) {
-    const std::string message = StallMessage(log_, roll_call_, seq, limit);
-    std::fprintf(stderr, "micon [rank %d/%d] error: %s\n", rank_, world_,
-                 message.c_str());
-    std::fflush(stderr);
+    WriteLogLine("error", StallMessage(log_, roll_call_, seq, limit), rank_,
+                 world_);
     MPI_Abort(comm_, 1);
   }
 

@@ -1,9 +1,9 @@
 #include "distributed/nccl/nccl_state.h"
 
-#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/log_line.h"
 
 namespace micon {
 
@@ -98,8 +98,7 @@ void NcclState::AbortNccl(const std::string& reason) {
   // Said at once: with stream-ordered waits the host may be blocked in a
   // device read that only this abort releases, and the error reaches the
   // caller at its next collective.
-  std::fprintf(stderr, "micon [rank %d] NCCL aborted: %s\n", rank,
-               reason.c_str());
+  WriteLogLine("error", "NCCL aborted: " + reason, rank, world);
   runtime->Abort();
 }
 

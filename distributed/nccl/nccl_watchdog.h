@@ -8,12 +8,10 @@
 #define MICON_DISTRIBUTED_NCCL_NCCL_WATCHDOG_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "distributed/nccl/nccl_state.h"
+#include "distributed/periodic_thread.h"
 
 namespace micon {
 
@@ -21,19 +19,16 @@ class NcclWatchdog {
  public:
   NcclWatchdog(std::shared_ptr<NcclState> state,
                std::chrono::microseconds period);
-  ~NcclWatchdog();  // stops and joins the thread
+  // Destroying it stops and joins the thread.
   NcclWatchdog(const NcclWatchdog&) = delete;
   NcclWatchdog& operator=(const NcclWatchdog&) = delete;
 
  private:
-  void Run();
+  bool BindThread();
+  void Settle();
 
   const std::shared_ptr<NcclState> state_;
-  const std::chrono::microseconds period_;
-  std::mutex stop_mutex_;
-  std::condition_variable stop_cv_;
-  bool stop_ = false;
-  std::thread thread_;  // last: starts after everything above exists
+  PeriodicThread thread_;  // last: starts after everything above exists
 };
 
 }  // namespace micon

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "core/log_line.h"
 
 namespace micon {
 
@@ -13,9 +14,7 @@ void RunLog::Info(const std::string& message) const {
 }
 
 void RunLog::Warning(const std::string& message) const {
-  std::fprintf(stderr, "micon [rank %d/%d] warning: %s\n", rank_, world_size_,
-               message.c_str());
-  std::fflush(stderr);
+  WriteLogLine("warning", message, rank_, world_size_);
 }
 
 std::string RunLog::RankPrefix() const {

@@ -129,6 +129,24 @@ TEST(MiconCommand, RejectsUnknownFlagsNamingThem) {
   EXPECT_THAT(r.output, HasSubstr("--radius"));
 }
 
+// An error before the ranks have started (a bad configuration, which every
+// rank of a job reads) still names the rank the launcher gave: sixteen
+// ranks' lines are told apart. A plain run has no rank to name.
+TEST(MiconCommand, AnErrorBeforeTheWorldStartsNamesTheLaunchersRank) {
+  const std::string bad_key = " train --set no.such=1";
+  testing::CommandResult r = RunCommand(
+      "SLURM_STEP_ID=0 SLURM_PROCID=3 SLURM_STEP_NUM_TASKS=4 "
+      "SLURM_LOCALID=1 SLURM_NODEID=1 " +
+      MiconBinary() + bad_key);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(
+      r.output,
+      HasSubstr("micon [rank 3/4] error: --set no.such=1: unknown key"));
+  r = RunCommand(MiconBinary() + bad_key);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("micon error: --set no.such=1: unknown key"));
+}
+
 // A preset is a fixed screen: a flag it sets is refused, not silently
 // applied or overridden.
 TEST(MiconSynth, PresetRefusesTheFlagsItFixes) {
