@@ -2,14 +2,20 @@
 
 #include <mpi.h>
 
+#include <array>
+#include <cstdlib>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "distributed/gpu_assignment.h"
 #include "distributed/mpi/mpi_communicator.h"
 #include "distributed/thread/thread_communicator.h"
 #include "micon/config.h"
 
 #if MICON_HAVE_CUDA
+#include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAStream.h>
 #endif
@@ -33,6 +39,43 @@ int BindLocalGpu(int local_rank) {
 #else
   return -1;
 #endif
+}
+
+// The PCI address of the GPU `device` (this process's index), which names
+// one GPU the same way on every rank of a node, whatever each rank's
+// CUDA_VISIBLE_DEVICES; empty without one.
+std::string GpuPciAddress(int device) {
+#if MICON_HAVE_CUDA
+  if (device < 0) return "";
+  const cudaDeviceProp* p = at::cuda::getDeviceProperties(device);
+  return absl::StrCat(absl::Hex(p->pciDomainID, absl::kZeroPad4), ":",
+                      absl::Hex(p->pciBusID, absl::kZeroPad2), ":",
+                      absl::Hex(p->pciDeviceID, absl::kZeroPad2));
+#else
+  (void)device;
+  return "";
+#endif
+}
+
+// Every rank of this node, with the GPU it bound, gathered over `node`.
+std::vector<RankGpu> NodeGpus(MPI_Comm node, int rank, int device) {
+  constexpr int kWidth = 32;
+  std::array<char, kWidth> mine{};
+  const std::string pci = GpuPciAddress(device);
+  pci.copy(mine.data(), kWidth - 1);
+  int size = 1;
+  MPI_Comm_size(node, &size);
+  std::vector<char> addresses(static_cast<size_t>(kWidth) * size);
+  std::vector<int> ranks(size);
+  MPI_Allgather(mine.data(), kWidth, MPI_CHAR, addresses.data(), kWidth,
+                MPI_CHAR, node);
+  MPI_Allgather(&rank, 1, MPI_INT, ranks.data(), 1, MPI_INT, node);
+  std::vector<RankGpu> out(size);
+  for (int i = 0; i < size; ++i) {
+    out[i].rank = ranks[i];
+    out[i].gpu = std::string(&addresses[static_cast<size_t>(i) * kWidth]);
+  }
+  return out;
 }
 
 #if MICON_HAVE_NCCL
@@ -89,14 +132,27 @@ absl::StatusOr<std::unique_ptr<DistributedContext>> Bootstrap(
                       MPI_INFO_NULL, &node);
   MPI_Comm_rank(node, &ctx->local_rank);
   MPI_Comm_size(node, &ctx->local_size);
-  MPI_Comm_free(&node);
   ctx->device_index = BindLocalGpu(ctx->local_rank);
+  // On every rank, whatever it will choose: a rank that sees no GPU must
+  // still answer its node's gather.
+  const std::vector<RankGpu> node_gpus =
+      NodeGpus(node, ctx->rank, ctx->device_index);
+  MPI_Comm_free(&node);
 
   const bool nccl = backend == Backend::kNccl ||
                     (backend == Backend::kAuto && MICON_HAVE_NCCL &&
                      MICON_HAVE_CUDA && ctx->device_index >= 0);
   if (nccl) {
 #if MICON_HAVE_NCCL
+    if (ctx->device_index >= 0) {
+      const absl::Status assigned = CheckOneGpuPerRank(
+          node_gpus, /*sharing_allowed=*/std::getenv("NCCL_HOSTID") != nullptr);
+      if (!assigned.ok()) {
+        return absl::Status(
+            assigned.code(),
+            absl::StrCat("rank ", ctx->rank, ": ", assigned.message()));
+      }
+    }
     absl::StatusOr<std::unique_ptr<Communicator>> comm =
         StartNccl(*ctx, options.communicator);
     if (!comm.ok()) {

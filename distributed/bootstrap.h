@@ -8,7 +8,8 @@
 // Starts MPI (under mpirun or srun, or as a singleton for `micon train`
 // alone), finds the local rank with MPI_Comm_split_type (ranks sharing a
 // node), binds the GPU of the local rank (local rank modulo the visible GPUs)
-// before any other CUDA or NCCL call, and creates the communicator:
+// before any other CUDA or NCCL call, refuses NCCL where two ranks of a node
+// would drive one GPU (gpu_assignment.h), and creates the communicator:
 //   auto     NCCL when this build has it and a GPU is visible, else MPI
 //   mpi      MPI collectives on CPU tensors
 //   nccl     NCCL (CUDA builds only)
