@@ -13,7 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
-#include "core/io/atomic_file.h"
+#include "core/status_macros.h"
+#include "data/csv_writer.h"
 
 namespace micon {
 namespace {
@@ -55,16 +56,6 @@ void OnRecordEnd(int, void* data) {
   auto* state = static_cast<ParseState*>(data);
   state->records.push_back(std::move(state->record));
   state->record.clear();
-}
-
-std::string QuoteCsvField(const std::string& field) {
-  if (field.find_first_of(",\"\n\r") == std::string::npos) return field;
-  std::string out = "\"";
-  for (char c : field) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -134,16 +125,14 @@ absl::StatusOr<DelimitedTable> ReadDelimitedTable(const std::string& path,
 absl::Status WriteCsv(const std::string& path,
                       const std::vector<std::string>& header,
                       const std::vector<std::vector<std::string>>& rows) {
-  std::string text;
-  auto write_row = [&text](const std::vector<std::string>& row) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      absl::StrAppend(&text, i ? "," : "", QuoteCsvField(row[i]));
-    }
-    text += '\n';
+  MICON_ASSIGN_OR_RETURN(CsvWriter csv, CsvWriter::Open(path));
+  auto write_row = [&csv](const std::vector<std::string>& row) {
+    for (const std::string& field : row) csv.Field(field);
+    csv.EndRow();
   };
   write_row(header);
   for (const auto& row : rows) write_row(row);
-  return WriteFileAtomically(path, text);
+  return csv.Commit();
 }
 
 }  // namespace micon

@@ -6,9 +6,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
+#include "data/csv_writer.h"
 #include "data/delimited_table.h"
 #include "data/profile_frame_hdf5.h"
 
@@ -91,22 +91,19 @@ absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path) {
 
 absl::Status WriteProfileFrame(const ProfileFrame& frame,
                                const std::string& path) {
-  std::vector<std::string> header = frame.metadata_names;
-  header.insert(header.end(), frame.feature_names.begin(),
-                frame.feature_names.end());
+  MICON_ASSIGN_OR_RETURN(CsvWriter csv, CsvWriter::Open(path));
+  for (const std::string& name : frame.metadata_names) csv.Field(name);
+  for (const std::string& name : frame.feature_names) csv.Field(name);
+  csv.EndRow();
   const at::Tensor x = frame.features.to(torch::kFloat64).contiguous();
   const double* v = x.data_ptr<double>();
   const int64_t f = x.size(1);
-  std::vector<std::vector<std::string>> rows(frame.rows());
   for (int64_t r = 0; r < frame.rows(); ++r) {
-    std::vector<std::string>& row = rows[r];
-    for (const auto& column : frame.metadata) row.push_back(column[r]);
-    // 17 significant digits read back to the same double.
-    for (int64_t k = 0; k < f; ++k) {
-      row.push_back(absl::StrFormat("%.17g", v[r * f + k]));
-    }
+    for (const auto& column : frame.metadata) csv.Field(column[r]);
+    for (int64_t k = 0; k < f; ++k) csv.Number(v[r * f + k]);
+    csv.EndRow();
   }
-  return WriteCsv(path, header, rows);
+  return csv.Commit();
 }
 
 absl::StatusOr<std::vector<std::string>> GroupKeys(

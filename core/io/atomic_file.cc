@@ -39,6 +39,16 @@ absl::Status CommitFile(const std::string& partial, const std::string& path) {
   return Fsync(dir.empty() ? "." : dir.string(), true);
 }
 
+absl::Status AbandonPartialFile(const std::string& partial,
+                                const std::string& path, int64_t bytes,
+                                int error) {
+  std::error_code ignored;
+  std::filesystem::remove(partial, ignored);
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "writing ", path, " failed (", bytes, " bytes): ", std::strerror(error),
+      "; the previous version, if any, is untouched"));
+}
+
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::string& bytes) {
   const std::string partial = PartialPath(path);
@@ -53,13 +63,8 @@ absl::Status WriteFileAtomically(const std::string& path,
   const int write_errno = errno;
   out.close();
   if (out.fail()) {
-    // A full disk: free what was written; `path` keeps its old contents.
-    std::error_code ignored;
-    std::filesystem::remove(partial, ignored);
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "writing ", path, " failed (", bytes.size(),
-        " bytes): ", std::strerror(write_errno != 0 ? write_errno : EIO),
-        "; the previous version, if any, is untouched"));
+    return AbandonPartialFile(partial, path, static_cast<int64_t>(bytes.size()),
+                              write_errno != 0 ? write_errno : EIO);
   }
   return CommitFile(partial, path);
 }

@@ -10,6 +10,7 @@
 #ifndef MICON_CORE_IO_ATOMIC_FILE_H_
 #define MICON_CORE_IO_ATOMIC_FILE_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -22,6 +23,12 @@ inline std::string PartialPath(const std::string& path) {
 }
 
 absl::Status CommitFile(const std::string& partial, const std::string& path);
+// A write to `partial` failed with `error` (an errno) after `bytes`: removes
+// it (a full disk gets its space back) and returns the error for `path`,
+// whose previous contents are untouched.
+absl::Status AbandonPartialFile(const std::string& partial,
+                                const std::string& path, int64_t bytes,
+                                int error);
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::string& bytes);
 

@@ -1,0 +1,96 @@
+// What writing a table of well profiles costs (micon embed's last step):
+// wall time and the process's peak memory above the frame itself, for
+// profiles.csv (WriteProfileFrame) and profiles.h5 (WriteProfileFrameHdf5).
+//
+//   profile_write_bench ROWS FEATURES OUT_DIR
+//
+// The frame: ROWS wells of FEATURES float64 features and micon embed's eight
+// metadata columns, random values. Peak memory is the kernel's high-water
+// mark of resident memory (VmHWM), reset before each write (clear_refs 5),
+// minus the resident memory before it.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "data/profile_frame.h"
+#include "data/profile_frame_hdf5.h"
+
+namespace {
+
+long StatusKb(const char* field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+void ResetPeak() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+template <typename Write>
+void Measure(const char* what, Write write) {
+  ResetPeak();
+  const long before = StatusKb("VmRSS:");
+  const auto start = std::chrono::steady_clock::now();
+  const absl::Status s = write();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, std::string(s.message()).c_str());
+    std::exit(1);
+  }
+  std::printf("%-12s %8.2f s  peak %8.1f MB above the %8.1f MB before\n", what,
+              seconds, (StatusKb("VmHWM:") - before) / 1024.0, before / 1024.0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: %s ROWS FEATURES OUT_DIR\n", argv[0]);
+    return 2;
+  }
+  const int64_t rows = std::atoll(argv[1]);
+  const int64_t features = std::atoll(argv[2]);
+  const std::string out = argv[3];
+  namespace pc = micon::profile_columns;
+  micon::ProfileFrame frame;
+  frame.metadata_names = {pc::kSource,  pc::kBatch,    pc::kPlate,
+                          pc::kWell,    pc::kCompound, pc::kSmiles,
+                          pc::kControl, pc::kImages};
+  frame.metadata.assign(frame.metadata_names.size(),
+                        std::vector<std::string>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t plate = r / 384;
+    frame.metadata[0][r] = "source_" + std::to_string(plate % 4);
+    frame.metadata[1][r] = "batch_" + std::to_string(plate % 16);
+    frame.metadata[2][r] = "plate_" + std::to_string(plate);
+    frame.metadata[3][r] = "A" + std::to_string(r % 384);
+    frame.metadata[4][r] = "compound_" + std::to_string(r % 10007);
+    frame.metadata[5][r] = "CC(=O)Oc1ccccc1C(=O)O";
+    frame.metadata[6][r] = r % 12 == 0 ? "1" : "0";
+    frame.metadata[7][r] = "9";
+  }
+  for (int64_t k = 0; k < features; ++k) {
+    frame.feature_names.push_back(absl::StrCat("h_", k));
+  }
+  torch::manual_seed(1);
+  frame.features = torch::randn({rows, features}, torch::kFloat64);
+  std::printf("%lld rows x %lld features: %.1f MB of float64 features\n",
+              static_cast<long long>(rows), static_cast<long long>(features),
+              rows * features * 8 / 1e6);
+  Measure("profiles.csv", [&] {
+    return micon::WriteProfileFrame(frame, out + "/profiles.csv");
+  });
+  Measure("profiles.h5", [&] {
+    return micon::WriteProfileFrameHdf5(frame, out + "/profiles.h5");
+  });
+  return 0;
+}
