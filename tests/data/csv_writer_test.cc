@@ -8,7 +8,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "data/delimited_table.h"
@@ -18,13 +17,6 @@ namespace micon {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 void WriteText(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
@@ -44,7 +36,7 @@ TEST(CsvWriter, QuotesWhereNeededAndWritesNumbersThatReadBackExactly) {
   csv->Number(-1e300);
   csv->EndRow();
   ASSERT_TRUE(csv->Commit().ok());
-  EXPECT_EQ(Slurp(path),
+  EXPECT_EQ(testing::FileBytes(path),
             "name,value\n\"a, \"\"b\"\"\nc\",0.10000000000000001\n"
             ",-1.0000000000000001e+300\n");
   EXPECT_FALSE(fs::exists(path + ".partial"));
@@ -82,7 +74,7 @@ TEST(CsvWriter, AWriterDestroyedUncommittedLeavesThePreviousFile) {
     csv->Field("new");
     csv->EndRow();
   }
-  EXPECT_EQ(Slurp(path), "old\n");
+  EXPECT_EQ(testing::FileBytes(path), "old\n");
   EXPECT_FALSE(fs::exists(path + ".partial"));
 }
 
@@ -106,7 +98,7 @@ TEST(CsvWriter, AFullDiskFailsTheCommitAndKeepsThePreviousFile) {
   EXPECT_NE(s.message().find("No space left on device"),
             absl::string_view::npos)
       << s;
-  EXPECT_EQ(Slurp(path), "old\n");
+  EXPECT_EQ(testing::FileBytes(path), "old\n");
   EXPECT_FALSE(fs::exists(fs::symlink_status(path + ".partial")));
 }
 
