@@ -174,6 +174,105 @@ namespace {
 using PlateRows = std::function<absl::StatusOr<torch::Tensor>(
     const PlateMetadata& plate, const PlateLayout& layout)>;
 
+// Rank 0's frames with every row's metadata (a pure function of the store)
+// and room for the features.
+WellProfiles EmptyWellProfiles(const PlateStore& store,
+                               const std::vector<PlateLayout>& layouts,
+                               const std::vector<std::string>& names) {
+  WellProfiles out;
+  out.wells = NewProfileFrame(names, /*predicted=*/false);
+  out.predicted = NewProfileFrame(names, /*predicted=*/true);
+  for (size_t p = 0; p < store.plates.size(); ++p) {
+    const PlateLayout& l = layouts[p];
+    const PlateHeader& h = store.plates[p].header;
+    for (size_t k = 0; k < l.wells.size(); ++k) {
+      AddProfileRow(out.wells, h, l.wells[k], l.well_compound[k],
+                    store.compounds, l.well_control[k], l.images_per_well[k]);
+    }
+    for (const std::string& c : l.predicted) {
+      AddProfileRow(out.predicted, h, "predicted", c, store.compounds, false,
+                    static_cast<int64_t>(l.control_images.size()));
+    }
+  }
+  // A frame's rows are its features' rows: count them from the metadata.
+  const int64_t dim = static_cast<int64_t>(names.size());
+  const auto rows = [](const ProfileFrame& f) {
+    return static_cast<int64_t>(f.metadata.front().size());
+  };
+  out.wells.features = torch::empty({rows(out.wells), dim}, torch::kFloat64);
+  out.predicted.features =
+      torch::empty({rows(out.predicted), dim}, torch::kFloat64);
+  return out;
+}
+
+// Every rank's rows (`mine`: this rank's, by plate, released as they are
+// sent) into rank 0's `out`, a block of consecutive plates at a time: a rank
+// holds at most one block of the others' rows rather than the whole screen
+// (a million wells of 2,560 float64 features are 20 GB), and rank 0 copies
+// each block into place, so it holds the result once.
+absl::Status GatherInBlocks(const std::vector<PlateLayout>& layouts,
+                            const std::vector<std::vector<size_t>>& shards,
+                            std::map<size_t, torch::Tensor>& mine, int64_t dim,
+                            Communicator& comm, int64_t block_bytes,
+                            WellProfiles& out) {
+  const int rank = comm.rank(), world = comm.world_size();
+  const size_t plates = layouts.size();
+  std::vector<int> owner(plates, 0);
+  for (int r = 0; r < world; ++r) {
+    for (size_t p : shards[static_cast<size_t>(r)]) owner[p] = r;
+  }
+  std::vector<int64_t> well_at(plates), predicted_at(plates);
+  for (size_t p = 1; p < plates; ++p) {
+    well_at[p] =
+        well_at[p - 1] + static_cast<int64_t>(layouts[p - 1].wells.size());
+    predicted_at[p] = predicted_at[p - 1] +
+                      static_cast<int64_t>(layouts[p - 1].predicted.size());
+  }
+  const int64_t block_rows = std::max<int64_t>(
+      1, block_bytes / std::max<int64_t>(1, dim * int64_t{sizeof(double)}));
+  for (size_t first = 0, end = 0; first < plates; first = end) {
+    int64_t rows = 0;
+    for (end = first; end < plates; ++end) {
+      if (end > first && rows + layouts[end].rows() > block_rows) break;
+      rows += layouts[end].rows();
+    }
+    // Each rank's rows of the block, its plates in plate order; the block
+    // holds rank 0's, then rank 1's, and so on.
+    std::vector<int64_t> counts(static_cast<size_t>(world), 0);
+    std::vector<torch::Tensor> parts;
+    for (size_t p = first; p < end; ++p) {
+      counts[static_cast<size_t>(owner[p])] += layouts[p].rows();
+      if (owner[p] == rank) parts.push_back(mine.at(p));
+    }
+    if (rows == 0) continue;
+    const torch::Tensor local = parts.empty()
+                                    ? torch::empty({0, dim}, torch::kFloat64)
+                                    : torch::cat(parts);
+    parts.clear();
+    for (size_t p = first; p < end; ++p) mine.erase(p);
+    torch::Tensor block = torch::empty({rows, dim}, torch::kFloat64);
+    MICON_RETURN_IF_ERROR(comm.AllGatherV(local, block, counts, {})->Wait());
+    if (rank != 0) continue;
+    std::vector<int64_t> at(static_cast<size_t>(world), 0);
+    for (int r = 1; r < world; ++r) {
+      at[static_cast<size_t>(r)] =
+          at[static_cast<size_t>(r - 1)] + counts[static_cast<size_t>(r - 1)];
+    }
+    for (size_t p = first; p < end; ++p) {
+      const int64_t n = layouts[p].rows();
+      const int64_t w = static_cast<int64_t>(layouts[p].wells.size());
+      int64_t& next = at[static_cast<size_t>(owner[p])];
+      const torch::Tensor gathered = block.narrow(0, next, n);
+      next += n;
+      out.wells.features.narrow(0, well_at[p], w)
+          .copy_(gathered.narrow(0, 0, w));
+      out.predicted.features.narrow(0, predicted_at[p], n - w)
+          .copy_(gathered.narrow(0, w, n - w));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // What both kinds of profiler share: every rank computes its shard's rows
 // with `plate_rows`, rank 0 gathers them in plate order under micon's
 // profile columns.
@@ -188,15 +287,9 @@ absl::StatusOr<WellProfiles> GatherWellProfiles(
     layouts.push_back(std::move(l));
   }
   MICON_ASSIGN_OR_RETURN(auto shards, ShardPlates(store.plates, world));
-  std::vector<int64_t> counts(static_cast<size_t>(world), 0);
-  for (int r = 0; r < world; ++r) {
-    for (size_t p : shards[static_cast<size_t>(r)]) {
-      counts[static_cast<size_t>(r)] += layouts[p].rows();
-    }
-  }
 
   const int64_t dim = static_cast<int64_t>(names.size());
-  std::vector<torch::Tensor> mine;
+  std::map<size_t, torch::Tensor> mine;  // this rank's plates' rows
   const std::vector<size_t>& shard = shards[static_cast<size_t>(rank)];
   for (size_t p : shard) {
     const auto start = std::chrono::steady_clock::now();
@@ -210,7 +303,7 @@ absl::StatusOr<WellProfiles> GatherWellProfiles(
                 "the profiler gave ", rows->sizes(), " for plate ",
                 store.plates[p].header.plate, "'s ", layouts[p].rows(),
                 " rows of ", dim, " features");
-    mine.push_back(*rows);
+    mine[p] = rows->to(torch::kFloat64).contiguous();
     if (options.progress) {
       options.progress(absl::StrFormat(
           "embedded plate %s (%d/%d of this rank's plates, %d fields, %.1f s)",
@@ -221,43 +314,13 @@ absl::StatusOr<WellProfiles> GatherWellProfiles(
               .count()));
     }
   }
-  const torch::Tensor local = torch::cat(mine).contiguous();
-  int64_t total = 0;
-  for (int64_t c : counts) total += c;
-  torch::Tensor global = torch::empty({total, dim}, torch::kFloat64);
-  MICON_RETURN_IF_ERROR(comm.AllGatherV(local, global, counts, {})->Wait());
 
+  // Rank 0's frames: metadata from the store, features filled block by
+  // block.
   WellProfiles out;
-  if (rank != 0) return out;
-  // Rows arrive by rank, then shard order; put them back in plate order.
-  std::vector<torch::Tensor> by_plate(store.plates.size());
-  int64_t offset = 0;
-  for (int r = 0; r < world; ++r) {
-    for (size_t p : shards[static_cast<size_t>(r)]) {
-      by_plate[p] = global.narrow(0, offset, layouts[p].rows());
-      offset += layouts[p].rows();
-    }
-  }
-  out.wells = NewProfileFrame(names, /*predicted=*/false);
-  out.predicted = NewProfileFrame(names, /*predicted=*/true);
-  std::vector<torch::Tensor> well_rows, predicted_rows;
-  for (size_t p = 0; p < store.plates.size(); ++p) {
-    const PlateLayout& l = layouts[p];
-    const PlateHeader& h = store.plates[p].header;
-    const int64_t w = static_cast<int64_t>(l.wells.size());
-    for (size_t k = 0; k < l.wells.size(); ++k) {
-      AddProfileRow(out.wells, h, l.wells[k], l.well_compound[k],
-                    store.compounds, l.well_control[k], l.images_per_well[k]);
-    }
-    for (const std::string& c : l.predicted) {
-      AddProfileRow(out.predicted, h, "predicted", c, store.compounds, false,
-                    static_cast<int64_t>(l.control_images.size()));
-    }
-    well_rows.push_back(by_plate[p].narrow(0, 0, w));
-    predicted_rows.push_back(by_plate[p].narrow(0, w, l.rows() - w));
-  }
-  out.wells.features = torch::cat(well_rows);
-  out.predicted.features = torch::cat(predicted_rows);
+  if (rank == 0) out = EmptyWellProfiles(store, layouts, names);
+  MICON_RETURN_IF_ERROR(GatherInBlocks(layouts, shards, mine, dim, comm,
+                                       options.gather_block_bytes, out));
   return out;
 }
 

@@ -82,6 +82,9 @@ struct WellProfileOptions {
   // Called after each of this rank's plates with a line such as
   // "embedded plate P1 (3/8 of this rank's plates, 192 fields, 4.1 s)".
   std::function<void(const std::string&)> progress;
+  // How much of the others' rows a rank receives at once (whole plates; at
+  // least one): rank 0 gathers the profiles in blocks of this size.
+  int64_t gather_block_bytes = int64_t{64} << 20;
 };
 
 struct WellProfiles {

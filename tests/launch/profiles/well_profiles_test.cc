@@ -78,6 +78,29 @@ TEST(WellProfiles, ThreeThreadRanksGiveExactlyWhatOneRankGives) {
   EXPECT_TRUE(torch::equal(three.wells.features, one.wells.features));
 }
 
+// Rank 0 gathers in blocks of whole plates (gather_block_bytes): one plate
+// per block, and blocks of about two plates held by different ranks, give
+// exactly the rows of a single gather.
+TEST(WellProfiles, GatheringInBlocksGivesExactlyTheSingleGather) {
+  const WellProfiles one = ProfilesOnRanks(1, {});
+  const int64_t plates =
+      static_cast<int64_t>(testing::SmallScreen().plates.size());
+  ASSERT_GE(plates, 4);
+  const int64_t two_plates = 2 * one.wells.rows() / plates *
+                             one.wells.features.size(1) *
+                             static_cast<int64_t>(sizeof(double));
+  for (int64_t block_bytes : {int64_t{1}, two_plates}) {
+    for (int world : {1, 3}) {
+      WellProfileOptions options;
+      options.gather_block_bytes = block_bytes;
+      const WellProfiles blocks = ProfilesOnRanks(world, options);
+      EXPECT_EQ(blocks.wells.metadata, one.wells.metadata);
+      EXPECT_TRUE(torch::equal(blocks.wells.features, one.wells.features))
+          << "world " << world << ", blocks of " << block_bytes << " bytes";
+    }
+  }
+}
+
 TEST(WellProfiles, PredictionNeedsAGenerator) {
   WellProfileOptions options;
   options.predict = {"anything"};
