@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 
 #include "absl/strings/match.h"
@@ -19,32 +20,14 @@
 namespace micon {
 namespace {
 
-// Reads the whole file, decompressing gzip transparently (gzread passes plain
-// files through).
-absl::StatusOr<std::string> ReadAllBytes(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    return absl::NotFoundError(path + ": no such file");
-  std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.c_str(), "rb"),
-                                                  gzclose);
-  if (!file)
-    return absl::PermissionDeniedError(path + ": cannot open for reading");
-  std::string bytes;
-  char buffer[1 << 16];
-  int n;
-  while ((n = gzread(file.get(), buffer, sizeof(buffer))) > 0)
-    bytes.append(buffer, n);
-  if (n < 0) {
-    int err = 0;
-    return absl::DataLossError(
-        absl::StrCat(path, ": read failed (", gzerror(file.get(), &err), ")"));
-  }
-  return bytes;
-}
-
+// What the parser's callbacks fill: the record being read, and what is done
+// with each one as it ends.
 struct ParseState {
   std::vector<std::string> record;
-  std::vector<std::vector<std::string>> records;
+  size_t records = 0;   // completed, the header included
+  absl::Status status;  // the first error a callback returned
+  const std::function<absl::Status(std::vector<std::string>&, size_t)>*
+      on_record = nullptr;
 };
 
 void OnField(void* s, size_t len, void* data) {
@@ -54,7 +37,10 @@ void OnField(void* s, size_t len, void* data) {
 
 void OnRecordEnd(int, void* data) {
   auto* state = static_cast<ParseState*>(data);
-  state->records.push_back(std::move(state->record));
+  if (state->status.ok()) {
+    state->status = (*state->on_record)(state->record, state->records);
+  }
+  ++state->records;
   state->record.clear();
 }
 
@@ -74,10 +60,17 @@ absl::StatusOr<size_t> DelimitedTable::Column(const std::string& name) const {
   return static_cast<size_t>(it - header.begin());
 }
 
-absl::StatusOr<DelimitedTable> ReadDelimitedTable(const std::string& path,
-                                                  char delimiter) {
-  absl::StatusOr<std::string> bytes = ReadAllBytes(path);
-  if (!bytes.ok()) return bytes.status();
+absl::Status ReadDelimitedRows(const std::string& path, char delimiter,
+                               const RowsCallback& on_header,
+                               const RowsCallback& on_row) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return absl::NotFoundError(path + ": no such file");
+  // gzread passes plain files through.
+  std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.c_str(), "rb"),
+                                                  gzclose);
+  if (!file)
+    return absl::PermissionDeniedError(path + ": cannot open for reading");
   if (delimiter == 0) {
     const std::string plain(absl::StripSuffix(path, ".gz"));
     delimiter = absl::EndsWith(plain, ".tsv") || absl::EndsWith(plain, ".txt")
@@ -89,36 +82,73 @@ absl::StatusOr<DelimitedTable> ReadDelimitedTable(const std::string& path,
     return absl::InternalError("libcsv: cannot initialise parser");
   }
   csv_set_delim(&parser, static_cast<unsigned char>(delimiter));
+  size_t fields = 0;
+  const std::function<absl::Status(std::vector<std::string>&, size_t)>
+      on_record =
+          [&](std::vector<std::string>& record, size_t index) -> absl::Status {
+    if (index == 0) {
+      // A UTF-8 byte-order mark from spreadsheet exports.
+      if (!record.empty()) {
+        record[0] = std::string(absl::StripPrefix(record[0], "\xEF\xBB\xBF"));
+      }
+      fields = record.size();
+      return on_header(record, 1);
+    }
+    if (record.size() != fields) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, " line ", index + 1, ": ", record.size(),
+                       " fields, header has ", fields));
+    }
+    return on_row(record, index + 1);
+  };
   ParseState state;
-  const size_t parsed = csv_parse(&parser, bytes->data(), bytes->size(),
-                                  OnField, OnRecordEnd, &state);
-  const bool failed = parsed != bytes->size() ||
-                      csv_fini(&parser, OnField, OnRecordEnd, &state) != 0;
+  state.on_record = &on_record;
+  // Parsed as it is read, so that a table costs its rows as the caller
+  // keeps them, not its text (profiles.csv of 10^5 wells is gigabytes).
+  char buffer[1 << 16];
+  int n = 0;
+  bool failed = false;
+  while (!failed && state.status.ok() &&
+         (n = gzread(file.get(), buffer, sizeof(buffer))) > 0) {
+    failed = csv_parse(&parser, buffer, static_cast<size_t>(n), OnField,
+                       OnRecordEnd, &state) != static_cast<size_t>(n);
+  }
+  if (!failed && state.status.ok() && n < 0) {
+    int err = 0;
+    csv_free(&parser);
+    return absl::DataLossError(
+        absl::StrCat(path, ": read failed (", gzerror(file.get(), &err), ")"));
+  }
+  if (!failed && state.status.ok()) {
+    failed = csv_fini(&parser, OnField, OnRecordEnd, &state) != 0;
+  }
   const std::string error = csv_strerror(csv_error(&parser));
   csv_free(&parser);
+  if (!state.status.ok()) return state.status;
   if (failed) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": malformed table near line ",
-                     state.records.size() + 1, " (", error, ")"));
+        absl::StrCat(path, ": malformed table near line ", state.records + 1,
+                     " (", error, ")"));
   }
-  if (state.records.empty())
+  if (state.records == 0)
     return absl::InvalidArgumentError(path + ": empty file (no header)");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<DelimitedTable> ReadDelimitedTable(const std::string& path,
+                                                  char delimiter) {
   DelimitedTable table;
   table.path = path;
-  table.header = std::move(state.records.front());
-  if (!table.header
-           .empty()) {  // a UTF-8 byte-order mark from spreadsheet exports
-    table.header[0] =
-        std::string(absl::StripPrefix(table.header[0], "\xEF\xBB\xBF"));
-  }
-  for (size_t i = 1; i < state.records.size(); ++i) {
-    if (state.records[i].size() != table.header.size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, " line ", i + 1, ": ", state.records[i].size(),
-                       " fields, header has ", table.header.size()));
-    }
-    table.rows.push_back(std::move(state.records[i]));
-  }
+  MICON_RETURN_IF_ERROR(ReadDelimitedRows(
+      path, delimiter,
+      [&table](std::vector<std::string>& header, size_t) {
+        table.header = std::move(header);
+        return absl::OkStatus();
+      },
+      [&table](std::vector<std::string>& row, size_t) {
+        table.rows.push_back(std::move(row));
+        return absl::OkStatus();
+      }));
   return table;
 }
 

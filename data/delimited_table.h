@@ -13,6 +13,7 @@
 #ifndef MICON_DATA_DELIMITED_TABLE_H_
 #define MICON_DATA_DELIMITED_TABLE_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,17 @@ struct DelimitedTable {
 // delimiter 0 = infer from the file name.
 absl::StatusOr<DelimitedTable> ReadDelimitedTable(const std::string& path,
                                                   char delimiter = 0);
+
+// The same file as it is read, a record at a time, for tables too large to
+// hold as text: `on_header` gets the header (line 1), then `on_row` each row
+// with its 1-based line (as DelimitedTable::Line counts). Either may take the
+// fields (they are not used again) and may stop the read with an error,
+// which is returned. The errors of ReadDelimitedTable are the same.
+using RowsCallback =
+    std::function<absl::Status(std::vector<std::string>& fields, size_t line)>;
+absl::Status ReadDelimitedRows(const std::string& path, char delimiter,
+                               const RowsCallback& on_header,
+                               const RowsCallback& on_row);
 
 // Writes a comma-separated file atomically (temporary name, then rename),
 // quoting as needed.

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <memory>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -45,47 +46,60 @@ absl::StatusOr<const std::vector<std::string>*> ProfileFrame::Column(
 
 absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path) {
   if (IsHdf5Path(path)) return ReadProfileFrameHdf5(path);
-  MICON_ASSIGN_OR_RETURN(DelimitedTable table, ReadDelimitedTable(path));
   ProfileFrame frame;
   frame.path = path;
   std::vector<size_t> meta_cols, feature_cols;
-  for (size_t c = 0; c < table.header.size(); ++c) {
-    if (table.header[c].rfind(profile_columns::kMetadataPrefix, 0) == 0) {
-      meta_cols.push_back(c);
-      frame.metadata_names.push_back(table.header[c]);
-    } else {
-      feature_cols.push_back(c);
-      frame.feature_names.push_back(table.header[c]);
-    }
-  }
-  if (feature_cols.empty()) {
-    return absl::InvalidArgumentError(
-        path + ": no feature columns (every column starts with Metadata_)");
-  }
-  if (table.rows.empty()) return absl::InvalidArgumentError(path + ": no rows");
-  const int64_t n = static_cast<int64_t>(table.rows.size());
+  // Features are parsed as each row is read, so the table's text is never
+  // held: a frame costs its doubles and its metadata.
+  auto values = std::make_unique<std::vector<double>>();
+  MICON_RETURN_IF_ERROR(ReadDelimitedRows(
+      path, 0,
+      [&](std::vector<std::string>& header, size_t) -> absl::Status {
+        for (size_t c = 0; c < header.size(); ++c) {
+          if (header[c].rfind(profile_columns::kMetadataPrefix, 0) == 0) {
+            meta_cols.push_back(c);
+            frame.metadata_names.push_back(header[c]);
+          } else {
+            feature_cols.push_back(c);
+            frame.feature_names.push_back(header[c]);
+          }
+        }
+        if (feature_cols.empty()) {
+          return absl::InvalidArgumentError(
+              path +
+              ": no feature columns (every column starts with Metadata_)");
+        }
+        frame.metadata.resize(meta_cols.size());
+        return absl::OkStatus();
+      },
+      [&](std::vector<std::string>& row, size_t line) -> absl::Status {
+        frame.lines.push_back(static_cast<int64_t>(line));
+        for (size_t m = 0; m < meta_cols.size(); ++m) {
+          frame.metadata[m].push_back(std::move(row[meta_cols[m]]));
+        }
+        for (size_t k = 0; k < feature_cols.size(); ++k) {
+          const std::string& text = row[feature_cols[k]];
+          double v = 0;
+          if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                path, ":", line, ": column ", frame.feature_names[k], " is '",
+                text,
+                "', not a finite number (drop or impute missing features "
+                "first)"));
+          }
+          values->push_back(v);
+        }
+        return absl::OkStatus();
+      }));
+  const int64_t n = static_cast<int64_t>(frame.lines.size());
+  if (n == 0) return absl::InvalidArgumentError(path + ": no rows");
   const int64_t f = static_cast<int64_t>(feature_cols.size());
-  frame.metadata.assign(meta_cols.size(), std::vector<std::string>(n));
-  frame.features = torch::empty({n, f}, torch::kFloat64);
-  double* out = frame.features.data_ptr<double>();
-  for (int64_t r = 0; r < n; ++r) {
-    frame.lines.push_back(static_cast<int64_t>(table.Line(r)));
-    const std::vector<std::string>& row = table.rows[r];
-    for (size_t m = 0; m < meta_cols.size(); ++m) {
-      frame.metadata[m][r] = row[meta_cols[m]];
-    }
-    for (int64_t k = 0; k < f; ++k) {
-      const std::string& text = row[feature_cols[k]];
-      double v = 0;
-      if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            frame.Where(r), ": column ", frame.feature_names[k], " is '", text,
-            "', not a finite number (drop or impute missing features "
-            "first)"));
-      }
-      out[r * f + k] = v;
-    }
-  }
+  // The tensor takes the parsed values over; only the growth's spare
+  // capacity is given back.
+  values->shrink_to_fit();
+  std::vector<double>* owned = values.release();
+  frame.features = torch::from_blob(
+      owned->data(), {n, f}, [owned](void*) { delete owned; }, torch::kFloat64);
   return frame;
 }
 

@@ -1,6 +1,7 @@
-// What writing a table of well profiles costs (micon embed's last step):
-// wall time and the process's peak memory above the frame itself, for
-// profiles.csv (WriteProfileFrame) and profiles.h5 (WriteProfileFrameHdf5).
+// What writing a table of well profiles costs (micon embed's last step), and
+// reading it back (micon evaluate's first): wall time and the process's peak
+// memory above what it held before, for profiles.csv (WriteProfileFrame,
+// ReadProfileFrame) and profiles.h5 (WriteProfileFrameHdf5, the same reader).
 //
 //   profile_write_bench ROWS FEATURES OUT_DIR
 //
@@ -34,7 +35,7 @@ long StatusKb(const char* field) {
 void ResetPeak() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 template <typename Write>
-void Measure(const char* what, Write write) {
+void Measure(std::string what, Write write) {
   ResetPeak();
   const long before = StatusKb("VmRSS:");
   const auto start = std::chrono::steady_clock::now();
@@ -43,11 +44,13 @@ void Measure(const char* what, Write write) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   if (!s.ok()) {
-    std::fprintf(stderr, "%s: %s\n", what, std::string(s.message()).c_str());
+    std::fprintf(stderr, "%s: %s\n", what.c_str(),
+                 std::string(s.message()).c_str());
     std::exit(1);
   }
-  std::printf("%-12s %8.2f s  peak %8.1f MB above the %8.1f MB before\n", what,
-              seconds, (StatusKb("VmHWM:") - before) / 1024.0, before / 1024.0);
+  std::printf("%-17s %8.2f s  peak %8.1f MB above the %8.1f MB before\n",
+              what.c_str(), seconds, (StatusKb("VmHWM:") - before) / 1024.0,
+              before / 1024.0);
 }
 
 }  // namespace
@@ -92,5 +95,15 @@ int main(int argc, char** argv) {
   Measure("profiles.h5", [&] {
     return micon::WriteProfileFrameHdf5(frame, out + "/profiles.h5");
   });
+  frame = micon::ProfileFrame();  // what follows holds only what it reads
+  for (const char* file : {"profiles.csv", "profiles.h5"}) {
+    Measure(std::string("read ") + file, [&]() -> absl::Status {
+      absl::StatusOr<micon::ProfileFrame> back =
+          micon::ReadProfileFrame(out + "/" + file);
+      if (!back.ok()) return back.status();
+      return back->rows() == rows ? absl::OkStatus()
+                                  : absl::InternalError("rows differ");
+    });
+  }
   return 0;
 }
