@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <memory>
 
 #include "absl/strings/match.h"
@@ -20,14 +19,34 @@
 namespace micon {
 namespace {
 
-// What the parser's callbacks fill: the record being read, and what is done
-// with each one as it ends.
+// What the parser's callbacks fill: the record being read, and where each
+// one goes as it ends.
 struct ParseState {
+  const std::string& path;
+  const RowsCallback& on_header;
+  const RowsCallback& on_row;
   std::vector<std::string> record;
   size_t records = 0;   // completed, the header included
-  absl::Status status;  // the first error a callback returned
-  const std::function<absl::Status(std::vector<std::string>&, size_t)>*
-      on_record = nullptr;
+  size_t fields = 0;    // the header's
+  absl::Status status;  // the first error, which stops the read
+
+  // The header, or a row checked against the header's width.
+  absl::Status EndRecord() {
+    if (records == 0) {
+      // A UTF-8 byte-order mark from spreadsheet exports.
+      if (!record.empty()) {
+        record[0] = std::string(absl::StripPrefix(record[0], "\xEF\xBB\xBF"));
+      }
+      fields = record.size();
+      return on_header(record, 1);
+    }
+    if (record.size() != fields) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, " line ", records + 1, ": ", record.size(),
+                       " fields, header has ", fields));
+    }
+    return on_row(record, records + 1);
+  }
 };
 
 void OnField(void* s, size_t len, void* data) {
@@ -37,9 +56,7 @@ void OnField(void* s, size_t len, void* data) {
 
 void OnRecordEnd(int, void* data) {
   auto* state = static_cast<ParseState*>(data);
-  if (state->status.ok()) {
-    state->status = (*state->on_record)(state->record, state->records);
-  }
+  if (state->status.ok()) state->status = state->EndRecord();
   ++state->records;
   state->record.clear();
 }
@@ -82,27 +99,7 @@ absl::Status ReadDelimitedRows(const std::string& path, char delimiter,
     return absl::InternalError("libcsv: cannot initialise parser");
   }
   csv_set_delim(&parser, static_cast<unsigned char>(delimiter));
-  size_t fields = 0;
-  const std::function<absl::Status(std::vector<std::string>&, size_t)>
-      on_record =
-          [&](std::vector<std::string>& record, size_t index) -> absl::Status {
-    if (index == 0) {
-      // A UTF-8 byte-order mark from spreadsheet exports.
-      if (!record.empty()) {
-        record[0] = std::string(absl::StripPrefix(record[0], "\xEF\xBB\xBF"));
-      }
-      fields = record.size();
-      return on_header(record, 1);
-    }
-    if (record.size() != fields) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, " line ", index + 1, ": ", record.size(),
-                       " fields, header has ", fields));
-    }
-    return on_row(record, index + 1);
-  };
-  ParseState state;
-  state.on_record = &on_record;
+  ParseState state{path, on_header, on_row};
   // Parsed as it is read, so that a table costs its rows as the caller
   // keeps them, not its text (profiles.csv of 10^5 wells is gigabytes).
   char buffer[1 << 16];

@@ -82,8 +82,8 @@ absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path) {
           double v = 0;
           if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) {
             return absl::InvalidArgumentError(absl::StrCat(
-                path, ":", line, ": column ", frame.feature_names[k], " is '",
-                text,
+                frame.Where(static_cast<int64_t>(frame.lines.size()) - 1),
+                ": column ", frame.feature_names[k], " is '", text,
                 "', not a finite number (drop or impute missing features "
                 "first)"));
           }
