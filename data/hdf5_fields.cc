@@ -4,8 +4,8 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
-#include "core/io/atomic_file.h"
 #include "core/status_macros.h"
+#include "data/hdf5_partial_file.h"
 
 namespace micon {
 namespace {
@@ -343,19 +343,9 @@ absl::Status WriteStringAttributeWithSpace(
 
 absl::Status WriteHdf5File(const std::string& path,
                            const std::function<absl::Status(hid_t)>& body) {
-  QuietHdf5Errors();
-  const std::string partial = PartialPath(path);
-  absl::Status status;
-  {
-    auto file = Hdf5Call(
-        H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-        H5Fclose, "create");
-    if (!file.ok()) return Annotate(file.status(), partial);
-    status = body(file->get());
-    if (status.ok()) status = file->Close();
-  }
-  MICON_RETURN_IF_ERROR(Annotate(status, partial));
-  return CommitFile(partial, path);
+  MICON_ASSIGN_OR_RETURN(Hdf5PartialFile file, Hdf5PartialFile::Create(path));
+  MICON_RETURN_IF_ERROR(Annotate(body(file.get()), file.partial_path()));
+  return file.Commit();
 }
 
 absl::Status WriteStringDataset(hid_t loc, const std::string& name,

@@ -72,8 +72,9 @@ absl::StatusOr<std::string> ReadStringAttribute(hid_t obj,
 absl::StatusOr<std::vector<std::string>> ReadStringArrayAttribute(
     hid_t obj, const std::string& name);
 
-// Writes `path` atomically: `body` fills a new file at PartialPath(path),
-// which is renamed into place only when `body` and the close succeed.
+// Writes `path` atomically (hdf5_partial_file.h): `body` fills a new file at
+// PartialPath(path), which is renamed into place only when `body` and the
+// close succeed, and removed otherwise.
 absl::Status WriteHdf5File(const std::string& path,
                            const std::function<absl::Status(hid_t)>& body);
 

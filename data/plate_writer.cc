@@ -100,47 +100,34 @@ absl::StatusOr<PlateWriter> PlateWriter::Create(
     return absl::AlreadyExistsError(
         path + ": already exists (pass overwrite to replace it)");
   }
-  PlateWriter w;
-  w.path_ = path;
-  w.partial_path_ = PartialPath(path);
-  w.header_ = header;
-  auto file = Hdf5Call(H5Fcreate(w.partial_path_.c_str(), H5F_ACC_TRUNC,
-                                 H5P_DEFAULT, H5P_DEFAULT),
-                       H5Fclose, "create");
-  if (!file.ok()) return Annotate(file.status(), w.partial_path_);
-  w.file_ = *std::move(file);
+  MICON_ASSIGN_OR_RETURN(Hdf5PartialFile file, Hdf5PartialFile::Create(path));
+  PlateWriter w(std::move(file), header);
+  const std::string& partial = w.file_.partial_path();
   MICON_RETURN_IF_ERROR(
-      Annotate(WriteHeaderAttributes(w.file_.get(), header), w.partial_path_));
+      Annotate(WriteHeaderAttributes(w.file_.get(), header), partial));
   auto images =
       CreateImagesDataset(w.file_.get(), header, options.compression_level);
-  if (!images.ok()) return Annotate(images.status(), w.partial_path_);
+  if (!images.ok()) return Annotate(images.status(), partial);
   w.images_ = *std::move(images);
   return w;
 }
 
+PlateWriter::PlateWriter(Hdf5PartialFile file, const PlateHeader& header)
+    : file_(std::move(file)), header_(header) {}
+
 PlateWriter::PlateWriter(PlateWriter&& other) noexcept
-    : path_(std::move(other.path_)),
-      partial_path_(std::move(other.partial_path_)),
+    : file_(std::move(other.file_)),
       header_(std::move(other.header_)),
       records_(std::move(other.records_)),
-      file_(std::move(other.file_)),
       images_(std::move(other.images_)),
       finished_(std::exchange(other.finished_, true)) {}
-
-PlateWriter::~PlateWriter() {
-  if (finished_) return;
-  (void)images_.Close();
-  (void)file_.Close();
-  std::error_code ec;
-  std::filesystem::remove(partial_path_, ec);
-}
 
 absl::Status PlateWriter::Append(const ImageRecord& record,
                                  const uint16_t* pixels) {
   QuietHdf5Errors();
   const std::string what =
-      absl::StrCat(partial_path_, ": append image ", records_.size(), " (well ",
-                   record.well, ")");
+      absl::StrCat(file_.partial_path(), ": append image ", records_.size(),
+                   " (well ", record.well, ")");
   if (finished_)
     return absl::FailedPreconditionError(what + ": writer already finished");
   if (record.well.empty() || record.compound.empty() || record.site < 0) {
@@ -172,20 +159,18 @@ absl::Status PlateWriter::Append(const ImageRecord& record,
 
 absl::Status PlateWriter::Finish() {
   QuietHdf5Errors();
-  if (finished_)
-    return absl::FailedPreconditionError(path_ + ": writer already finished");
+  if (finished_) {
+    return absl::FailedPreconditionError(file_.path() +
+                                         ": writer already finished");
+  }
   if (records_.empty()) {
     return absl::FailedPreconditionError(
-        path_ + ": refusing to write an empty plate (0 images)");
+        file_.path() + ": refusing to write an empty plate (0 images)");
   }
-  const hid_t file = file_.get();
-  absl::Status status = WriteImageRecords(file, records_);
+  absl::Status status = WriteImageRecords(file_.get(), records_);
   if (status.ok()) status = images_.Close();
-  if (status.ok())
-    status = Hdf5Check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush");
-  if (status.ok()) status = file_.Close();
-  MICON_RETURN_IF_ERROR(Annotate(status, partial_path_));
-  MICON_RETURN_IF_ERROR(CommitFile(partial_path_, path_));
+  MICON_RETURN_IF_ERROR(Annotate(status, file_.partial_path()));
+  MICON_RETURN_IF_ERROR(file_.Commit());
   finished_ = true;
   return absl::OkStatus();
 }

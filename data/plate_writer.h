@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "data/hdf5_id.h"
+#include "data/hdf5_partial_file.h"
 #include "data/plate.h"
 
 namespace micon {
@@ -45,7 +46,8 @@ class PlateWriter {
   PlateWriter& operator=(PlateWriter&&) = delete;
   PlateWriter(const PlateWriter&) = delete;
   PlateWriter& operator=(const PlateWriter&) = delete;
-  ~PlateWriter();
+  // Unfinished: the temporary file is removed (hdf5_partial_file.h).
+  ~PlateWriter() = default;
 
   // Appends one image of header.pixels_per_image() values laid out [C, H, W].
   absl::Status Append(const ImageRecord& record, const uint16_t* pixels);
@@ -55,12 +57,11 @@ class PlateWriter {
   int64_t num_images() const { return static_cast<int64_t>(records_.size()); }
 
  private:
-  PlateWriter() = default;
-  std::string path_;
-  std::string partial_path_;
+  PlateWriter(Hdf5PartialFile file, const PlateHeader& header);
+  // Declared before the dataset: closed after it.
+  Hdf5PartialFile file_;
   PlateHeader header_;
   std::vector<ImageRecord> records_;
-  Hdf5Id file_;
   Hdf5Id images_;
   bool finished_ = false;
 };

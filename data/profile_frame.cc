@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
-#include "data/csv_writer.h"
 #include "data/delimited_table.h"
 #include "data/profile_frame_hdf5.h"
 
@@ -101,23 +100,6 @@ absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path) {
   frame.features = torch::from_blob(
       owned->data(), {n, f}, [owned](void*) { delete owned; }, torch::kFloat64);
   return frame;
-}
-
-absl::Status WriteProfileFrame(const ProfileFrame& frame,
-                               const std::string& path) {
-  MICON_ASSIGN_OR_RETURN(CsvWriter csv, CsvWriter::Open(path));
-  for (const std::string& name : frame.metadata_names) csv.Field(name);
-  for (const std::string& name : frame.feature_names) csv.Field(name);
-  csv.EndRow();
-  const at::Tensor x = frame.features.to(torch::kFloat64).contiguous();
-  const double* v = x.data_ptr<double>();
-  const int64_t f = x.size(1);
-  for (int64_t r = 0; r < frame.rows(); ++r) {
-    for (const auto& column : frame.metadata) csv.Field(column[r]);
-    for (int64_t k = 0; k < f; ++k) csv.Number(v[r * f + k]);
-    csv.EndRow();
-  }
-  return csv.Commit();
 }
 
 absl::StatusOr<std::vector<std::string>> GroupKeys(

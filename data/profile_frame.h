@@ -64,7 +64,9 @@ struct ProfileFrame {
 // CSV or TSV, optionally gzip-compressed (data/delimited_table.h), or
 // micon's profile HDF5 (a name ending in .h5 or .hdf5; profile_frame_hdf5.h).
 absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path);
-// CSV (written atomically): metadata columns first, then features.
+// CSV, metadata columns first, then features; or micon's profile HDF5 for a
+// name ending in .h5 or .hdf5. Written atomically; for a frame whose rows
+// arrive in blocks, profile_frame_writer.h.
 absl::Status WriteProfileFrame(const ProfileFrame& frame,
                                const std::string& path);
 

@@ -3,12 +3,15 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <memory>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "data/hdf5_fields.h"
 #include "data/hdf5_id.h"
+#include "data/hdf5_partial_file.h"
 
 namespace micon {
 namespace {
@@ -18,27 +21,82 @@ constexpr char kFeatureNames[] = "feature_names";
 constexpr char kMetadata[] = "metadata";
 constexpr char kColumns[] = "columns";
 
-absl::Status WriteBody(hid_t file, const ProfileFrame& frame) {
-  const torch::Tensor x = frame.features.to(torch::kFloat64).contiguous();
-  MICON_RETURN_IF_ERROR(WriteNumericDataset(
-      file, kFeatures, H5T_NATIVE_DOUBLE,
-      {static_cast<hsize_t>(x.size(0)), static_cast<hsize_t>(x.size(1))},
-      x.data_ptr<double>()));
-  MICON_RETURN_IF_ERROR(
-      WriteStringDataset(file, kFeatureNames, frame.feature_names));
+// Everything but the feature values: the names, the metadata, and /features
+// created at its full size for the rows to be written into.
+absl::StatusOr<Hdf5Id> WriteLayout(hid_t file, const ProfileFrame& metadata,
+                                   int64_t rows,
+                                   const std::vector<std::string>& names) {
+  MICON_RETURN_IF_ERROR(WriteStringDataset(file, kFeatureNames, names));
   MICON_ASSIGN_OR_RETURN(Hdf5Id group,
                          Hdf5Call(H5Gcreate2(file, kMetadata, H5P_DEFAULT,
                                              H5P_DEFAULT, H5P_DEFAULT),
                                   H5Gclose, "create /metadata"));
-  MICON_RETURN_IF_ERROR(
-      WriteStringArrayAttribute(group.get(), kColumns, frame.metadata_names));
-  for (size_t c = 0; c < frame.metadata_names.size(); ++c) {
+  MICON_RETURN_IF_ERROR(WriteStringArrayAttribute(group.get(), kColumns,
+                                                  metadata.metadata_names));
+  for (size_t c = 0; c < metadata.metadata_names.size(); ++c) {
     MICON_RETURN_IF_ERROR(WriteStringDataset(
-        group.get(), frame.metadata_names[c], frame.metadata[c]));
+        group.get(), metadata.metadata_names[c], metadata.metadata[c]));
   }
   MICON_RETURN_IF_ERROR(group.Close());
-  return Hdf5Check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush");
+  const std::string what = absl::StrCat("create dataset /", kFeatures);
+  const hsize_t dims[2] = {static_cast<hsize_t>(rows),
+                           static_cast<hsize_t>(names.size())};
+  MICON_ASSIGN_OR_RETURN(
+      Hdf5Id space,
+      Hdf5Call(H5Screate_simple(2, dims, nullptr), H5Sclose, what));
+  return Hdf5Call(H5Dcreate2(file, kFeatures, H5T_IEEE_F64LE, space.get(),
+                             H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                  H5Dclose, what);
 }
+
+class Hdf5ProfileWriter final : public ProfileFrameWriter {
+ public:
+  Hdf5ProfileWriter(std::string path, const ProfileFrame& metadata,
+                    int64_t rows, std::vector<std::string> feature_names,
+                    Hdf5PartialFile file, Hdf5Id features)
+      : ProfileFrameWriter(std::move(path), metadata, rows,
+                           std::move(feature_names)),
+        file_(std::move(file)),
+        features_(std::move(features)) {}
+
+ private:
+  absl::Status WriteRows(int64_t first, int64_t count,
+                         const double* values) override {
+    QuietHdf5Errors();
+    const std::string what = absl::StrCat(
+        "write rows ", first, "-", first + count - 1, " of /", kFeatures);
+    const hsize_t start[2] = {static_cast<hsize_t>(first), 0};
+    const hsize_t extent[2] = {static_cast<hsize_t>(count),
+                               static_cast<hsize_t>(feature_names().size())};
+    MICON_ASSIGN_OR_RETURN(
+        Hdf5Id file_space,
+        Hdf5Call(H5Dget_space(features_.get()), H5Sclose, what));
+    absl::Status status =
+        Hdf5Check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start,
+                                      nullptr, extent, nullptr),
+                  what);
+    if (status.ok()) {
+      auto memory_space =
+          Hdf5Call(H5Screate_simple(2, extent, nullptr), H5Sclose, what);
+      status = memory_space.ok()
+                   ? Hdf5Check(H5Dwrite(features_.get(), H5T_NATIVE_DOUBLE,
+                                        memory_space->get(), file_space.get(),
+                                        H5P_DEFAULT, values),
+                               what)
+                   : memory_space.status();
+    }
+    return Annotate(status, file_.partial_path());
+  }
+
+  absl::Status Finish() override {
+    MICON_RETURN_IF_ERROR(Annotate(features_.Close(), file_.partial_path()));
+    return file_.Commit();
+  }
+
+  // Declared before the dataset: closed after it.
+  Hdf5PartialFile file_;
+  Hdf5Id features_;
+};
 
 absl::StatusOr<ProfileFrame> ReadBody(hid_t file, const std::string& path) {
   ProfileFrame frame;
@@ -88,10 +146,16 @@ bool IsHdf5Path(const std::string& path) {
   return absl::EndsWith(path, ".h5") || absl::EndsWith(path, ".hdf5");
 }
 
-absl::Status WriteProfileFrameHdf5(const ProfileFrame& frame,
-                                   const std::string& path) {
-  return WriteHdf5File(path,
-                       [&frame](hid_t file) { return WriteBody(file, frame); });
+absl::StatusOr<std::unique_ptr<ProfileFrameWriter>> OpenProfileFrameHdf5Writer(
+    const std::string& path, const ProfileFrame& metadata, int64_t rows,
+    std::vector<std::string> feature_names) {
+  MICON_ASSIGN_OR_RETURN(Hdf5PartialFile file, Hdf5PartialFile::Create(path));
+  absl::StatusOr<Hdf5Id> features =
+      WriteLayout(file.get(), metadata, rows, feature_names);
+  if (!features.ok()) return Annotate(features.status(), file.partial_path());
+  return std::make_unique<Hdf5ProfileWriter>(
+      path, metadata, rows, std::move(feature_names), std::move(file),
+      *std::move(features));
 }
 
 absl::StatusOr<ProfileFrame> ReadProfileFrameHdf5(const std::string& path) {

@@ -1,7 +1,7 @@
 // profile_frame_hdf5.h: well profiles as one HDF5 file, for tools that want
 // the feature matrix without parsing text.
 //
-//   MICON_RETURN_IF_ERROR(WriteProfileFrameHdf5(frame, "profiles.h5"));
+//   MICON_RETURN_IF_ERROR(WriteProfileFrame(frame, "profiles.h5"));
 //   MICON_ASSIGN_OR_RETURN(ProfileFrame back,
 //                          ReadProfileFrameHdf5("profiles.h5"));
 //
@@ -18,15 +18,22 @@
 #ifndef MICON_DATA_PROFILE_FRAME_HDF5_H_
 #define MICON_DATA_PROFILE_FRAME_HDF5_H_
 
+#include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "data/profile_frame.h"
+#include "data/profile_frame_writer.h"
 
 namespace micon {
 
-absl::Status WriteProfileFrameHdf5(const ProfileFrame& frame,
-                                   const std::string& path);
+// The HDF5 writer (profile_frame_writer.h); ProfileFrameWriter::Open and
+// WriteProfileFrame pick it for names ending in .h5 or .hdf5.
+absl::StatusOr<std::unique_ptr<ProfileFrameWriter>> OpenProfileFrameHdf5Writer(
+    const std::string& path, const ProfileFrame& metadata, int64_t rows,
+    std::vector<std::string> feature_names);
 
 // Errors name the file and the field.
 absl::StatusOr<ProfileFrame> ReadProfileFrameHdf5(const std::string& path);

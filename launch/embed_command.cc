@@ -100,7 +100,7 @@ absl::StatusOr<EmbedRequest> ParseFlags(const EmbedFlags& flags) {
 absl::StatusOr<WellProfiles> EmbedWells(const EmbedRequest& request,
                                         const LoadedModel& loaded,
                                         DistributedContext& dist,
-                                        const RunLog& log) {
+                                        const RunLog& log, WellRowSink* sink) {
   if (request.predict != PredictChoice::kDefault &&
       request.predict != PredictChoice::kNone) {
     return absl::FailedPreconditionError(
@@ -110,18 +110,22 @@ absl::StatusOr<WellProfiles> EmbedWells(const EmbedRequest& request,
   WellModelProfiler profiler(loaded.model, {loaded.device});
   WellProfileOptions well;
   well.progress = [&log](const std::string& line) { log.Info(line); };
+  well.sink = sink;
   return BuildWellProfiles(loaded.dataset.store, profiler, *dist.comm, well);
 }
 
-// The well profiles of a loaded checkpoint, whatever its input.
-absl::StatusOr<WellProfiles> EmbedWithLoadedModel(const EmbedRequest& request,
-                                                  const EmbedFlags& flags,
-                                                  const TrainedModel& trained,
-                                                  const LoadedModel& loaded,
-                                                  DistributedContext& dist,
-                                                  const RunLog& log) {
+// A loaded checkpoint's well profiles, whatever its input, into `files`
+// (rank 0's): a plate store's as they are gathered, a profile table's
+// (small, embedded on every rank) at once. Returns rank 0's summary.
+absl::StatusOr<std::string> EmbedWithLoadedModel(
+    const EmbedRequest& request, const EmbedFlags& flags,
+    const TrainedModel& trained, const LoadedModel& loaded,
+    DistributedContext& dist, const RunLog& log, WellProfileFiles& files) {
+  WellRowSink* sink = dist.rank == 0 ? &files : nullptr;
   if (trained.config.embeddings()) {
-    return EmbedWells(request, loaded, dist, log);
+    MICON_ASSIGN_OR_RETURN(const WellProfiles profiles,
+                           EmbedWells(request, loaded, dist, log, sink));
+    return dist.rank == 0 ? files.Finish(profiles) : std::string();
   }
   const Dataset& dataset = loaded.dataset;
   const c10::Device device = loaded.device;
@@ -135,8 +139,11 @@ absl::StatusOr<WellProfiles> EmbedWithLoadedModel(const EmbedRequest& request,
       const std::set<std::string> predict,
       CompoundsToPredict(request.predict, profiler.CanPredict(), dataset));
   if (!trained.config.images()) {
-    return EmbedProfileTable(dataset.table, profiler,
-                             trained.config.data.profile_normalize, predict);
+    MICON_ASSIGN_OR_RETURN(
+        const WellProfiles profiles,
+        EmbedProfileTable(dataset.table, profiler,
+                          trained.config.data.profile_normalize, predict));
+    return dist.rank == 0 ? files.WriteWhole(profiles) : std::string();
   }
   WellProfileOptions well;
   well.progress = [&log](const std::string& line) { log.Info(line); };
@@ -144,31 +151,45 @@ absl::StatusOr<WellProfiles> EmbedWithLoadedModel(const EmbedRequest& request,
   well.images_per_call = flags.images_per_call;
   well.normalization = PixelNormalizationFor(trained.config);
   well.predict = predict;
-  return BuildWellProfiles(dataset.store, profiler, *dist.comm, well);
+  well.sink = sink;
+  MICON_ASSIGN_OR_RETURN(
+      const WellProfiles profiles,
+      BuildWellProfiles(dataset.store, profiler, *dist.comm, well));
+  return dist.rank == 0 ? files.Finish(profiles) : std::string();
 }
 
 // A checkpoint's well profiles: every rank embeds its plates of a plate
-// store; a profile model embeds its whole (small) table on every rank.
-absl::StatusOr<WellProfiles> EmbedWithModel(const EmbedRequest& request,
-                                            const EmbedFlags& flags,
-                                            const TrainedModel& trained,
-                                            const std::string& path,
-                                            DistributedContext& dist,
-                                            const RunLog& log) {
+// store; a profile model embeds its whole (small) table on every rank. A
+// model trained against molecules also writes its shared space.
+absl::Status EmbedWithModel(const EmbedRequest& request,
+                            const EmbedFlags& flags,
+                            const TrainedModel& trained,
+                            const std::string& path, DistributedContext& dist,
+                            const RunLog& log) {
   MICON_ASSIGN_OR_RETURN(
       const std::unique_ptr<LoadedModel> loaded,
       LoadTrainedModel(trained, path, request.device, dist, log));
+  const bool shared_space = AlignsWithMolecules(trained.config.loss.objective);
+  WellProfileFiles files(
+      flags.output,
+      trained.config.embeddings() ? "the model's attention over every field"
+                                  : flags.aggregate,
+      shared_space ? std::make_optional(WellRetrievalProjection(*loaded->model,
+                                                                loaded->device))
+                   : std::nullopt);
   MICON_ASSIGN_OR_RETURN(
-      WellProfiles profiles,
-      EmbedWithLoadedModel(request, flags, trained, *loaded, dist, log));
-  if (dist.rank == 0 && AlignsWithMolecules(trained.config.loss.objective)) {
-    MICON_ASSIGN_OR_RETURN(const std::string written,
-                           WriteRetrievalProjections(
-                               *loaded->model, profiles.wells, loaded->features,
-                               loaded->device, flags.output));
-    std::printf("%s\n", written.c_str());
+      const std::string written,
+      EmbedWithLoadedModel(request, flags, trained, *loaded, dist, log, files));
+  if (dist.rank != 0) return absl::OkStatus();
+  if (shared_space) {
+    MICON_ASSIGN_OR_RETURN(
+        const std::string molecules,
+        WriteMoleculeProjections(*loaded->model, loaded->features,
+                                 loaded->device, flags.output));
+    std::printf("%s\n", molecules.c_str());
   }
-  return profiles;
+  std::printf("%s\n", written.c_str());
+  return absl::OkStatus();
 }
 
 // A per-channel embedding store from a checkpoint's trunk: every rank writes
@@ -212,10 +233,9 @@ absl::Status EncodeWithModel(const EmbedRequest& request,
 }
 
 // Hand-crafted features of a plate store, rank-sharded.
-absl::StatusOr<WellProfiles> EmbedHandcrafted(const EmbedRequest& request,
-                                              const EmbedFlags& flags,
-                                              DistributedContext& dist,
-                                              const RunLog& log) {
+absl::Status EmbedHandcrafted(const EmbedRequest& request,
+                              const EmbedFlags& flags, DistributedContext& dist,
+                              const RunLog& log) {
   MICON_ASSIGN_OR_RETURN(const Dataset dataset, OpenDataset(flags.dataset));
   if (dataset.kind != DatasetKind::kPlateStore) {
     return absl::InvalidArgumentError(
@@ -225,15 +245,23 @@ absl::StatusOr<WellProfiles> EmbedHandcrafted(const EmbedRequest& request,
   HandcraftedProfiler profiler(dataset.plates().front().header.channels);
   log.Info(absl::StrCat("hand-crafted features of ", flags.dataset, ": ",
                         profiler.FeatureNames().size(), " per field"));
+  WellProfileFiles files(flags.output, flags.aggregate);
   WellProfileOptions well;
   well.progress = [&log](const std::string& line) { log.Info(line); };
   well.aggregation = request.aggregation;
   well.images_per_call = flags.images_per_call;
   well.normalization.kind = request.handcrafted_normalization;
+  well.sink = dist.rank == 0 ? &files : nullptr;
   MICON_ASSIGN_OR_RETURN(
       well.predict,
       CompoundsToPredict(request.predict, profiler.CanPredict(), dataset));
-  return BuildWellProfiles(dataset.store, profiler, *dist.comm, well);
+  MICON_ASSIGN_OR_RETURN(
+      const WellProfiles profiles,
+      BuildWellProfiles(dataset.store, profiler, *dist.comm, well));
+  if (dist.rank != 0) return absl::OkStatus();
+  MICON_ASSIGN_OR_RETURN(const std::string written, files.Finish(profiles));
+  std::printf("%s\n", written.c_str());
+  return absl::OkStatus();
 }
 
 absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
@@ -264,19 +292,8 @@ absl::Status RunEmbed(const EmbedFlags& flags, ProcessState& process) {
   if (flags.per_channel) {
     return EncodeWithModel(request, flags, *trained, dataset, dist, log);
   }
-  MICON_ASSIGN_OR_RETURN(
-      const WellProfiles profiles,
-      trained ? EmbedWithModel(request, flags, *trained, dataset, dist, log)
-              : EmbedHandcrafted(request, flags, dist, log));
-  if (dist.rank != 0) return absl::OkStatus();
-  MICON_ASSIGN_OR_RETURN(
-      const std::string written,
-      WriteWellProfileFiles(profiles, flags.output,
-                            trained && trained->config.embeddings()
-                                ? "the model's attention over every field"
-                                : flags.aggregate));
-  std::printf("%s\n", written.c_str());
-  return absl::OkStatus();
+  return trained ? EmbedWithModel(request, flags, *trained, dataset, dist, log)
+                 : EmbedHandcrafted(request, flags, dist, log);
 }
 
 }  // namespace

@@ -19,49 +19,49 @@ std::vector<std::string> ProjectionNames(int64_t dim) {
 
 }  // namespace
 
-RetrievalProjections ProjectForRetrieval(MiconModelImpl& model,
-                                         const ProfileFrame& wells,
-                                         const CompoundFeatures& features,
-                                         const c10::Device& device) {
-  torch::NoGradGuard no_grad;
-  RetrievalProjections out;
-  out.wells = wells;
-  out.wells.path.clear();
-  out.wells.lines.clear();
-  out.wells.features = model.Project(wells.features.to(device, torch::kFloat))
-                           .to(torch::kCPU, torch::kFloat64);
-  out.wells.feature_names = ProjectionNames(out.wells.features.size(1));
+WellProjection WellRetrievalProjection(MiconModelImpl& model,
+                                       const c10::Device& device) {
+  WellProjection projection;
+  projection.file = kWellProjectionsFile;
+  projection.names = ProjectionNames(model.options().projection_dim);
+  projection.project = [&model, device](const at::Tensor& h) {
+    torch::NoGradGuard no_grad;
+    return model.Project(h.to(device, torch::kFloat))
+        .to(torch::kCPU, torch::kFloat64);
+  };
+  return projection;
+}
 
+ProfileFrame ProjectMolecules(MiconModelImpl& model,
+                              const CompoundFeatures& features,
+                              const c10::Device& device) {
+  torch::NoGradGuard no_grad;
   const int64_t n = static_cast<int64_t>(features.ids.size());
   std::vector<float> values = features.values;
   const torch::Tensor fingerprints =
       torch::from_blob(values.data(), {n, features.dimension}, torch::kFloat)
           .to(device);
-  out.molecules.metadata_names = {profile_columns::kCompound,
-                                  profile_columns::kSmiles};
-  out.molecules.metadata = {features.ids, features.canonical_smiles};
-  out.molecules.features =
-      model.ProjectMolecule(model.EncodeMolecule(fingerprints))
-          .to(torch::kCPU, torch::kFloat64);
-  out.molecules.feature_names = ProjectionNames(out.molecules.features.size(1));
-  return out;
+  ProfileFrame molecules;
+  molecules.metadata_names = {profile_columns::kCompound,
+                              profile_columns::kSmiles};
+  molecules.metadata = {features.ids, features.canonical_smiles};
+  molecules.features = model.ProjectMolecule(model.EncodeMolecule(fingerprints))
+                           .to(torch::kCPU, torch::kFloat64);
+  molecules.feature_names = ProjectionNames(molecules.features.size(1));
+  return molecules;
 }
 
-absl::StatusOr<std::string> WriteRetrievalProjections(
-    MiconModelImpl& model, const ProfileFrame& wells,
-    const CompoundFeatures& features, const c10::Device& device,
-    const std::string& folder) {
-  const RetrievalProjections p =
-      ProjectForRetrieval(model, wells, features, device);
+absl::StatusOr<std::string> WriteMoleculeProjections(
+    MiconModelImpl& model, const CompoundFeatures& features,
+    const c10::Device& device, const std::string& folder) {
+  const ProfileFrame molecules = ProjectMolecules(model, features, device);
   MICON_RETURN_IF_ERROR(CreateOutputFolder(folder));
-  const std::filesystem::path out(folder);
-  MICON_RETURN_IF_ERROR(
-      WriteProfileFrame(p.wells, (out / kWellProjectionsFile).string()));
   MICON_RETURN_IF_ERROR(WriteProfileFrame(
-      p.molecules, (out / kMoleculeProjectionsFile).string()));
-  return absl::StrCat(folder, ": ", p.wells.rows(), " wells and ",
-                      p.molecules.rows(), " compounds in the shared space in ",
-                      kWellProjectionsFile, " and ", kMoleculeProjectionsFile);
+      molecules,
+      (std::filesystem::path(folder) / kMoleculeProjectionsFile).string()));
+  return absl::StrCat(folder, ": ", molecules.rows(),
+                      " compounds in the shared space in ",
+                      kMoleculeProjectionsFile);
 }
 
 }  // namespace micon

@@ -1,16 +1,17 @@
 // retrieval_projections.h: the shared space of a model trained against
 // molecules (clip, cellclip), where cross-modal retrieval happens.
 //
-//   RetrievalProjections p = ProjectForRetrieval(*model, profiles.wells,
-//                                                features, device);
-//   WriteProfileFrame(p.wells, "well_projections.csv");
-//   // or both files at once:
-//   WriteRetrievalProjections(*model, profiles.wells, features, device, "out");
+//   WellProfileFiles files("out", pooling,
+//                          WellRetrievalProjection(*model, device));
+//   ... // the wells' points are written beside profiles.csv as they come
+//   MICON_ASSIGN_OR_RETURN(std::string line,
+//       WriteMoleculeProjections(*model, features, device, "out"));
 //
 // A well's point is P(h_well), h_well its profile (cellclip: the well
-// embedding; clip: the mean of its fields' h, as profiles.csv holds it); a
-// compound's is Pm(M(fingerprint)), for every featurised compound of the
-// dataset, held-out ones included. Both unit norm. `micon evaluate
+// embedding; clip: the mean of its fields' h, as profiles.csv holds it), in
+// kWellProjectionsFile; a compound's is Pm(M(fingerprint)), for every
+// featurised compound of the dataset, held-out ones included, in
+// kMoleculeProjectionsFile. Both unit norm, columns z_0 ... `micon evaluate
 // --retrieval` ranks one against the other (retrieval_evaluation.h).
 #ifndef MICON_LAUNCH_PROFILES_RETRIEVAL_PROJECTIONS_H_
 #define MICON_LAUNCH_PROFILES_RETRIEVAL_PROJECTIONS_H_
@@ -23,29 +24,27 @@
 #include "core/micon_model.h"
 #include "data/compound_features.h"
 #include "data/profile_frame.h"
+#include "launch/profiles/well_profile_files.h"
 
 namespace micon {
 
 inline constexpr char kWellProjectionsFile[] = "well_projections.csv";
 inline constexpr char kMoleculeProjectionsFile[] = "molecule_projections.csv";
 
-struct RetrievalProjections {
-  ProfileFrame wells;      // the profile frame's metadata, features z_k
-  ProfileFrame molecules;  // Metadata_Compound, Metadata_SMILES, z_k
-};
+// P on `device`, for WellProfileFiles; `model` must outlive it.
+WellProjection WellRetrievalProjection(MiconModelImpl& model,
+                                       const c10::Device& device);
 
-RetrievalProjections ProjectForRetrieval(MiconModelImpl& model,
-                                         const ProfileFrame& wells,
-                                         const CompoundFeatures& features,
-                                         const c10::Device& device);
+// Metadata_Compound, Metadata_SMILES and z_k of every featurised compound.
+ProfileFrame ProjectMolecules(MiconModelImpl& model,
+                              const CompoundFeatures& features,
+                              const c10::Device& device);
 
-// ProjectForRetrieval's two frames written into `folder` (created) as
-// kWellProjectionsFile and kMoleculeProjectionsFile; returns a one-line
-// summary for the user.
-absl::StatusOr<std::string> WriteRetrievalProjections(
-    MiconModelImpl& model, const ProfileFrame& wells,
-    const CompoundFeatures& features, const c10::Device& device,
-    const std::string& folder);
+// ProjectMolecules' frame written into `folder` (created) as
+// kMoleculeProjectionsFile; returns a one-line summary for the user.
+absl::StatusOr<std::string> WriteMoleculeProjections(
+    MiconModelImpl& model, const CompoundFeatures& features,
+    const c10::Device& device, const std::string& folder);
 
 }  // namespace micon
 

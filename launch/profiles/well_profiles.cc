@@ -175,10 +175,11 @@ using PlateRows = std::function<absl::StatusOr<torch::Tensor>(
     const PlateMetadata& plate, const PlateLayout& layout)>;
 
 // Rank 0's frames with every row's metadata (a pure function of the store)
-// and room for the features.
+// and room for the features (the wells' only when `room_for_wells`).
 WellProfiles EmptyWellProfiles(const PlateStore& store,
                                const std::vector<PlateLayout>& layouts,
-                               const std::vector<std::string>& names) {
+                               const std::vector<std::string>& names,
+                               bool room_for_wells) {
   WellProfiles out;
   out.wells = NewProfileFrame(names, /*predicted=*/false);
   out.predicted = NewProfileFrame(names, /*predicted=*/true);
@@ -199,7 +200,9 @@ WellProfiles EmptyWellProfiles(const PlateStore& store,
   const auto rows = [](const ProfileFrame& f) {
     return static_cast<int64_t>(f.metadata.front().size());
   };
-  out.wells.features = torch::empty({rows(out.wells), dim}, torch::kFloat64);
+  if (room_for_wells) {
+    out.wells.features = torch::empty({rows(out.wells), dim}, torch::kFloat64);
+  }
   out.predicted.features =
       torch::empty({rows(out.predicted), dim}, torch::kFloat64);
   return out;
@@ -208,13 +211,17 @@ WellProfiles EmptyWellProfiles(const PlateStore& store,
 // Every rank's rows (`mine`: this rank's, by plate, released as they are
 // sent) into rank 0's `out`, a block of consecutive plates at a time: a rank
 // holds at most one block of the others' rows rather than the whole screen
-// (a million wells of 2,560 float64 features are 20 GB), and rank 0 copies
-// each block into place, so it holds the result once.
+// (a million wells of 2,560 float64 features are 20 GB). Rank 0 copies each
+// block's predictions into place, and its wells into place or, given a
+// `sink`, to the sink; a sink's first error stops its rows but not the
+// gather, which the other ranks are in too.
 absl::Status GatherInBlocks(const std::vector<PlateLayout>& layouts,
                             const std::vector<std::vector<size_t>>& shards,
                             std::map<size_t, torch::Tensor>& mine, int64_t dim,
                             Communicator& comm, int64_t block_bytes,
-                            WellProfiles& out) {
+                            WellRowSink* sink, WellProfiles& out) {
+  absl::Status sink_status =
+      sink != nullptr ? sink->Start(out.wells) : absl::OkStatus();
   const int rank = comm.rank(), world = comm.world_size();
   const size_t plates = layouts.size();
   std::vector<int> owner(plates, 0);
@@ -258,19 +265,27 @@ absl::Status GatherInBlocks(const std::vector<PlateLayout>& layouts,
       at[static_cast<size_t>(r)] =
           at[static_cast<size_t>(r - 1)] + counts[static_cast<size_t>(r - 1)];
     }
+    std::vector<torch::Tensor> wells;  // the block's, for the sink
     for (size_t p = first; p < end; ++p) {
       const int64_t n = layouts[p].rows();
       const int64_t w = static_cast<int64_t>(layouts[p].wells.size());
       int64_t& next = at[static_cast<size_t>(owner[p])];
       const torch::Tensor gathered = block.narrow(0, next, n);
       next += n;
-      out.wells.features.narrow(0, well_at[p], w)
-          .copy_(gathered.narrow(0, 0, w));
+      if (sink != nullptr) {
+        wells.push_back(gathered.narrow(0, 0, w));
+      } else {
+        out.wells.features.narrow(0, well_at[p], w)
+            .copy_(gathered.narrow(0, 0, w));
+      }
       out.predicted.features.narrow(0, predicted_at[p], n - w)
           .copy_(gathered.narrow(0, w, n - w));
     }
+    if (sink != nullptr && sink_status.ok()) {
+      sink_status = sink->Append(torch::cat(wells));
+    }
   }
-  return absl::OkStatus();
+  return sink_status;
 }
 
 // What both kinds of profiler share: every rank computes its shard's rows
@@ -318,9 +333,13 @@ absl::StatusOr<WellProfiles> GatherWellProfiles(
   // Rank 0's frames: metadata from the store, features filled block by
   // block.
   WellProfiles out;
-  if (rank == 0) out = EmptyWellProfiles(store, layouts, names);
-  MICON_RETURN_IF_ERROR(GatherInBlocks(layouts, shards, mine, dim, comm,
-                                       options.gather_block_bytes, out));
+  if (rank == 0) {
+    out = EmptyWellProfiles(store, layouts, names,
+                            /*room_for_wells=*/options.sink == nullptr);
+  }
+  MICON_RETURN_IF_ERROR(GatherInBlocks(
+      layouts, shards, mine, dim, comm, options.gather_block_bytes,
+      rank == 0 ? options.sink : nullptr, out));
   return out;
 }
 

@@ -5,6 +5,8 @@
 //   MICON_ASSIGN_OR_RETURN(WellProfiles p,
 //       BuildWellProfiles(store, profiler, comm, {.predict = held_out}));
 //   WriteProfileFrame(p.wells, "profiles.csv");   // rank 0
+//   // or, for a screen too large to hold: options.sink = &files
+//   // (well_profile_files.h) writes the rows as they are gathered.
 //
 // Each rank reads only its shard of plates (plate_sharding.h), describes
 // every image (a learned embedding h, or hand-crafted features), reduces the
@@ -70,6 +72,19 @@ class WellProfiler {
       const std::vector<std::vector<int64_t>>& fields) = 0;
 };
 
+// Where rank 0 puts the wells' features as the gather delivers them, instead
+// of holding them all (well_profile_files.h writes them to disk as they come).
+class WellRowSink {
+ public:
+  virtual ~WellRowSink() = default;
+  // Once, before any row: every well's metadata and the feature names (no
+  // features). `wells` stays alive and unchanged until the last Append.
+  virtual absl::Status Start(const ProfileFrame& wells) = 0;
+  // The next wells' features, [k, features] float64, in row order; every
+  // row arrives exactly once.
+  virtual absl::Status Append(const at::Tensor& rows) = 0;
+};
+
 struct WellProfileOptions {
   Aggregation aggregation = Aggregation::kMean;
   // Compounds to predict on every plate that holds them (needs a profiler
@@ -85,10 +100,15 @@ struct WellProfileOptions {
   // How much of the others' rows a rank receives at once (whole plates; at
   // least one): rank 0 gathers the profiles in blocks of this size.
   int64_t gather_block_bytes = int64_t{64} << 20;
+  // Rank 0's destination for the wells' features (other ranks ignore it):
+  // with one, rank 0 holds one block of them at a time, not all. Its errors
+  // are returned after the gather, which every rank completes regardless.
+  WellRowSink* sink = nullptr;
 };
 
 struct WellProfiles {
-  ProfileFrame wells;      // on rank 0; empty elsewhere
+  // On rank 0; empty elsewhere. With a sink, no features (the sink had them).
+  ProfileFrame wells;
   ProfileFrame predicted;  // rank 0, when any prediction was asked for
 };
 

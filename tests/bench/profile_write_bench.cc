@@ -1,7 +1,7 @@
 // What writing a table of well profiles costs (micon embed's last step), and
 // reading it back (micon evaluate's first): wall time and the process's peak
 // memory above what it held before, for profiles.csv (WriteProfileFrame,
-// ReadProfileFrame) and profiles.h5 (WriteProfileFrameHdf5, the same reader).
+// ReadProfileFrame) and profiles.h5 (WriteProfileFrame by its .h5 name, the same reader).
 //
 //   profile_write_bench ROWS FEATURES OUT_DIR
 //
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
     return micon::WriteProfileFrame(frame, out + "/profiles.csv");
   });
   Measure("profiles.h5", [&] {
-    return micon::WriteProfileFrameHdf5(frame, out + "/profiles.h5");
+    return micon::WriteProfileFrame(frame, out + "/profiles.h5");
   });
   frame = micon::ProfileFrame();  // what follows holds only what it reads
   for (const char* file : {"profiles.csv", "profiles.h5"}) {

@@ -91,7 +91,7 @@ TEST(OpenDataset, ProfileHdf5IsReadByTheSameReaderAsCsv) {
   const std::string csv = WriteProfiles(folder);
   MICON_ASSERT_OK_AND_ASSIGN(const ProfileFrame frame, ReadProfileFrame(csv));
   const std::string h5 = folder + "/profiles.h5";
-  MICON_ASSERT_OK(WriteProfileFrameHdf5(frame, h5));
+  MICON_ASSERT_OK(WriteProfileFrame(frame, h5));
   MICON_ASSERT_OK_AND_ASSIGN(const ProfileTable from_csv,
                              ReadProfileTable(csv));
   MICON_ASSERT_OK_AND_ASSIGN(const ProfileTable from_h5, ReadProfileTable(h5));

@@ -26,7 +26,7 @@ ProfileFrame Frame(const std::string& path, double offset) {
 TEST(ProfileFrameHdf5, RoundTripsExactlyAndReadsThroughReadProfileFrame) {
   const std::string path = ScratchDir() + "/profiles.h5";
   const ProfileFrame f = Frame("a", 0);
-  MICON_ASSERT_OK(WriteProfileFrameHdf5(f, path));
+  MICON_ASSERT_OK(WriteProfileFrame(f, path));
   MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame back, ReadProfileFrame(path));
   EXPECT_EQ(back.metadata_names, f.metadata_names);
   EXPECT_EQ(back.metadata, f.metadata);

@@ -101,6 +101,79 @@ TEST(WellProfiles, GatheringInBlocksGivesExactlyTheSingleGather) {
   }
 }
 
+// What rank 0's sink is given; the Append numbered `fail_at` (0-based)
+// fails as a full disk would.
+class RecordingSink : public WellRowSink {
+ public:
+  absl::Status Start(const ProfileFrame& wells) override {
+    ++starts;
+    metadata = wells.metadata;
+    features_held = wells.features.defined();
+    return absl::OkStatus();
+  }
+  absl::Status Append(const at::Tensor& rows) override {
+    if (static_cast<int>(appended.size()) == fail_at) {
+      ++failures;
+      if (failures > 1) return absl::InternalError("appended after failing");
+      return absl::ResourceExhaustedError("profiles.csv: disk full");
+    }
+    appended.push_back(rows.clone());
+    return absl::OkStatus();
+  }
+
+  int starts = 0, failures = 0, fail_at = -1;
+  bool features_held = false;
+  std::vector<std::vector<std::string>> metadata;
+  std::vector<torch::Tensor> appended;
+};
+
+// With a sink, rank 0 holds none of the wells' features: the sink gets every
+// row once, in order, a block (here one plate) at a time, whichever rank
+// computed it.
+TEST(WellProfiles, ASinkGetsEveryRowOnceInOrderAndRankZeroHoldsNone) {
+  const WellProfiles one = ProfilesOnRanks(1, {});
+  const size_t plates = testing::SmallScreen().plates.size();
+  for (int world : {1, 3}) {
+    RecordingSink sink;
+    WellProfileOptions options;
+    options.gather_block_bytes = 1;
+    options.sink = &sink;
+    const WellProfiles streamed = ProfilesOnRanks(world, options);
+    EXPECT_FALSE(streamed.wells.features.defined()) << world;
+    EXPECT_EQ(streamed.wells.metadata, one.wells.metadata) << world;
+    EXPECT_EQ(sink.starts, 1) << world;
+    EXPECT_FALSE(sink.features_held) << world;
+    EXPECT_EQ(sink.metadata, one.wells.metadata) << world;
+    ASSERT_EQ(sink.appended.size(), plates) << world;
+    EXPECT_TRUE(torch::equal(torch::cat(sink.appended), one.wells.features))
+        << world;
+  }
+}
+
+// A sink's error (a full disk on rank 0) stops its rows but not the gather:
+// every rank finishes, and rank 0 returns the error.
+TEST(WellProfiles, ASinksErrorIsRankZerosAfterTheGatherFinishes) {
+  RecordingSink sink;
+  sink.fail_at = 1;
+  WellProfileOptions options;
+  options.gather_block_bytes = 1;
+  options.sink = &sink;
+  const PlateStore& store = testing::SmallScreen();
+  std::vector<absl::Status> results(3);
+  testing::RunOnThreadRanks(3, [&](Communicator& comm) {
+    HandcraftedProfiler profiler(store.plates.front().header.channels);
+    results[static_cast<size_t>(comm.rank())] =
+        BuildWellProfiles(store, profiler, comm, options).status();
+  });
+  EXPECT_EQ(results[0].code(), absl::StatusCode::kResourceExhausted)
+      << results[0];
+  EXPECT_THAT(results[0].message(), HasSubstr("profiles.csv: disk full"));
+  EXPECT_TRUE(results[1].ok()) << results[1];
+  EXPECT_TRUE(results[2].ok()) << results[2];
+  EXPECT_EQ(sink.failures, 1);
+  EXPECT_EQ(sink.appended.size(), 1u);
+}
+
 TEST(WellProfiles, PredictionNeedsAGenerator) {
   WellProfileOptions options;
   options.predict = {"anything"};
