@@ -1,7 +1,8 @@
 // What writing a table of well profiles costs (micon embed's last step), and
 // reading it back (micon evaluate's first): wall time and the process's peak
 // memory above what it held before, for profiles.csv (WriteProfileFrame,
-// ReadProfileFrame) and profiles.h5 (WriteProfileFrame by its .h5 name, the same reader).
+// ReadProfileFrame) and profiles.h5 (WriteProfileFrame by its .h5 name, the
+// same reader).
 //
 //   profile_write_bench ROWS FEATURES OUT_DIR
 //
@@ -9,17 +10,27 @@
 // metadata columns, random values. Peak memory is the kernel's high-water
 // mark of resident memory (VmHWM), reset before each write (clear_refs 5),
 // minus the resident memory before it.
+//
+// "streamed" is what rank 0 of micon embed does: only the metadata is held,
+// and the features arrive in blocks of 64 MiB (WellProfileOptions'
+// gather_block_bytes), each appended to both files (ProfileFrameWriter) and
+// dropped. Its line counts the features' creation as well as the writes, and
+// its "before" holds the metadata but no features.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "data/profile_frame.h"
 #include "data/profile_frame_hdf5.h"
+#include "data/profile_frame_writer.h"
 
 namespace {
 
@@ -84,11 +95,34 @@ int main(int argc, char** argv) {
   for (int64_t k = 0; k < features; ++k) {
     frame.feature_names.push_back(absl::StrCat("h_", k));
   }
-  torch::manual_seed(1);
-  frame.features = torch::randn({rows, features}, torch::kFloat64);
   std::printf("%lld rows x %lld features: %.1f MB of float64 features\n",
               static_cast<long long>(rows), static_cast<long long>(features),
               rows * features * 8 / 1e6);
+  const int64_t block =
+      std::max<int64_t>(1, (int64_t{64} << 20) / (features * 8));
+  Measure("streamed csv+h5", [&]() -> absl::Status {
+    std::vector<std::unique_ptr<micon::ProfileFrameWriter>> files;
+    for (const char* file : {"/streamed.csv", "/streamed.h5"}) {
+      auto opened = micon::ProfileFrameWriter::Open(out + file, frame, rows,
+                                                    frame.feature_names);
+      if (!opened.ok()) return opened.status();
+      files.push_back(*std::move(opened));
+    }
+    torch::manual_seed(2);
+    for (int64_t first = 0; first < rows; first += block) {
+      const torch::Tensor rows_now = torch::randn(
+          {std::min(block, rows - first), features}, torch::kFloat64);
+      for (auto& f : files) {
+        if (absl::Status s = f->Append(rows_now); !s.ok()) return s;
+      }
+    }
+    for (auto& f : files) {
+      if (absl::Status s = f->Commit(); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  });
+  torch::manual_seed(1);
+  frame.features = torch::randn({rows, features}, torch::kFloat64);
   Measure("profiles.csv", [&] {
     return micon::WriteProfileFrame(frame, out + "/profiles.csv");
   });
