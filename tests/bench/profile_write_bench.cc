@@ -22,9 +22,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -74,6 +76,12 @@ int main(int argc, char** argv) {
   const int64_t rows = std::atoll(argv[1]);
   const int64_t features = std::atoll(argv[2]);
   const std::string out = argv[3];
+  std::error_code made;
+  std::filesystem::create_directories(out, made);
+  if (made) {
+    std::fprintf(stderr, "%s: %s\n", out.c_str(), made.message().c_str());
+    return 1;
+  }
   namespace pc = micon::profile_columns;
   micon::ProfileFrame frame;
   frame.metadata_names = {pc::kSource,  pc::kBatch,    pc::kPlate,
