@@ -3,17 +3,16 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <memory>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
+#include "data/blocked_values.h"
 #include "data/delimited_table.h"
 #include "data/profile_frame_hdf5.h"
 
 namespace micon {
-
 int64_t ProfileFrame::rows() const {
   return features.defined() ? features.size(0) : 0;
 }
@@ -50,7 +49,7 @@ absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path) {
   std::vector<size_t> meta_cols, feature_cols;
   // Features are parsed as each row is read, so the table's text is never
   // held: a frame costs its doubles and its metadata.
-  auto values = std::make_unique<std::vector<double>>();
+  BlockedValues values;
   MICON_RETURN_IF_ERROR(ReadDelimitedRows(
       path, 0,
       [&](std::vector<std::string>& header, size_t) -> absl::Status {
@@ -86,19 +85,14 @@ absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path) {
                 "', not a finite number (drop or impute missing features "
                 "first)"));
           }
-          values->push_back(v);
+          values.Add(v);
         }
         return absl::OkStatus();
       }));
   const int64_t n = static_cast<int64_t>(frame.lines.size());
   if (n == 0) return absl::InvalidArgumentError(path + ": no rows");
   const int64_t f = static_cast<int64_t>(feature_cols.size());
-  // The tensor takes the parsed values over; only the growth's spare
-  // capacity is given back.
-  values->shrink_to_fit();
-  std::vector<double>* owned = values.release();
-  frame.features = torch::from_blob(
-      owned->data(), {n, f}, [owned](void*) { delete owned; }, torch::kFloat64);
+  frame.features = values.Take(n, f);
   return frame;
 }
 

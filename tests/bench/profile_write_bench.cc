@@ -9,13 +9,14 @@
 // The frame: ROWS wells of FEATURES float64 features and micon embed's eight
 // metadata columns, random values. Peak memory is the kernel's high-water
 // mark of resident memory (VmHWM), reset before each write (clear_refs 5),
-// minus the resident memory before it.
+// minus the resident memory before it. Sizes are in MiB.
 //
 // "streamed" is what rank 0 of micon embed does: only the metadata is held,
 // and the features arrive in blocks of 64 MiB (WellProfileOptions'
 // gather_block_bytes), each appended to both files (ProfileFrameWriter) and
 // dropped. Its line counts the features' creation as well as the writes, and
-// its "before" holds the metadata but no features.
+// its "before" holds the metadata but no features. "read h5 as table" is
+// what each rank of a profile-mode training run reads (ReadProfileTable).
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -33,6 +34,7 @@
 #include "data/profile_frame.h"
 #include "data/profile_frame_hdf5.h"
 #include "data/profile_frame_writer.h"
+#include "data/profile_table.h"
 
 namespace {
 
@@ -61,7 +63,7 @@ void Measure(std::string what, Write write) {
                  std::string(s.message()).c_str());
     std::exit(1);
   }
-  std::printf("%-17s %8.2f s  peak %8.1f MB above the %8.1f MB before\n",
+  std::printf("%-17s %8.2f s  peak %8.1f MiB above the %8.1f MiB before\n",
               what.c_str(), seconds, (StatusKb("VmHWM:") - before) / 1024.0,
               before / 1024.0);
 }
@@ -103,9 +105,9 @@ int main(int argc, char** argv) {
   for (int64_t k = 0; k < features; ++k) {
     frame.feature_names.push_back(absl::StrCat("h_", k));
   }
-  std::printf("%lld rows x %lld features: %.1f MB of float64 features\n",
+  std::printf("%lld rows x %lld features: %.1f MiB of float64 features\n",
               static_cast<long long>(rows), static_cast<long long>(features),
-              rows * features * 8 / 1e6);
+              rows * features * 8 / 1048576.0);
   const int64_t block =
       std::max<int64_t>(1, (int64_t{64} << 20) / (features * 8));
   Measure("streamed csv+h5", [&]() -> absl::Status {
@@ -147,5 +149,12 @@ int main(int argc, char** argv) {
                                   : absl::InternalError("rows differ");
     });
   }
+  // What each rank of a profile-mode training run reads: the frame, grouped
+  // into plates of float32 rows (ReadProfileTable).
+  Measure("read h5 as table", [&]() -> absl::Status {
+    absl::StatusOr<micon::ProfileTable> table =
+        micon::ReadProfileTable(out + "/profiles.h5");
+    return table.ok() ? absl::OkStatus() : table.status();
+  });
   return 0;
 }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "tests/test_support.h"
 
 namespace micon {
@@ -41,6 +43,20 @@ TEST(ProfileFrameHdf5, ErrorsNameTheFile) {
   const absl::StatusOr<ProfileFrame> r = ReadProfileFrameHdf5(path);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find(path), std::string::npos);
+}
+
+TEST(ProfileFrameHdf5, ANonFiniteFeatureIsAnErrorNamingItsRowAndColumn) {
+  const std::string path = ScratchDir() + "/profiles.h5";
+  ProfileFrame f = Frame("a", 0);
+  f.features[2][1] = std::nan("");
+  MICON_ASSERT_OK(WriteProfileFrame(f, path));
+  const absl::StatusOr<ProfileFrame> r = ReadProfileFrame(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(r.status().message());
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("row 3, column h_1: nan"), std::string::npos)
+      << message;
 }
 
 TEST(ConcatenateRows, UnitesMetadataAndRequiresTheSameFeatures) {

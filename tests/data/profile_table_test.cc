@@ -52,6 +52,46 @@ TEST(ProfileTable, GroupsRowsIntoPlatesWithCompounds) {
   EXPECT_EQ(t.compounds.Find("B")->smiles, "c1ccccc1");
 }
 
+TEST(ProfileTable, EachPlatesRowsAreTheFramesRowsNarrowedToFloat) {
+  // Plates interleaved and out of name order, and values float32 cannot hold
+  // exactly, so that a row taken from the wrong place or rounded differently
+  // from torch's own narrowing shows.
+  ProfileFrame frame;
+  frame.path = "interleaved.csv";
+  frame.metadata_names = {"Metadata_Source",   "Metadata_Batch",
+                          "Metadata_Plate",    "Metadata_Well",
+                          "Metadata_Compound", "Metadata_SMILES",
+                          "Metadata_Control"};
+  const std::vector<std::string> plates = {"P2", "P1", "P2", "P1", "P1"};
+  const std::vector<std::string> controls = {"1", "1", "0", "0", "0"};
+  frame.metadata.assign(frame.metadata_names.size(), {});
+  for (size_t r = 0; r < plates.size(); ++r) {
+    const bool control = controls[r] == "1";
+    const std::vector<std::string> row = {"s",
+                                          "b",
+                                          plates[r],
+                                          "A0" + std::to_string(r),
+                                          control ? "DMSO" : "A",
+                                          control ? "" : "CCO",
+                                          controls[r]};
+    for (size_t c = 0; c < row.size(); ++c) frame.metadata[c].push_back(row[c]);
+  }
+  frame.feature_names = {"f1", "f2", "f3"};
+  frame.features =
+      torch::arange(15, torch::kFloat64).add(1).reciprocal().view({5, 3});
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileTable t, ProfileTableFromFrame(frame));
+  ASSERT_EQ(t.plates.size(), 2u);
+  const std::vector<std::vector<int64_t>> rows = {{1, 3, 4}, {0, 2}};
+  for (size_t p = 0; p < 2; ++p) {
+    EXPECT_EQ(t.features[p].scalar_type(), torch::kFloat32);
+    EXPECT_TRUE(torch::equal(
+        t.features[p], frame.features.index_select(0, torch::tensor(rows[p]))
+                           .to(torch::kFloat32)))
+        << t.plates[p].header.plate << "\n"
+        << t.features[p];
+  }
+}
+
 struct BadTable {
   std::string name;
   std::string body;
