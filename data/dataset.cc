@@ -46,9 +46,11 @@ Dataset Dataset::WithPlates(const std::vector<size_t>& indices) const {
     out.table.path = table.path;
     out.table.feature_names = table.feature_names;
     out.table.compounds = table.compounds;
+    out.table.rows_in_file = table.rows_in_file;
     for (size_t i : indices) {
       out.table.plates.push_back(table.plates.at(i));
       out.table.features.push_back(table.features.at(i));
+      out.table.file_rows.push_back(table.file_rows.at(i));
     }
   }
   return out;
@@ -97,7 +99,7 @@ absl::StatusOr<Dataset> OpenDataset(const std::string& path) {
     MICON_ASSIGN_OR_RETURN(dataset.store, OpenPlateStore(path));
   } else {
     dataset.kind = DatasetKind::kProfileTable;
-    MICON_ASSIGN_OR_RETURN(dataset.table, ReadProfileTable(path));
+    MICON_ASSIGN_OR_RETURN(dataset.table, ReadProfileTableIndex(path));
   }
   return dataset;
 }

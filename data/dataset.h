@@ -59,7 +59,10 @@ struct Dataset {
   DatasetPaths paths;
   // kPlateStore, and kEmbeddingStore's index (its plates' metadata)
   PlateStore store;
-  ProfileTable table;  // kProfileTable: its plates are groups of rows
+  // kProfileTable: its plates are groups of rows. OpenDataset reads its
+  // index only; a reader of features calls ReadPlateFeatures for the plates
+  // it needs (a training rank, its shard).
+  ProfileTable table;
   // kEmbeddingStore: each vector's width and the encoder that made them
   int64_t embedding_dim = 0;
   std::string embedding_encoder;
@@ -68,7 +71,7 @@ struct Dataset {
   const CompoundTable& compounds() const;
   const std::vector<PlateMetadata>& plates() const;
   // Only the plates `indices` (into plates()), in that order; for a table,
-  // with their feature rows.
+  // with their feature rows where read.
   Dataset WithPlates(const std::vector<size_t>& indices) const;
 };
 

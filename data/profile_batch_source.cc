@@ -33,6 +33,11 @@ absl::StatusOr<std::unique_ptr<ProfileBatchSource>> ProfileBatchSource::Create(
       return absl::InvalidArgumentError(
           absl::StrCat("plate index ", p, " outside ", table.path));
     }
+    if (!table.features[p].defined()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(table.path, ": plate ", table.plates[p].header.plate,
+                       "'s features were not read (ReadPlateFeatures)"));
+    }
     torch::Tensor x = table.features[p];
     if (options.normalize_by_controls) {
       x = StandardizeOnControls(x, table.plates[p]);

@@ -42,58 +42,154 @@ absl::StatusOr<const std::vector<std::string>*> ProfileFrame::Column(
       ")"));
 }
 
-absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path) {
-  if (IsHdf5Path(path)) return ReadProfileFrameHdf5(path);
+namespace {
+
+// Which of a header's columns are metadata and which features
+// (pycytominer's convention), by index, with their names.
+struct CsvColumns {
+  std::vector<size_t> metadata, features;
+  std::vector<std::string> metadata_names, feature_names;
+};
+
+absl::StatusOr<CsvColumns> SplitCsvColumns(
+    const std::vector<std::string>& header, const std::string& path) {
+  CsvColumns c;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i].rfind(profile_columns::kMetadataPrefix, 0) == 0) {
+      c.metadata.push_back(i);
+      c.metadata_names.push_back(header[i]);
+    } else {
+      c.features.push_back(i);
+      c.feature_names.push_back(header[i]);
+    }
+  }
+  if (c.features.empty()) {
+    return absl::InvalidArgumentError(
+        path + ": no feature columns (every column starts with Metadata_)");
+  }
+  return c;
+}
+
+// One feature's value; the error names the file, line and column.
+absl::StatusOr<double> FeatureValue(const std::string& text,
+                                    const std::string& column,
+                                    const std::string& path, size_t line) {
+  double v = 0;
+  if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":", line, ": column ", column, " is '", text,
+                     "', not a finite number (drop or impute missing features "
+                     "first)"));
+  }
+  return v;
+}
+
+absl::StatusOr<ProfileFrame> ReadCsvFrame(const std::string& path,
+                                          ProfileFrameRead what) {
   ProfileFrame frame;
   frame.path = path;
-  std::vector<size_t> meta_cols, feature_cols;
+  CsvColumns columns;
   // Features are parsed as each row is read, so the table's text is never
   // held: a frame costs its doubles and its metadata.
   BlockedValues values;
   MICON_RETURN_IF_ERROR(ReadDelimitedRows(
       path, 0,
       [&](std::vector<std::string>& header, size_t) -> absl::Status {
-        for (size_t c = 0; c < header.size(); ++c) {
-          if (header[c].rfind(profile_columns::kMetadataPrefix, 0) == 0) {
-            meta_cols.push_back(c);
-            frame.metadata_names.push_back(header[c]);
-          } else {
-            feature_cols.push_back(c);
-            frame.feature_names.push_back(header[c]);
-          }
-        }
-        if (feature_cols.empty()) {
-          return absl::InvalidArgumentError(
-              path +
-              ": no feature columns (every column starts with Metadata_)");
-        }
-        frame.metadata.resize(meta_cols.size());
+        MICON_ASSIGN_OR_RETURN(columns, SplitCsvColumns(header, path));
+        frame.metadata_names = columns.metadata_names;
+        frame.feature_names = columns.feature_names;
+        frame.metadata.resize(columns.metadata.size());
         return absl::OkStatus();
       },
       [&](std::vector<std::string>& row, size_t line) -> absl::Status {
         frame.lines.push_back(static_cast<int64_t>(line));
-        for (size_t m = 0; m < meta_cols.size(); ++m) {
-          frame.metadata[m].push_back(std::move(row[meta_cols[m]]));
+        for (size_t m = 0; m < columns.metadata.size(); ++m) {
+          frame.metadata[m].push_back(std::move(row[columns.metadata[m]]));
         }
-        for (size_t k = 0; k < feature_cols.size(); ++k) {
-          const std::string& text = row[feature_cols[k]];
-          double v = 0;
-          if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                frame.Where(static_cast<int64_t>(frame.lines.size()) - 1),
-                ": column ", frame.feature_names[k], " is '", text,
-                "', not a finite number (drop or impute missing features "
-                "first)"));
-          }
+        if (what == ProfileFrameRead::kIndex) return absl::OkStatus();
+        for (size_t k = 0; k < columns.features.size(); ++k) {
+          MICON_ASSIGN_OR_RETURN(
+              const double v, FeatureValue(row[columns.features[k]],
+                                           frame.feature_names[k], path, line));
           values.Add(v);
         }
         return absl::OkStatus();
       }));
   const int64_t n = static_cast<int64_t>(frame.lines.size());
   if (n == 0) return absl::InvalidArgumentError(path + ": no rows");
-  const int64_t f = static_cast<int64_t>(feature_cols.size());
-  frame.features = values.Take(n, f);
+  frame.features =
+      what == ProfileFrameRead::kIndex
+          ? torch::empty({n, 0}, torch::kFloat64)
+          : values.Take(n, static_cast<int64_t>(columns.features.size()));
   return frame;
+}
+
+absl::Status ReadCsvRows(const std::string& path,
+                         const std::vector<std::string>& feature_names,
+                         int64_t file_rows,
+                         const std::vector<RowDestination>& rows) {
+  size_t next = 0;  // the next of `rows` to fill
+  int64_t row = 0;  // the file's data row being read
+  CsvColumns columns;
+  MICON_RETURN_IF_ERROR(ReadDelimitedRows(
+      path, 0,
+      [&](std::vector<std::string>& header, size_t) -> absl::Status {
+        MICON_ASSIGN_OR_RETURN(columns, SplitCsvColumns(header, path));
+        if (columns.feature_names != feature_names) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              path, ": its feature columns changed since it was first read (",
+              columns.feature_names.size(), " now, ", feature_names.size(),
+              " then)"));
+        }
+        return absl::OkStatus();
+      },
+      [&](std::vector<std::string>& fields, size_t line) -> absl::Status {
+        const int64_t this_row = row++;
+        if (next == rows.size() || rows[next].row != this_row) {
+          return absl::OkStatus();
+        }
+        float* to = rows[next++].to;
+        for (size_t k = 0; k < columns.features.size(); ++k) {
+          MICON_ASSIGN_OR_RETURN(const double v,
+                                 FeatureValue(fields[columns.features[k]],
+                                              feature_names[k], path, line));
+          to[k] = static_cast<float>(v);
+        }
+        return absl::OkStatus();
+      }));
+  if (row != file_rows) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": has ", row, " rows now, ", file_rows,
+                     " when it was first read; it changed in between"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path,
+                                              ProfileFrameRead what) {
+  if (IsHdf5Path(path)) return ReadProfileFrameHdf5(path, what);
+  return ReadCsvFrame(path, what);
+}
+
+absl::Status ReadProfileRows(const std::string& path,
+                             const std::vector<std::string>& feature_names,
+                             int64_t file_rows,
+                             const std::vector<RowDestination>& rows) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].row < 0 || rows[i].row >= file_rows ||
+        (i > 0 && rows[i].row <= rows[i - 1].row)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": rows to read must increase within [0, ",
+                       file_rows, "); entry ", i, " is row ", rows[i].row));
+    }
+  }
+  if (rows.empty()) return absl::OkStatus();  // not worth a pass over a CSV
+  if (IsHdf5Path(path)) {
+    return ReadProfileRowsHdf5(path, feature_names, file_rows, rows);
+  }
+  return ReadCsvRows(path, feature_names, file_rows, rows);
 }
 
 absl::StatusOr<std::vector<std::string>> GroupKeys(

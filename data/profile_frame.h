@@ -61,9 +61,36 @@ struct ProfileFrame {
   bool HasColumn(const std::string& name) const;
 };
 
+enum class ProfileFrameRead {
+  kWhole,
+  // Metadata, feature names and lines, but no feature values: `features` is
+  // [rows, 0], so rows() counts the rows and nothing of them is held. A
+  // reader of some rows (ReadProfileRows) reads this first.
+  kIndex,
+};
+
 // CSV or TSV, optionally gzip-compressed (data/delimited_table.h), or
 // micon's profile HDF5 (a name ending in .h5 or .hdf5; profile_frame_hdf5.h).
-absl::StatusOr<ProfileFrame> ReadProfileFrame(const std::string& path);
+absl::StatusOr<ProfileFrame> ReadProfileFrame(
+    const std::string& path, ProfileFrameRead what = ProfileFrameRead::kWhole);
+
+// Where one row's features go: `row` is a data row of the file (0-based), and
+// `to` has room for its features as float32.
+struct RowDestination {
+  int64_t row;
+  float* to;
+};
+
+// The features of some rows of the profile file at `path`, narrowed to
+// float32 as they are read, each into its destination; the other rows'
+// values are never held (a CSV is still read through). `rows` must increase.
+// `feature_names` and `file_rows` are what its index read found: a file
+// that has changed since is an error, as is a value that is not a finite
+// number (naming the file, line or row, and column).
+absl::Status ReadProfileRows(const std::string& path,
+                             const std::vector<std::string>& feature_names,
+                             int64_t file_rows,
+                             const std::vector<RowDestination>& rows);
 // CSV, metadata columns first, then features; or micon's profile HDF5 for a
 // name ending in .h5 or .hdf5. Written atomically; for a frame whose rows
 // arrive in blocks, profile_frame_writer.h.

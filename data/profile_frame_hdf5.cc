@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <utility>
@@ -49,6 +50,47 @@ absl::StatusOr<Hdf5Id> WriteLayout(hid_t file, const ProfileFrame& metadata,
                   H5Dclose, what);
 }
 
+// The file and memory dataspaces of rows [first, first + count) of
+// /features, `width` features each: what a block's write or read selects.
+struct RowSlab {
+  Hdf5Id file_space, memory_space;
+};
+
+absl::StatusOr<RowSlab> SelectRowSlab(hid_t features, int64_t first,
+                                      int64_t count, int64_t width,
+                                      const std::string& what) {
+  const hsize_t start[2] = {static_cast<hsize_t>(first), 0};
+  const hsize_t extent[2] = {static_cast<hsize_t>(count),
+                             static_cast<hsize_t>(width)};
+  RowSlab slab;
+  MICON_ASSIGN_OR_RETURN(slab.file_space,
+                         Hdf5Call(H5Dget_space(features), H5Sclose, what));
+  MICON_RETURN_IF_ERROR(
+      Hdf5Check(H5Sselect_hyperslab(slab.file_space.get(), H5S_SELECT_SET,
+                                    start, nullptr, extent, nullptr),
+                what));
+  MICON_ASSIGN_OR_RETURN(
+      slab.memory_space,
+      Hdf5Call(H5Screate_simple(2, extent, nullptr), H5Sclose, what));
+  return slab;
+}
+
+// Checked value by value: torch::isfinite would allocate a copy of the
+// values (its abs()), doubling a read's peak memory.
+absl::Status CheckFinite(const double* values, int64_t rows, int64_t first_row,
+                         const std::vector<std::string>& names) {
+  const int64_t width = static_cast<int64_t>(names.size());
+  for (int64_t i = 0; i < rows * width; ++i) {
+    if (!std::isfinite(values[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dataset /", kFeatures, " row ", first_row + i / width + 1,
+          ", column ", names[static_cast<size_t>(i % width)], ": ", values[i],
+          " is not a finite number (drop or impute missing features first)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 class Hdf5ProfileWriter final : public ProfileFrameWriter {
  public:
   Hdf5ProfileWriter(std::string path, const ProfileFrame& metadata,
@@ -65,26 +107,16 @@ class Hdf5ProfileWriter final : public ProfileFrameWriter {
     QuietHdf5Errors();
     const std::string what = absl::StrCat(
         "write rows ", first, "-", first + count - 1, " of /", kFeatures);
-    const hsize_t start[2] = {static_cast<hsize_t>(first), 0};
-    const hsize_t extent[2] = {static_cast<hsize_t>(count),
-                               static_cast<hsize_t>(feature_names().size())};
-    MICON_ASSIGN_OR_RETURN(
-        Hdf5Id file_space,
-        Hdf5Call(H5Dget_space(features_.get()), H5Sclose, what));
-    absl::Status status =
-        Hdf5Check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start,
-                                      nullptr, extent, nullptr),
-                  what);
-    if (status.ok()) {
-      auto memory_space =
-          Hdf5Call(H5Screate_simple(2, extent, nullptr), H5Sclose, what);
-      status = memory_space.ok()
-                   ? Hdf5Check(H5Dwrite(features_.get(), H5T_NATIVE_DOUBLE,
-                                        memory_space->get(), file_space.get(),
-                                        H5P_DEFAULT, values),
-                               what)
-                   : memory_space.status();
-    }
+    absl::StatusOr<RowSlab> slab =
+        SelectRowSlab(features_.get(), first, count,
+                      static_cast<int64_t>(feature_names().size()), what);
+    const absl::Status status =
+        slab.ok()
+            ? Hdf5Check(H5Dwrite(features_.get(), H5T_NATIVE_DOUBLE,
+                                 slab->memory_space.get(),
+                                 slab->file_space.get(), H5P_DEFAULT, values),
+                        what)
+            : slab.status();
     return Annotate(status, file_.partial_path());
   }
 
@@ -98,39 +130,47 @@ class Hdf5ProfileWriter final : public ProfileFrameWriter {
   Hdf5Id features_;
 };
 
-absl::StatusOr<ProfileFrame> ReadBody(hid_t file, const std::string& path) {
+// /features, checked against the names: its handle and row count.
+struct FeatureMatrix {
+  Hdf5Id dataset;
+  int64_t rows = 0;
+};
+
+absl::StatusOr<FeatureMatrix> OpenFeatures(
+    hid_t file, const std::vector<std::string>& names) {
+  FeatureMatrix m;
+  MICON_ASSIGN_OR_RETURN(m.dataset, OpenDataset(file, kFeatures));
+  MICON_ASSIGN_OR_RETURN(std::vector<hsize_t> dims,
+                         DatasetDims(m.dataset.get(), kFeatures));
+  if (dims.size() != 2 || dims[1] != names.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dataset /", kFeatures, ": expected [rows, ", names.size(), "]"));
+  }
+  m.rows = static_cast<int64_t>(dims[0]);
+  return m;
+}
+
+absl::StatusOr<ProfileFrame> ReadBody(hid_t file, const std::string& path,
+                                      ProfileFrameRead what) {
   ProfileFrame frame;
   frame.path = path;
   MICON_ASSIGN_OR_RETURN(frame.feature_names,
                          ReadStringDataset(file, kFeatureNames));
-  MICON_ASSIGN_OR_RETURN(Hdf5Id features, OpenDataset(file, kFeatures));
-  MICON_ASSIGN_OR_RETURN(std::vector<hsize_t> dims,
-                         DatasetDims(features.get(), kFeatures));
-  if (dims.size() != 2 || dims[1] != frame.feature_names.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dataset /", kFeatures, ": expected [rows, ",
-                     frame.feature_names.size(), "]"));
-  }
-  const int64_t rows = static_cast<int64_t>(dims[0]);
-  frame.features =
-      torch::empty({rows, static_cast<int64_t>(dims[1])}, torch::kFloat64);
-  MICON_RETURN_IF_ERROR(
-      Hdf5Check(H5Dread(features.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
-                        H5P_DEFAULT, frame.features.data_ptr<double>()),
-                absl::StrCat("read /", kFeatures)));
-  // Checked value by value: torch::isfinite would allocate a copy of the
-  // whole matrix (its abs()), doubling the read's peak memory.
-  const double* values = frame.features.data_ptr<double>();
-  const int64_t columns = frame.features.size(1);
-  for (int64_t i = 0; i < frame.features.numel(); ++i) {
-    if (!std::isfinite(values[i])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "dataset /", kFeatures, " row ", i / columns + 1, ", column ",
-          frame.feature_names[static_cast<size_t>(i % columns)], ": ",
-          values[i],
-          " is not a finite number (drop or impute missing "
-          "features first)"));
-    }
+  MICON_ASSIGN_OR_RETURN(FeatureMatrix features,
+                         OpenFeatures(file, frame.feature_names));
+  const int64_t rows = features.rows;
+  if (what == ProfileFrameRead::kIndex) {
+    frame.features = torch::empty({rows, 0}, torch::kFloat64);
+  } else {
+    frame.features =
+        torch::empty({rows, static_cast<int64_t>(frame.feature_names.size())},
+                     torch::kFloat64);
+    MICON_RETURN_IF_ERROR(Hdf5Check(
+        H5Dread(features.dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                H5P_DEFAULT, frame.features.data_ptr<double>()),
+        absl::StrCat("read /", kFeatures)));
+    MICON_RETURN_IF_ERROR(CheckFinite(frame.features.data_ptr<double>(), rows,
+                                      0, frame.feature_names));
   }
   MICON_ASSIGN_OR_RETURN(
       Hdf5Id group, Hdf5Call(H5Gopen2(file, kMetadata, H5P_DEFAULT), H5Gclose,
@@ -168,14 +208,75 @@ absl::StatusOr<std::unique_ptr<ProfileFrameWriter>> OpenProfileFrameHdf5Writer(
       *std::move(features));
 }
 
-absl::StatusOr<ProfileFrame> ReadProfileFrameHdf5(const std::string& path) {
+absl::StatusOr<ProfileFrame> ReadProfileFrameHdf5(const std::string& path,
+                                                  ProfileFrameRead what) {
   QuietHdf5Errors();
   auto file = Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
                        H5Fclose, "open");
   if (!file.ok()) return Annotate(file.status(), path);
-  absl::StatusOr<ProfileFrame> frame = ReadBody(file->get(), path);
+  absl::StatusOr<ProfileFrame> frame = ReadBody(file->get(), path, what);
   if (!frame.ok()) return Annotate(frame.status(), path);
   return frame;
+}
+
+namespace {
+
+absl::Status ReadRows(hid_t file, const std::vector<std::string>& names,
+                      int64_t file_rows,
+                      const std::vector<RowDestination>& rows) {
+  MICON_ASSIGN_OR_RETURN(const std::vector<std::string> now,
+                         ReadStringDataset(file, kFeatureNames));
+  MICON_ASSIGN_OR_RETURN(FeatureMatrix features, OpenFeatures(file, now));
+  if (now != names || features.rows != file_rows) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("has ", features.rows, " rows of ", now.size(),
+                     " features now, ", file_rows, " of ", names.size(),
+                     " when it was first read; it changed in between"));
+  }
+  // Runs of consecutive rows are read as one slab, at most 8 MiB at a time.
+  const int64_t width = static_cast<int64_t>(names.size());
+  const int64_t most = std::max<int64_t>(1, (int64_t{8} << 20) / (8 * width));
+  std::vector<double> buffer;
+  for (size_t i = 0; i < rows.size();) {
+    size_t end = i + 1;
+    while (end < rows.size() && static_cast<int64_t>(end - i) < most &&
+           rows[end].row == rows[end - 1].row + 1) {
+      ++end;
+    }
+    const int64_t first = rows[i].row, count = static_cast<int64_t>(end - i);
+    const std::string what = absl::StrCat("read rows ", first + 1, "-",
+                                          first + count, " of /", kFeatures);
+    buffer.resize(static_cast<size_t>(count * width));
+    MICON_ASSIGN_OR_RETURN(
+        const RowSlab slab,
+        SelectRowSlab(features.dataset.get(), first, count, width, what));
+    MICON_RETURN_IF_ERROR(
+        Hdf5Check(H5Dread(features.dataset.get(), H5T_NATIVE_DOUBLE,
+                          slab.memory_space.get(), slab.file_space.get(),
+                          H5P_DEFAULT, buffer.data()),
+                  what));
+    MICON_RETURN_IF_ERROR(CheckFinite(buffer.data(), count, first, names));
+    for (size_t k = i; k < end; ++k) {
+      const double* from = buffer.data() + (k - i) * static_cast<size_t>(width);
+      std::transform(from, from + width, rows[k].to,
+                     [](double v) { return static_cast<float>(v); });
+    }
+    i = end;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ReadProfileRowsHdf5(const std::string& path,
+                                 const std::vector<std::string>& feature_names,
+                                 int64_t file_rows,
+                                 const std::vector<RowDestination>& rows) {
+  QuietHdf5Errors();
+  auto file = Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
+                       H5Fclose, "open");
+  if (!file.ok()) return Annotate(file.status(), path);
+  return Annotate(ReadRows(file->get(), feature_names, file_rows, rows), path);
 }
 
 }  // namespace micon

@@ -36,7 +36,15 @@ absl::StatusOr<std::unique_ptr<ProfileFrameWriter>> OpenProfileFrameHdf5Writer(
     std::vector<std::string> feature_names);
 
 // Errors name the file and the field.
-absl::StatusOr<ProfileFrame> ReadProfileFrameHdf5(const std::string& path);
+absl::StatusOr<ProfileFrame> ReadProfileFrameHdf5(
+    const std::string& path, ProfileFrameRead what = ProfileFrameRead::kWhole);
+// ReadProfileRows (profile_frame.h) for micon's profile HDF5: runs of
+// consecutive rows are read as slabs of /features, so only those rows are
+// read from disk.
+absl::Status ReadProfileRowsHdf5(const std::string& path,
+                                 const std::vector<std::string>& feature_names,
+                                 int64_t file_rows,
+                                 const std::vector<RowDestination>& rows);
 
 // True for names ending in .h5 or .hdf5 (ReadProfileFrame reads those here).
 bool IsHdf5Path(const std::string& path);

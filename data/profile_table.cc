@@ -90,12 +90,16 @@ absl::StatusOr<ProfileTable> ProfileTableFromFrame(const ProfileFrame& frame) {
   ProfileTable out;
   out.path = frame.path;
   out.feature_names = frame.feature_names;
+  out.rows_in_file = frame.rows();
   std::map<std::string, std::vector<int64_t>> rows_of_plate;
   for (int64_t r = 0; r < frame.rows(); ++r) {
     rows_of_plate[(*col.plate)[r]].push_back(r);
   }
   // compound id -> (SMILES, row of its first treated row)
   std::map<std::string, std::pair<std::string, int64_t>> smiles_of;
+  // A frame read as an index has features [rows, 0]: the table gets none.
+  const bool has_values = frame.features.size(1) ==
+                          static_cast<int64_t>(frame.feature_names.size());
   const torch::Tensor features = frame.features.contiguous();
   for (const auto& [plate_name, rows] : rows_of_plate) {
     PlateMetadata plate;
@@ -152,7 +156,9 @@ absl::StatusOr<ProfileTable> ProfileTableFromFrame(const ProfileFrame& frame) {
           frame.path, ": plate ", plate_name,
           " has no control rows; MICON needs same-plate controls"));
     }
-    out.features.push_back(NarrowRows(features, rows));
+    out.features.push_back(has_values ? NarrowRows(features, rows)
+                                      : torch::Tensor());
+    out.file_rows.push_back(rows);
     out.plates.push_back(std::move(plate));
   }
   std::vector<Compound> compounds;
@@ -171,6 +177,53 @@ absl::StatusOr<ProfileTable> ProfileTableFromFrame(const ProfileFrame& frame) {
 absl::StatusOr<ProfileTable> ReadProfileTable(const std::string& path) {
   MICON_ASSIGN_OR_RETURN(const ProfileFrame frame, ReadProfileFrame(path));
   return ProfileTableFromFrame(frame);
+}
+
+absl::StatusOr<ProfileTable> ReadProfileTableIndex(const std::string& path) {
+  MICON_ASSIGN_OR_RETURN(const ProfileFrame frame,
+                         ReadProfileFrame(path, ProfileFrameRead::kIndex));
+  return ProfileTableFromFrame(frame);
+}
+
+std::vector<size_t> AllPlates(const ProfileTable& table) {
+  std::vector<size_t> all(table.plates.size());
+  for (size_t p = 0; p < all.size(); ++p) all[p] = p;
+  return all;
+}
+
+absl::Status ReadPlateFeatures(const std::vector<size_t>& plates,
+                               ProfileTable& table) {
+  const int64_t width = static_cast<int64_t>(table.feature_names.size());
+  std::vector<RowDestination> rows;
+  std::vector<size_t> reading;
+  for (const size_t p : plates) {
+    if (p >= table.plates.size() ||
+        table.file_rows.size() != table.plates.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(table.path, ": plate ", p, " of ", table.plates.size(),
+                       " (or a table without its file's row numbers)"));
+    }
+    if (table.features[p].defined()) continue;
+    reading.push_back(p);
+    const std::vector<int64_t>& file_rows = table.file_rows[p];
+    table.features[p] = torch::empty(
+        {static_cast<int64_t>(file_rows.size()), width}, torch::kFloat32);
+    float* to = table.features[p].data_ptr<float>();
+    for (size_t i = 0; i < file_rows.size(); ++i) {
+      rows.push_back({file_rows[i], to + static_cast<int64_t>(i) * width});
+    }
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const RowDestination& a, const RowDestination& b) {
+              return a.row < b.row;
+            });
+  const absl::Status read = ReadProfileRows(table.path, table.feature_names,
+                                            table.rows_in_file, rows);
+  if (!read.ok()) {
+    // No plate is left half read.
+    for (const size_t p : reading) table.features[p] = torch::Tensor();
+  }
+  return read;
 }
 
 }  // namespace micon

@@ -4,6 +4,10 @@
 //   MICON_ASSIGN_OR_RETURN(ProfileTable t, ReadProfileTable("p.csv.gz"));
 //   t.plates[p].images[i]  <->  row i of t.features[p]
 //
+//   // A training rank: the index, then its own plates' features only.
+//   MICON_ASSIGN_OR_RETURN(ProfileTable t, ReadProfileTableIndex("p.h5"));
+//   MICON_RETURN_IF_ERROR(ReadPlateFeatures(my_plates, t));
+//
 // The columns are the ones pycytominer and copairs use and `micon embed`
 // writes: Metadata_Source, Metadata_Batch, Metadata_Plate, Metadata_Well,
 // Metadata_Compound, Metadata_SMILES, Metadata_Control (1/0/true/false), then
@@ -34,12 +38,33 @@ struct ProfileTable {
   std::string path;
   std::vector<std::string> feature_names;
   std::vector<PlateMetadata> plates;  // sorted by plate name; path = the file
-  std::vector<at::Tensor> features;   // per plate: [rows, features] float32
+  // Per plate: [rows, features] float32; undefined for a plate whose
+  // features have not been read (ReadProfileTableIndex, ReadPlateFeatures).
+  std::vector<at::Tensor> features;
+  // Per plate: its rows' data-row numbers in the file (0-based, increasing),
+  // the order of plates[p].images.
+  std::vector<std::vector<int64_t>> file_rows;
+  int64_t rows_in_file = 0;
   CompoundTable compounds;
 };
 
+// The whole table, every plate's features read.
 absl::StatusOr<ProfileTable> ReadProfileTable(const std::string& path);
-// The checks and grouping of ReadProfileTable on a frame already read.
+// The table's plates, compounds and feature names, with every check of
+// ReadProfileTable but no feature values (ProfileFrameRead::kIndex). A
+// training rank reads this, shards the plates, then reads the features of
+// its own with ReadPlateFeatures: it never holds the other ranks' rows.
+absl::StatusOr<ProfileTable> ReadProfileTableIndex(const std::string& path);
+// Reads the features of `plates` (indices into table.plates) from
+// table.path into table.features, skipping plates already read. Each costs
+// its float32 rows and nothing more; a value that is not a finite number, or
+// a file changed since its index was read, is an error naming the file.
+absl::Status ReadPlateFeatures(const std::vector<size_t>& plates,
+                               ProfileTable& table);
+// Every plate's index, 0 … plates.size() - 1: ReadPlateFeatures' "all".
+std::vector<size_t> AllPlates(const ProfileTable& table);
+// The checks and grouping of ReadProfileTable on a frame already read; a
+// frame read with ProfileFrameRead::kIndex gives a table without features.
 absl::StatusOr<ProfileTable> ProfileTableFromFrame(const ProfileFrame& frame);
 
 }  // namespace micon

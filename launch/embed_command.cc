@@ -139,9 +139,11 @@ absl::StatusOr<std::string> EmbedWithLoadedModel(
       const std::set<std::string> predict,
       CompoundsToPredict(request.predict, profiler.CanPredict(), dataset));
   if (!trained.config.images()) {
+    ProfileTable table = dataset.table;
+    MICON_RETURN_IF_ERROR(ReadPlateFeatures(AllPlates(table), table));
     MICON_ASSIGN_OR_RETURN(
         const WellProfiles profiles,
-        EmbedProfileTable(dataset.table, profiler,
+        EmbedProfileTable(table, profiler,
                           trained.config.data.profile_normalize, predict));
     return dist.rank == 0 ? files.WriteWhole(profiles) : std::string();
   }

@@ -104,6 +104,20 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(
   const int shard_world = emulated > 1 ? static_cast<int>(emulated) : world;
   MICON_ASSIGN_OR_RETURN(auto shards, ShardPlates(plates, shard_world));
   timeline.Mark("sharding");
+  // A profile table's features: this process's plates only (every shard's
+  // when it emulates the ranks), so no rank holds the others' rows.
+  ProfileTable table = selected.table;
+  if (!config.images() && !config.embeddings()) {
+    std::vector<size_t> needed;
+    for (int r = 0; r < shard_world; ++r) {
+      if (emulated > 1 || r == rank) {
+        const std::vector<size_t>& mine = shards[static_cast<size_t>(r)];
+        needed.insert(needed.end(), mine.begin(), mine.end());
+      }
+    }
+    MICON_RETURN_IF_ERROR(ReadPlateFeatures(needed, table));
+    timeline.Mark("profile features");
+  }
 
   TrainingInputs inputs;
   inputs.dimensions.molecule_features = features.dimension;
@@ -139,7 +153,7 @@ absl::StatusOr<TrainingInputs> PrepareTrainingInputs(
                                          std::move(sampler),
                                          WellSourceOptionsFor(config));
     }
-    return ProfileBatchSource::Create(selected.table, mine, molecules,
+    return ProfileBatchSource::Create(table, mine, molecules,
                                       std::move(sampler),
                                       ProfileSourceOptionsFor(config));
   };

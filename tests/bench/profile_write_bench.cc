@@ -9,14 +9,18 @@
 // The frame: ROWS wells of FEATURES float64 features and micon embed's eight
 // metadata columns, random values. Peak memory is the kernel's high-water
 // mark of resident memory (VmHWM), reset before each write (clear_refs 5),
-// minus the resident memory before it. Sizes are in MiB.
+// minus the resident memory before it. Sizes are in MiB. Memory an earlier
+// step freed may be reused without raising the peak, so a small peak is a
+// lower bound.
 //
 // "streamed" is what rank 0 of micon embed does: only the metadata is held,
 // and the features arrive in blocks of 64 MiB (WellProfileOptions'
 // gather_block_bytes), each appended to both files (ProfileFrameWriter) and
 // dropped. Its line counts the features' creation as well as the writes, and
 // its "before" holds the metadata but no features. "read h5 as table" is
-// what each rank of a profile-mode training run reads (ReadProfileTable).
+// what each rank of a profile-mode training run used to read
+// (ReadProfileTable); "1/8 plates" is what one of 8 ranks reads now
+// (ReadProfileTableIndex, then ReadPlateFeatures of its plates).
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -140,6 +144,18 @@ int main(int argc, char** argv) {
     return micon::WriteProfileFrame(frame, out + "/profiles.h5");
   });
   frame = micon::ProfileFrame();  // what follows holds only what it reads
+  // What one of 8 ranks of a profile-mode training run reads: the index, then its eighth of
+  // the plates (every 8th plate).
+  for (const char* file : {"profiles.csv", "profiles.h5"}) {
+    Measure(std::string("1/8 plates ") + file, [&]() -> absl::Status {
+      absl::StatusOr<micon::ProfileTable> table =
+          micon::ReadProfileTableIndex(out + "/" + file);
+      if (!table.ok()) return table.status();
+      std::vector<size_t> mine;
+      for (size_t p = 0; p < table->plates.size(); p += 8) mine.push_back(p);
+      return micon::ReadPlateFeatures(mine, *table);
+    });
+  }
   for (const char* file : {"profiles.csv", "profiles.h5"}) {
     Measure(std::string("read ") + file, [&]() -> absl::Status {
       absl::StatusOr<micon::ProfileFrame> back =
@@ -149,8 +165,8 @@ int main(int argc, char** argv) {
                                   : absl::InternalError("rows differ");
     });
   }
-  // What each rank of a profile-mode training run reads: the frame, grouped
-  // into plates of float32 rows (ReadProfileTable).
+  // The whole table as plates of float32 rows (ReadProfileTable): what every
+  // rank of a profile-mode training run read before it read its plates only.
   Measure("read h5 as table", [&]() -> absl::Status {
     absl::StatusOr<micon::ProfileTable> table =
         micon::ReadProfileTable(out + "/profiles.h5");

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "data/profile_batch_source.h"
@@ -52,10 +53,10 @@ TEST(ProfileTable, GroupsRowsIntoPlatesWithCompounds) {
   EXPECT_EQ(t.compounds.Find("B")->smiles, "c1ccccc1");
 }
 
-TEST(ProfileTable, EachPlatesRowsAreTheFramesRowsNarrowedToFloat) {
-  // Plates interleaved and out of name order, and values float32 cannot hold
-  // exactly, so that a row taken from the wrong place or rounded differently
-  // from torch's own narrowing shows.
+// Plates interleaved and out of name order, and values float32 cannot hold
+// exactly, so that a row taken from the wrong place or rounded differently
+// from torch's own narrowing shows. P1 is rows 1, 3, 4; P2 rows 0, 2.
+ProfileFrame InterleavedFrame() {
   ProfileFrame frame;
   frame.path = "interleaved.csv";
   frame.metadata_names = {"Metadata_Source",   "Metadata_Batch",
@@ -79,6 +80,11 @@ TEST(ProfileTable, EachPlatesRowsAreTheFramesRowsNarrowedToFloat) {
   frame.feature_names = {"f1", "f2", "f3"};
   frame.features =
       torch::arange(15, torch::kFloat64).add(1).reciprocal().view({5, 3});
+  return frame;
+}
+
+TEST(ProfileTable, EachPlatesRowsAreTheFramesRowsNarrowedToFloat) {
+  const ProfileFrame frame = InterleavedFrame();
   MICON_ASSERT_OK_AND_ASSIGN(ProfileTable t, ProfileTableFromFrame(frame));
   ASSERT_EQ(t.plates.size(), 2u);
   const std::vector<std::vector<int64_t>> rows = {{1, 3, 4}, {0, 2}};
@@ -89,6 +95,73 @@ TEST(ProfileTable, EachPlatesRowsAreTheFramesRowsNarrowedToFloat) {
                            .to(torch::kFloat32)))
         << t.plates[p].header.plate << "\n"
         << t.features[p];
+  }
+}
+
+// The CSV and HDF5 forms of a frame, written into a fresh folder.
+std::vector<std::string> WriteBothForms(const ProfileFrame& frame) {
+  const std::string folder = ScratchDir();
+  std::vector<std::string> paths = {folder + "/profiles.csv",
+                                    folder + "/profiles.h5"};
+  for (const std::string& path : paths) {
+    EXPECT_TRUE(WriteProfileFrame(frame, path).ok()) << path;
+  }
+  return paths;
+}
+
+TEST(ProfileTable, ReadingSomePlatesGivesExactlyTheirRowsOfTheWholeRead) {
+  for (const std::string& path : WriteBothForms(InterleavedFrame())) {
+    MICON_ASSERT_OK_AND_ASSIGN(const ProfileTable whole,
+                               ReadProfileTable(path));
+    MICON_ASSERT_OK_AND_ASSIGN(ProfileTable index, ReadProfileTableIndex(path));
+    ASSERT_EQ(index.plates.size(), 2u) << path;
+    EXPECT_EQ(index.rows_in_file, 5) << path;
+    EXPECT_EQ(index.file_rows,
+              (std::vector<std::vector<int64_t>>{{1, 3, 4}, {0, 2}}))
+        << path;
+    EXPECT_FALSE(index.features[0].defined()) << path;
+    EXPECT_EQ(index.plates[1].images[1].well, whole.plates[1].images[1].well);
+
+    MICON_ASSERT_OK(ReadPlateFeatures({1}, index));
+    EXPECT_FALSE(index.features[0].defined()) << path;
+    EXPECT_TRUE(torch::equal(index.features[1], whole.features[1])) << path;
+    const at::Tensor kept = index.features[1];
+    MICON_ASSERT_OK(ReadPlateFeatures(AllPlates(index), index));
+    EXPECT_TRUE(torch::equal(index.features[0], whole.features[0])) << path;
+    EXPECT_TRUE(index.features[1].is_same(kept)) << path << ": read again";
+  }
+}
+
+TEST(ProfileTable, ReadingPlatesOfAChangedFileIsAnErrorAndLeavesThemUnread) {
+  for (const std::string& path : WriteBothForms(InterleavedFrame())) {
+    MICON_ASSERT_OK_AND_ASSIGN(ProfileTable index, ReadProfileTableIndex(path));
+    ProfileFrame longer = InterleavedFrame();
+    longer = *ConcatenateRows(longer, InterleavedFrame());
+    MICON_ASSERT_OK(WriteProfileFrame(longer, path));
+    const absl::Status s = ReadPlateFeatures({0}, index);
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+    EXPECT_THAT(std::string(s.message()),
+                AllOf(HasSubstr(path), HasSubstr("changed")));
+    EXPECT_FALSE(index.features[0].defined()) << path;
+  }
+}
+
+TEST(ProfileTable, AValueThatIsNotANumberIsFoundInThePlatesRead) {
+  ProfileFrame frame = InterleavedFrame();
+  frame.features[2][1] = std::nan("");  // row 2 is P2's
+  for (const std::string& path : WriteBothForms(frame)) {
+    MICON_ASSERT_OK_AND_ASSIGN(ProfileTable index, ReadProfileTableIndex(path));
+    // P1 holds no bad value: reading only it succeeds.
+    MICON_ASSERT_OK(ReadPlateFeatures({0}, index));
+    const absl::Status s = ReadPlateFeatures({1}, index);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    // CSV: the header is line 1, so row 2 is line 4; HDF5: row 3 (1-based).
+    const bool csv = path.size() > 4 && path.substr(path.size() - 4) == ".csv";
+    EXPECT_THAT(std::string(s.message()),
+                AllOf(HasSubstr(path), HasSubstr(csv ? ":4" : "row 3"),
+                      HasSubstr("f2")));
+    EXPECT_FALSE(index.features[1].defined()) << path;
+    EXPECT_TRUE(index.features[0].defined()) << path;
   }
 }
 
