@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build pkg-config clang-format
-  # build speed: a compiler cache that carries over to fresh clones, and a fast linker
-  ccache mold
+  # build speed: a compiler cache that carries over to fresh clones (not mold: Debian 12's 1.10
+  # links binaries that may not load, cmake/MiconLinker.cmake)
+  ccache
   # LibTorch 1.13 (CPU) and an optimised BLAS: without libopenblas0-pthread LibTorch falls back
   # to the reference BLAS (~30x slower matmuls here)
   libtorch-dev libopenblas0-pthread

@@ -57,12 +57,12 @@ case "$mode" in
       start=$(now)
       n=$(cmake --build "$build" | grep -c 'Linking CXX executable' || true)
       end=$(now)
-      printf '| %s | %s executables | %s s |\n' "${1:-default (mold when installed)}" "$n" \
+      printf '| %s | %s executables | %s s |\n' "${1:-default (mold 2.4+ when installed, else GNU ld)}" "$n" \
         "$(seconds "$start" "$end")"
     }
     relink "-fuse-ld=bfd"
     command -v mold > /dev/null && relink "-fuse-ld=mold"
-    relink ""  # the project's choice again (mold when installed, cmake/MiconLinker.cmake)
+    relink ""  # the project's choice again (cmake/MiconLinker.cmake)
     ;;
   *)
     echo "build_times.sh: unknown mode '$mode' (fresh, clone or link)" >&2
