@@ -13,6 +13,7 @@
 #include "data/profile_frame_hdf5.h"
 
 namespace micon {
+
 int64_t ProfileFrame::rows() const {
   return features.defined() ? features.size(0) : 0;
 }

@@ -81,6 +81,13 @@ struct RowDestination {
   float* to;
 };
 
+// float64 features narrowed to float32 as every reader of float32 rows does
+// (round to nearest, as torch's .to(kFloat)); returns the end of `to`.
+inline float* NarrowToFloat(const double* from, int64_t count, float* to) {
+  for (int64_t i = 0; i < count; ++i) to[i] = static_cast<float>(from[i]);
+  return to + count;
+}
+
 // The features of some rows of the profile file at `path`, narrowed to
 // float32 as they are read, each into its destination; the other rows'
 // values are never held (a CSV is still read through). `rows` must increase.

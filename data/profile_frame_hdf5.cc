@@ -208,13 +208,23 @@ absl::StatusOr<std::unique_ptr<ProfileFrameWriter>> OpenProfileFrameHdf5Writer(
       *std::move(features));
 }
 
-absl::StatusOr<ProfileFrame> ReadProfileFrameHdf5(const std::string& path,
-                                                  ProfileFrameRead what) {
+namespace {
+
+// The profile file at `path`, read-only; an error names the path.
+absl::StatusOr<Hdf5Id> OpenForReading(const std::string& path) {
   QuietHdf5Errors();
   auto file = Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
                        H5Fclose, "open");
   if (!file.ok()) return Annotate(file.status(), path);
-  absl::StatusOr<ProfileFrame> frame = ReadBody(file->get(), path, what);
+  return file;
+}
+
+}  // namespace
+
+absl::StatusOr<ProfileFrame> ReadProfileFrameHdf5(const std::string& path,
+                                                  ProfileFrameRead what) {
+  MICON_ASSIGN_OR_RETURN(const Hdf5Id file, OpenForReading(path));
+  absl::StatusOr<ProfileFrame> frame = ReadBody(file.get(), path, what);
   if (!frame.ok()) return Annotate(frame.status(), path);
   return frame;
 }
@@ -258,8 +268,7 @@ absl::Status ReadRows(hid_t file, const std::vector<std::string>& names,
     MICON_RETURN_IF_ERROR(CheckFinite(buffer.data(), count, first, names));
     for (size_t k = i; k < end; ++k) {
       const double* from = buffer.data() + (k - i) * static_cast<size_t>(width);
-      std::transform(from, from + width, rows[k].to,
-                     [](double v) { return static_cast<float>(v); });
+      NarrowToFloat(from, width, rows[k].to);
     }
     i = end;
   }
@@ -272,11 +281,8 @@ absl::Status ReadProfileRowsHdf5(const std::string& path,
                                  const std::vector<std::string>& feature_names,
                                  int64_t file_rows,
                                  const std::vector<RowDestination>& rows) {
-  QuietHdf5Errors();
-  auto file = Hdf5Call(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
-                       H5Fclose, "open");
-  if (!file.ok()) return Annotate(file.status(), path);
-  return Annotate(ReadRows(file->get(), feature_names, file_rows, rows), path);
+  MICON_ASSIGN_OR_RETURN(const Hdf5Id file, OpenForReading(path));
+  return Annotate(ReadRows(file.get(), feature_names, file_rows, rows), path);
 }
 
 }  // namespace micon

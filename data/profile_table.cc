@@ -77,8 +77,7 @@ torch::Tensor NarrowRows(const torch::Tensor& features,
   for (const int64_t r : rows) {
     TORCH_CHECK(r >= 0 && r < features.size(0), "row ", r, " of ",
                 features.size(0));
-    to = std::transform(from + r * width, from + (r + 1) * width, to,
-                        [](double v) { return static_cast<float>(v); });
+    to = NarrowToFloat(from + r * width, width, to);
   }
   return out;
 }
@@ -196,12 +195,16 @@ absl::Status ReadPlateFeatures(const std::vector<size_t>& plates,
   const int64_t width = static_cast<int64_t>(table.feature_names.size());
   std::vector<RowDestination> rows;
   std::vector<size_t> reading;
+  if (table.file_rows.size() != table.plates.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(table.path, ": the table has ", table.file_rows.size(),
+                     " plates' file rows for ", table.plates.size(),
+                     " plates (not read by ReadProfileTable[Index])"));
+  }
   for (const size_t p : plates) {
-    if (p >= table.plates.size() ||
-        table.file_rows.size() != table.plates.size()) {
+    if (p >= table.plates.size()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(table.path, ": plate ", p, " of ", table.plates.size(),
-                       " (or a table without its file's row numbers)"));
+          absl::StrCat(table.path, ": plate ", p, " of ", table.plates.size()));
     }
     if (table.features[p].defined()) continue;
     reading.push_back(p);
