@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -64,7 +65,21 @@ std::string MiconBinary() { return MICON_BINARY; }
 
 std::string SourceDir() { return MICON_SOURCE_DIR; }
 
-std::string ScratchRoot() { return MICON_TEST_SCRATCH_DIR; }
+std::string ScratchRoot() {
+  // Made here, not by whichever test calls ScratchDir() first: a fixture that
+  // writes straight under the root must not depend on ctest's order (a fresh
+  // build's first such test aborted when it ran before any other).
+  std::error_code ignored;
+  fs::create_directories(MICON_TEST_SCRATCH_DIR, ignored);
+  return MICON_TEST_SCRATCH_DIR;
+}
+
+void AbortFixture(const std::string& fixture, const absl::Status& status) {
+  std::fprintf(stderr, "test fixture %s failed: %s\n", fixture.c_str(),
+               status.ToString().c_str());
+  std::fflush(stderr);
+  std::abort();
+}
 
 std::string TestPython() { return MICON_TEST_PYTHON; }
 

@@ -58,9 +58,14 @@ std::string MiconBinary();
 // The checkout (for docs/ and deploy/ files a test reads).
 std::string SourceDir();
 
-// The build's scratch root (build/tests/scratch); ScratchDir() makes a folder
-// per test under it.
+// The build's scratch root (build/tests/scratch), made if missing;
+// ScratchDir() makes a folder per test under it.
 std::string ScratchRoot();
+
+// Ends the process, saying which shared fixture failed and why: a fixture
+// built once per process has no test to fail, and a bare abort prints nothing.
+[[noreturn]] void AbortFixture(const std::string& fixture,
+                               const absl::Status& status);
 
 // The Python with h5py, pandas, RDKit and Pillow (Debian's /usr/bin/python3).
 std::string TestPython();

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 
 #include "data/synthetic_screen.h"
@@ -21,7 +20,7 @@ const std::string& SmallScreenPath() {
     o.image_size = 32;
     o.sites_per_well = 1;
     const absl::StatusOr<SyntheticScreenReport> r = GenerateSyntheticScreen(o);
-    if (!r.ok()) std::abort();
+    if (!r.ok()) AbortFixture("SmallScreenPath", r.status());
     return p;
   }();
   return *path;
@@ -30,7 +29,7 @@ const std::string& SmallScreenPath() {
 const PlateStore& SmallScreen() {
   static const PlateStore* store = [] {
     absl::StatusOr<PlateStore> s = OpenPlateStore(SmallScreenPath());
-    if (!s.ok()) std::abort();
+    if (!s.ok()) AbortFixture("SmallScreen", s.status());
     return new PlateStore(*std::move(s));
   }();
   return *store;

@@ -5,7 +5,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <vector>
@@ -25,7 +24,7 @@ const std::string& SmallProfileTable() {
         absl::StrCat(testing::ScratchRoot(), "/profiles_", ::getpid(), ".csv"));
     absl::StatusOr<DelimitedTable> moa = ReadDelimitedTable(
         SharedData("jump_moa/JUMP-MOA_compound_metadata.tsv"));
-    if (!moa.ok()) std::abort();
+    if (!moa.ok()) AbortFixture("SmallProfileTable", moa.status());
     const size_t id = *moa->Column("broad_sample");
     const size_t smiles = *moa->Column("smiles");
     std::vector<std::pair<std::string, std::string>> compounds;
@@ -74,7 +73,8 @@ const std::string& SmallProfileTable() {
         }
       }
     }
-    if (!WriteCsv(*p, header, rows).ok()) std::abort();
+    const absl::Status written = WriteCsv(*p, header, rows);
+    if (!written.ok()) AbortFixture("SmallProfileTable", written);
     return p;
   }();
   return *path;
@@ -88,7 +88,6 @@ const std::string& SmallEmbeddingStore() {
     // appears by a rename, whole, so no process sees half of one.
     std::error_code ec;
     const std::string root = ScratchRoot();
-    std::filesystem::create_directories(root, ec);
     const std::string shared =
         absl::StrCat(root, "/embedding-store-",
                      std::filesystem::file_size(MiconBinary(), ec), "-",
