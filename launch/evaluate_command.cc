@@ -22,6 +22,7 @@
 #include "distributed/launch_environment.h"
 #include "launch/command.h"
 #include "launch/flag_enum.h"
+#include "launch/profiles/evaluation_budget.h"
 #include "launch/profiles/evaluation_run.h"
 
 namespace micon {
@@ -125,7 +126,10 @@ absl::StatusOr<EvaluationRequest> ParseRequest(EvaluateFlags flags) {
   MICON_ASSIGN_OR_RETURN(o.tile_precision,
                          ParseFlagEnum(kTilePrecisionNames, "--tile-precision",
                                        flags.tile_precision));
-  o.memory_bytes = static_cast<int64_t>(flags.memory_gb * 1e9);
+  if (flags.memory_gb > 0) {
+    o.memory = {static_cast<int64_t>(flags.memory_gb * 1e9),
+                absl::StrCat("--memory-gb ", flags.memory_gb)};
+  }
   o.percent_replicating = !flags.skip_percent_replicating;
   if (!o.sphere_by.empty() && !o.sphere) {
     return absl::InvalidArgumentError("--sphere-by needs --sphere");
@@ -165,7 +169,7 @@ absl::StatusOr<EvaluationRequest> ParseRequest(EvaluateFlags flags) {
 }
 
 absl::Status RunEvaluate(const EvaluateFlags& flags, ProcessState& process) {
-  MICON_ASSIGN_OR_RETURN(const EvaluationRequest request, ParseRequest(flags));
+  MICON_ASSIGN_OR_RETURN(EvaluationRequest request, ParseRequest(flags));
   MICON_ASSIGN_OR_RETURN(const LaunchEnvironment launch,
                          DetectLaunchEnvironment(std::getenv));
   DistributedRequest distributed;
@@ -175,6 +179,10 @@ absl::Status RunEvaluate(const EvaluateFlags& flags, ProcessState& process) {
       launch.world_size > 1 ? Backend::kMpi : Backend::kThreads;
   distributed.timeout_seconds = flags.timeout_seconds;
   MICON_RETURN_IF_ERROR(StartDistributed(distributed, process));
+  if (request.options.memory.bytes == 0) {
+    // Every rank holds its own copy of the features and its own tile.
+    request.options.memory = DefaultMemoryBudget(process.dist->local_size);
+  }
   CommunicatorShardReducer shards(*process.dist->comm);
   return RunEvaluation(request, shards);
 }
@@ -262,7 +270,10 @@ void AddEvaluateCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
                   "Memory the evaluation of one method may hold (features, "
                   "per-well state, one similarity tile), in 10^9 bytes; a "
                   "screen that needs more is refused before it starts. "
-                  "Default: 80% of the memory available")
+                  "Under mpirun or srun, per rank. Default: 80% of the "
+                  "memory available (the least of the machine's and its "
+                  "memory cgroups', as under a Slurm --mem limit), split "
+                  "among the ranks on the node")
       ->check(CLI::PositiveNumber);
   sub->add_flag("--skip-percent-replicating", f->skip_percent_replicating,
                 "Leave out percent replicating, which sweeps all pairs of "

@@ -1,35 +1,30 @@
 #include "launch/profiles/evaluation_budget.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 
 namespace micon {
 
-int64_t DefaultMemoryBytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string line;
-  while (std::getline(meminfo, line)) {
-    std::istringstream fields(line);
-    std::string name;
-    int64_t kib = 0;
-    if (fields >> name >> kib && name == "MemAvailable:" && kib > 0) {
-      return kib * 1024 / 10 * 8;
-    }
+MemoryBudget DefaultMemoryBudget(int ranks_on_node, const std::string& root) {
+  const int ranks = std::max(ranks_on_node, 1);
+  const std::string shared =
+      ranks > 1 ? absl::StrCat(", shared by the ", ranks, " ranks on this node")
+                : "";
+  const std::optional<AvailableMemory> available = ReadAvailableMemory(root);
+  if (!available) {
+    return {(int64_t{4} << 30) / ranks,
+            absl::StrCat("4 GiB: no memory limit could be read", shared)};
   }
-  return int64_t{4} << 30;
-}
-
-std::string Gigabytes(int64_t bytes) {
-  return absl::StrFormat("%.2f GB", static_cast<double>(bytes) / 1e9);
+  return {available->bytes / 10 * 8 / ranks,
+          absl::StrCat("80% of ", available->source, shared)};
 }
 
 absl::StatusOr<int64_t> TileForBudget(const std::string& what, int64_t wells,
-                                      int64_t fixed_bytes, int64_t budget_bytes,
+                                      int64_t fixed_bytes,
+                                      const MemoryBudget& budget,
                                       TilePrecision precision) {
+  const int64_t budget_bytes = budget.bytes;
   const int64_t needed = fixed_bytes + TileBytes(kMinTile, precision);
   if (needed > budget_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
@@ -38,8 +33,9 @@ absl::StatusOr<int64_t> TileForBudget(const std::string& what, int64_t wells,
         " for the features and per-well state, ",
         Gigabytes(needed - fixed_bytes),
         " for one similarity tile) but the budget is ", Gigabytes(budget_bytes),
-        "; raise --memory-gb on a machine that has it, or evaluate fewer "
-        "wells (--held-out-plates)"));
+        " (", budget.source,
+        "); raise --memory-gb on a machine that has it, start fewer ranks "
+        "per node, or evaluate fewer wells (--held-out-plates)"));
   }
   int64_t tile = kMinTile;
   while (tile < kMaxTile && tile < wells &&

@@ -73,6 +73,12 @@ absl::Status RunEvaluation(const EvaluationRequest& request,
     MICON_RETURN_IF_ERROR(RunRetrieval(request));
   }
   if (request.profiles.empty()) return absl::OkStatus();
+  const MemoryBudget& budget = request.options.memory;
+  if (reports && budget.bytes > 0 && request.options.tile == 0) {
+    // Said before the hours a large screen takes: the tile size follows.
+    std::fprintf(stderr, "micon: memory budget %s per rank (%s)\n",
+                 Gigabytes(budget.bytes).c_str(), budget.source.c_str());
+  }
   std::vector<MethodEvaluation> methods;
   for (const auto& [name, path] : request.profiles) {
     const auto prediction = request.predicted.find(name);

@@ -114,8 +114,8 @@ absl::Status CheckLabels(const ProfileFrame& frame,
 // The tile size: the largest whose buffers fit in the memory budget beside
 // what the evaluation holds anyway: the table as read (the normalised
 // features share it when nothing normalises), the unit rows in float64 with
-// one temporary of their size, their copy in the tiles' precision, and each
-// query's state.
+// one temporary of their size, their copy in the tiles' precision, each
+// query's state, and percent replicating's when it runs.
 absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
                                       const at::Tensor& x,
                                       const RankRoles& roles,
@@ -136,13 +136,26 @@ absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
       metadata += static_cast<int64_t>(sizeof(std::string) + v.capacity());
     }
   }
+  // Percent replicating's buckets and kept values only when it runs: they
+  // reserve up to 1.3 GB (its most kept values) on a large screen.
+  const int64_t percent_replicating =
+      o.percent_replicating ? PercentReplicatingBytes(keys) : 0;
   const int64_t fixed = n * d * (3 * 8 + tile_value) + metadata +
-                        ReplicateRankBytes(roles) +
-                        PercentReplicatingBytes(keys);
-  const int64_t budget =
-      o.memory_bytes > 0 ? o.memory_bytes : DefaultMemoryBytes();
-  MICON_ASSIGN_OR_RETURN(tiles.tile, TileForBudget(frame.path, n, fixed, budget,
-                                                   o.tile_precision));
+                        ReplicateRankBytes(roles) + percent_replicating;
+  const MemoryBudget budget =
+      o.memory.bytes > 0 ? o.memory : DefaultMemoryBudget(1);
+  absl::StatusOr<int64_t> tile =
+      TileForBudget(frame.path, n, fixed, budget, o.tile_precision);
+  if (!tile.ok() && percent_replicating > 0) {
+    return absl::Status(
+        tile.status().code(),
+        absl::StrCat(tile.status().message(),
+                     "; percent replicating's share of what is needed is ",
+                     Gigabytes(percent_replicating),
+                     " (--skip-percent-replicating leaves it out)"));
+  }
+  MICON_RETURN_IF_ERROR(tile.status());
+  tiles.tile = *tile;
   return tiles;
 }
 

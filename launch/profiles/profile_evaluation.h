@@ -48,6 +48,7 @@
 #include "core/metrics/shard_reducer.h"
 #include "core/metrics/similarity_tiles.h"
 #include "data/profile_frame.h"
+#include "launch/profiles/evaluation_budget.h"
 
 namespace micon {
 
@@ -89,8 +90,8 @@ struct EvaluationOptions {
   int64_t null_size = 10000;
   uint64_t seed = 0;
   // What the evaluation may hold in memory (features, per-well state and one
-  // similarity tile); 0: DefaultMemoryBytes() (evaluation_budget.h).
-  int64_t memory_bytes = 0;
+  // similarity tile); bytes 0: DefaultMemoryBudget(1) (evaluation_budget.h).
+  MemoryBudget memory;
   // The similarity tiles' precision. Results are the same in either: every
   // decision is made on exact float64 values (similarity_tiles.h); float32
   // tiles are about twice as fast.

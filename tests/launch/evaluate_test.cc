@@ -19,6 +19,7 @@ using ::micon::testing::RunCommand;
 using ::micon::testing::ScratchDir;
 using ::micon::testing::SharedData;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const char kJumpMoa[] =
     "profiles_cpg0002_BR00117060a10x/"
@@ -57,6 +58,10 @@ TEST(MiconEvaluate, ReproducesCytominerEvalPercentReplicating) {
   EXPECT_THAT(r.output,
               HasSubstr("360 treated wells (360 querying) of 58 compounds, 24 "
                         "control wells, 454 features"));
+  // The default budget, and where it came from (this machine's MemAvailable
+  // or a cgroup limit), said before the work.
+  EXPECT_THAT(r.output, HasSubstr("micon: memory budget "));
+  EXPECT_THAT(r.output, HasSubstr(" per rank (80% of "));
   const auto table = ByFirstColumn(out + "/evaluation.csv");
   EXPECT_NEAR(Field(table, "cp", "percent_replicating"), 0.4583, 5e-5);
 }
@@ -132,6 +137,14 @@ TEST(MiconEvaluate, NamesTheMissingColumnAndBadFlags) {
 // A controls value that matches nothing would score the DMSO wells as one
 // more compound; a screen larger than the memory given is refused with the
 // number it needs, before the similarities start.
+// X of a refusal's "needs at least X GB"; -1 without one.
+double NeededGigabytes(const std::string& output) {
+  const std::string marker = "needs at least ";
+  const size_t at = output.find(marker);
+  return at == std::string::npos ? -1
+                                 : std::stod(output.substr(at + marker.size()));
+}
+
 TEST(MiconEvaluate, RefusesControlsThatMatchNothingAndTooSmallABudget) {
   const std::string base = MiconBinary() +
                            " evaluate --profiles cp=" + SharedData(kJumpMoa) +
@@ -146,7 +159,19 @@ TEST(MiconEvaluate, RefusesControlsThatMatchNothingAndTooSmallABudget) {
                  "--controls Metadata_pert_type=control --memory-gb 0.003");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, HasSubstr("evaluating 376 wells needs at least"));
-  EXPECT_THAT(r.output, HasSubstr("but the budget is 0.00 GB"));
+  EXPECT_THAT(r.output,
+              HasSubstr("but the budget is 0.00 GB (--memory-gb 0.003)"));
+  EXPECT_THAT(r.output,
+              HasSubstr("percent replicating's share of what is needed is "));
+  const double with_percent_replicating = NeededGigabytes(r.output);
+  // Left out, percent replicating reserves nothing: less is needed.
+  r = RunCommand(base +
+                 "--controls Metadata_pert_type=control --memory-gb 0.003 "
+                 "--skip-percent-replicating");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("evaluating 376 wells needs at least"));
+  EXPECT_THAT(r.output, Not(HasSubstr("percent replicating's share")));
+  EXPECT_LT(NeededGigabytes(r.output), with_percent_replicating);
   r = RunCommand(base +
                  "--controls Metadata_pert_type=control --tile-precision f16");
   EXPECT_EQ(r.exit_code, 1);
