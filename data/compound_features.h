@@ -8,8 +8,9 @@
 //   const float* row = f.Row("BRD-K80935598-001-01-1");  // f.dimension floats,
 //                                                        // or nullptr
 //
-// The cache is an HDF5 file per featuriser setting, valid while compounds.csv's
-// bytes (CRC-32 and size) and the RDKit version are unchanged; it is written
+// The cache is an HDF5 file per featuriser setting, valid while the table's
+// compounds (each id, SMILES and line, in order: their CRC-32 and count) and
+// the RDKit version are unchanged; it is written
 // atomically, and a cache that cannot be read or written is recomputed or
 // skipped with a warning, never trusted blindly.
 #ifndef MICON_DATA_COMPOUND_FEATURES_H_

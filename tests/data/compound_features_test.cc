@@ -139,6 +139,40 @@ TEST_F(CompoundFeaturesTest, CacheIsReusedUntilTheTableChanges) {
   EXPECT_THAT(warnings[0], HasSubstr("stale"));
 }
 
+// A profile table is its own compound table: its feature values change
+// nothing the features depend on, so the cache is keyed on the compounds, not
+// on the file (which validation no longer reads: it held a 2 GB table in
+// memory). Any change of an id, SMILES or line makes it stale.
+TEST(CompoundFeaturesCache, KeyedOnTheCompoundsNotTheFile) {
+  const std::string dir = ScratchDir(), cache = dir + "/.micon-cache";
+  const FeaturizerOptions options{2, 128, false, false};
+  const std::vector<Compound> compounds = {
+      {"aspirin", "CC(=O)Oc1ccccc1C(=O)O", 2},
+      {"caffeine", "Cn1cnc2c1c(=O)n(C)c(=O)n2C", 3}};
+  const auto features = [&](std::vector<Compound> c,
+                            const std::string& origin) {
+    std::vector<std::string> warnings;
+    absl::StatusOr<CompoundTable> t = MakeCompoundTable(std::move(c), origin);
+    EXPECT_TRUE(t.ok()) << t.status();
+    absl::StatusOr<CompoundFeatures> f = LoadOrComputeCompoundFeatures(
+        *t, options, InvalidSmilesPolicy::kError, cache, &warnings);
+    EXPECT_TRUE(f.ok()) << f.status();
+    return f.ok() && f->from_cache;
+  };
+  EXPECT_FALSE(features(compounds, dir + "/profiles.h5"));
+  // Another file, or none at all, with the same compounds: the cache holds.
+  EXPECT_TRUE(features(compounds, dir + "/no-such-profiles.h5"));
+  std::vector<Compound> changed = compounds;
+  changed[1].smiles = "CN1C=NC2=C1C(=O)N(C(=O)N2C)C";
+  EXPECT_FALSE(features(changed, dir + "/profiles.h5"));
+  changed = compounds;
+  changed[0].line = 7;
+  EXPECT_FALSE(features(changed, dir + "/profiles.h5"));
+  changed = compounds;
+  changed.pop_back();
+  EXPECT_FALSE(features(changed, dir + "/profiles.h5"));
+}
+
 // Jobs that share a dataset (the regime study's parallel trainings, tests
 // started together) may all find its cache missing and write it at once. Each
 // must commit a whole file of its own: two processes writing one temporary
