@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "data/profile_frame.h"
+#include "data/profile_frame_hdf5.h"
 
 namespace micon {
 namespace {
@@ -188,6 +189,25 @@ std::vector<size_t> AllPlates(const ProfileTable& table) {
   std::vector<size_t> all(table.plates.size());
   for (size_t p = 0; p < all.size(); ++p) all[p] = p;
   return all;
+}
+
+std::vector<std::vector<size_t>> PlateReadGroups(const ProfileTable& table,
+                                                 int64_t max_bytes) {
+  if (!IsHdf5Path(table.path)) return {AllPlates(table)};
+  const int64_t row_bytes =
+      static_cast<int64_t>(table.feature_names.size() * sizeof(float));
+  std::vector<std::vector<size_t>> groups;
+  int64_t bytes = 0;
+  for (size_t p = 0; p < table.plates.size(); ++p) {
+    const int64_t plate_bytes = table.plates[p].num_images() * row_bytes;
+    if (groups.empty() || bytes + plate_bytes > max_bytes) {
+      groups.emplace_back();
+      bytes = 0;
+    }
+    groups.back().push_back(p);
+    bytes += plate_bytes;
+  }
+  return groups;
 }
 
 absl::Status ReadPlateFeatures(const std::vector<size_t>& plates,

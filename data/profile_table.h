@@ -63,6 +63,13 @@ absl::Status ReadPlateFeatures(const std::vector<size_t>& plates,
                                ProfileTable& table);
 // Every plate's index, 0 … plates.size() - 1: ReadPlateFeatures' "all".
 std::vector<size_t> AllPlates(const ProfileTable& table);
+// Every plate, in order, in the groups a reader that goes through the whole
+// table should read them by: from an HDF5 table, whose rows are read in
+// slabs, consecutive plates of at most `max_bytes` of float32 features a
+// group (at least one plate); from a text table, where each read is a pass
+// over the whole file, one group of all of them.
+std::vector<std::vector<size_t>> PlateReadGroups(const ProfileTable& table,
+                                                 int64_t max_bytes);
 // The checks and grouping of ReadProfileTable on a frame already read; a
 // frame read with ProfileFrameRead::kIndex gives a table without features.
 absl::StatusOr<ProfileTable> ProfileTableFromFrame(const ProfileFrame& frame);

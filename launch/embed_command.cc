@@ -115,8 +115,8 @@ absl::StatusOr<WellProfiles> EmbedWells(const EmbedRequest& request,
 }
 
 // A loaded checkpoint's well profiles, whatever its input, into `files`
-// (rank 0's): a plate store's as they are gathered, a profile table's
-// (small, embedded on every rank) at once. Returns rank 0's summary.
+// (rank 0's): a plate store's as they are gathered, a profile table's as rank
+// 0 embeds it, a group of plates at a time. Returns rank 0's summary.
 absl::StatusOr<std::string> EmbedWithLoadedModel(
     const EmbedRequest& request, const EmbedFlags& flags,
     const TrainedModel& trained, const LoadedModel& loaded,
@@ -139,13 +139,16 @@ absl::StatusOr<std::string> EmbedWithLoadedModel(
       const std::set<std::string> predict,
       CompoundsToPredict(request.predict, profiler.CanPredict(), dataset));
   if (!trained.config.images()) {
-    ProfileTable table = dataset.table;
-    MICON_RETURN_IF_ERROR(ReadPlateFeatures(AllPlates(table), table));
-    MICON_ASSIGN_OR_RETURN(
-        const WellProfiles profiles,
-        EmbedProfileTable(table, profiler,
-                          trained.config.data.profile_normalize, predict));
-    return dist.rank == 0 ? files.WriteWhole(profiles) : std::string();
+    if (dist.rank != 0) return std::string();  // reading is the work
+    ProfileTable table = dataset.table;        // its index: no features yet
+    ProfileTableEmbedOptions o;
+    o.standardize = trained.config.data.profile_normalize;
+    o.predict = predict;
+    o.sink = &files;
+    o.progress = [&log](const std::string& line) { log.Info(line); };
+    MICON_ASSIGN_OR_RETURN(const WellProfiles profiles,
+                           EmbedProfileTable(table, profiler, o));
+    return files.Finish(profiles);
   }
   WellProfileOptions well;
   well.progress = [&log](const std::string& line) { log.Info(line); };
@@ -161,8 +164,8 @@ absl::StatusOr<std::string> EmbedWithLoadedModel(
 }
 
 // A checkpoint's well profiles: every rank embeds its plates of a plate
-// store; a profile model embeds its whole (small) table on every rank. A
-// model trained against molecules also writes its shared space.
+// store; rank 0 embeds a profile model's table. A model trained against
+// molecules also writes its shared space.
 absl::Status EmbedWithModel(const EmbedRequest& request,
                             const EmbedFlags& flags,
                             const TrainedModel& trained,

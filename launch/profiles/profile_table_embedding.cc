@@ -2,60 +2,115 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "core/status_macros.h"
 #include "data/profile_batch_source.h"
 
 namespace micon {
+namespace {
 
-absl::StatusOr<WellProfiles> EmbedProfileTable(
-    const ProfileTable& table, ModelProfiler& profiler, bool standardize,
-    const std::set<std::string>& predict) {
-  MICON_RETURN_IF_ERROR(CheckCanPredict(profiler, predict));
-  const std::vector<std::string> names = profiler.FeatureNames();
-  WellProfiles out;
-  out.wells = NewProfileFrame(names, /*predicted=*/false);
-  out.predicted = NewProfileFrame(names, /*predicted=*/true);
-  std::vector<torch::Tensor> wells, predicted;
-  for (size_t p = 0; p < table.plates.size(); ++p) {
-    const PlateMetadata& plate = table.plates[p];
-    const torch::Tensor rows =
-        standardize ? StandardizeOnControls(table.features[p], plate)
-                    : table.features[p];
-    const torch::Tensor h = profiler.EmbedRows(rows);
-    wells.push_back(h.to(torch::kFloat64));
-    std::vector<int64_t> controls;
-    std::set<std::string> treated;
-    for (int64_t i = 0; i < plate.num_images(); ++i) {
-      const ImageRecord& r = plate.images[static_cast<size_t>(i)];
-      AddProfileRow(out.wells, plate.header, r.well, r.compound,
-                    table.compounds, r.control, 1);
-      if (r.control) {
-        controls.push_back(i);
-      } else if (predict.count(r.compound)) {
-        treated.insert(r.compound);
-      }
-    }
-    if (treated.empty()) continue;
-    const std::vector<std::string> compounds(treated.begin(), treated.end());
-    MICON_ASSIGN_OR_RETURN(
-        torch::Tensor rows_predicted,
-        profiler.Predict(
-            h.index_select(0, torch::tensor(controls, torch::kLong)),
-            compounds));
-    predicted.push_back(rows_predicted.to(torch::kFloat64));
-    for (const std::string& c : compounds) {
-      AddProfileRow(out.predicted, plate.header, "predicted", c,
-                    table.compounds, false,
-                    static_cast<int64_t>(controls.size()));
+// Every row's metadata, known from the table's index before any feature is
+// read (a sink starts with it).
+ProfileFrame WellMetadata(const ProfileTable& table,
+                          const std::vector<std::string>& names) {
+  ProfileFrame wells = NewProfileFrame(names, /*predicted=*/false);
+  for (const PlateMetadata& plate : table.plates) {
+    for (const ImageRecord& r : plate.images) {
+      AddProfileRow(wells, plate.header, r.well, r.compound, table.compounds,
+                    r.control, 1);
     }
   }
-  out.wells.features = torch::cat(wells);
-  out.predicted.features =
-      predicted.empty() ? torch::empty({0, static_cast<int64_t>(names.size())},
-                                       torch::kFloat64)
-                        : torch::cat(predicted);
+  return wells;
+}
+
+}  // namespace
+
+absl::StatusOr<WellProfiles> EmbedProfileTable(
+    ProfileTable& table, ModelProfiler& profiler,
+    const ProfileTableEmbedOptions& options) {
+  MICON_RETURN_IF_ERROR(CheckCanPredict(profiler, options.predict));
+  const std::vector<std::string> names = profiler.FeatureNames();
+  WellProfiles out;
+  out.wells = WellMetadata(table, names);
+  out.predicted = NewProfileFrame(names, /*predicted=*/true);
+  if (options.sink != nullptr) {
+    MICON_RETURN_IF_ERROR(options.sink->Start(out.wells));
+  }
+  std::vector<torch::Tensor> wells, predicted;
+  const std::vector<std::vector<size_t>> groups =
+      PlateReadGroups(table, options.read_bytes);
+  size_t plates_done = 0;
+  for (const std::vector<size_t>& group : groups) {
+    if (group.empty()) continue;
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<size_t> reading;  // released after the group
+    for (const size_t p : group) {
+      if (!table.features[p].defined()) reading.push_back(p);
+    }
+    MICON_RETURN_IF_ERROR(ReadPlateFeatures(reading, table));
+    std::vector<torch::Tensor> group_wells;
+    int64_t group_rows = 0;
+    for (const size_t p : group) {
+      const PlateMetadata& plate = table.plates[p];
+      const torch::Tensor rows =
+          options.standardize ? StandardizeOnControls(table.features[p], plate)
+                              : table.features[p];
+      const torch::Tensor h = profiler.EmbedRows(rows);
+      group_wells.push_back(h.to(torch::kFloat64));
+      group_rows += rows.size(0);
+      std::vector<int64_t> controls;
+      std::set<std::string> treated;
+      for (int64_t i = 0; i < plate.num_images(); ++i) {
+        const ImageRecord& r = plate.images[static_cast<size_t>(i)];
+        if (r.control) {
+          controls.push_back(i);
+        } else if (options.predict.count(r.compound)) {
+          treated.insert(r.compound);
+        }
+      }
+      if (treated.empty()) continue;
+      const std::vector<std::string> compounds(treated.begin(), treated.end());
+      MICON_ASSIGN_OR_RETURN(
+          torch::Tensor rows_predicted,
+          profiler.Predict(
+              h.index_select(0, torch::tensor(controls, torch::kLong)),
+              compounds));
+      predicted.push_back(rows_predicted.to(torch::kFloat64));
+      for (const std::string& c : compounds) {
+        AddProfileRow(out.predicted, plate.header, "predicted", c,
+                      table.compounds, false,
+                      static_cast<int64_t>(controls.size()));
+      }
+    }
+    for (const size_t p : reading) table.features[p] = torch::Tensor();
+    if (options.sink != nullptr) {
+      MICON_RETURN_IF_ERROR(options.sink->Append(torch::cat(group_wells)));
+    } else {
+      wells.insert(wells.end(), group_wells.begin(), group_wells.end());
+    }
+    plates_done += group.size();
+    if (options.progress) {
+      options.progress(absl::StrFormat(
+          "embedded plates %s … %s (%d/%d, %d rows, %.1f s)",
+          table.plates[group.front()].header.plate,
+          table.plates[group.back()].header.plate, plates_done,
+          table.plates.size(), group_rows,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                        start)
+              .count()));
+    }
+  }
+  const int64_t dim = static_cast<int64_t>(names.size());
+  if (options.sink == nullptr) {
+    out.wells.features = wells.empty() ? torch::empty({0, dim}, torch::kFloat64)
+                                       : torch::cat(wells);
+  }
+  out.predicted.features = predicted.empty()
+                               ? torch::empty({0, dim}, torch::kFloat64)
+                               : torch::cat(predicted);
   return out;
 }
 

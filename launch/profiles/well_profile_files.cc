@@ -86,11 +86,4 @@ absl::StatusOr<std::string> WellProfileFiles::Finish(
                       projected, predicted);
 }
 
-absl::StatusOr<std::string> WellProfileFiles::WriteWhole(
-    const WellProfiles& profiles) {
-  MICON_RETURN_IF_ERROR(Start(profiles.wells));
-  MICON_RETURN_IF_ERROR(Append(profiles.wells.features));
-  return Finish(profiles);
-}
-
 }  // namespace micon

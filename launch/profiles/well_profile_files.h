@@ -56,10 +56,6 @@ class WellProfileFiles final : public WellRowSink {
   // returns a one-line summary for the user.
   absl::StatusOr<std::string> Finish(const WellProfiles& profiles);
 
-  // Start, Append and Finish for profiles already whole (a profile model's
-  // table, a test).
-  absl::StatusOr<std::string> WriteWhole(const WellProfiles& profiles);
-
  private:
   std::string folder_, pooling_;
   std::optional<WellProjection> projection_;

@@ -13,6 +13,7 @@ import argparse
 
 import h5py
 import numpy as np
+from profile_hdf5 import write_names_and_metadata
 
 parser = argparse.ArgumentParser()
 parser.add_argument("wells", type=int)
@@ -63,14 +64,8 @@ for source in range(4):
                 meta["Metadata_Control"].append("1")
         row += 384
 
-string = h5py.string_dtype("utf-8")
 with h5py.File(args.out, "w") as f:
     f.create_dataset("features", data=features)
-    f.create_dataset("feature_names", data=[f"f{k}" for k in range(d)],
-                     dtype=string)
-    group = f.create_group("metadata")
-    for name, values in meta.items():
-        group.create_dataset(name, data=values, dtype=string)
-    group.attrs.create("columns", list(meta), dtype=string)
+    write_names_and_metadata(f, d, meta)
 print(f"{args.out}: {rows} wells on {plates} plates, {compounds} compounds, "
       f"{d} features")

@@ -132,6 +132,23 @@ TEST(ProfileTable, ReadingSomePlatesGivesExactlyTheirRowsOfTheWholeRead) {
   }
 }
 
+// A reader that goes through a whole table (micon embed) reads an HDF5
+// table's plates in bounded groups, a CSV table's in one pass.
+TEST(ProfileTable, PlateReadGroupsBoundHdf5ReadsAndReadCsvInOnePass) {
+  const std::vector<std::string> paths = WriteBothForms(InterleavedFrame());
+  MICON_ASSERT_OK_AND_ASSIGN(const ProfileTable csv,
+                             ReadProfileTableIndex(paths[0]));
+  using Groups = std::vector<std::vector<size_t>>;
+  EXPECT_EQ(PlateReadGroups(csv, 1), (Groups{{0, 1}}));
+  MICON_ASSERT_OK_AND_ASSIGN(const ProfileTable h5,
+                             ReadProfileTableIndex(paths[1]));
+  // Plate 0 has 3 rows, plate 1 has 2.
+  const int64_t row = static_cast<int64_t>(h5.feature_names.size() * 4);
+  EXPECT_EQ(PlateReadGroups(h5, 1), (Groups{{0}, {1}}));  // a plate at least
+  EXPECT_EQ(PlateReadGroups(h5, 4 * row), (Groups{{0}, {1}}));
+  EXPECT_EQ(PlateReadGroups(h5, 5 * row), (Groups{{0, 1}}));
+}
+
 TEST(ProfileTable, ReadingPlatesOfAChangedFileIsAnErrorAndLeavesThemUnread) {
   for (const std::string& path : WriteBothForms(InterleavedFrame())) {
     MICON_ASSERT_OK_AND_ASSIGN(ProfileTable index, ReadProfileTableIndex(path));

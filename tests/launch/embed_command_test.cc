@@ -14,7 +14,11 @@
 #include "data/normalized_plate.h"
 #include "data/profile_frame.h"
 #include "data/profile_table.h"
+#include "distributed/bootstrap.h"
+#include "launch/profiles/model_profiler.h"
+#include "launch/profiles/profile_table_embedding.h"
 #include "launch/train/run_checkpoint.h"
+#include "launch/train/run_log.h"
 #include "launch/train/train_config.h"
 #include "launch/train/trained_model.h"
 #include "launch/train/training_state.h"
@@ -153,6 +157,86 @@ TEST(EmbedCommand, AProfileModelEmbedsEveryRowOfItsTable) {
   MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame predicted,
                              ReadProfileFrame(out + "/predicted.csv"));
   EXPECT_EQ(predicted.rows(), 48);
+}
+
+// What a sink receives: every block, as EmbedProfileTable appends it.
+class RecordingSink final : public WellRowSink {
+ public:
+  absl::Status Start(const ProfileFrame& wells) override {
+    started_rows = static_cast<int64_t>(wells.metadata.front().size());
+    return absl::OkStatus();
+  }
+  absl::Status Append(const at::Tensor& rows) override {
+    blocks.push_back(rows.clone());
+    return absl::OkStatus();
+  }
+  int64_t started_rows = -1;
+  std::vector<torch::Tensor> blocks;
+};
+
+// From an HDF5 table the features are read a group of plates at a time and
+// released: one plate a group (a 1-byte budget) gives, block by block, exactly
+// the rows and predictions of one read of the whole table, and leaves no
+// plate's features held.
+TEST(EmbedCommand, AProfileTableEmbedsInGroupsOfPlatesAsItDoesWhole) {
+  const std::string csv = testing::SmallProfileTable();
+  const std::string dir = ScratchDir(), run = dir + "/run";
+  const testing::CommandResult r =
+      RunCommand(testing::TrainCommand(run, csv, 2) +
+                 " --set data.input=profiles --set data.split=all");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  MICON_ASSERT_OK_AND_ASSIGN(const ProfileFrame frame, ReadProfileFrame(csv));
+  const std::string h5 = dir + "/profiles.h5";
+  MICON_ASSERT_OK(WriteProfileFrame(frame, h5));
+  MICON_ASSERT_OK_AND_ASSIGN(
+      TrainedModel trained,
+      ReadTrainedModel(run + "/checkpoints/step-00000002.ckpt"));
+  BootstrapOptions threads;
+  threads.backend = Backend::kThreads;
+  MICON_ASSERT_OK_AND_ASSIGN(std::unique_ptr<DistributedContext> dist,
+                             Bootstrap(nullptr, nullptr, threads));
+  const RunLog log(0, 1);
+  MICON_ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<LoadedModel> loaded,
+      LoadTrainedModel(trained, h5, DeviceChoice::kCpu, *dist, log));
+  ModelProfilerOptions profiler_options;
+  profiler_options.can_predict = true;
+  ModelProfiler profiler(loaded->model, loaded->features, profiler_options);
+  ProfileTableEmbedOptions whole;
+  whole.standardize = trained.config.data.profile_normalize;
+  for (const Compound& c : loaded->dataset.table.compounds.compounds) {
+    whole.predict.insert(c.id);  // every compound on every plate
+  }
+  int whole_lines = 0;
+  whole.progress = [&](const std::string&) { ++whole_lines; };
+  ProfileTable table = loaded->dataset.table;
+  ASSERT_EQ(table.plates.size(), 6u);
+  MICON_ASSERT_OK_AND_ASSIGN(const WellProfiles expected,
+                             EmbedProfileTable(table, profiler, whole));
+  EXPECT_EQ(whole_lines, 1);
+
+  ProfileTableEmbedOptions grouped = whole;
+  RecordingSink sink;
+  grouped.sink = &sink;
+  grouped.read_bytes = 1;
+  std::vector<std::string> lines;
+  grouped.progress = [&](const std::string& line) { lines.push_back(line); };
+  MICON_ASSERT_OK_AND_ASSIGN(const WellProfiles streamed,
+                             EmbedProfileTable(table, profiler, grouped));
+  ASSERT_EQ(sink.blocks.size(), 6u);
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_THAT(lines[5], ::testing::HasSubstr("(6/6, 20 rows,"));
+  EXPECT_EQ(sink.started_rows, expected.wells.rows());
+  EXPECT_FALSE(streamed.wells.features.defined());
+  EXPECT_EQ(streamed.wells.metadata, expected.wells.metadata);
+  EXPECT_TRUE(torch::equal(torch::cat(sink.blocks), expected.wells.features));
+  ASSERT_GT(expected.predicted.rows(), 0);
+  EXPECT_EQ(streamed.predicted.metadata, expected.predicted.metadata);
+  EXPECT_TRUE(
+      torch::equal(streamed.predicted.features, expected.predicted.features));
+  for (const torch::Tensor& plate : table.features) {
+    EXPECT_FALSE(plate.defined());
+  }
 }
 
 // The per-channel store holds, per field and stain, the vectors whose
