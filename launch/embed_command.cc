@@ -178,7 +178,8 @@ absl::Status EmbedWithModel(const EmbedRequest& request,
   WellProfileFiles files(
       flags.output,
       trained.config.embeddings() ? "the model's attention over every field"
-                                  : flags.aggregate,
+      : trained.config.images()   ? flags.aggregate
+                                  : "one per table row",
       shared_space ? std::make_optional(WellRetrievalProjection(*loaded->model,
                                                                 loaded->device))
                    : std::nullopt);

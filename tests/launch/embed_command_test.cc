@@ -125,6 +125,8 @@ TEST(EmbedCommand, AProfileModelEmbedsEveryRowOfItsTable) {
   r = RunCommand(MiconBinary() + " embed --checkpoint " + checkpoint +
                  " --predict all -o " + out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, ::testing::HasSubstr("well profiles of 16 features "
+                                             "(one per table row)"));
   MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame wells,
                              ReadProfileFrame(out + "/profiles.csv"));
   MICON_ASSERT_OK_AND_ASSIGN(ProfileTable table, ReadProfileTable(csv));
