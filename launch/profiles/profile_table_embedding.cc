@@ -26,6 +26,29 @@ ProfileFrame WellMetadata(const ProfileTable& table,
   return wells;
 }
 
+// What the generator predicts on one plate: each compound of `predict` the
+// plate treats (sorted), from its control rows.
+struct PlatePredictions {
+  std::vector<int64_t> controls;  // rows of the plate
+  std::vector<std::string> compounds;
+};
+
+PlatePredictions ToPredict(const PlateMetadata& plate,
+                           const std::set<std::string>& predict) {
+  PlatePredictions out;
+  std::set<std::string> treated;
+  for (int64_t i = 0; i < plate.num_images(); ++i) {
+    const ImageRecord& r = plate.images[static_cast<size_t>(i)];
+    if (r.control) {
+      out.controls.push_back(i);
+    } else if (predict.count(r.compound)) {
+      treated.insert(r.compound);
+    }
+  }
+  out.compounds.assign(treated.begin(), treated.end());
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<WellProfiles> EmbedProfileTable(
@@ -61,28 +84,18 @@ absl::StatusOr<WellProfiles> EmbedProfileTable(
       const torch::Tensor h = profiler.EmbedRows(rows);
       group_wells.push_back(h.to(torch::kFloat64));
       group_rows += rows.size(0);
-      std::vector<int64_t> controls;
-      std::set<std::string> treated;
-      for (int64_t i = 0; i < plate.num_images(); ++i) {
-        const ImageRecord& r = plate.images[static_cast<size_t>(i)];
-        if (r.control) {
-          controls.push_back(i);
-        } else if (options.predict.count(r.compound)) {
-          treated.insert(r.compound);
-        }
-      }
-      if (treated.empty()) continue;
-      const std::vector<std::string> compounds(treated.begin(), treated.end());
+      const PlatePredictions to_predict = ToPredict(plate, options.predict);
+      if (to_predict.compounds.empty()) continue;
       MICON_ASSIGN_OR_RETURN(
           torch::Tensor rows_predicted,
-          profiler.Predict(
-              h.index_select(0, torch::tensor(controls, torch::kLong)),
-              compounds));
+          profiler.Predict(h.index_select(0, torch::tensor(to_predict.controls,
+                                                           torch::kLong)),
+                           to_predict.compounds));
       predicted.push_back(rows_predicted.to(torch::kFloat64));
-      for (const std::string& c : compounds) {
+      for (const std::string& c : to_predict.compounds) {
         AddProfileRow(out.predicted, plate.header, "predicted", c,
                       table.compounds, false,
-                      static_cast<int64_t>(controls.size()));
+                      static_cast<int64_t>(to_predict.controls.size()));
       }
     }
     for (const size_t p : reading) table.features[p] = torch::Tensor();

@@ -38,6 +38,19 @@ constexpr char kV1Mount[] =
     "34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup "
     "rw,memory\n";
 
+// A cgroup v2 hierarchy at /sys/fs/cgroup with this process in `own`.
+void PlantV2Process(const std::string& root, const std::string& own) {
+  Plant(root, "/proc/self/mountinfo", kV2Mount);
+  Plant(root, "/proc/self/cgroup", "0::" + own + "\n");
+}
+
+// A v2 cgroup's limit ("max": none) and usage.
+void PlantV2Limit(const std::string& root, const std::string& cgroup,
+                  const std::string& max, const std::string& current) {
+  Plant(root, cgroup + "/memory.max", max + "\n");
+  Plant(root, cgroup + "/memory.current", current + "\n");
+}
+
 // 64 GB free on the machine.
 std::string MachineWith64Gb() {
   const std::string root = testing::ScratchDir();
@@ -56,10 +69,8 @@ TEST(AvailableMemory, WithoutCgroupLimitsItIsTheMachinesMemAvailable) {
   EXPECT_THAT(m->source, HasSubstr("MemAvailable"));
 
   // A v2 hierarchy whose cgroups set no limit ("max") changes nothing.
-  Plant(root, "/proc/self/mountinfo", kV2Mount);
-  Plant(root, "/proc/self/cgroup", "0::/user.slice/session-1.scope\n");
-  Plant(root, "/sys/fs/cgroup/user.slice/memory.max", "max\n");
-  Plant(root, "/sys/fs/cgroup/user.slice/memory.current", "1000\n");
+  PlantV2Process(root, "/user.slice/session-1.scope");
+  PlantV2Limit(root, "/sys/fs/cgroup/user.slice", "max", "1000");
   m = ReadAvailableMemory(root);
   ASSERT_TRUE(m.has_value());
   EXPECT_EQ(m->bytes, int64_t{62500000} * 1024);
@@ -67,19 +78,16 @@ TEST(AvailableMemory, WithoutCgroupLimitsItIsTheMachinesMemAvailable) {
 
 TEST(AvailableMemory, ASlurmJobsV2LimitLessItsWorkingSetWins) {
   const std::string root = MachineWith64Gb();
-  Plant(root, "/proc/self/mountinfo", kV2Mount);
-  Plant(root, "/proc/self/cgroup",
-        "0::/system.slice/slurmstepd.scope/job_42/step_0/user/task_0\n");
+  PlantV2Process(root,
+                 "/system.slice/slurmstepd.scope/job_42/step_0/user/task_0");
   const std::string job = "/sys/fs/cgroup/system.slice/slurmstepd.scope/job_42";
-  Plant(root, job + "/memory.max", "32000000000\n");
-  Plant(root, job + "/memory.current", "5000000000\n");
+  PlantV2Limit(root, job, "32000000000", "5000000000");
   // The page cache of files the job read: the kernel reclaims it before it
   // kills, so it is not counted as used.
   Plant(root, job + "/memory.stat",
         "anon 3000000000\nfile 2000000000\nactive_file 500000000\n"
         "inactive_file 1500000000\n");
-  Plant(root, job + "/step_0/memory.max", "max\n");
-  Plant(root, job + "/step_0/memory.current", "4000000000\n");
+  PlantV2Limit(root, job + "/step_0", "max", "4000000000");
 
   const std::optional<AvailableMemory> m = ReadAvailableMemory(root);
   ASSERT_TRUE(m.has_value());
@@ -90,12 +98,9 @@ TEST(AvailableMemory, ASlurmJobsV2LimitLessItsWorkingSetWins) {
 
 TEST(AvailableMemory, ATighterParentCgroupWinsOverItsChild) {
   const std::string root = MachineWith64Gb();
-  Plant(root, "/proc/self/mountinfo", kV2Mount);
-  Plant(root, "/proc/self/cgroup", "0::/jobs/a/b\n");
-  Plant(root, "/sys/fs/cgroup/jobs/memory.max", "10000000000\n");
-  Plant(root, "/sys/fs/cgroup/jobs/memory.current", "9000000000\n");
-  Plant(root, "/sys/fs/cgroup/jobs/a/b/memory.max", "8000000000\n");
-  Plant(root, "/sys/fs/cgroup/jobs/a/b/memory.current", "1000000000\n");
+  PlantV2Process(root, "/jobs/a/b");
+  PlantV2Limit(root, "/sys/fs/cgroup/jobs", "10000000000", "9000000000");
+  PlantV2Limit(root, "/sys/fs/cgroup/jobs/a/b", "8000000000", "1000000000");
 
   const std::optional<AvailableMemory> m = ReadAvailableMemory(root);
   ASSERT_TRUE(m.has_value());
@@ -140,8 +145,7 @@ TEST(AvailableMemory, AContainersOwnCgroupIsTheMountsRoot) {
         "30 22 0:27 /docker/abc /sys/fs/cgroup\\040(container) ro - "
         "cgroup2 cgroup2 rw\n");
   Plant(root, "/proc/self/cgroup", "0::/docker/abc\n");
-  Plant(root, "/sys/fs/cgroup (container)/memory.max", "2000000000\n");
-  Plant(root, "/sys/fs/cgroup (container)/memory.current", "500000000\n");
+  PlantV2Limit(root, "/sys/fs/cgroup (container)", "2000000000", "500000000");
 
   const std::optional<AvailableMemory> m = ReadAvailableMemory(root);
   ASSERT_TRUE(m.has_value());
@@ -152,10 +156,8 @@ TEST(AvailableMemory, AContainersOwnCgroupIsTheMountsRoot) {
 TEST(AvailableMemory, ACgroupOverItsLimitLeavesNothingAndNothingReadIsNone) {
   const std::string root = testing::ScratchDir();
   EXPECT_FALSE(ReadAvailableMemory(root).has_value());
-  Plant(root, "/proc/self/mountinfo", kV2Mount);
-  Plant(root, "/proc/self/cgroup", "0::/job\n");
-  Plant(root, "/sys/fs/cgroup/job/memory.max", "1000\n");
-  Plant(root, "/sys/fs/cgroup/job/memory.current", "5000\n");
+  PlantV2Process(root, "/job");
+  PlantV2Limit(root, "/sys/fs/cgroup/job", "1000", "5000");
   const std::optional<AvailableMemory> m = ReadAvailableMemory(root);
   ASSERT_TRUE(m.has_value());
   EXPECT_EQ(m->bytes, 0);
@@ -163,10 +165,8 @@ TEST(AvailableMemory, ACgroupOverItsLimitLeavesNothingAndNothingReadIsNone) {
 
 TEST(EvaluationBudget, DefaultIsEightyPercentSplitAmongTheNodesRanks) {
   const std::string root = MachineWith64Gb();
-  Plant(root, "/proc/self/mountinfo", kV2Mount);
-  Plant(root, "/proc/self/cgroup", "0::/job\n");
-  Plant(root, "/sys/fs/cgroup/job/memory.max", "40000000000\n");
-  Plant(root, "/sys/fs/cgroup/job/memory.current", "0\n");
+  PlantV2Process(root, "/job");
+  PlantV2Limit(root, "/sys/fs/cgroup/job", "40000000000", "0");
 
   const MemoryBudget alone = DefaultMemoryBudget(1, root);
   EXPECT_EQ(alone.bytes, 32000000000);
