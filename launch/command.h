@@ -65,6 +65,7 @@ void AddConvertCommand(CLI::App& app, CommandRun& run, ProcessState& process);
 void AddFeaturizeCommand(CLI::App& app, CommandRun& run);
 void AddSynthCommand(CLI::App& app, CommandRun& run);
 void AddCheckpointsCommand(CLI::App& app, CommandRun& run);
+void AddMergeProfilesCommand(CLI::App& app, CommandRun& run);
 void AddEvaluateCommand(CLI::App& app, CommandRun& run, ProcessState& process);
 void AddEmbedCommand(CLI::App& app, CommandRun& run, ProcessState& process);
 void AddTrainCommand(CLI::App& app, CommandRun& run, ProcessState& process);

@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   micon::AddFeaturizeCommand(app, run);
   micon::AddSynthCommand(app, run);
   micon::AddCheckpointsCommand(app, run);
+  micon::AddMergeProfilesCommand(app, run);
   micon::AddEvaluateCommand(app, run, process);
   micon::AddTrainCommand(app, run, process);
   micon::AddEmbedCommand(app, run, process);

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "data/delimited_table.h"
+#include "tests/real_profiles.h"
 #include "tests/test_support.h"
 
 namespace micon {
@@ -21,11 +22,8 @@ using ::micon::testing::SharedData;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const char kJumpMoa[] =
-    "profiles_cpg0002_BR00117060a10x/"
-    "BR00117060a10x_normalized_feature_select_negcon_plate.csv.gz";
-const char kLincs[] =
-    "profiles_lincs_SQ00015054/SQ00015054_normalized_feature_select.csv.gz";
+constexpr const char* kJumpMoa = testing::kJumpMoaProfiles;
+constexpr const char* kLincs = testing::kLincsProfiles;
 
 std::map<std::string, std::vector<std::string>> ByFirstColumn(
     const std::string& path) {

@@ -1,0 +1,271 @@
+#include "data/profile_merge.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/status_macros.h"
+#include "data/profile_frame.h"
+#include "data/profile_frame_writer.h"
+
+namespace micon {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What the first pass keeps of one input beside its metadata.
+struct InputIndex {
+  int64_t rows = 0;
+  std::vector<std::string> feature_names;
+};
+
+absl::Status CheckColumnsUnique(const ProfileFrame& frame) {
+  std::set<std::string> seen;
+  for (const std::vector<std::string>* names :
+       {&frame.metadata_names, &frame.feature_names}) {
+    for (const std::string& name : *names) {
+      if (!seen.insert(name).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(frame.path, ": column ", name,
+                         " appears twice, so its values are ambiguous"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Those of `names` that `in` lacks, in order.
+std::vector<std::string> Lacking(const std::vector<std::string>& names,
+                                 const std::set<std::string>& in) {
+  std::vector<std::string> out;
+  for (const std::string& name : names) {
+    if (in.count(name) == 0) out.push_back(name);
+  }
+  return out;
+}
+
+// The metadata of every input's rows, one input after another: the union of
+// their columns, empty where an input lacks one.
+class MetadataUnion {
+ public:
+  // Takes `frame`'s metadata.
+  void Append(ProfileFrame& frame) {
+    const int64_t before = rows_;
+    rows_ += frame.rows();
+    for (size_t m = 0; m < frame.metadata_names.size(); ++m) {
+      const auto [at, added] = column_.try_emplace(
+          frame.metadata_names[m], merged_.metadata_names.size());
+      if (added) {
+        merged_.metadata_names.push_back(frame.metadata_names[m]);
+        merged_.metadata.emplace_back(static_cast<size_t>(before));
+        inputs_with_.push_back(0);
+      }
+      std::vector<std::string>& column = merged_.metadata[at->second];
+      column.insert(column.end(),
+                    std::make_move_iterator(frame.metadata[m].begin()),
+                    std::make_move_iterator(frame.metadata[m].end()));
+      ++inputs_with_[at->second];
+    }
+    for (std::vector<std::string>& column : merged_.metadata) {
+      column.resize(static_cast<size_t>(rows_));
+    }
+    ++inputs_;
+  }
+
+  // The merged metadata as a frame of [rows, 0] features.
+  const ProfileFrame& Frame(const std::string& path) {
+    merged_.path = path;
+    merged_.features = torch::empty({rows_, 0}, torch::kFloat64);
+    return merged_;
+  }
+  int64_t rows() const { return rows_; }
+
+  std::vector<std::pair<std::string, size_t>> Partial() const {
+    std::vector<std::pair<std::string, size_t>> out;
+    for (size_t c = 0; c < inputs_with_.size(); ++c) {
+      if (inputs_with_[c] < inputs_) {
+        out.emplace_back(merged_.metadata_names[c], inputs_ - inputs_with_[c]);
+      }
+    }
+    return out;
+  }
+
+ private:
+  ProfileFrame merged_;
+  std::map<std::string, size_t> column_;
+  std::vector<size_t> inputs_with_;  // per column
+  int64_t rows_ = 0;
+  size_t inputs_ = 0;
+};
+
+// Each plate in one input only: the same plate in two is nearly always one
+// plate's profiles given twice.
+class PlateOwners {
+ public:
+  absl::Status Add(const ProfileFrame& frame) {
+    if (!frame.HasColumn(profile_columns::kPlate)) return absl::OkStatus();
+    const std::vector<std::string>& plates =
+        **frame.Column(profile_columns::kPlate);
+    for (const std::string& plate :
+         std::set<std::string>(plates.begin(), plates.end())) {
+      const auto [at, added] = owner_.try_emplace(plate, frame.path);
+      if (!added) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            frame.path, ": plate ", plate, " (", profile_columns::kPlate,
+            ") is also in ", at->second, "; give each plate's profiles once"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::map<std::string, std::string> owner_;
+};
+
+// The merged table's features, by `how`; the dropped ones into `dropped`.
+absl::StatusOr<std::vector<std::string>> AlignFeatures(
+    const std::vector<std::string>& inputs,
+    const std::vector<InputIndex>& index, FeatureAlignment how,
+    std::vector<std::string>* dropped) {
+  const std::vector<std::string>& first = index[0].feature_names;
+  const std::set<std::string> first_set(first.begin(), first.end());
+  std::set<std::string> common = first_set;
+  for (size_t i = 1; i < index.size(); ++i) {
+    const std::vector<std::string>& names = index[i].feature_names;
+    const std::set<std::string> these(names.begin(), names.end());
+    if (how == FeatureAlignment::kSame && these != first_set) {
+      const std::vector<std::string> lacks = Lacking(first, these);
+      const std::vector<std::string> extra = Lacking(names, first_set);
+      std::string differences;
+      if (!lacks.empty()) {
+        differences = absl::StrCat("it lacks ", NamesInBrief(lacks));
+      }
+      if (!extra.empty()) {
+        absl::StrAppend(&differences, differences.empty() ? "" : "; ",
+                        "it has ", NamesInBrief(extra), " besides");
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          inputs[i], ": its ", names.size(), " features are not the ",
+          first.size(), " of ", inputs[0], ": ", differences,
+          " (--features common keeps those every input has)"));
+    }
+    std::set<std::string> kept;
+    for (const std::string& name : common) {
+      if (these.count(name) > 0) kept.insert(name);
+    }
+    common = std::move(kept);
+  }
+  std::vector<std::string> features;
+  for (const std::string& name : first) {
+    if (common.count(name) > 0) features.push_back(name);
+  }
+  if (features.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no feature is in every one of the ", inputs.size(),
+                     " inputs (", inputs[0], " has ", first.size(), ")"));
+  }
+  std::set<std::string> seen = common;
+  for (const InputIndex& input : index) {
+    for (const std::string& name : input.feature_names) {
+      if (seen.insert(name).second) dropped->push_back(name);
+    }
+  }
+  return features;
+}
+
+// `frame`'s columns of `features`, in that order.
+at::Tensor SelectFeatures(const ProfileFrame& frame,
+                          const std::vector<std::string>& features) {
+  if (frame.feature_names == features) return frame.features;
+  std::map<std::string, int64_t> position;
+  for (size_t k = 0; k < frame.feature_names.size(); ++k) {
+    position[frame.feature_names[k]] = static_cast<int64_t>(k);
+  }
+  std::vector<int64_t> columns;
+  for (const std::string& name : features) columns.push_back(position[name]);
+  return frame.features.index_select(1, torch::tensor(columns, torch::kLong));
+}
+
+bool SameFile(const std::string& a, const std::string& b) {
+  std::error_code ec_a, ec_b;
+  const fs::path pa = fs::weakly_canonical(a, ec_a);
+  const fs::path pb = fs::weakly_canonical(b, ec_b);
+  return !ec_a && !ec_b && pa == pb;
+}
+
+}  // namespace
+
+std::string NamesInBrief(const std::vector<std::string>& names, size_t shown) {
+  if (names.size() <= shown) return absl::StrJoin(names, ", ");
+  return absl::StrCat(
+      absl::StrJoin(names.begin(),
+                    names.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+      " (and ", names.size() - shown, " more)");
+}
+
+absl::StatusOr<ProfileMergeSummary> MergeProfileFiles(
+    const std::vector<std::string>& inputs, const std::string& output,
+    const ProfileMergeOptions& options) {
+  if (inputs.empty()) {
+    return absl::InvalidArgumentError("no profile files to merge");
+  }
+  for (const std::string& input : inputs) {
+    if (SameFile(input, output)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(output, ": the output is also an input"));
+    }
+  }
+  const auto done = [&](int pass, size_t i) {
+    if (options.on_input) options.on_input(pass, i + 1, inputs.size());
+  };
+
+  MetadataUnion metadata;
+  PlateOwners plates;
+  std::vector<InputIndex> index;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    MICON_ASSIGN_OR_RETURN(
+        ProfileFrame frame,
+        ReadProfileFrame(inputs[i], ProfileFrameRead::kIndex));
+    MICON_RETURN_IF_ERROR(CheckColumnsUnique(frame));
+    MICON_RETURN_IF_ERROR(plates.Add(frame));
+    index.push_back({frame.rows(), std::move(frame.feature_names)});
+    metadata.Append(frame);
+    done(1, i);
+  }
+
+  ProfileMergeSummary summary;
+  MICON_ASSIGN_OR_RETURN(summary.feature_names,
+                         AlignFeatures(inputs, index, options.features,
+                                       &summary.dropped_features));
+  summary.rows = metadata.rows();
+  const ProfileFrame& rows = metadata.Frame(output);
+  summary.metadata_names = rows.metadata_names;
+  summary.partial_metadata = metadata.Partial();
+
+  MICON_ASSIGN_OR_RETURN(std::unique_ptr<ProfileFrameWriter> out,
+                         ProfileFrameWriter::Open(output, rows, summary.rows,
+                                                  summary.feature_names));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    MICON_ASSIGN_OR_RETURN(const ProfileFrame frame,
+                           ReadProfileFrame(inputs[i]));
+    if (frame.rows() != index[i].rows ||
+        frame.feature_names != index[i].feature_names) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          inputs[i], ": changed while it was merged (", frame.rows(), " rows ",
+          frame.feature_names.size(), " features now, ", index[i].rows, " and ",
+          index[i].feature_names.size(), " at first)"));
+    }
+    MICON_RETURN_IF_ERROR(
+        out->Append(SelectFeatures(frame, summary.feature_names)));
+    done(2, i);
+  }
+  MICON_RETURN_IF_ERROR(out->Commit());
+  return summary;
+}
+
+}  // namespace micon

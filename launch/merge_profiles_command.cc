@@ -1,0 +1,205 @@
+// micon merge-profiles: many profile files (one per plate, as CellProfiler and
+// pycytominer write them) as the one table micon evaluate, embed and train
+// read (data/profile_merge.h).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "core/duration_text.h"
+#include "core/status_macros.h"
+#include "data/profile_merge.h"
+#include "launch/command.h"
+#include "launch/flag_enum.h"
+
+namespace micon {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct MergeProfilesFlags {
+  std::vector<std::string> inputs;
+  std::string list;
+  std::string output;
+  std::string features = "same";
+  double progress_seconds = 30;
+};
+
+bool IsProfileFileName(const std::string& name) {
+  for (const char* suffix :
+       {".csv", ".csv.gz", ".tsv", ".tsv.gz", ".h5", ".hdf5"}) {
+    if (absl::EndsWith(name, suffix)) return true;
+  }
+  return false;
+}
+
+// A folder's profile files, sorted by name: the files directly in it whose
+// names a profile reader takes (profile_frame.h).
+absl::StatusOr<std::vector<std::string>> FolderInputs(const std::string& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file() &&
+        IsProfileFileName(entry.path().filename().string())) {
+      files.push_back(entry.path().string());
+    }
+  }
+  if (ec) {
+    return absl::NotFoundError(
+        absl::StrCat(dir, ": cannot list the folder: ", ec.message()));
+  }
+  if (files.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        dir,
+        ": no profile file in the folder (.csv, .csv.gz, .tsv, .tsv.gz, "
+        ".h5, .hdf5)"));
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// The paths of a list file: one a line; blank lines and lines starting with
+// '#' are skipped.
+absl::StatusOr<std::vector<std::string>> ListedInputs(const std::string& list) {
+  std::ifstream in(list);
+  if (!in) return absl::NotFoundError(absl::StrCat(list, ": cannot read"));
+  std::vector<std::string> paths;
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::string path(absl::StripAsciiWhitespace(line));
+    if (!path.empty() && path[0] != '#') paths.push_back(path);
+  }
+  if (paths.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(list, ": lists no file"));
+  }
+  return paths;
+}
+
+// The inputs in the order given: each folder becomes its profile files,
+// --list's paths come last.
+absl::StatusOr<std::vector<std::string>> Inputs(
+    const MergeProfilesFlags& flags) {
+  std::vector<std::string> inputs;
+  for (const std::string& input : flags.inputs) {
+    if (!fs::is_directory(input)) {
+      inputs.push_back(input);
+      continue;
+    }
+    MICON_ASSIGN_OR_RETURN(std::vector<std::string> files, FolderInputs(input));
+    inputs.insert(inputs.end(), files.begin(), files.end());
+  }
+  if (!flags.list.empty()) {
+    MICON_ASSIGN_OR_RETURN(std::vector<std::string> listed,
+                           ListedInputs(flags.list));
+    inputs.insert(inputs.end(), listed.begin(), listed.end());
+  }
+  if (inputs.empty()) {
+    return absl::InvalidArgumentError(
+        "give the profile files to merge: files, folders or --list FILE");
+  }
+  return inputs;
+}
+
+// "micon merge-profiles: features: file 120 of 3000, 1m30s", at most every
+// `every_seconds` (none when <= 0).
+std::function<void(int, size_t, size_t)> ProgressLines(double every_seconds) {
+  if (every_seconds <= 0) return nullptr;
+  const Clock::time_point start = Clock::now();
+  auto last = std::make_shared<Clock::time_point>(start);
+  return [start, last, every_seconds](int pass, size_t done, size_t inputs) {
+    const Clock::time_point now = Clock::now();
+    if (std::chrono::duration<double>(now - *last).count() < every_seconds) {
+      return;
+    }
+    *last = now;
+    std::fprintf(
+        stderr, "micon merge-profiles: %s: file %zu of %zu, %s\n",
+        pass == 1 ? "metadata" : "features", done, inputs,
+        FormatDuration(std::chrono::duration<double>(now - start).count())
+            .c_str());
+    std::fflush(stderr);
+  };
+}
+
+absl::Status RunMergeProfiles(const MergeProfilesFlags& flags) {
+  MICON_ASSIGN_OR_RETURN(const std::vector<std::string> inputs, Inputs(flags));
+  ProfileMergeOptions options;
+  MICON_ASSIGN_OR_RETURN(
+      options.features,
+      ParseFlagEnum(kFeatureAlignmentNames, "--features", flags.features));
+  options.on_input = ProgressLines(flags.progress_seconds);
+  const Clock::time_point start = Clock::now();
+  MICON_ASSIGN_OR_RETURN(const ProfileMergeSummary summary,
+                         MergeProfileFiles(inputs, flags.output, options));
+  std::printf("%s: %lld rows from %zu files, %s\n", flags.output.c_str(),
+              static_cast<long long>(summary.rows), inputs.size(),
+              FormatDuration(
+                  std::chrono::duration<double>(Clock::now() - start).count())
+                  .c_str());
+  std::printf("  features: %zu%s\n", summary.feature_names.size(),
+              options.features == FeatureAlignment::kSame
+                  ? " (the same in every file)"
+                  : " (those in every file)");
+  if (!summary.dropped_features.empty()) {
+    std::printf("  dropped: %zu features not in every file: %s\n",
+                summary.dropped_features.size(),
+                NamesInBrief(summary.dropped_features, 8).c_str());
+  }
+  std::printf("  metadata: %zu columns\n", summary.metadata_names.size());
+  // One line per number of files that lack a column: a mix of screens can
+  // leave dozens of columns partial.
+  std::map<size_t, std::vector<std::string>> lacked_by;
+  for (const auto& [column, lacking] : summary.partial_metadata) {
+    lacked_by[lacking].push_back(column);
+  }
+  for (const auto& [lacking, columns] : lacked_by) {
+    std::printf("  missing from %zu of the %zu files (empty there): %s\n",
+                lacking, inputs.size(), NamesInBrief(columns, 8).c_str());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddMergeProfilesCommand(CLI::App& app, CommandRun& run) {
+  CLI::App* sub = app.add_subcommand(
+      "merge-profiles",
+      "Merge profile files (CellProfiler's or micon's: one per plate, say) "
+      "into one table for evaluate, embed and train; holds every row's "
+      "metadata but one file's features at a time");
+  auto f = std::make_shared<MergeProfilesFlags>();
+  sub->add_option("inputs", f->inputs,
+                  "Profile files (CSV/TSV, gzip or not, or micon's HDF5) or "
+                  "folders of them (the files directly inside, sorted by "
+                  "name), merged in the order given");
+  sub->add_option("--list", f->list,
+                  "A file naming more inputs, one path a line ('#' starts a "
+                  "comment), merged after the others")
+      ->check(CLI::ExistingFile);
+  sub->add_option("-o,--output", f->output,
+                  "The merged table: HDF5 for a name ending in .h5 or .hdf5 "
+                  "(read in plate slabs; best for a large screen), else CSV")
+      ->required();
+  sub->add_option("--features", f->features,
+                  "same: every file must have the first's features (in any "
+                  "order); common: keep the features every file has, as "
+                  "after per-plate feature selection, and list the others")
+      ->capture_default_str();
+  sub->add_option("--progress-seconds", f->progress_seconds,
+                  "A progress line at most this often; 0: none")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  sub->callback([&run, f] { run = [f] { return RunMergeProfiles(*f); }; });
+}
+
+}  // namespace micon

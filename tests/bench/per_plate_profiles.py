@@ -1,0 +1,54 @@
+"""A screen's CellProfiler-like profiles as one CSV.gz per plate, as
+pycytominer writes them after per-plate feature selection.
+
+    per_plate_profiles.py PLATES OUT_DIR [--features 500] [--dropped 0.05] [--seed 0]
+
+Each plate has 384 wells (32 DMSO), pycytominer's metadata columns
+(Metadata_Plate, Metadata_Well, Metadata_broad_sample, Metadata_pert_type) and
+the features f_0 ... f_{FEATURES-1} less a random fraction `--dropped` of them,
+different on each plate, as per-plate feature selection leaves them. Values
+are float64 written at full precision. Two processes write the plates.
+"""
+import argparse
+import multiprocessing
+import os
+
+import numpy as np
+import pandas as pd
+
+parser = argparse.ArgumentParser()
+parser.add_argument("plates", type=int)
+parser.add_argument("out")
+parser.add_argument("--features", type=int, default=500)
+parser.add_argument("--dropped", type=float, default=0.05)
+parser.add_argument("--seed", type=int, default=0)
+args = parser.parse_args()
+
+
+def write_plate(p):
+    rng = np.random.default_rng([args.seed, p])
+    keep = np.sort(rng.permutation(args.features)[
+        : args.features - int(args.dropped * args.features)])
+    wells = [f"{r}{c:02d}" for r in "ABCDEFGHIJKLMNOP" for c in range(1, 25)]
+    control = np.zeros(384, dtype=bool)
+    control[rng.permutation(384)[:32]] = True
+    frame = pd.DataFrame({
+        "Metadata_Plate": f"PLATE{p:05d}",
+        "Metadata_Well": wells,
+        "Metadata_broad_sample": [
+            "DMSO" if c else f"BRD-{(p * 352 + i) % 20000:06d}"
+            for i, c in enumerate(control)],
+        "Metadata_pert_type": np.where(control, "control", "trt"),
+    })
+    values = rng.standard_normal((384, keep.size))
+    features = pd.DataFrame(values, columns=[f"f_{k}" for k in keep])
+    path = os.path.join(args.out, f"PLATE{p:05d}_normalized_feature_select.csv.gz")
+    pd.concat([frame, features], axis=1).to_csv(
+        path, index=False, compression={"method": "gzip", "compresslevel": 1})
+
+
+os.makedirs(args.out, exist_ok=True)
+with multiprocessing.Pool(2) as pool:
+    pool.map(write_plate, range(args.plates))
+print(f"{args.out}: {args.plates} plates of 384 wells, "
+      f"{args.features - int(args.dropped * args.features)} of {args.features} features each")

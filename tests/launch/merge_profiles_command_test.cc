@@ -1,0 +1,85 @@
+// micon merge-profiles as users run it: per-plate files from a folder or a
+// list, one table that micon evaluate reads, and errors that name the file.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/real_profiles.h"
+#include "tests/test_support.h"
+
+namespace micon {
+namespace {
+
+namespace fs = std::filesystem;
+using ::micon::testing::MiconBinary;
+using ::micon::testing::RunCommand;
+using ::micon::testing::ScratchDir;
+using ::micon::testing::SharedData;
+using ::testing::HasSubstr;
+
+// Two real plates, each feature-selected on its own, as a folder of per-plate
+// files: merged on their common features, then evaluated as one screen.
+TEST(MiconMergeProfiles, AFolderOfPlatesBecomesOneTableThatEvaluates) {
+  const std::string dir = ScratchDir();
+  fs::create_directories(dir + "/plates");
+  fs::copy_file(SharedData(testing::kJumpMoaProfiles),
+                dir + "/plates/a.csv.gz");
+  fs::copy_file(SharedData(testing::kLincsProfiles), dir + "/plates/b.csv.gz");
+  std::ofstream(dir + "/plates/README.txt") << "not a profile file\n";
+
+  const testing::CommandResult same = RunCommand(
+      MiconBinary() + " merge-profiles -o " + dir + "/m.h5 " + dir + "/plates");
+  EXPECT_EQ(same.exit_code, 1) << same.output;
+  EXPECT_THAT(same.output, HasSubstr(dir + "/plates/b.csv.gz: its 454 "
+                                           "features are not the 357 of "));
+  EXPECT_FALSE(fs::exists(dir + "/m.h5"));
+
+  const testing::CommandResult r =
+      RunCommand(MiconBinary() + " merge-profiles --features common -o " + dir +
+                 "/m.h5 " + dir + "/plates");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(dir + "/m.h5: 760 rows from 2 files"));
+  EXPECT_THAT(r.output, HasSubstr("features: 100 (those in every file)"));
+  EXPECT_THAT(r.output, HasSubstr("dropped: 611 features not in every file"));
+  EXPECT_THAT(r.output,
+              HasSubstr("missing from 1 of the 2 files (empty there): "
+                        "Metadata_InChIKey, Metadata_pert_iname"));
+
+  const testing::CommandResult e =
+      RunCommand(MiconBinary() + " evaluate --profiles cp=" + dir +
+                 "/m.h5 --compound-column Metadata_broad_sample --controls "
+                 "Metadata_pert_type=control --null-size 100 -o " +
+                 dir + "/eval");
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  EXPECT_THAT(e.output, HasSubstr("48 control wells, 100 features"));
+}
+
+TEST(MiconMergeProfiles, TakesAListAndNamesWhatItCannotRead) {
+  const std::string dir = ScratchDir();
+  std::ofstream(dir + "/inputs.txt")
+      << "# the JUMP-MOA plate, twice\n"
+      << SharedData(testing::kJumpMoaProfiles) << "\n\n"
+      << SharedData(testing::kJumpMoaProfiles) << "\n";
+  const testing::CommandResult twice =
+      RunCommand(MiconBinary() + " merge-profiles --list " + dir +
+                 "/inputs.txt -o " + dir + "/m.csv");
+  EXPECT_EQ(twice.exit_code, 1) << twice.output;
+  EXPECT_THAT(twice.output,
+              HasSubstr("plate BR00117060a10x (Metadata_Plate) is also in"));
+
+  fs::create_directories(dir + "/empty");
+  const testing::CommandResult empty = RunCommand(
+      MiconBinary() + " merge-profiles -o " + dir + "/m.csv " + dir + "/empty");
+  EXPECT_EQ(empty.exit_code, 1) << empty.output;
+  EXPECT_THAT(empty.output, HasSubstr(dir + "/empty: no profile file"));
+
+  const testing::CommandResult none =
+      RunCommand(MiconBinary() + " merge-profiles -o " + dir + "/m.csv");
+  EXPECT_EQ(none.exit_code, 1) << none.output;
+  EXPECT_THAT(none.output, HasSubstr("give the profile files to merge"));
+}
+
+}  // namespace
+}  // namespace micon
