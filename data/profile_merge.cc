@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -20,6 +21,7 @@ namespace fs = std::filesystem;
 
 // What the first pass keeps of one input beside its metadata.
 struct InputIndex {
+  int64_t first_row = 0;  // in the merged rows, before any is left out
   int64_t rows = 0;
   std::vector<std::string> feature_names;
 };
@@ -77,13 +79,29 @@ class MetadataUnion {
     ++inputs_;
   }
 
-  // The merged metadata as a frame of [rows, 0] features.
-  const ProfileFrame& Frame(const std::string& path) {
+  // The merged metadata as a frame of [rows, 0] features, to map.
+  ProfileFrame& Frame(const std::string& path) {
     merged_.path = path;
     merged_.features = torch::empty({rows_, 0}, torch::kFloat64);
     return merged_;
   }
   int64_t rows() const { return rows_; }
+
+  // Leaves out the rows where `keep` is false.
+  void KeepRows(const std::vector<bool>& keep) {
+    for (std::vector<std::string>& column : merged_.metadata) {
+      size_t kept = 0;
+      for (size_t r = 0; r < keep.size(); ++r) {
+        if (!keep[r]) continue;
+        // A self-move would empty the string.
+        if (kept != r) column[kept] = std::move(column[r]);
+        ++kept;
+      }
+      column.resize(kept);
+    }
+    rows_ = std::count(keep.begin(), keep.end(), true);
+    merged_.features = torch::empty({rows_, 0}, torch::kFloat64);
+  }
 
   std::vector<std::pair<std::string, size_t>> Partial() const {
     std::vector<std::pair<std::string, size_t>> out;
@@ -191,6 +209,18 @@ at::Tensor SelectFeatures(const ProfileFrame& frame,
   return frame.features.index_select(1, torch::tensor(columns, torch::kLong));
 }
 
+// The rows of `features` (an input's, the merged rows from `first_row` on)
+// that `keep` keeps.
+at::Tensor KeptRows(const at::Tensor& features, const std::vector<bool>& keep,
+                    int64_t first_row) {
+  std::vector<int64_t> rows;
+  for (int64_t r = 0; r < features.size(0); ++r) {
+    if (keep[static_cast<size_t>(first_row + r)]) rows.push_back(r);
+  }
+  if (static_cast<int64_t>(rows.size()) == features.size(0)) return features;
+  return features.index_select(0, torch::tensor(rows, torch::kLong));
+}
+
 bool SameFile(const std::string& a, const std::string& b) {
   std::error_code ec_a, ec_b;
   const fs::path pa = fs::weakly_canonical(a, ec_a);
@@ -233,7 +263,8 @@ absl::StatusOr<ProfileMergeSummary> MergeProfileFiles(
         ReadProfileFrame(inputs[i], ProfileFrameRead::kIndex));
     MICON_RETURN_IF_ERROR(CheckColumnsUnique(frame));
     MICON_RETURN_IF_ERROR(plates.Add(frame));
-    index.push_back({frame.rows(), std::move(frame.feature_names)});
+    index.push_back(
+        {metadata.rows(), frame.rows(), std::move(frame.feature_names)});
     metadata.Append(frame);
     done(1, i);
   }
@@ -242,10 +273,14 @@ absl::StatusOr<ProfileMergeSummary> MergeProfileFiles(
   MICON_ASSIGN_OR_RETURN(summary.feature_names,
                          AlignFeatures(inputs, index, options.features,
                                        &summary.dropped_features));
-  summary.rows = metadata.rows();
-  const ProfileFrame& rows = metadata.Frame(output);
-  summary.metadata_names = rows.metadata_names;
   summary.partial_metadata = metadata.Partial();
+  ProfileFrame& rows = metadata.Frame(output);
+  MICON_ASSIGN_OR_RETURN(
+      const std::vector<bool> keep,
+      ApplyMetadataMapping(options.metadata, rows, &summary.left_out));
+  metadata.KeepRows(keep);
+  summary.rows = metadata.rows();
+  summary.metadata_names = rows.metadata_names;
 
   MICON_ASSIGN_OR_RETURN(std::unique_ptr<ProfileFrameWriter> out,
                          ProfileFrameWriter::Open(output, rows, summary.rows,
@@ -261,7 +296,8 @@ absl::StatusOr<ProfileMergeSummary> MergeProfileFiles(
           index[i].feature_names.size(), " at first)"));
     }
     MICON_RETURN_IF_ERROR(
-        out->Append(SelectFeatures(frame, summary.feature_names)));
+        out->Append(KeptRows(SelectFeatures(frame, summary.feature_names), keep,
+                             index[i].first_row)));
     done(2, i);
   }
   MICON_RETURN_IF_ERROR(out->Commit());

@@ -11,7 +11,8 @@
 //       MergeProfileFiles({"p1.csv.gz", "p2.csv.gz"}, "screen.h5", options));
 //
 // Each input is read twice: once for its metadata and feature names, then
-// once for its features, which are written as they are read (HDF5 for a name
+// once for its features, which are written as they are read (the rows that
+// ProfileMergeOptions::metadata leaves out are dropped on the way) (HDF5 for a name
 // ending in .h5 or .hdf5, else CSV; profile_frame_writer.h). The rows keep the
 // inputs' order. The metadata columns are the union of the inputs', in order
 // of first appearance, empty where an input lacks one (as ConcatenateRows).
@@ -27,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/enum_names.h"
+#include "data/profile_metadata_mapping.h"
 
 namespace micon {
 
@@ -47,13 +49,17 @@ inline constexpr EnumName<FeatureAlignment> kFeatureAlignmentNames[] = {
 
 struct ProfileMergeOptions {
   FeatureAlignment features = FeatureAlignment::kSame;
+  // Applied to the merged metadata before anything is written; the rows it
+  // leaves out are not written.
+  MetadataMapping metadata;
   // Called after each input of each pass (1: metadata, 2: features) with the
   // number of inputs done; for progress lines.
   std::function<void(int pass, size_t done, size_t inputs)> on_input;
 };
 
 struct ProfileMergeSummary {
-  int64_t rows = 0;
+  int64_t rows = 0;                        // written
+  RowsLeftOut left_out;                    // by options.metadata
   std::vector<std::string> feature_names;  // as written
   // Features some input has that the merged table does not (kCommon), in
   // order of first appearance.

@@ -18,16 +18,6 @@ namespace {
 
 namespace pc = profile_columns;
 
-absl::StatusOr<bool> ParseControl(const std::string& text,
-                                  const std::string& where) {
-  const std::string t = absl::AsciiStrToLower(text);
-  if (t == "1" || t == "true") return true;
-  if (t == "0" || t == "false") return false;
-  return absl::InvalidArgumentError(
-      absl::StrCat(where, ": ", pc::kControl, " is '", text,
-                   "' (expected 1, 0, true or false)"));
-}
-
 // The metadata columns a training table must have, in the order of `Columns`.
 struct Columns {
   const std::vector<std::string>* source;
@@ -84,6 +74,16 @@ torch::Tensor NarrowRows(const torch::Tensor& features,
 }
 
 }  // namespace
+
+absl::StatusOr<bool> ParseControl(const std::string& text,
+                                  const std::string& where) {
+  const std::string t = absl::AsciiStrToLower(text);
+  if (t == "1" || t == "true") return true;
+  if (t == "0" || t == "false") return false;
+  return absl::InvalidArgumentError(
+      absl::StrCat(where, ": ", pc::kControl, " is '", text,
+                   "' (expected 1, 0, true or false)"));
+}
 
 absl::StatusOr<ProfileTable> ProfileTableFromFrame(const ProfileFrame& frame) {
   MICON_ASSIGN_OR_RETURN(const Columns col, FindColumns(frame));

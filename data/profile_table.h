@@ -70,6 +70,11 @@ std::vector<size_t> AllPlates(const ProfileTable& table);
 // over the whole file, one group of all of them.
 std::vector<std::vector<size_t>> PlateReadGroups(const ProfileTable& table,
                                                  int64_t max_bytes);
+// A Metadata_Control value: 1 or true (any case) for a control row, 0 or
+// false for a treated one; anything else is an error that begins with
+// `where` (a file and line).
+absl::StatusOr<bool> ParseControl(const std::string& text,
+                                  const std::string& where);
 // The checks and grouping of ReadProfileTable on a frame already read; a
 // frame read with ProfileFrameRead::kIndex gives a table without features.
 absl::StatusOr<ProfileTable> ProfileTableFromFrame(const ProfileFrame& frame);

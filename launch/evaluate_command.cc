@@ -22,6 +22,7 @@
 #include "distributed/launch_environment.h"
 #include "launch/command.h"
 #include "launch/flag_enum.h"
+#include "launch/flag_pair.h"
 #include "launch/profiles/evaluation_budget.h"
 #include "launch/profiles/evaluation_run.h"
 
@@ -111,15 +112,10 @@ absl::StatusOr<EvaluationRequest> ParseRequest(EvaluateFlags flags) {
         ScreenList(flags.retrieval_split, &ScreenSplit::held_out_compounds,
                    "held_out_compounds"));
   }
-  const std::vector<std::string> control =
-      absl::StrSplit(flags.controls, absl::MaxSplits('=', 1));
-  if (control.size() != 2 || control[0].empty()) {
-    return absl::InvalidArgumentError("--controls must be COLUMN=VALUE, got '" +
-                                      flags.controls + "'");
-  }
   EvaluationOptions& o = request.options;
   o = flags.options;
-  o.controls = {control[0], control[1]};
+  MICON_ASSIGN_OR_RETURN(
+      o.controls, ParseFlagPair("--controls", "COLUMN=VALUE", flags.controls));
   MICON_ASSIGN_OR_RETURN(
       o.normalize,
       ParseFlagEnum(kNormalizeMethodNames, "--normalize", flags.normalize));

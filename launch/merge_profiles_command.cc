@@ -20,6 +20,7 @@
 #include "data/profile_merge.h"
 #include "launch/command.h"
 #include "launch/flag_enum.h"
+#include "launch/flag_pair.h"
 
 namespace micon {
 namespace {
@@ -32,8 +33,34 @@ struct MergeProfilesFlags {
   std::string list;
   std::string output;
   std::string features = "same";
+  std::vector<std::string> renames;    // FROM=TO
+  std::vector<std::string> constants;  // COLUMN=VALUE
+  std::string controls;                // COLUMN=VALUE
+  std::vector<std::string> drop_treated_without;
   double progress_seconds = 30;
 };
+
+// The flags that map pycytominer's metadata to micon's, as typed values.
+absl::StatusOr<MetadataMapping> Mapping(const MergeProfilesFlags& flags) {
+  MetadataMapping m;
+  for (const std::string& text : flags.renames) {
+    MICON_ASSIGN_OR_RETURN(auto rename,
+                           ParseFlagPair("--rename", "FROM=TO", text));
+    m.renames.push_back(std::move(rename));
+  }
+  for (const std::string& text : flags.constants) {
+    MICON_ASSIGN_OR_RETURN(auto constant,
+                           ParseFlagPair("--set", "COLUMN=VALUE", text));
+    m.constants.push_back(std::move(constant));
+  }
+  if (!flags.controls.empty()) {
+    MICON_ASSIGN_OR_RETURN(
+        m.controls,
+        ParseFlagPair("--controls", "COLUMN=VALUE", flags.controls));
+  }
+  m.drop_treated_without = flags.drop_treated_without;
+  return m;
+}
 
 bool IsProfileFileName(const std::string& name) {
   for (const char* suffix :
@@ -137,6 +164,7 @@ absl::Status RunMergeProfiles(const MergeProfilesFlags& flags) {
   MICON_ASSIGN_OR_RETURN(
       options.features,
       ParseFlagEnum(kFeatureAlignmentNames, "--features", flags.features));
+  MICON_ASSIGN_OR_RETURN(options.metadata, Mapping(flags));
   options.on_input = ProgressLines(flags.progress_seconds);
   const Clock::time_point start = Clock::now();
   MICON_ASSIGN_OR_RETURN(const ProfileMergeSummary summary,
@@ -154,6 +182,10 @@ absl::Status RunMergeProfiles(const MergeProfilesFlags& flags) {
     std::printf("  dropped: %zu features not in every file: %s\n",
                 summary.dropped_features.size(),
                 NamesInBrief(summary.dropped_features, 8).c_str());
+  }
+  for (const auto& [column, rows] : summary.left_out) {
+    std::printf("  left out: %lld treated rows with an empty %s\n",
+                static_cast<long long>(rows), column.c_str());
   }
   std::printf("  metadata: %zu columns\n", summary.metadata_names.size());
   // One line per number of files that lack a column: a mix of screens can
@@ -195,6 +227,20 @@ void AddMergeProfilesCommand(CLI::App& app, CommandRun& run) {
                   "order); common: keep the features every file has, as "
                   "after per-plate feature selection, and list the others")
       ->capture_default_str();
+  sub->add_option("--rename", f->renames,
+                  "FROM=TO: a metadata column's new name, e.g. "
+                  "Metadata_broad_sample=Metadata_Compound; repeat for each");
+  sub->add_option("--set", f->constants,
+                  "COLUMN=VALUE: a new metadata column with this value on "
+                  "every row, e.g. Metadata_Source=cpg0002; repeat for each");
+  sub->add_option("--controls", f->controls,
+                  "COLUMN=VALUE: writes Metadata_Control, 1 where COLUMN "
+                  "equals VALUE (e.g. Metadata_pert_type=control), else 0");
+  sub->add_option("--drop-treated-without", f->drop_treated_without,
+                  "Leave out the treated rows (Metadata_Control 0) whose "
+                  "value in this column is empty, and count them: training "
+                  "needs each treated well's compound and SMILES; repeat for "
+                  "each column");
   sub->add_option("--progress-seconds", f->progress_seconds,
                   "A progress line at most this often; 0: none")
       ->capture_default_str()

@@ -1,13 +1,14 @@
 """A screen's CellProfiler-like profiles as one CSV.gz per plate, as
 pycytominer writes them after per-plate feature selection.
 
-    per_plate_profiles.py PLATES OUT_DIR [--features 500] [--dropped 0.05] [--seed 0]
+    per_plate_profiles.py PLATES OUT_DIR [--features 500] [--fragile 0.1] [--seed 0]
 
 Each plate has 384 wells (32 DMSO), pycytominer's metadata columns
 (Metadata_Plate, Metadata_Well, Metadata_broad_sample, Metadata_pert_type) and
-the features f_0 ... f_{FEATURES-1} less a random fraction `--dropped` of them,
-different on each plate, as per-plate feature selection leaves them. Values
-are float64 written at full precision. Two processes write the plates.
+the features f_0 ... f_{FEATURES-1} that its own feature selection kept: a
+fraction `--fragile` of the features (the same on every plate) is each dropped
+on half the plates, at random, the others are kept everywhere. Values are
+float64 written at full precision. Two processes write the plates.
 """
 import argparse
 import multiprocessing
@@ -20,15 +21,17 @@ parser = argparse.ArgumentParser()
 parser.add_argument("plates", type=int)
 parser.add_argument("out")
 parser.add_argument("--features", type=int, default=500)
-parser.add_argument("--dropped", type=float, default=0.05)
+parser.add_argument("--fragile", type=float, default=0.1)
 parser.add_argument("--seed", type=int, default=0)
 args = parser.parse_args()
 
 
 def write_plate(p):
     rng = np.random.default_rng([args.seed, p])
-    keep = np.sort(rng.permutation(args.features)[
-        : args.features - int(args.dropped * args.features)])
+    fragile = np.random.default_rng(args.seed).permutation(args.features)[
+        : int(args.fragile * args.features)]
+    dropped = fragile[rng.random(fragile.size) < 0.5]
+    keep = np.setdiff1d(np.arange(args.features), dropped)
     wells = [f"{r}{c:02d}" for r in "ABCDEFGHIJKLMNOP" for c in range(1, 25)]
     control = np.zeros(384, dtype=bool)
     control[rng.permutation(384)[:32]] = True
@@ -50,5 +53,5 @@ def write_plate(p):
 os.makedirs(args.out, exist_ok=True)
 with multiprocessing.Pool(2) as pool:
     pool.map(write_plate, range(args.plates))
-print(f"{args.out}: {args.plates} plates of 384 wells, "
-      f"{args.features - int(args.dropped * args.features)} of {args.features} features each")
+print(f"{args.out}: {args.plates} plates of 384 wells, each with its own "
+      f"selection of {args.features} features")

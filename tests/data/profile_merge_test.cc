@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "data/profile_frame.h"
+#include "data/profile_table.h"
 #include "tests/real_profiles.h"
 #include "tests/test_support.h"
 
@@ -194,6 +195,92 @@ TEST(MergeProfileFiles, RealPlatesSelectedApartMergeOnTheirCommonFeatures) {
   EXPECT_EQ(std::set<std::string>(plate->begin(), plate->end()),
             (std::set<std::string>{"BR00117060a10x", "SQ00015054"}));
   EXPECT_THAT(MergeError({jump, lincs}, dir), HasSubstr(lincs + ": its "));
+}
+
+// Rows left out of the second file come out of its features, not of the
+// rows around them.
+TEST(MergeProfileFiles, RowsLeftOutOfOneFileLeaveTheOthersInPlace) {
+  const std::string dir = ScratchDir();
+  const std::vector<std::string> h = {"h_0", "h_1"};
+  ProfileFrame one = Plate(1, 3, h), two = Plate(2, 4, h),
+               three = Plate(3, 2, h);
+  for (ProfileFrame* f : {&one, &two, &three}) {
+    f->metadata_names.push_back("Metadata_Compound");
+    f->metadata.emplace_back(static_cast<size_t>(f->rows()), "C");
+    f->metadata_names.push_back("Metadata_Control");
+    f->metadata.emplace_back(static_cast<size_t>(f->rows()), "0");
+  }
+  two.metadata[2][1] = two.metadata[2][3] = "";  // treated, no compound
+  two.metadata[2][2] = "";
+  two.metadata[3][2] = "1";  // a control needs none
+  ProfileMergeOptions options;
+  options.metadata.drop_treated_without = {"Metadata_Compound"};
+  MICON_ASSERT_OK_AND_ASSIGN(
+      ProfileMergeSummary s,
+      MergeProfileFiles({Written(one, dir, "1.csv"), Written(two, dir, "2.h5"),
+                         Written(three, dir, "3.csv")},
+                        dir + "/merged.h5", options));
+  EXPECT_EQ(s.rows, 7);
+  EXPECT_THAT(s.left_out, ElementsAre(Pair("Metadata_Compound", 2)));
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame back,
+                             ReadProfileFrame(dir + "/merged.h5"));
+  EXPECT_TRUE(torch::equal(
+      back.features,
+      torch::cat({one.features,
+                  two.features.index_select(0, torch::tensor({0, 2})),
+                  three.features})));
+  EXPECT_EQ(back.metadata[1], (std::vector<std::string>{"W0", "W1", "W2", "W0",
+                                                        "W2", "W0", "W1"}));
+}
+
+// The JUMP-MOA plate as pycytominer wrote it becomes a table the trainer
+// reads (every check of ReadProfileTable), as deploy/profile_experiment.sh
+// makes one with pandas: micon's columns, and the blinded compounds, which
+// have no structure, left out.
+TEST(MergeProfileFiles, APycytominerPlateBecomesATrainingTable) {
+  const std::string dir = ScratchDir();
+  const std::string jump = SharedData(testing::kJumpMoaProfiles);
+  ProfileMergeOptions options;
+  MetadataMapping& m = options.metadata;
+  m.renames = {{"Metadata_broad_sample", "Metadata_Compound"},
+               {"Metadata_smiles", "Metadata_SMILES"}};
+  m.constants = {{"Metadata_Source", "cpg0002"},
+                 {"Metadata_Batch", "Scope1_Nikon_10X"}};
+  m.controls = {{"Metadata_pert_type", "control"}};
+  m.drop_treated_without = {"Metadata_Compound", "Metadata_SMILES"};
+  MICON_ASSERT_OK_AND_ASSIGN(
+      ProfileMergeSummary s,
+      MergeProfileFiles({jump}, dir + "/br060.h5", options));
+
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame source, ReadProfileFrame(jump));
+  const std::vector<std::string>& type = **source.Column("Metadata_pert_type");
+  const std::vector<std::string>& smiles = **source.Column("Metadata_smiles");
+  std::vector<int64_t> kept;
+  std::set<std::string> compounds;
+  int64_t controls = 0;
+  for (int64_t r = 0; r < source.rows(); ++r) {
+    const bool control = type[r] == "control";
+    controls += control;
+    if (!control && smiles[r].empty()) continue;
+    kept.push_back(r);
+    if (!control)
+      compounds.insert((**source.Column("Metadata_broad_sample"))[r]);
+  }
+  ASSERT_LT(static_cast<int64_t>(kept.size()), source.rows());
+  EXPECT_EQ(s.rows, static_cast<int64_t>(kept.size()));
+  EXPECT_THAT(
+      s.left_out,
+      ElementsAre(Pair("Metadata_SMILES",
+                       source.rows() - static_cast<int64_t>(kept.size()))));
+
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileTable table,
+                             ReadProfileTable(dir + "/br060.h5"));
+  ASSERT_EQ(table.plates.size(), 1u);
+  EXPECT_EQ(table.plates[0].num_controls(), controls);
+  EXPECT_EQ(table.compounds.compounds.size(), compounds.size());
+  EXPECT_TRUE(torch::equal(
+      table.features[0],
+      source.features.index_select(0, torch::tensor(kept)).to(torch::kFloat)));
 }
 
 }  // namespace

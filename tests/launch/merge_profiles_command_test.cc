@@ -81,5 +81,37 @@ TEST(MiconMergeProfiles, TakesAListAndNamesWhatItCannotRead) {
   EXPECT_THAT(none.output, HasSubstr("give the profile files to merge"));
 }
 
+// pycytominer's plate made into micon's columns on the way trains a
+// profile model at once, with no other tool.
+TEST(MiconMergeProfiles, MapsPycytominerColumnsSoThePlateTrains) {
+  const std::string dir = ScratchDir();
+  const testing::CommandResult r = RunCommand(
+      MiconBinary() + " merge-profiles -o " + dir + "/br060.h5 " +
+      SharedData(testing::kJumpMoaProfiles) +
+      " --rename Metadata_broad_sample=Metadata_Compound"
+      " --rename Metadata_smiles=Metadata_SMILES"
+      " --set Metadata_Source=cpg0002 --set Metadata_Batch=Scope1_Nikon_10X"
+      " --controls Metadata_pert_type=control"
+      " --drop-treated-without Metadata_SMILES");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("left out: 32 treated rows with an empty "
+                                  "Metadata_SMILES"));
+  const testing::CommandResult train = RunCommand(
+      MiconBinary() + " train --config " + testing::SourceDir() +
+      "/deploy/configs/profiles-br060.yaml --set data.dataset=" + dir +
+      "/br060.h5 --set data.split=all --set train.steps=2 "
+      "--set schedule.warmup_steps=1 --set run.dir=" +
+      dir + "/run");
+  ASSERT_EQ(train.exit_code, 0) << train.output;
+  EXPECT_THAT(train.output, HasSubstr("step 2"));
+
+  const testing::CommandResult bad = RunCommand(
+      MiconBinary() + " merge-profiles -o " + dir + "/x.h5 " +
+      SharedData(testing::kJumpMoaProfiles) + " --rename Metadata_smiles");
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_THAT(bad.output,
+              HasSubstr("--rename must be FROM=TO, got 'Metadata_smiles'"));
+}
+
 }  // namespace
 }  // namespace micon
