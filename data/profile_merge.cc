@@ -280,6 +280,11 @@ absl::StatusOr<ProfileMergeSummary> MergeProfileFiles(
       ApplyMetadataMapping(options.metadata, rows, &summary.left_out));
   metadata.KeepRows(keep);
   summary.rows = metadata.rows();
+  if (summary.rows == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        output, ": every row of the ", inputs.size(),
+        " inputs was left out (treated rows without a value they need)"));
+  }
   summary.metadata_names = rows.metadata_names;
 
   MICON_ASSIGN_OR_RETURN(std::unique_ptr<ProfileFrameWriter> out,

@@ -222,6 +222,17 @@ TEST(MergeProfileFiles, RowsLeftOutOfOneFileLeaveTheOthersInPlace) {
                         dir + "/merged.h5", options));
   EXPECT_EQ(s.rows, 7);
   EXPECT_THAT(s.left_out, ElementsAre(Pair("Metadata_Compound", 2)));
+  ProfileFrame none = Plate(4, 2, h);
+  none.metadata_names.push_back("Metadata_Compound");
+  none.metadata.emplace_back(2, "");
+  none.metadata_names.push_back("Metadata_Control");
+  none.metadata.emplace_back(2, "0");
+  const absl::StatusOr<ProfileMergeSummary> empty = MergeProfileFiles(
+      {Written(none, dir, "4.csv")}, dir + "/none.h5", options);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_THAT(empty.status().message(),
+              HasSubstr("every row of the 1 inputs was left out"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/none.h5"));
   MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame back,
                              ReadProfileFrame(dir + "/merged.h5"));
   EXPECT_TRUE(torch::equal(
