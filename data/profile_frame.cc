@@ -125,6 +125,69 @@ absl::StatusOr<ProfileFrame> ReadCsvFrame(const std::string& path,
   return frame;
 }
 
+// The header's columns, when its features are still those the index read
+// found.
+absl::StatusOr<CsvColumns> UnchangedCsvColumns(
+    const std::vector<std::string>& header, const std::string& path,
+    const std::vector<std::string>& feature_names) {
+  MICON_ASSIGN_OR_RETURN(CsvColumns columns, SplitCsvColumns(header, path));
+  if (columns.feature_names != feature_names) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": its feature columns changed since it was first read (",
+        columns.feature_names.size(), " now, ", feature_names.size(),
+        " then)"));
+  }
+  return columns;
+}
+
+absl::Status CheckRowsUnchanged(const std::string& path, int64_t rows,
+                                int64_t file_rows) {
+  if (rows == file_rows) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(path, ": has ", rows, " rows now, ", file_rows,
+                   " when it was first read; it changed in between"));
+}
+
+absl::Status ReadCsvBlocks(const std::string& path,
+                           const std::vector<std::string>& feature_names,
+                           int64_t file_rows, int64_t block_rows,
+                           const FeatureBlockSink& on_block) {
+  const int64_t width = static_cast<int64_t>(feature_names.size());
+  std::vector<double> block;
+  block.reserve(static_cast<size_t>(block_rows * width));
+  int64_t row = 0, block_first = 0;
+  const auto flush = [&]() -> absl::Status {
+    const int64_t count = static_cast<int64_t>(block.size()) / width;
+    if (count == 0) return absl::OkStatus();
+    MICON_RETURN_IF_ERROR(on_block(
+        block_first,
+        torch::from_blob(block.data(), {count, width}, torch::kFloat64)));
+    block_first += count;
+    block.clear();
+    return absl::OkStatus();
+  };
+  CsvColumns columns;
+  MICON_RETURN_IF_ERROR(ReadDelimitedRows(
+      path, 0,
+      [&](std::vector<std::string>& header, size_t) -> absl::Status {
+        MICON_ASSIGN_OR_RETURN(
+            columns, UnchangedCsvColumns(header, path, feature_names));
+        return absl::OkStatus();
+      },
+      [&](std::vector<std::string>& fields, size_t line) -> absl::Status {
+        ++row;
+        for (size_t k = 0; k < columns.features.size(); ++k) {
+          MICON_ASSIGN_OR_RETURN(const double v,
+                                 FeatureValue(fields[columns.features[k]],
+                                              feature_names[k], path, line));
+          block.push_back(v);
+        }
+        return row - block_first == block_rows ? flush() : absl::OkStatus();
+      }));
+  MICON_RETURN_IF_ERROR(flush());
+  return CheckRowsUnchanged(path, row, file_rows);
+}
+
 absl::Status ReadCsvRows(const std::string& path,
                          const std::vector<std::string>& feature_names,
                          int64_t file_rows,
@@ -135,13 +198,8 @@ absl::Status ReadCsvRows(const std::string& path,
   MICON_RETURN_IF_ERROR(ReadDelimitedRows(
       path, 0,
       [&](std::vector<std::string>& header, size_t) -> absl::Status {
-        MICON_ASSIGN_OR_RETURN(columns, SplitCsvColumns(header, path));
-        if (columns.feature_names != feature_names) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              path, ": its feature columns changed since it was first read (",
-              columns.feature_names.size(), " now, ", feature_names.size(),
-              " then)"));
-        }
+        MICON_ASSIGN_OR_RETURN(
+            columns, UnchangedCsvColumns(header, path, feature_names));
         return absl::OkStatus();
       },
       [&](std::vector<std::string>& fields, size_t line) -> absl::Status {
@@ -158,12 +216,7 @@ absl::Status ReadCsvRows(const std::string& path,
         }
         return absl::OkStatus();
       }));
-  if (row != file_rows) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, ": has ", row, " rows now, ", file_rows,
-                     " when it was first read; it changed in between"));
-  }
-  return absl::OkStatus();
+  return CheckRowsUnchanged(path, row, file_rows);
 }
 
 }  // namespace
@@ -191,6 +244,17 @@ absl::Status ReadProfileRows(const std::string& path,
     return ReadProfileRowsHdf5(path, feature_names, file_rows, rows);
   }
   return ReadCsvRows(path, feature_names, file_rows, rows);
+}
+
+absl::Status ReadProfileFeatureBlocks(
+    const std::string& path, const std::vector<std::string>& feature_names,
+    int64_t file_rows, int64_t block_rows, const FeatureBlockSink& on_block) {
+  TORCH_CHECK(block_rows > 0, "block_rows must be positive, got ", block_rows);
+  if (IsHdf5Path(path)) {
+    return ReadProfileFeatureBlocksHdf5(path, feature_names, file_rows,
+                                        block_rows, on_block);
+  }
+  return ReadCsvBlocks(path, feature_names, file_rows, block_rows, on_block);
 }
 
 absl::StatusOr<std::vector<std::string>> GroupKeys(

@@ -18,6 +18,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,18 @@ absl::Status ReadProfileRows(const std::string& path,
                              const std::vector<std::string>& feature_names,
                              int64_t file_rows,
                              const std::vector<RowDestination>& rows);
+// Every row's features of the profile file at `path`, in order and exact
+// (float64), in blocks of at most `block_rows` rows: `on_block(first_row,
+// rows)` gets each, [k, features], valid only during the call. So a reader of
+// the whole file holds one block, whatever the file's size. `feature_names`
+// and `file_rows` are what its index read found, checked as ReadProfileRows
+// checks them; an error of `on_block` ends the read and is returned.
+using FeatureBlockSink =
+    std::function<absl::Status(int64_t first_row, const at::Tensor& rows)>;
+absl::Status ReadProfileFeatureBlocks(
+    const std::string& path, const std::vector<std::string>& feature_names,
+    int64_t file_rows, int64_t block_rows, const FeatureBlockSink& on_block);
+
 // CSV, metadata columns first, then features; or micon's profile HDF5 for a
 // name ending in .h5 or .hdf5. Written atomically; for a frame whose rows
 // arrive in blocks, profile_frame_writer.h.

@@ -231,9 +231,10 @@ absl::StatusOr<ProfileFrame> ReadProfileFrameHdf5(const std::string& path,
 
 namespace {
 
-absl::Status ReadRows(hid_t file, const std::vector<std::string>& names,
-                      int64_t file_rows,
-                      const std::vector<RowDestination>& rows) {
+// /features, when the file still has the rows and features its index read
+// found.
+absl::StatusOr<FeatureMatrix> OpenUnchangedFeatures(
+    hid_t file, const std::vector<std::string>& names, int64_t file_rows) {
   MICON_ASSIGN_OR_RETURN(const std::vector<std::string> now,
                          ReadStringDataset(file, kFeatureNames));
   MICON_ASSIGN_OR_RETURN(FeatureMatrix features, OpenFeatures(file, now));
@@ -243,6 +244,40 @@ absl::Status ReadRows(hid_t file, const std::vector<std::string>& names,
                      " features now, ", file_rows, " of ", names.size(),
                      " when it was first read; it changed in between"));
   }
+  return features;
+}
+
+absl::Status ReadBlocks(hid_t file, const std::vector<std::string>& names,
+                        int64_t file_rows, int64_t block_rows,
+                        const FeatureBlockSink& on_block) {
+  MICON_ASSIGN_OR_RETURN(const FeatureMatrix features,
+                         OpenUnchangedFeatures(file, names, file_rows));
+  const int64_t width = static_cast<int64_t>(names.size());
+  for (int64_t first = 0; first < file_rows; first += block_rows) {
+    const int64_t count = std::min(block_rows, file_rows - first);
+    const std::string what = absl::StrCat("read rows ", first + 1, "-",
+                                          first + count, " of /", kFeatures);
+    at::Tensor block = torch::empty({count, width}, torch::kFloat64);
+    MICON_ASSIGN_OR_RETURN(
+        const RowSlab slab,
+        SelectRowSlab(features.dataset.get(), first, count, width, what));
+    MICON_RETURN_IF_ERROR(
+        Hdf5Check(H5Dread(features.dataset.get(), H5T_NATIVE_DOUBLE,
+                          slab.memory_space.get(), slab.file_space.get(),
+                          H5P_DEFAULT, block.data_ptr<double>()),
+                  what));
+    MICON_RETURN_IF_ERROR(
+        CheckFinite(block.data_ptr<double>(), count, first, names));
+    MICON_RETURN_IF_ERROR(on_block(first, block));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadRows(hid_t file, const std::vector<std::string>& names,
+                      int64_t file_rows,
+                      const std::vector<RowDestination>& rows) {
+  MICON_ASSIGN_OR_RETURN(const FeatureMatrix features,
+                         OpenUnchangedFeatures(file, names, file_rows));
   // Runs of consecutive rows are read as one slab, at most 8 MiB at a time.
   const int64_t width = static_cast<int64_t>(names.size());
   const int64_t most = std::max<int64_t>(1, (int64_t{8} << 20) / (8 * width));
@@ -276,6 +311,15 @@ absl::Status ReadRows(hid_t file, const std::vector<std::string>& names,
 }
 
 }  // namespace
+
+absl::Status ReadProfileFeatureBlocksHdf5(
+    const std::string& path, const std::vector<std::string>& feature_names,
+    int64_t file_rows, int64_t block_rows, const FeatureBlockSink& on_block) {
+  MICON_ASSIGN_OR_RETURN(const Hdf5Id file, OpenForReading(path));
+  return Annotate(
+      ReadBlocks(file.get(), feature_names, file_rows, block_rows, on_block),
+      path);
+}
 
 absl::Status ReadProfileRowsHdf5(const std::string& path,
                                  const std::vector<std::string>& feature_names,

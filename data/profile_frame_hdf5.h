@@ -46,6 +46,12 @@ absl::Status ReadProfileRowsHdf5(const std::string& path,
                                  int64_t file_rows,
                                  const std::vector<RowDestination>& rows);
 
+// ReadProfileFeatureBlocks (profile_frame.h) for micon's profile HDF5: each
+// block is one slab of /features.
+absl::Status ReadProfileFeatureBlocksHdf5(
+    const std::string& path, const std::vector<std::string>& feature_names,
+    int64_t file_rows, int64_t block_rows, const FeatureBlockSink& on_block);
+
 // True for names ending in .h5 or .hdf5 (ReadProfileFrame reads those here).
 bool IsHdf5Path(const std::string& path);
 

@@ -60,18 +60,18 @@ class MetadataUnion {
     const int64_t before = rows_;
     rows_ += frame.rows();
     for (size_t m = 0; m < frame.metadata_names.size(); ++m) {
-      const auto [at, added] = column_.try_emplace(
+      const auto [it, added] = column_.try_emplace(
           frame.metadata_names[m], merged_.metadata_names.size());
       if (added) {
         merged_.metadata_names.push_back(frame.metadata_names[m]);
         merged_.metadata.emplace_back(static_cast<size_t>(before));
         inputs_with_.push_back(0);
       }
-      std::vector<std::string>& column = merged_.metadata[at->second];
+      std::vector<std::string>& column = merged_.metadata[it->second];
       column.insert(column.end(),
                     std::make_move_iterator(frame.metadata[m].begin()),
                     std::make_move_iterator(frame.metadata[m].end()));
-      ++inputs_with_[at->second];
+      ++inputs_with_[it->second];
     }
     for (std::vector<std::string>& column : merged_.metadata) {
       column.resize(static_cast<size_t>(rows_));
@@ -131,11 +131,11 @@ class PlateOwners {
         **frame.Column(profile_columns::kPlate);
     for (const std::string& plate :
          std::set<std::string>(plates.begin(), plates.end())) {
-      const auto [at, added] = owner_.try_emplace(plate, frame.path);
+      const auto [it, added] = owner_.try_emplace(plate, frame.path);
       if (!added) {
         return absl::InvalidArgumentError(absl::StrCat(
             frame.path, ": plate ", plate, " (", profile_columns::kPlate,
-            ") is also in ", at->second, "; give each plate's profiles once"));
+            ") is also in ", it->second, "; give each plate's profiles once"));
       }
     }
     return absl::OkStatus();
@@ -196,17 +196,23 @@ absl::StatusOr<std::vector<std::string>> AlignFeatures(
   return features;
 }
 
-// `frame`'s columns of `features`, in that order.
-at::Tensor SelectFeatures(const ProfileFrame& frame,
-                          const std::vector<std::string>& features) {
-  if (frame.feature_names == features) return frame.features;
+// Where each of `wanted` is among an input's features; empty when they are
+// the input's own, in its order.
+std::vector<int64_t> FeaturePositions(const std::vector<std::string>& names,
+                                      const std::vector<std::string>& wanted) {
+  if (names == wanted) return {};
   std::map<std::string, int64_t> position;
-  for (size_t k = 0; k < frame.feature_names.size(); ++k) {
-    position[frame.feature_names[k]] = static_cast<int64_t>(k);
+  for (size_t k = 0; k < names.size(); ++k) {
+    position[names[k]] = static_cast<int64_t>(k);
   }
   std::vector<int64_t> columns;
-  for (const std::string& name : features) columns.push_back(position[name]);
-  return frame.features.index_select(1, torch::tensor(columns, torch::kLong));
+  for (const std::string& name : wanted) columns.push_back(position.at(name));
+  return columns;
+}
+
+// The rows of a block of `bytes` of float64 features.
+int64_t BlockRows(int64_t bytes, size_t features) {
+  return std::max<int64_t>(1, bytes / (8 * static_cast<int64_t>(features)));
 }
 
 // The rows of `features` (an input's, the merged rows from `first_row` on)
@@ -291,18 +297,19 @@ absl::StatusOr<ProfileMergeSummary> MergeProfileFiles(
                          ProfileFrameWriter::Open(output, rows, summary.rows,
                                                   summary.feature_names));
   for (size_t i = 0; i < inputs.size(); ++i) {
-    MICON_ASSIGN_OR_RETURN(const ProfileFrame frame,
-                           ReadProfileFrame(inputs[i]));
-    if (frame.rows() != index[i].rows ||
-        frame.feature_names != index[i].feature_names) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          inputs[i], ": changed while it was merged (", frame.rows(), " rows ",
-          frame.feature_names.size(), " features now, ", index[i].rows, " and ",
-          index[i].feature_names.size(), " at first)"));
-    }
-    MICON_RETURN_IF_ERROR(
-        out->Append(KeptRows(SelectFeatures(frame, summary.feature_names), keep,
-                             index[i].first_row)));
+    const InputIndex& input = index[i];
+    const std::vector<int64_t> columns =
+        FeaturePositions(input.feature_names, summary.feature_names);
+    const at::Tensor positions = torch::tensor(columns, torch::kLong);
+    // The reader checks that the input has not changed since its first pass.
+    MICON_RETURN_IF_ERROR(ReadProfileFeatureBlocks(
+        inputs[i], input.feature_names, input.rows,
+        BlockRows(options.block_bytes, input.feature_names.size()),
+        [&](int64_t first, const at::Tensor& block) {
+          const at::Tensor wanted =
+              columns.empty() ? block : block.index_select(1, positions);
+          return out->Append(KeptRows(wanted, keep, input.first_row + first));
+        }));
     done(2, i);
   }
   MICON_RETURN_IF_ERROR(out->Commit());

@@ -3,7 +3,8 @@
 // <plate>_normalized_feature_select_negcon_plate.csv.gz), so a screen of
 // 1,000 plates is 1,000 files, while micon evaluate, embed and train read one
 // table. MergeProfileFiles writes them as one profile file, holding every
-// row's metadata but the features of one input at a time.
+// row's metadata and one block of an input's features (64 MiB) at a time, so
+// it also turns one large CSV into the HDF5 that readers take in slabs.
 //
 //   ProfileMergeOptions options;
 //   options.features = FeatureAlignment::kCommon;
@@ -11,9 +12,10 @@
 //       MergeProfileFiles({"p1.csv.gz", "p2.csv.gz"}, "screen.h5", options));
 //
 // Each input is read twice: once for its metadata and feature names, then
-// once for its features, which are written as they are read (the rows that
-// ProfileMergeOptions::metadata leaves out are dropped on the way) (HDF5 for a name
-// ending in .h5 or .hdf5, else CSV; profile_frame_writer.h). The rows keep the
+// once for its features, a block of rows at a time, each block written as it
+// is read (HDF5 for a name ending in .h5 or .hdf5, else CSV;
+// profile_frame_writer.h) less the rows ProfileMergeOptions::metadata leaves
+// out. The rows keep the
 // inputs' order. The metadata columns are the union of the inputs', in order
 // of first appearance, empty where an input lacks one (as ConcatenateRows).
 #ifndef MICON_DATA_PROFILE_MERGE_H_
@@ -52,6 +54,9 @@ struct ProfileMergeOptions {
   // Applied to the merged metadata before anything is written; the rows it
   // leaves out are not written.
   MetadataMapping metadata;
+  // The most of an input's features held at once, as float64 (at least one
+  // row).
+  int64_t block_bytes = int64_t{64} << 20;
   // Called after each input of each pass (1: metadata, 2: features) with the
   // number of inputs done; for progress lines.
   std::function<void(int pass, size_t done, size_t inputs)> on_input;

@@ -79,5 +79,42 @@ TEST(ConcatenateRows, UnitesMetadataAndRequiresTheSameFeatures) {
   EXPECT_NE(bad.status().message().find("b.csv"), std::string::npos);
 }
 
+// Blocks of rows, read from CSV and HDF5, are the whole read in order; a
+// file that changed since its index was read, and an error of the sink, end
+// the read.
+TEST(ReadProfileFeatureBlocks, TheBlocksOfAFileAreItsWholeReadInOrder) {
+  const std::string dir = ScratchDir();
+  ProfileFrame f = Frame("a", 0);
+  f = *ConcatenateRows(f, Frame("b", 10));
+  for (const char* name : {"p.csv", "p.h5"}) {
+    const std::string path = dir + "/" + name;
+    MICON_ASSERT_OK(WriteProfileFrame(f, path));
+    std::vector<at::Tensor> blocks;
+    std::vector<int64_t> firsts;
+    MICON_ASSERT_OK(
+        ReadProfileFeatureBlocks(path, f.feature_names, f.rows(), 4,
+                                 [&](int64_t first, const at::Tensor& rows) {
+                                   firsts.push_back(first);
+                                   blocks.push_back(rows.clone());
+                                   return absl::OkStatus();
+                                 }));
+    EXPECT_EQ(firsts, (std::vector<int64_t>{0, 4})) << name;
+    EXPECT_TRUE(torch::equal(torch::cat(blocks), f.features)) << name;
+
+    const absl::Status changed = ReadProfileFeatureBlocks(
+        path, f.feature_names, f.rows() + 1, 4,
+        [](int64_t, const at::Tensor&) { return absl::OkStatus(); });
+    EXPECT_EQ(changed.code(), absl::StatusCode::kFailedPrecondition) << name;
+    EXPECT_NE(changed.message().find("changed"), std::string::npos)
+        << changed.message();
+    const absl::Status stopped = ReadProfileFeatureBlocks(
+        path, f.feature_names, f.rows(), 4, [](int64_t, const at::Tensor&) {
+          return absl::DataLossError("the sink failed");
+        });
+    EXPECT_NE(stopped.message().find("the sink failed"), std::string::npos)
+        << stopped.message();
+  }
+}
+
 }  // namespace
 }  // namespace micon

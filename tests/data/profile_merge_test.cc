@@ -215,6 +215,7 @@ TEST(MergeProfileFiles, RowsLeftOutOfOneFileLeaveTheOthersInPlace) {
   two.metadata[3][2] = "1";  // a control needs none
   ProfileMergeOptions options;
   options.metadata.drop_treated_without = {"Metadata_Compound"};
+  options.block_bytes = 1;  // one row a block: rows are kept across blocks
   MICON_ASSERT_OK_AND_ASSIGN(
       ProfileMergeSummary s,
       MergeProfileFiles({Written(one, dir, "1.csv"), Written(two, dir, "2.h5"),
