@@ -121,29 +121,33 @@ class MetadataUnion {
   size_t inputs_ = 0;
 };
 
-// Each plate in one input only: the same plate in two is nearly always one
-// plate's profiles given twice.
-class PlateOwners {
- public:
-  absl::Status Add(const ProfileFrame& frame) {
-    if (!frame.HasColumn(profile_columns::kPlate)) return absl::OkStatus();
-    const std::vector<std::string>& plates =
-        **frame.Column(profile_columns::kPlate);
-    for (const std::string& plate :
-         std::set<std::string>(plates.begin(), plates.end())) {
-      const auto [it, added] = owner_.try_emplace(plate, frame.path);
-      if (!added) {
+// Each plate in one input only, by the merged Metadata_Plate (so after any
+// rename): the same plate in two inputs is nearly always one plate's
+// profiles given twice. Empty values (an input without the column) are no
+// plate.
+absl::Status CheckEachPlateInOneInput(const ProfileFrame& merged,
+                                      const std::vector<std::string>& inputs,
+                                      const std::vector<InputIndex>& index) {
+  if (!merged.HasColumn(profile_columns::kPlate)) return absl::OkStatus();
+  const std::vector<std::string>& plates =
+      **merged.Column(profile_columns::kPlate);
+  std::map<std::string, size_t> owner;
+  for (size_t i = 0; i < index.size(); ++i) {
+    const size_t begin = static_cast<size_t>(index[i].first_row);
+    const size_t end = begin + static_cast<size_t>(index[i].rows);
+    for (size_t r = begin; r < end; ++r) {
+      if (plates[r].empty()) continue;
+      const auto [it, added] = owner.try_emplace(plates[r], i);
+      if (!added && it->second != i) {
         return absl::InvalidArgumentError(absl::StrCat(
-            frame.path, ": plate ", plate, " (", profile_columns::kPlate,
-            ") is also in ", it->second, "; give each plate's profiles once"));
+            inputs[i], ": plate ", plates[r], " (", profile_columns::kPlate,
+            ") is also in ", inputs[it->second],
+            "; give each plate's profiles once"));
       }
     }
-    return absl::OkStatus();
   }
-
- private:
-  std::map<std::string, std::string> owner_;
-};
+  return absl::OkStatus();
+}
 
 // The merged table's features, by `how`; the dropped ones into `dropped`.
 absl::StatusOr<std::vector<std::string>> AlignFeatures(
@@ -261,14 +265,12 @@ absl::StatusOr<ProfileMergeSummary> MergeProfileFiles(
   };
 
   MetadataUnion metadata;
-  PlateOwners plates;
   std::vector<InputIndex> index;
   for (size_t i = 0; i < inputs.size(); ++i) {
     MICON_ASSIGN_OR_RETURN(
         ProfileFrame frame,
         ReadProfileFrame(inputs[i], ProfileFrameRead::kIndex));
     MICON_RETURN_IF_ERROR(CheckColumnsUnique(frame));
-    MICON_RETURN_IF_ERROR(plates.Add(frame));
     index.push_back(
         {metadata.rows(), frame.rows(), std::move(frame.feature_names)});
     metadata.Append(frame);
@@ -284,6 +286,7 @@ absl::StatusOr<ProfileMergeSummary> MergeProfileFiles(
   MICON_ASSIGN_OR_RETURN(
       const std::vector<bool> keep,
       ApplyMetadataMapping(options.metadata, rows, &summary.left_out));
+  MICON_RETURN_IF_ERROR(CheckEachPlateInOneInput(rows, inputs, index));
   metadata.KeepRows(keep);
   summary.rows = metadata.rows();
   if (summary.rows == 0) {

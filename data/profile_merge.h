@@ -83,7 +83,7 @@ std::string NamesInBrief(const std::vector<std::string>& names,
 // written atomically and may not be one of them. Besides every error of the
 // readers, it refuses: no inputs; a column named twice in one input; features
 // that do not align as `options` asks, or none in common; and a plate
-// (Metadata_Plate) found in two inputs, which is nearly always one plate's
+// (Metadata_Plate, after any rename) found in two inputs, which is nearly always one plate's
 // profiles given twice (two of pycytominer's stages of it, say).
 absl::StatusOr<ProfileMergeSummary> MergeProfileFiles(
     const std::vector<std::string>& inputs, const std::string& output,

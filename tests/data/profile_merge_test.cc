@@ -138,6 +138,21 @@ TEST(MergeProfileFiles, RefusesWhatWouldMixUpRowsOrColumns) {
   const std::string again = Written(Plate(1, 1, h), dir, "again.csv");
   EXPECT_THAT(MergeError({a, again}, dir),
               HasSubstr(again + ": plate P1 (Metadata_Plate) is also in " + a));
+  // The plate column is the merged one, after renames.
+  ProfileFrame barcode = Plate(1, 1, h);
+  barcode.metadata_names[0] = "Metadata_Barcode";
+  const std::string first = Written(barcode, dir, "barcode1.csv");
+  const std::string second = Written(barcode, dir, "barcode2.csv");
+  ProfileMergeOptions rename;
+  MICON_ASSERT_OK(
+      MergeProfileFiles({first, second}, dir + "/r.h5", rename).status());
+  rename.metadata.renames = {{"Metadata_Barcode", "Metadata_Plate"}};
+  const absl::StatusOr<ProfileMergeSummary> renamed =
+      MergeProfileFiles({first, second}, dir + "/r.h5", rename);
+  ASSERT_FALSE(renamed.ok());
+  EXPECT_THAT(
+      renamed.status().message(),
+      HasSubstr(second + ": plate P1 (Metadata_Plate) is also in " + first));
 
   ProfileFrame twice = Plate(2, 1, h);
   twice.metadata_names[1] = "Metadata_Plate";
