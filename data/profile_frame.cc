@@ -85,6 +85,21 @@ absl::StatusOr<double> FeatureValue(const std::string& text,
   return v;
 }
 
+// Each feature of one data row, parsed, to `put(k, value)` in the order of
+// `columns.features`; the first bad value is an error naming its line.
+template <typename Put>
+absl::Status ParseFeatures(const std::vector<std::string>& fields,
+                           const CsvColumns& columns, const std::string& path,
+                           size_t line, Put put) {
+  for (size_t k = 0; k < columns.features.size(); ++k) {
+    MICON_ASSIGN_OR_RETURN(const double v,
+                           FeatureValue(fields[columns.features[k]],
+                                        columns.feature_names[k], path, line));
+    put(k, v);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ProfileFrame> ReadCsvFrame(const std::string& path,
                                           ProfileFrameRead what) {
   ProfileFrame frame;
@@ -108,13 +123,8 @@ absl::StatusOr<ProfileFrame> ReadCsvFrame(const std::string& path,
           frame.metadata[m].push_back(std::move(row[columns.metadata[m]]));
         }
         if (what == ProfileFrameRead::kIndex) return absl::OkStatus();
-        for (size_t k = 0; k < columns.features.size(); ++k) {
-          MICON_ASSIGN_OR_RETURN(
-              const double v, FeatureValue(row[columns.features[k]],
-                                           frame.feature_names[k], path, line));
-          values.Add(v);
-        }
-        return absl::OkStatus();
+        return ParseFeatures(row, columns, path, line,
+                             [&](size_t, double v) { values.Add(v); });
       }));
   const int64_t n = static_cast<int64_t>(frame.lines.size());
   if (n == 0) return absl::InvalidArgumentError(path + ": no rows");
@@ -138,6 +148,18 @@ absl::StatusOr<CsvColumns> UnchangedCsvColumns(
         " then)"));
   }
   return columns;
+}
+
+// The header callback of a reader of rows the index read has seen: fills
+// `columns` if the file's features are still those.
+RowsCallback UnchangedHeader(CsvColumns& columns, const std::string& path,
+                             const std::vector<std::string>& feature_names) {
+  return [&columns, &path, &feature_names](std::vector<std::string>& header,
+                                           size_t) -> absl::Status {
+    MICON_ASSIGN_OR_RETURN(columns,
+                           UnchangedCsvColumns(header, path, feature_names));
+    return absl::OkStatus();
+  };
 }
 
 absl::Status CheckRowsUnchanged(const std::string& path, int64_t rows,
@@ -168,20 +190,12 @@ absl::Status ReadCsvBlocks(const std::string& path,
   };
   CsvColumns columns;
   MICON_RETURN_IF_ERROR(ReadDelimitedRows(
-      path, 0,
-      [&](std::vector<std::string>& header, size_t) -> absl::Status {
-        MICON_ASSIGN_OR_RETURN(
-            columns, UnchangedCsvColumns(header, path, feature_names));
-        return absl::OkStatus();
-      },
+      path, 0, UnchangedHeader(columns, path, feature_names),
       [&](std::vector<std::string>& fields, size_t line) -> absl::Status {
         ++row;
-        for (size_t k = 0; k < columns.features.size(); ++k) {
-          MICON_ASSIGN_OR_RETURN(const double v,
-                                 FeatureValue(fields[columns.features[k]],
-                                              feature_names[k], path, line));
-          block.push_back(v);
-        }
+        MICON_RETURN_IF_ERROR(
+            ParseFeatures(fields, columns, path, line,
+                          [&](size_t, double v) { block.push_back(v); }));
         return row - block_first == block_rows ? flush() : absl::OkStatus();
       }));
   MICON_RETURN_IF_ERROR(flush());
@@ -196,25 +210,16 @@ absl::Status ReadCsvRows(const std::string& path,
   int64_t row = 0;  // the file's data row being read
   CsvColumns columns;
   MICON_RETURN_IF_ERROR(ReadDelimitedRows(
-      path, 0,
-      [&](std::vector<std::string>& header, size_t) -> absl::Status {
-        MICON_ASSIGN_OR_RETURN(
-            columns, UnchangedCsvColumns(header, path, feature_names));
-        return absl::OkStatus();
-      },
+      path, 0, UnchangedHeader(columns, path, feature_names),
       [&](std::vector<std::string>& fields, size_t line) -> absl::Status {
         const int64_t this_row = row++;
         if (next == rows.size() || rows[next].row != this_row) {
           return absl::OkStatus();
         }
         float* to = rows[next++].to;
-        for (size_t k = 0; k < columns.features.size(); ++k) {
-          MICON_ASSIGN_OR_RETURN(const double v,
-                                 FeatureValue(fields[columns.features[k]],
-                                              feature_names[k], path, line));
-          to[k] = static_cast<float>(v);
-        }
-        return absl::OkStatus();
+        return ParseFeatures(
+            fields, columns, path, line,
+            [to](size_t k, double v) { to[k] = static_cast<float>(v); });
       }));
   return CheckRowsUnchanged(path, row, file_rows);
 }

@@ -247,6 +247,24 @@ absl::StatusOr<FeatureMatrix> OpenUnchangedFeatures(
   return features;
 }
 
+// Rows [first, first + count) of /features into `to` (row-major float64),
+// every value checked finite.
+absl::Status ReadFiniteRows(const FeatureMatrix& features,
+                            const std::vector<std::string>& names,
+                            int64_t first, int64_t count, double* to) {
+  const std::string what = absl::StrCat("read rows ", first + 1, "-",
+                                        first + count, " of /", kFeatures);
+  const int64_t width = static_cast<int64_t>(names.size());
+  MICON_ASSIGN_OR_RETURN(
+      const RowSlab slab,
+      SelectRowSlab(features.dataset.get(), first, count, width, what));
+  MICON_RETURN_IF_ERROR(Hdf5Check(
+      H5Dread(features.dataset.get(), H5T_NATIVE_DOUBLE,
+              slab.memory_space.get(), slab.file_space.get(), H5P_DEFAULT, to),
+      what));
+  return CheckFinite(to, count, first, names);
+}
+
 absl::Status ReadBlocks(hid_t file, const std::vector<std::string>& names,
                         int64_t file_rows, int64_t block_rows,
                         const FeatureBlockSink& on_block) {
@@ -255,19 +273,9 @@ absl::Status ReadBlocks(hid_t file, const std::vector<std::string>& names,
   const int64_t width = static_cast<int64_t>(names.size());
   for (int64_t first = 0; first < file_rows; first += block_rows) {
     const int64_t count = std::min(block_rows, file_rows - first);
-    const std::string what = absl::StrCat("read rows ", first + 1, "-",
-                                          first + count, " of /", kFeatures);
     at::Tensor block = torch::empty({count, width}, torch::kFloat64);
-    MICON_ASSIGN_OR_RETURN(
-        const RowSlab slab,
-        SelectRowSlab(features.dataset.get(), first, count, width, what));
-    MICON_RETURN_IF_ERROR(
-        Hdf5Check(H5Dread(features.dataset.get(), H5T_NATIVE_DOUBLE,
-                          slab.memory_space.get(), slab.file_space.get(),
-                          H5P_DEFAULT, block.data_ptr<double>()),
-                  what));
-    MICON_RETURN_IF_ERROR(
-        CheckFinite(block.data_ptr<double>(), count, first, names));
+    MICON_RETURN_IF_ERROR(ReadFiniteRows(features, names, first, count,
+                                         block.data_ptr<double>()));
     MICON_RETURN_IF_ERROR(on_block(first, block));
   }
   return absl::OkStatus();
@@ -289,18 +297,9 @@ absl::Status ReadRows(hid_t file, const std::vector<std::string>& names,
       ++end;
     }
     const int64_t first = rows[i].row, count = static_cast<int64_t>(end - i);
-    const std::string what = absl::StrCat("read rows ", first + 1, "-",
-                                          first + count, " of /", kFeatures);
     buffer.resize(static_cast<size_t>(count * width));
-    MICON_ASSIGN_OR_RETURN(
-        const RowSlab slab,
-        SelectRowSlab(features.dataset.get(), first, count, width, what));
     MICON_RETURN_IF_ERROR(
-        Hdf5Check(H5Dread(features.dataset.get(), H5T_NATIVE_DOUBLE,
-                          slab.memory_space.get(), slab.file_space.get(),
-                          H5P_DEFAULT, buffer.data()),
-                  what));
-    MICON_RETURN_IF_ERROR(CheckFinite(buffer.data(), count, first, names));
+        ReadFiniteRows(features, names, first, count, buffer.data()));
     for (size_t k = i; k < end; ++k) {
       const double* from = buffer.data() + (k - i) * static_cast<size_t>(width);
       NarrowToFloat(from, width, rows[k].to);
