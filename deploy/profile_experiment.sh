@@ -10,7 +10,8 @@
 # 2. Trains MICON on the other compounds' wells (deploy/configs/profiles-br060.yaml, world 1).
 # 3. Embeds every well (and predicts the held-out compounds from their SMILES and the plate's
 #    DMSO wells) and evaluates CellProfiler against MICON: on the held-out compounds, which
-#    training never saw, and on all compounds (where MICON saw the training compounds' labels).
+#    training never saw, and on all compounds (where MICON saw the training compounds' labels),
+#    there with the phenotypic consistency of JUMP-MOA's mechanisms of action.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 1 ] || { echo "usage: $0 OUT_DIR"; exit 2; }
@@ -68,8 +69,11 @@ evaluate() {
 }
 echo "== held-out compounds (never seen in training) against DMSO and each other"
 evaluate held-out "${methods[@]}" --held-out-only "$out/br060/screen.json"
-echo "== all compounds (MICON trained on two thirds of them)"
-evaluate all "${methods[@]}"
+echo "== all compounds (MICON trained on two thirds of them), with MOA consistency"
+# Phenotypic consistency: do different compounds of one mechanism of action find each other?
+# MICON never saw a mechanism; the annotation comes from JUMP-MOA's compound table.
+evaluate all "${methods[@]}" --consistency moa --annotations-key broad_sample \
+  --annotations "$data/jump_moa/JUMP-MOA_compound_metadata.tsv"
 
 # Control: the held-out compounds' labels shuffled among their wells. Replicate identity is then
 # gone, so whatever a metric still reports is not replicate retrieval.

@@ -25,6 +25,7 @@
 #include "launch/flag_pair.h"
 #include "launch/profiles/evaluation_budget.h"
 #include "launch/profiles/evaluation_run.h"
+#include "launch/profiles/phenotypic_consistency.h"
 
 namespace micon {
 namespace {
@@ -46,6 +47,8 @@ struct EvaluateFlags {
   bool skip_percent_replicating = false;
   double timeout_seconds = 3600;
   std::string tile_precision = "float32";
+  std::string annotations;  // a table of compounds' annotations
+  std::string annotations_key = "compound_id";
   EvaluationOptions options;
 };
 
@@ -129,6 +132,19 @@ absl::StatusOr<EvaluationRequest> ParseRequest(EvaluateFlags flags) {
   o.percent_replicating = !flags.skip_percent_replicating;
   if (!o.sphere_by.empty() && !o.sphere) {
     return absl::InvalidArgumentError("--sphere-by needs --sphere");
+  }
+  if (o.consistency_column.empty() &&
+      (o.consistency_active_only || o.consistency_separator != "|" ||
+       !flags.annotations.empty())) {
+    return absl::InvalidArgumentError(
+        "--consistency-active-only, --consistency-separator and --annotations "
+        "need --consistency COLUMN");
+  }
+  if (!flags.annotations.empty()) {
+    MICON_ASSIGN_OR_RETURN(
+        o.annotations,
+        ReadAnnotationTable(flags.annotations, flags.annotations_key,
+                            o.consistency_column));
   }
   if (!flags.replicate_groups.empty()) {
     o.replicate_groups = absl::StrSplit(flags.replicate_groups, ',');
@@ -235,6 +251,27 @@ void AddEvaluateCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
   sub->add_option("--replicate-groups", f->replicate_groups,
                   "Comma-separated columns that define replicates for "
                   "percent replicating (default: the compound column)");
+  sub->add_option("--consistency", f->options.consistency_column,
+                  "Phenotypic consistency: the column annotating each "
+                  "compound's mechanism or target (e.g. Metadata_moa); "
+                  "compounds' median profiles retrieve those sharing a label "
+                  "(mAP per label, consistency_NAME.csv)");
+  sub->add_option("--annotations", f->annotations,
+                  "A CSV/TSV of compound annotations (e.g. a plate store's "
+                  "compounds.csv): --consistency names its column, matched "
+                  "to the profiles by --annotations-key")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--annotations-key", f->annotations_key,
+                  "The --annotations column holding the compound column's "
+                  "values")
+      ->capture_default_str();
+  sub->add_option("--consistency-separator", f->options.consistency_separator,
+                  "Splits an annotation into labels; empty: one label per "
+                  "value")
+      ->capture_default_str();
+  sub->add_flag("--consistency-active-only", f->options.consistency_active_only,
+                "Only compounds retrieved against DMSO take part in "
+                "consistency");
   sub->add_option("--held-out-only", f->held_out_only,
                   "A screen.json: score only the treated wells (and "
                   "predictions) of its held_out_compounds, the compounds "

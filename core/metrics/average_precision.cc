@@ -63,6 +63,18 @@ std::vector<double> NullAps(int64_t positives, int64_t total, int64_t null_size,
 
 }  // namespace
 
+double AveragePrecisionFromGaps(const std::vector<int64_t>& negatives_ahead) {
+  if (negatives_ahead.empty()) return std::numeric_limits<double>::quiet_NaN();
+  double sum = 0;
+  int64_t negatives = 0;
+  for (size_t k = 0; k < negatives_ahead.size(); ++k) {
+    negatives += negatives_ahead[k];
+    const double hits = static_cast<double>(k + 1);
+    sum += hits / static_cast<double>(static_cast<int64_t>(k) + 1 + negatives);
+  }
+  return sum / static_cast<double>(negatives_ahead.size());
+}
+
 double AveragePrecision(std::vector<RankedCandidate> candidates) {
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const RankedCandidate& a, const RankedCandidate& b) {

@@ -33,6 +33,13 @@ struct RankedCandidate {
 // NaN when there is no positive.
 double AveragePrecision(std::vector<RankedCandidate> candidates);
 
+// The same AP from counts, for streamed rankings that never hold the list:
+// `negatives_ahead[m]` negatives rank behind positive m - 1 and ahead of
+// positive m (positives in rank order). Positive k (0-based) then has rank
+// k + (negatives ahead of it), and its precision is summed in rank order as
+// AveragePrecision sums it. NaN for no positive.
+double AveragePrecisionFromGaps(const std::vector<int64_t>& negatives_ahead);
+
 struct QueryAp {
   std::string group;  // queries of one group form one mAP
   double ap = 0;

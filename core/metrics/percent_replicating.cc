@@ -334,9 +334,7 @@ PercentReplicating StreamPercentReplicating(
     const at::Tensor& profiles, const std::vector<std::string>& group_keys,
     double quantile, const TileOptions& all_tiles, ShardReducer& shards,
     int64_t pilot_pairs) {
-  TileOptions tiles = all_tiles;
-  tiles.shard = shards.shard();
-  tiles.shards = shards.shards();
+  TileOptions tiles = ShardTiles(all_tiles, shards);
   tiles.transposed = false;  // unordered pairs: `s` alone
   const int64_t n = static_cast<int64_t>(group_keys.size());
   TORCH_CHECK(profiles.dim() == 2 && profiles.size(0) == n,

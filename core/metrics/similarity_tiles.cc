@@ -134,4 +134,19 @@ void ForEachOrderedRow(
       });
 }
 
+void ForEachOrderedRowOfTiles(
+    const at::Tensor& unit_rows, const TileOptions& options,
+    const std::function<void(int64_t i, int64_t col0, const double* values,
+                             int64_t count)>& row) {
+  ForEachUpperTile(unit_rows, options, [&](const SimilarityTile& tile) {
+    ForEachOrderedRow(tile, row);
+  });
+}
+
+TileOptions ShardTiles(TileOptions options, const ShardReducer& shards) {
+  options.shard = shards.shard();
+  options.shards = shards.shards();
+  return options;
+}
+
 }  // namespace micon

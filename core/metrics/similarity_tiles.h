@@ -26,6 +26,7 @@
 #include <functional>
 
 #include "core/enum_names.h"
+#include "core/metrics/shard_reducer.h"
 
 namespace micon {
 
@@ -77,6 +78,9 @@ struct TileOptions {
   std::function<void(int64_t visited, int64_t total)> progress;
 };
 
+// `options` narrowed to the share of the tiles `shards` gives this process.
+TileOptions ShardTiles(TileOptions options, const ShardReducer& shards);
+
 // How many tiles ForEachUpperTile visits on `options.shard` for `rows` rows.
 int64_t TilesOfShard(int64_t rows, const TileOptions& options);
 
@@ -107,6 +111,30 @@ void ForEachOrderedRow(
     const SimilarityTile& tile,
     const std::function<void(int64_t i, int64_t col0, const double* values,
                              int64_t count)>& row);
+
+// ForEachOrderedRow over every tile ForEachUpperTile visits: each ordered
+// pair (i, j), i != j, of this shard's tiles once, as row segments. What a
+// per-query accumulator (streamed ranks) sweeps.
+void ForEachOrderedRowOfTiles(
+    const at::Tensor& unit_rows, const TileOptions& options,
+    const std::function<void(int64_t i, int64_t col0, const double* values,
+                             int64_t count)>& row);
+
+// A per-query accumulator's whole sweep: its Row(i, col0, values, count) for
+// every row segment of this shard's tiles, then Reduce(shards) to combine the
+// shards' counts, then what its Finish() returns.
+template <typename Accumulator>
+auto AccumulateOrderedRows(const at::Tensor& unit_rows,
+                           const TileOptions& options, ShardReducer& shards,
+                           Accumulator& accumulator) {
+  ForEachOrderedRowOfTiles(
+      unit_rows, options,
+      [&](int64_t i, int64_t col0, const double* values, int64_t count) {
+        accumulator.Row(i, col0, values, count);
+      });
+  accumulator.Reduce(shards);
+  return accumulator.Finish();
+}
 
 // Bytes one tile of `tile` rows needs while visited (the product in its
 // precision, the float64 copy and its transpose).

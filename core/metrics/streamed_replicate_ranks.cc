@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 
+#include "core/metrics/average_precision.h"
 #include "core/metrics/profile_similarity.h"
 #include "core/metrics/threshold_counts.h"
 #include "core/openmp_parallel.h"
@@ -28,22 +29,6 @@ struct QueryState {
   std::vector<int64_t> ahead_of_controls, ahead_of_compounds;
   std::vector<FirstReplicate> first;  // per exclusion
 };
-
-// AP of replicates ranked among negatives, `ahead[m]` as in QueryState:
-// replicate k (0-based) has rank k + (negatives ahead of it), and AP is the
-// mean of its precision (k + 1) / (rank + 1), summed in rank order as
-// AveragePrecision sums it.
-double ApOf(const std::vector<int64_t>& ahead) {
-  if (ahead.empty()) return std::numeric_limits<double>::quiet_NaN();
-  double sum = 0;
-  int64_t negatives = 0;
-  for (size_t k = 0; k < ahead.size(); ++k) {
-    negatives += ahead[k];
-    const double hits = static_cast<double>(k + 1);
-    sum += hits / static_cast<double>(static_cast<int64_t>(k) + 1 + negatives);
-  }
-  return sum / static_cast<double>(ahead.size());
-}
 
 class RankAccumulator {
  public:
@@ -118,8 +103,10 @@ class RankAccumulator {
         out.first_hit[m].push_back(q.first[m].row < 0 ? -1 : q.first[m].ahead);
       }
       out.replicates.push_back(static_cast<int64_t>(q.replicates.size()));
-      out.ap_vs_controls.push_back(ApOf(q.ahead_of_controls));
-      out.ap_vs_compounds.push_back(ApOf(q.ahead_of_compounds));
+      out.ap_vs_controls.push_back(
+          AveragePrecisionFromGaps(q.ahead_of_controls));
+      out.ap_vs_compounds.push_back(
+          AveragePrecisionFromGaps(q.ahead_of_compounds));
     }
     return out;
   }
@@ -269,21 +256,13 @@ QueryRanks StreamReplicateRanks(const at::Tensor& profiles,
                                 const RankRoles& roles,
                                 const TileOptions& all_tiles,
                                 ShardReducer& shards) {
-  TileOptions tiles = all_tiles;
-  tiles.shard = shards.shard();
-  tiles.shards = shards.shards();
+  const TileOptions tiles = ShardTiles(all_tiles, shards);
   TORCH_CHECK(profiles.dim() == 2, "profiles must be [rows, features], got ",
               profiles.sizes());
   CheckRoles(roles, profiles.size(0));
   const at::Tensor unit = UnitRows(profiles);
   RankAccumulator ranks(unit, roles, tiles);
-  ForEachUpperTile(unit, tiles, [&](const SimilarityTile& tile) {
-    ForEachOrderedRow(
-        tile, [&](int64_t i, int64_t col0, const double* values,
-                  int64_t count) { ranks.Row(i, col0, values, count); });
-  });
-  ranks.Reduce(shards);
-  return ranks.Finish();
+  return AccumulateOrderedRows(unit, tiles, shards, ranks);
 }
 
 int64_t ReplicateRankBytes(const RankRoles& roles) {

@@ -100,6 +100,26 @@ absl::Status WritePerCompound(const std::string& path, const Evaluation& e) {
   return WriteCsv(path, header, out);
 }
 
+// One row per label shared by two or more compounds, by name: its mAP test.
+absl::Status WriteConsistency(const std::string& path, const Evaluation& e) {
+  std::vector<GroupMap> labels = e.consistency;
+  std::sort(
+      labels.begin(), labels.end(),
+      [](const GroupMap& a, const GroupMap& b) { return a.group < b.group; });
+  std::vector<std::vector<std::string>> rows;
+  for (const GroupMap& g : labels) {
+    rows.push_back({g.group, absl::StrFormat("%.17g", g.map),
+                    absl::StrCat(g.queries),
+                    absl::StrFormat("%.17g", g.p_value),
+                    absl::StrFormat("%.17g", g.corrected_p_value),
+                    g.retrieved ? "1" : "0"});
+  }
+  return WriteCsv(path,
+                  {"label", "map", "compounds", "p_value", "corrected_p_value",
+                   "retrieved"},
+                  rows);
+}
+
 // Grouped bars: one group per metric, one bar per method.
 absl::Status WriteChart(const std::vector<MethodEvaluation>& methods,
                         const std::vector<std::string>& metrics,
@@ -193,6 +213,10 @@ absl::Status WriteEvaluationReport(const std::vector<MethodEvaluation>& methods,
   for (const MethodEvaluation& m : methods) {
     MICON_RETURN_IF_ERROR(WritePerCompound(
         (dir / ("per_compound_" + m.name + ".csv")).string(), m.evaluation));
+    if (!m.evaluation.consistency.empty()) {
+      MICON_RETURN_IF_ERROR(WriteConsistency(
+          (dir / ("consistency_" + m.name + ".csv")).string(), m.evaluation));
+    }
   }
   return WriteChart(methods, metrics, dir);
 }

@@ -12,6 +12,9 @@
 //                               every digit (%.17g)
 //   per_compound_<method>.csv   each compound's mAP test against DMSO and
 //                               against the other compounds
+//   consistency_<method>.csv    with a consistency column: each label's mAP
+//                               test (label, map, compounds, p_value,
+//                               corrected_p_value, retrieved)
 //   evaluation.tsv, .png        the metrics as grouped bars (gnuplot)
 // Columns are every metric any method has, in first-seen order; a method
 // without one shows "-".

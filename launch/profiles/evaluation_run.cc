@@ -64,6 +64,20 @@ std::string SingularSphereWarning(const std::string& method,
       "fewer features\n");
 }
 
+// What phenotypic consistency ranked, and what it left out: a user whose
+// annotation column is mostly empty sees it here, not as a missing metric.
+std::string ConsistencyLine(const std::string& method, const Evaluation& e,
+                            const EvaluationOptions& o) {
+  return absl::StrCat(
+      "micon: ", method, ": consistency over ", o.consistency_column, ": ",
+      e.consistency_compounds, " annotated compound(s)",
+      o.consistency_active_only ? " active against DMSO" : "", ", ",
+      e.consistency_querying, " sharing a label with another, ",
+      e.consistency.size(), " label(s) shared by 2 or more; ",
+      e.consistency_unannotated, " compound(s) without an annotation left out",
+      e.consistency.empty() ? " (no consistency metric)" : "", "\n");
+}
+
 }  // namespace
 
 absl::Status RunEvaluation(const EvaluationRequest& request,
@@ -104,6 +118,9 @@ absl::Status RunEvaluation(const EvaluationRequest& request,
           static_cast<long long>(e.tile),
           EnumText(kTilePrecisionNames, request.options.tile_precision),
           shards.shards());
+    }
+    if (reports && !request.options.consistency_column.empty()) {
+      std::fputs(ConsistencyLine(name, e, request.options).c_str(), stderr);
     }
     if (reports && !e.singular_sphere_groups.empty()) {
       std::fputs(SingularSphereWarning(name, e, request.options).c_str(),

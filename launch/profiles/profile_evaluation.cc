@@ -120,6 +120,7 @@ absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
                                       const at::Tensor& x,
                                       const RankRoles& roles,
                                       const std::vector<std::string>& keys,
+                                      int64_t consistency_bytes,
                                       const EvaluationOptions& o) {
   TileOptions tiles;
   tiles.precision = o.tile_precision;
@@ -141,7 +142,8 @@ absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
   const int64_t percent_replicating =
       o.percent_replicating ? PercentReplicatingBytes(keys) : 0;
   const int64_t fixed = n * d * (3 * 8 + tile_value) + metadata +
-                        ReplicateRankBytes(roles) + percent_replicating;
+                        ReplicateRankBytes(roles) + percent_replicating +
+                        consistency_bytes;
   const MemoryBudget budget =
       o.memory.bytes > 0 ? o.memory : DefaultMemoryBudget(1);
   absl::StatusOr<int64_t> tile =
@@ -250,8 +252,37 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
     roles.exclusions.push_back(std::move(ids));
     suffixes.push_back(suffix);
   }
-  MICON_ASSIGN_OR_RETURN(TileOptions tiles,
-                         PlanTiles(frame, x, roles, keys, o));
+  // Phenotypic consistency ranks the compounds' consensus profiles, from
+  // the wells that query.
+  std::vector<int64_t> consistency_rows;
+  CompoundLabels annotated;
+  if (!o.consistency_column.empty()) {
+    for (int64_t r = 0; r < n; ++r) {
+      if (roles.query[r]) consistency_rows.push_back(r);
+    }
+    CompoundAnnotations of_wells;
+    if (!o.annotations) {
+      MICON_ASSIGN_OR_RETURN(
+          of_wells,
+          AnnotationsOfWells(frame, consistency_rows, o.compound_column,
+                             o.consistency_column));
+    }
+    std::set<std::string> ranked;
+    for (int64_t r : consistency_rows) ranked.insert((*compound)[r]);
+    annotated = LabelCompounds(o.annotations ? *o.annotations : of_wells,
+                               ranked, o.consistency_separator);
+    if (o.consistency_active_only && e.control_wells == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          frame.path,
+          ": consistency among active compounds needs control wells to "
+          "test activity against; none have ",
+          o.controls.first, " = ", o.controls.second));
+    }
+  }
+  MICON_ASSIGN_OR_RETURN(
+      TileOptions tiles,
+      PlanTiles(frame, x, roles, keys,
+                ConsistencyBytes(annotated, x.size(1), o.tile_precision), o));
   e.tile = tiles.tile;
   // Rank 0 speaks for all: the ranks sweep equal shares of the tiles.
   const TileProgressLog progress(frame.path,
@@ -287,6 +318,25 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
   e.metrics.push_back({"map_vs_compounds", Mean(e.map_vs_compounds, false)});
   e.metrics.push_back(
       {"retrieved_vs_compounds", Mean(e.map_vs_compounds, true)});
+
+  if (!o.consistency_column.empty()) {
+    if (o.consistency_active_only) {
+      std::map<std::string, bool> active;
+      for (const GroupMap& g : e.map_vs_dmso) active[g.group] = g.retrieved;
+      annotated = KeepCompounds(annotated, active);
+    }
+    tiles.progress = progress.Sweep("phenotypic consistency");
+    const Consistency c = ScoreConsistency(
+        x, consistency_rows, *compound, annotated, map_options, tiles, shards);
+    e.consistency = c.labels;
+    e.consistency_compounds = c.compounds;
+    e.consistency_querying = c.querying;
+    e.consistency_unannotated = annotated.unannotated;
+    if (!c.labels.empty()) {
+      e.metrics.push_back({"consistency_map", Mean(c.labels, false)});
+      e.metrics.push_back({"consistency_retrieved", Mean(c.labels, true)});
+    }
+  }
 
   for (size_t m = 0; m < suffixes.size(); ++m) {
     const std::vector<int64_t>& first_hit = ranks.first_hit[m];

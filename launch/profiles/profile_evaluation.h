@@ -27,6 +27,9 @@
 //  - top-k: treated wells against treated wells by cosine; "all" excludes
 //    only the query itself, "nsb"/"nss" also its batch/source (computed when
 //    the column exists and has at least two values);
+//  - phenotypic consistency, when a column annotates the compounds (their
+//    mechanism of action, target): consensus profiles of compounds sharing
+//    a label retrieve each other (phenotypic_consistency.h);
 //  - predicted profiles (rows marked in `predicted_column`, normalised with
 //    their plate's real controls): top-k of finding a real well of the
 //    predicted compound among all real treated wells, beside the top-k that
@@ -36,6 +39,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -49,6 +53,7 @@
 #include "core/metrics/similarity_tiles.h"
 #include "data/profile_frame.h"
 #include "launch/profiles/evaluation_budget.h"
+#include "launch/profiles/phenotypic_consistency.h"
 
 namespace micon {
 
@@ -86,6 +91,18 @@ struct EvaluationOptions {
   // wells of batches and sources training never saw); every well stays a
   // candidate, minus the query's batch or source for NSB and NSS.
   std::set<std::string> query_plates;
+  // Phenotypic consistency: the compounds' annotation column (e.g.
+  // Metadata_moa); empty: not computed. Labels are split on the separator
+  // ("EGFR inhibitor|HER2 inhibitor"); with `consistency_active_only`, only
+  // the compounds retrieved against DMSO take part (the JUMP papers'
+  // practice: an inactive compound's profile is noise).
+  std::string consistency_column;
+  // Where consistency_column is read: unset, the profiles' own metadata;
+  // set, an annotation table beside them (e.g. a plate store's
+  // compounds.csv), keyed by the compound column's values.
+  std::optional<CompoundAnnotations> annotations;
+  std::string consistency_separator = "|";
+  bool consistency_active_only = false;
   std::vector<int> top_k = {1, 5, 10};
   int64_t null_size = 10000;
   uint64_t seed = 0;
@@ -119,6 +136,10 @@ struct Evaluation {
   // compound's scored query wells that hit; a compound none of whose queries
   // could be scored is absent.
   std::map<std::string, std::map<std::string, double>> top_k_per_compound;
+  std::vector<GroupMap> consistency;    // per label shared by 2+ compounds
+  int64_t consistency_compounds = 0;    // annotated compounds ranked
+  int64_t consistency_querying = 0;     // with a label another one shares
+  int64_t consistency_unannotated = 0;  // compounds without an annotation
   int64_t treated_wells = 0;
   int64_t query_wells = 0;  // treated wells that query (all without plates)
   int64_t control_wells = 0;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -100,6 +101,118 @@ TEST(MiconEvaluate, MatchesAnIndependentReferenceOnJumpMoaProfiles) {
         << k;
   }
   EXPECT_TRUE(std::filesystem::exists(out + "/evaluation.png"));
+}
+
+// Phenotypic consistency on both real plates: JUMP-MOA's 90 compounds in
+// pairs per MOA (one label each), and LINCS's multilabel annotations
+// ("NFkB pathway inhibitor|proteasome inhibitor") with unannotated
+// compounds, against an independent numpy/pandas reference.
+TEST(MiconEvaluate, ConsistencyMatchesAnIndependentReference) {
+  struct Case {
+    const char* profiles;
+    const char* summary;
+    size_t labels;
+  };
+  for (const Case& c :
+       {Case{kJumpMoa,
+             "90 annotated compound(s), 86 sharing a label with another, 43 "
+             "label(s) shared by 2 or more; 0 compound(s) without",
+             43},
+        Case{kLincs, "55 annotated compound(s)", 8}}) {
+    const std::string out = ScratchDir() + "/" + std::to_string(c.labels);
+    const testing::CommandResult r = RunCommand(
+        MiconBinary() + " evaluate --profiles cp=" + SharedData(c.profiles) +
+        " --compound-column Metadata_broad_sample --controls "
+        "Metadata_pert_type=control --consistency Metadata_moa "
+        "--skip-percent-replicating --null-size 200 -o " +
+        out);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_THAT(r.output, HasSubstr(c.summary));
+    const testing::CommandResult ref = RunCommand(
+        testing::PythonScript("consistency_reference.py") + " " +
+        SharedData(c.profiles) +
+        " Metadata_broad_sample Metadata_pert_type control Metadata_moa '|' " +
+        out + "/ref.csv");
+    ASSERT_EQ(ref.exit_code, 0) << ref.output;
+    const auto mine = ByFirstColumn(out + "/consistency_cp.csv");
+    const auto theirs = ByFirstColumn(out + "/ref.csv");
+    ASSERT_EQ(theirs.size(), c.labels + 1);  // and the header
+    ASSERT_EQ(mine.size(), theirs.size());
+    double sum = 0;
+    for (const auto& [label, row] : theirs) {
+      if (label.empty()) continue;
+      ASSERT_TRUE(mine.count(label)) << label;
+      EXPECT_NEAR(Field(mine, label, "map"), Field(theirs, label, "map"), 1e-12)
+          << label;
+      EXPECT_EQ(Field(mine, label, "compounds"),
+                Field(theirs, label, "compounds"))
+          << label;
+      sum += Field(theirs, label, "map");
+    }
+    const auto summary = ByFirstColumn(out + "/evaluation.csv");
+    EXPECT_NEAR(Field(summary, "cp", "consistency_map"),
+                sum / static_cast<double>(c.labels), 1e-12);
+  }
+}
+
+// The annotation can come from a table beside the profiles (micon's own
+// profiles carry no mechanism): JUMP-MOA's compound metadata TSV gives the
+// plate's own Metadata_moa, so the labels and their mAP are the same.
+TEST(MiconEvaluate, ConsistencyReadsAnnotationsFromATable) {
+  const std::string out = ScratchDir();
+  const std::string common =
+      MiconBinary() + " evaluate --profiles cp=" + SharedData(kJumpMoa) +
+      " --compound-column Metadata_broad_sample --controls "
+      "Metadata_pert_type=control --skip-percent-replicating --null-size 100 ";
+  testing::CommandResult r =
+      RunCommand(common + "--consistency Metadata_moa -o " + out + "/own");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string table =
+      SharedData("jump_moa/JUMP-MOA_compound_metadata.tsv");
+  r = RunCommand(common + "--consistency moa --annotations " + table +
+                 " --annotations-key broad_sample -o " + out + "/table");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("consistency over moa: 90 annotated"));
+  const auto own = ByFirstColumn(out + "/own/consistency_cp.csv");
+  const auto from_table = ByFirstColumn(out + "/table/consistency_cp.csv");
+  ASSERT_EQ(own.size(), 44u);
+  EXPECT_EQ(own, from_table);
+  r = RunCommand(common + "--consistency moa --annotations " + table);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("no column 'compound_id'"));
+}
+
+// Active-only keeps the compounds retrieved against DMSO; the flags that
+// shape consistency need its column.
+TEST(MiconEvaluate, ConsistencyAmongActiveCompoundsAndItsFlags) {
+  const std::string out = ScratchDir();
+  testing::CommandResult r = RunCommand(
+      MiconBinary() + " evaluate --profiles cp=" + SharedData(kJumpMoa) +
+      " --compound-column Metadata_broad_sample --controls "
+      "Metadata_pert_type=control --consistency Metadata_moa "
+      "--consistency-active-only --skip-percent-replicating --null-size 1000 "
+      "-o " +
+      out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // evaluation.csv's retrieved_vs_dmso is the share of the 88 compounds with
+  // replicates that are active; those are the ones ranked.
+  const auto summary = ByFirstColumn(out + "/evaluation.csv");
+  const double active = Field(summary, "cp", "retrieved_vs_dmso") * 88;
+  EXPECT_THAT(r.output,
+              HasSubstr(std::to_string(std::lround(active)) +
+                        " annotated compound(s) active against DMSO"));
+  r = RunCommand(MiconBinary() +
+                 " evaluate --profiles cp=" + SharedData(kJumpMoa) +
+                 " --compound-column Metadata_broad_sample --controls "
+                 "Metadata_pert_type=control --consistency-active-only");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("need --consistency COLUMN"));
+  r = RunCommand(MiconBinary() +
+                 " evaluate --profiles cp=" + SharedData(kJumpMoa) +
+                 " --compound-column Metadata_broad_sample --controls "
+                 "Metadata_pert_type=control --consistency Metadata_MOA");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("no metadata column Metadata_MOA"));
 }
 
 TEST(MiconEvaluate, NamesTheMissingColumnAndBadFlags) {

@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+from copairs_ap import average_precision
 
 path, compound_col, control_col, control_value, per_compound_out, topk_out = sys.argv[1:]
 frame = pd.read_csv(path, dtype={c: str for c in [compound_col, control_col]},
@@ -22,15 +23,6 @@ unit = x / np.linalg.norm(x, axis=1, keepdims=True)
 sim = unit @ unit.T
 compound = frame[compound_col].to_numpy()
 control = (frame[control_col] == control_value).to_numpy()
-
-
-def average_precision(sims, positive):
-    order = np.lexsort((~positive, -sims))  # by -sim, then positives first
-    rel = positive[order]
-    hits = np.cumsum(rel)
-    ranks = np.arange(1, len(rel) + 1)
-    return (hits / ranks)[rel].mean()
-
 
 rows = {}
 for kind in ["dmso", "compounds"]:

@@ -14,6 +14,7 @@
 #include "core/metrics/profile_similarity.h"
 #include "core/metrics/replicate_matching.h"
 #include "core/metrics/similarity_tiles.h"
+#include "core/metrics/streamed_label_ranks.h"
 #include "core/metrics/streamed_replicate_ranks.h"
 #include "core/metrics/two_pass_order_statistics.h"
 
@@ -226,6 +227,72 @@ TEST(StreamReplicateRanks, EqualsTopKAndAveragePrecisionForAnyTiling) {
   }
 }
 
+// Multilabel AP from the matrix: for each label of a row, its positives are
+// the other rows with that label, its negatives the rows sharing no label.
+TEST(StreamLabelRanks, EqualsTheMatrixDefinitionForAnyTiling) {
+  const int64_t n = 240;
+  std::vector<std::vector<int64_t>> labels(n);
+  std::vector<int64_t> first_label(n);
+  for (int64_t r = 0; r < n; ++r) {
+    first_label[r] = (r * 7) % 30;
+    if (r % 11 == 3) continue;  // unlabelled: a negative of every query
+    labels[r].push_back(first_label[r]);
+    if (r % 4 == 0) labels[r].push_back(30 + r % 5);       // a second label
+    if (r % 13 == 0) labels[r].push_back(first_label[r]);  // a repeat
+  }
+  labels[5] = labels[9];  // tied rows (Profiles copies 9 to 5)
+  labels[200] = {77};     // a label of one row queries nothing
+  const at::Tensor x = Profiles(n, 12, first_label);
+  const at::Tensor cos = CosineSimilarity(x, x).contiguous();
+  const double* s = cos.data_ptr<double>();
+  const auto has = [&](int64_t r, int64_t l) {
+    return std::find(labels[r].begin(), labels[r].end(), l) != labels[r].end();
+  };
+  const auto shares = [&](int64_t i, int64_t j) {
+    return std::any_of(labels[i].begin(), labels[i].end(),
+                       [&](int64_t l) { return has(j, l); });
+  };
+  std::vector<LabelQueryAp> want;
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<int64_t> own = labels[i];
+    std::sort(own.begin(), own.end());
+    own.erase(std::unique(own.begin(), own.end()), own.end());
+    for (int64_t l : own) {
+      std::vector<RankedCandidate> c;
+      int64_t positives = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        if (j == i) continue;
+        if (has(j, l)) {
+          c.push_back({s[i * n + j], true});
+          ++positives;
+        } else if (!shares(i, j)) {
+          c.push_back({s[i * n + j], false});
+        }
+      }
+      if (positives == 0) continue;
+      want.push_back({i, l, AveragePrecision(c), positives,
+                      static_cast<int64_t>(c.size())});
+    }
+  }
+  ASSERT_GT(want.size(), 250u);
+  for (const TilePrecision precision :
+       {TilePrecision::kFloat32, TilePrecision::kFloat64}) {
+    for (const int64_t tile : {7, 64, 240}) {
+      const std::vector<LabelQueryAp> got =
+          StreamLabelRanks(x, labels, {tile, precision});
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t q = 0; q < want.size(); ++q) {
+        EXPECT_EQ(got[q].row, want[q].row);
+        EXPECT_EQ(got[q].label, want[q].label);
+        EXPECT_EQ(got[q].positives, want[q].positives) << want[q].row;
+        EXPECT_EQ(got[q].candidates, want[q].candidates) << want[q].row;
+        EXPECT_EQ(got[q].ap, want[q].ap) << "row " << want[q].row << " label "
+                                         << want[q].label << " tile " << tile;
+      }
+    }
+  }
+}
+
 // The row loops run on LibTorch's threads (openmp_parallel.h) into
 // per-thread tallies: the answers must not depend on how many there are.
 TEST(StreamedMetrics, SameAnswersOnOneTwoOrThreeThreads) {
@@ -245,6 +312,12 @@ TEST(StreamedMetrics, SameAnswersOnOneTwoOrThreeThreads) {
   const int threads = at::get_num_threads();
   std::vector<PercentReplicating> pr;
   std::vector<QueryRanks> ranks;
+  std::vector<std::vector<int64_t>> mechanisms(n);  // none for the controls
+  for (int64_t r = 300; r < n; ++r) {
+    mechanisms[r] = {label[r] % 10};
+    if (label[r] % 4 == 0) mechanisms[r].push_back(20 + label[r] % 3);
+  }
+  std::vector<std::vector<LabelQueryAp>> label_ranks;
   for (const int t : {1, 2, 3}) {
     at::set_num_threads(t);
     SingleShard one;
@@ -254,6 +327,8 @@ TEST(StreamedMetrics, SameAnswersOnOneTwoOrThreeThreads) {
     }
     ranks.push_back(
         StreamReplicateRanks(x, roles, {64, TilePrecision::kFloat32}));
+    label_ranks.push_back(
+        StreamLabelRanks(x, mechanisms, {64, TilePrecision::kFloat32}));
   }
   at::set_num_threads(threads);
   for (size_t k = 1; k < pr.size(); ++k) {
@@ -268,6 +343,10 @@ TEST(StreamedMetrics, SameAnswersOnOneTwoOrThreeThreads) {
     EXPECT_EQ(ranks[k].first_hit, ranks[0].first_hit) << k;
     EXPECT_EQ(ranks[k].ap_vs_controls, ranks[0].ap_vs_controls) << k;
     EXPECT_EQ(ranks[k].ap_vs_compounds, ranks[0].ap_vs_compounds) << k;
+    ASSERT_EQ(label_ranks[k].size(), label_ranks[0].size());
+    for (size_t q = 0; q < label_ranks[0].size(); ++q) {
+      EXPECT_EQ(label_ranks[k][q].ap, label_ranks[0][q].ap) << k << " " << q;
+    }
   }
 }
 

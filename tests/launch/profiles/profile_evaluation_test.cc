@@ -2,6 +2,7 @@
 // small frames whose answers are known.
 #include "launch/profiles/profile_evaluation.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -211,9 +212,10 @@ namespace {
 ProfileFrame Screen() {
   ProfileFrame f;
   f.path = "screen";
-  f.metadata_names = {"Metadata_Plate", "Metadata_Batch", "Metadata_Source",
-                      "Metadata_Compound", "Metadata_Control"};
-  f.metadata.resize(5);
+  f.metadata_names = {"Metadata_Plate",   "Metadata_Batch",
+                      "Metadata_Source",  "Metadata_Compound",
+                      "Metadata_Control", "Metadata_moa"};
+  f.metadata.resize(6);
   torch::manual_seed(7);
   const torch::Tensor signal = torch::randn({130, 16}, torch::kFloat64);
   std::vector<torch::Tensor> rows;
@@ -227,6 +229,13 @@ ProfileFrame Screen() {
       f.metadata[3].push_back(control ? "DMSO"
                                       : "C" + std::to_string(compound));
       f.metadata[4].push_back(control ? "1" : "0");
+      // Mechanisms shared by several compounds, some compounds with two,
+      // some with none.
+      const std::string moa = "m" + std::to_string(compound % 20);
+      f.metadata[5].push_back(control || compound % 13 == 0 ? "NA"
+                              : compound % 7 == 0
+                                  ? moa + "|m" + std::to_string(compound % 3)
+                                  : moa);
       torch::Tensor x = torch::randn({16}, torch::kFloat64);
       if (!control) x += signal[compound];
       rows.push_back(torch::round(x * 2) / 2);
@@ -244,8 +253,11 @@ TEST(EvaluateProfiles, ShardedOverRanksEqualsOneProcess) {
   o.compound_column = "Metadata_Compound";
   o.null_size = 200;
   o.tile = 64;
+  o.consistency_column = "Metadata_moa";
   MICON_ASSERT_OK_AND_ASSIGN(const Evaluation one, EvaluateProfiles(screen, o));
   ASSERT_EQ(one.control_wells, 420);
+  ASSERT_EQ(one.consistency_unannotated, 10);  // compounds 0, 13, ..., 117
+  ASSERT_EQ(one.consistency.size(), 20u);
   for (const int world : {2, 3, 4}) {
     testing::RunOnThreadRanks(world, [&](Communicator& comm) {
       CommunicatorShardReducer shards(comm);
@@ -263,8 +275,43 @@ TEST(EvaluateProfiles, ShardedOverRanksEqualsOneProcess) {
         EXPECT_EQ(e.map_vs_dmso[c].p_value, one.map_vs_dmso[c].p_value);
       }
       EXPECT_EQ(e.top_k_per_compound, one.top_k_per_compound);
+      ASSERT_EQ(e.consistency.size(), one.consistency.size());
+      for (size_t l = 0; l < one.consistency.size(); ++l) {
+        EXPECT_EQ(e.consistency[l].map, one.consistency[l].map);
+        EXPECT_EQ(e.consistency[l].p_value, one.consistency[l].p_value);
+      }
     });
   }
+}
+
+}  // namespace
+}  // namespace micon
+
+namespace micon {
+namespace {
+
+// A compound's annotation is read from its wells: two values for one
+// compound cannot both be right, and the error names both wells.
+TEST(EvaluateProfiles, ConsistencyRefusesACompoundWithTwoAnnotations) {
+  ProfileFrame screen = Screen();
+  EvaluationOptions o;
+  o.null_size = 10;
+  o.tile = 64;
+  o.consistency_column = "Metadata_moa";
+  size_t second = 0;
+  int seen = 0;
+  for (size_t r = 0; r < screen.metadata[3].size(); ++r) {
+    if (screen.metadata[3][r] == "C22" && ++seen == 2) second = r;
+  }
+  ASSERT_GT(second, 0u);
+  screen.metadata[5][second] = "m3";
+  const absl::StatusOr<Evaluation> e = EvaluateProfiles(screen, o);
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(std::string(e.status().message()),
+              ::testing::AllOf(
+                  ::testing::HasSubstr("Metadata_Compound C22 has "
+                                       "Metadata_moa 'm3', but 'm2' at "),
+                  ::testing::HasSubstr("must be the same in all its wells")));
 }
 
 }  // namespace
