@@ -4,9 +4,9 @@
 #
 #   deploy/profile_experiment.sh OUT_DIR
 #
-# 1. Writes OUT_DIR/br060/profiles.csv in micon's profile format (the 357 CellProfiler
-#    features unchanged; the 8 blinded compounds, which have no structure, left out) and a
-#    screen.json that holds out every third compound (sorted by id) from training.
+# 1. Writes OUT_DIR/br060/profiles.csv in micon's profile format with `micon merge-profiles`
+#    (the 357 CellProfiler features unchanged; the 8 blinded compounds, which have no structure,
+#    left out) and a screen.json that holds out every third compound (sorted by id) from training.
 # 2. Trains MICON on the other compounds' wells (deploy/configs/profiles-br060.yaml, world 1).
 # 3. Embeds every well (and predicts the held-out compounds from their SMILES and the plate's
 #    DMSO wells) and evaluates CellProfiler against MICON: on the held-out compounds, which
@@ -22,31 +22,21 @@ csv="$data/profiles_cpg0002_BR00117060a10x/BR00117060a10x_normalized_feature_sel
 [ -f "$csv" ] || { echo "profile_experiment: $csv not found (set MICON_SHARED_DATA)"; exit 1; }
 mkdir -p "$out/br060"
 
-/usr/bin/python3 - "$csv" "$out/br060" <<'PY'
-import json, sys
-import pandas as pd
-source, folder = sys.argv[1], sys.argv[2]
-d = pd.read_csv(source)
-control = d["Metadata_pert_type"] == "control"
-d = d[control | d["Metadata_smiles"].notna()].copy()  # blinded compounds: no structure
-control = d["Metadata_pert_type"] == "control"
-meta = pd.DataFrame({
-    "Metadata_Source": "cpg0002",
-    "Metadata_Batch": "Scope1_Nikon_10X",
-    "Metadata_Plate": d["Metadata_Plate"],
-    "Metadata_Well": d["Metadata_Well"],
-    "Metadata_Compound": d["Metadata_broad_sample"].where(~control, "DMSO"),
-    "Metadata_SMILES": d["Metadata_smiles"].where(~control, ""),
-    "Metadata_Control": control.astype(int),
-})
-features = d[[c for c in d.columns if not c.startswith("Metadata_")]]
-pd.concat([meta, features], axis=1).to_csv(f"{folder}/profiles.csv", index=False)
-compounds = sorted(meta.loc[~control, "Metadata_Compound"].unique())
+# micon's column names, source and batch, controls flagged; the blinded compounds (no structure)
+# dropped.
+"$micon" merge-profiles -o "$out/br060/profiles.csv" "$csv" \
+  --rename Metadata_broad_sample=Metadata_Compound --rename Metadata_smiles=Metadata_SMILES \
+  --set Metadata_Source=cpg0002 --set Metadata_Batch=Scope1_Nikon_10X \
+  --controls Metadata_pert_type=control --drop-treated-without Metadata_SMILES
+/usr/bin/python3 - "$out/br060" <<'PY'
+import csv, json, sys
+folder = sys.argv[1]
+rows = list(csv.DictReader(open(f"{folder}/profiles.csv")))
+compounds = sorted({r["Metadata_Compound"] for r in rows if r["Metadata_Control"] == "0"})
 held_out = compounds[::3]
-json.dump({"train_plates": sorted(meta["Metadata_Plate"].unique()), "held_out_plates": [],
+json.dump({"train_plates": sorted({r["Metadata_Plate"] for r in rows}), "held_out_plates": [],
            "held_out_compounds": held_out}, open(f"{folder}/screen.json", "w"), indent=1)
-print(f"{folder}/profiles.csv: {len(meta)} wells, {features.shape[1]} features, "
-      f"{len(compounds)} compounds ({len(held_out)} held out)")
+print(f"{folder}/screen.json: {len(compounds)} compounds ({len(held_out)} held out)")
 PY
 
 # Three training seeds (same split), to show how much one run's numbers move.
