@@ -30,6 +30,12 @@ bool IsMissing(const std::string& value) {
                                       trimmed) != std::end(kMissing);
 }
 
+// Two spellings of "no annotation" (NA on one plate, nan on another) are the
+// same annotation.
+std::string Canonical(const std::string& value) {
+  return IsMissing(value) ? "" : std::string(absl::StripAsciiWhitespace(value));
+}
+
 std::vector<std::string> SplitLabels(const std::string& value,
                                      const std::string& separator) {
   std::set<std::string> parts;
@@ -59,7 +65,7 @@ absl::StatusOr<CompoundAnnotations> AnnotationsOfWells(
     const std::string& had = (*annotation)[seen->second];
     if (is_new) {
       out.emplace((*compound)[r], had);
-    } else if (had != (*annotation)[r]) {
+    } else if (Canonical(had) != Canonical((*annotation)[r])) {
       return absl::InvalidArgumentError(absl::StrCat(
           frame.Where(r), ": ", compound_column, " ", (*compound)[r], " has ",
           column, " '", (*annotation)[r], "', but '", had, "' at ",
@@ -83,7 +89,7 @@ absl::StatusOr<CompoundAnnotations> ReadAnnotationTable(
     const auto [it, is_new] = out.emplace(row[key], row[value]);
     if (is_new) {
       line[row[key]] = table.Line(r);
-    } else if (it->second != row[value]) {
+    } else if (Canonical(it->second) != Canonical(row[value])) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ":", table.Line(r), ": ", key_column, " ",
                        row[key], " has ", column, " '", row[value], "', but '",

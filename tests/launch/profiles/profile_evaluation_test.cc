@@ -314,5 +314,25 @@ TEST(EvaluateProfiles, ConsistencyRefusesACompoundWithTwoAnnotations) {
                   ::testing::HasSubstr("must be the same in all its wells")));
 }
 
+// "NA" on one plate and an empty field on another both say "no
+// annotation": not a conflict.
+TEST(EvaluateProfiles, ConsistencyTakesEverySpellingOfNoAnnotationAsOne) {
+  ProfileFrame screen = Screen();
+  EvaluationOptions o;
+  o.null_size = 10;
+  o.tile = 64;
+  o.percent_replicating = false;
+  o.consistency_column = "Metadata_moa";
+  int changed = 0;
+  for (size_t r = 0; r < screen.metadata[3].size(); ++r) {
+    if (screen.metadata[3][r] == "C13" && changed++ % 2 == 0) {
+      screen.metadata[5][r] = changed == 1 ? "" : " nan ";
+    }
+  }
+  ASSERT_GE(changed, 3);
+  MICON_ASSERT_OK_AND_ASSIGN(const Evaluation e, EvaluateProfiles(screen, o));
+  EXPECT_EQ(e.consistency_unannotated, 10);
+}
+
 }  // namespace
 }  // namespace micon
