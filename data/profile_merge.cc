@@ -283,9 +283,11 @@ absl::StatusOr<ProfileMergeSummary> MergeProfileFiles(
                                        &summary.dropped_features));
   summary.partial_metadata = metadata.Partial();
   ProfileFrame& rows = metadata.Frame(output);
-  MICON_ASSIGN_OR_RETURN(
-      const std::vector<bool> keep,
-      ApplyMetadataMapping(options.metadata, rows, &summary.left_out));
+  MappingSummary mapped;
+  MICON_ASSIGN_OR_RETURN(const std::vector<bool> keep,
+                         ApplyMetadataMapping(options.metadata, rows, &mapped));
+  summary.left_out = std::move(mapped.left_out);
+  summary.joins = std::move(mapped.joins);
   MICON_RETURN_IF_ERROR(CheckEachPlateInOneInput(rows, inputs, index));
   metadata.KeepRows(keep);
   summary.rows = metadata.rows();

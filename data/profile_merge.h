@@ -65,6 +65,7 @@ struct ProfileMergeOptions {
 struct ProfileMergeSummary {
   int64_t rows = 0;                        // written
   RowsLeftOut left_out;                    // by options.metadata
+  std::vector<JoinSummary> joins;          // by options.metadata
   std::vector<std::string> feature_names;  // as written
   // Features some input has that the merged table does not (kCommon), in
   // order of first appearance.

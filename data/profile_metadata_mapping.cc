@@ -107,17 +107,37 @@ absl::StatusOr<std::vector<bool>> TreatedRowsWith(
   return keep;
 }
 
+absl::Status Rename(const std::string& from, const std::string& to,
+                    ProfileFrame& frame) {
+  const std::string what = absl::StrCat("rename ", from, "=", to);
+  MICON_ASSIGN_OR_RETURN(const size_t c, ColumnIndex(frame, from, what));
+  if (to == from) return absl::OkStatus();
+  MICON_RETURN_IF_ERROR(CheckNewColumn(frame, to, what));
+  frame.metadata_names[c] = to;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<bool>> ApplyMetadataMapping(
     const MetadataMapping& mapping, ProfileFrame& frame,
-    RowsLeftOut* left_out) {
+    MappingSummary* summary) {
+  // The files' columns are renamed before the joins (so a join can key on
+  // the new name), the joined tables' after them.
+  std::vector<std::pair<std::string, std::string>> after_joins;
   for (const auto& [from, to] : mapping.renames) {
-    const std::string what = absl::StrCat("rename ", from, "=", to);
-    MICON_ASSIGN_OR_RETURN(const size_t c, ColumnIndex(frame, from, what));
-    if (to == from) continue;
-    MICON_RETURN_IF_ERROR(CheckNewColumn(frame, to, what));
-    frame.metadata_names[c] = to;
+    if (!mapping.joins.empty() && !frame.HasColumn(from)) {
+      after_joins.emplace_back(from, to);
+      continue;
+    }
+    MICON_RETURN_IF_ERROR(Rename(from, to, frame));
+  }
+  for (const MetadataJoin& join : mapping.joins) {
+    MICON_ASSIGN_OR_RETURN(JoinSummary joined, JoinMetadata(join, frame));
+    summary->joins.push_back(std::move(joined));
+  }
+  for (const auto& [from, to] : after_joins) {
+    MICON_RETURN_IF_ERROR(Rename(from, to, frame));
   }
   for (const auto& [column, value] : mapping.constants) {
     MICON_RETURN_IF_ERROR(CheckNewColumn(
@@ -129,7 +149,8 @@ absl::StatusOr<std::vector<bool>> ApplyMetadataMapping(
   if (mapping.controls) {
     MICON_RETURN_IF_ERROR(MarkControls(*mapping.controls, frame));
   }
-  return TreatedRowsWith(mapping.drop_treated_without, frame, left_out);
+  return TreatedRowsWith(mapping.drop_treated_without, frame,
+                         &summary->left_out);
 }
 
 }  // namespace micon

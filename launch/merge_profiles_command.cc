@@ -14,6 +14,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "core/duration_text.h"
 #include "core/status_macros.h"
@@ -34,11 +36,35 @@ struct MergeProfilesFlags {
   std::string output;
   std::string features = "same";
   std::vector<std::string> renames;    // FROM=TO
+  std::vector<std::string> joins;      // TABLE or TABLE=KEY,KEY
   std::vector<std::string> constants;  // COLUMN=VALUE
   std::string controls;                // COLUMN=VALUE
   std::vector<std::string> drop_treated_without;
   double progress_seconds = 30;
 };
+
+// --join TABLE (keyed on every column the table and the metadata share) or
+// TABLE=KEY,KEY. A path that exists is a table whole, even with an '=' in it.
+absl::StatusOr<MetadataJoin> ParseJoin(const std::string& text) {
+  const size_t equals = text.rfind('=');
+  if (equals == std::string::npos || fs::exists(text)) {
+    if (!fs::exists(text)) {
+      return absl::NotFoundError("--join: no table " + text);
+    }
+    return MetadataJoin{text, {}};
+  }
+  MetadataJoin join{
+      text.substr(0, equals),
+      absl::StrSplit(text.substr(equals + 1), ',', absl::SkipWhitespace())};
+  if (!fs::exists(join.path)) {
+    return absl::NotFoundError("--join: no table " + join.path);
+  }
+  if (join.keys.empty()) {
+    return absl::InvalidArgumentError("--join " + text +
+                                      ": no key column after '='");
+  }
+  return join;
+}
 
 // The flags that map pycytominer's metadata to micon's, as typed values.
 absl::StatusOr<MetadataMapping> Mapping(const MergeProfilesFlags& flags) {
@@ -47,6 +73,10 @@ absl::StatusOr<MetadataMapping> Mapping(const MergeProfilesFlags& flags) {
     MICON_ASSIGN_OR_RETURN(auto rename,
                            ParseFlagPair("--rename", "FROM=TO", text));
     m.renames.push_back(std::move(rename));
+  }
+  for (const std::string& text : flags.joins) {
+    MICON_ASSIGN_OR_RETURN(MetadataJoin join, ParseJoin(text));
+    m.joins.push_back(std::move(join));
   }
   for (const std::string& text : flags.constants) {
     MICON_ASSIGN_OR_RETURN(auto constant,
@@ -183,6 +213,14 @@ absl::Status RunMergeProfiles(const MergeProfilesFlags& flags) {
                 summary.dropped_features.size(),
                 NamesInBrief(summary.dropped_features, 8).c_str());
   }
+  for (const JoinSummary& j : summary.joins) {
+    std::printf(
+        "  joined %s on %s: added %s; %lld rows found no match "
+        "(empty there)\n",
+        j.path.c_str(), absl::StrJoin(j.keys, ", ").c_str(),
+        j.added.empty() ? "nothing" : absl::StrJoin(j.added, ", ").c_str(),
+        static_cast<long long>(j.unmatched));
+  }
   for (const auto& [column, rows] : summary.left_out) {
     std::printf("  left out: %lld treated rows with an empty %s\n",
                 static_cast<long long>(rows), column.c_str());
@@ -229,7 +267,15 @@ void AddMergeProfilesCommand(CLI::App& app, CommandRun& run) {
       ->capture_default_str();
   sub->add_option("--rename", f->renames,
                   "FROM=TO: a metadata column's new name, e.g. "
-                  "Metadata_broad_sample=Metadata_Compound; repeat for each");
+                  "Metadata_broad_sample=Metadata_Compound (a joined column's "
+                  "after the joins); repeat for each");
+  sub->add_option("--join", f->joins,
+                  "TABLE or TABLE=KEY,KEY: a CSV/TSV whose other Metadata_ "
+                  "columns are added to each row with the same keys (by "
+                  "default every column the two share), e.g. JUMP's "
+                  "plate.csv.gz (Metadata_Batch) and well.csv.gz "
+                  "(Metadata_JCP2022); rows without a match get empty "
+                  "values; repeat for each, in order");
   sub->add_option("--set", f->constants,
                   "COLUMN=VALUE: a new metadata column with this value on "
                   "every row, e.g. Metadata_Source=cpg0002; repeat for each");

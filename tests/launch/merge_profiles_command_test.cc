@@ -113,5 +113,42 @@ TEST(MiconMergeProfiles, MapsPycytominerColumnsSoThePlateTrains) {
               HasSubstr("--rename must be FROM=TO, got 'Metadata_smiles'"));
 }
 
+// The batch lives in a plate table beside the profiles (as JUMP's
+// plate.csv.gz): joined, the plate evaluates with its batch; a missing table
+// or a key after '=' it lacks is named.
+TEST(MiconMergeProfiles, JoinsAPlateTableOntoTheRows) {
+  const std::string dir = ScratchDir();
+  std::ofstream(dir + "/plates.csv")
+      << "Metadata_Plate,Metadata_Batch\nBR00117060a10x,Scope1_Nikon_10X\n";
+  testing::CommandResult r =
+      RunCommand(MiconBinary() + " merge-profiles -o " + dir + "/m.csv " +
+                 SharedData(testing::kJumpMoaProfiles) + " --join " + dir +
+                 "/plates.csv --controls Metadata_pert_type=control");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr("joined " + dir +
+                        "/plates.csv on Metadata_Plate: added Metadata_Batch; "
+                        "0 rows found no match"));
+  std::ifstream merged(dir + "/m.csv");
+  std::string header, first;
+  std::getline(merged, header);
+  std::getline(merged, first);
+  EXPECT_THAT(header, HasSubstr("Metadata_Batch"));
+  EXPECT_THAT(first, HasSubstr("Scope1_Nikon_10X"));
+
+  r = RunCommand(MiconBinary() + " merge-profiles -o " + dir + "/n.csv " +
+                 SharedData(testing::kJumpMoaProfiles) + " --join " + dir +
+                 "/plates.csv=Metadata_Well");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output,
+              HasSubstr("key Metadata_Well is not a column of the table"));
+  r = RunCommand(MiconBinary() + " merge-profiles -o " + dir + "/n.csv " +
+                 SharedData(testing::kJumpMoaProfiles) + " --join " + dir +
+                 "/nowhere.csv");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("--join: no table " + dir + "/nowhere.csv"));
+  EXPECT_FALSE(fs::exists(dir + "/n.csv"));
+}
+
 }  // namespace
 }  // namespace micon
