@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -120,6 +121,25 @@ absl::Status WriteConsistency(const std::string& path, const Evaluation& e) {
                   rows);
 }
 
+// One row per compound and label it queried for, by label then compound:
+// which compounds of a mechanism find the others, and which do not.
+absl::Status WriteConsistencyQueries(const std::string& path,
+                                     const Evaluation& e) {
+  std::vector<CompoundLabelAp> queries = e.consistency_queries;
+  std::sort(queries.begin(), queries.end(),
+            [](const CompoundLabelAp& a, const CompoundLabelAp& b) {
+              return std::tie(a.label, a.compound) <
+                     std::tie(b.label, b.compound);
+            });
+  std::vector<std::vector<std::string>> rows;
+  for (const CompoundLabelAp& q : queries) {
+    rows.push_back({q.label, q.compound, absl::StrFormat("%.17g", q.ap),
+                    absl::StrCat(q.positives), absl::StrCat(q.candidates)});
+  }
+  return WriteCsv(path, {"label", "compound", "ap", "positives", "candidates"},
+                  rows);
+}
+
 // Grouped bars: one group per metric, one bar per method.
 absl::Status WriteChart(const std::vector<MethodEvaluation>& methods,
                         const std::vector<std::string>& metrics,
@@ -216,6 +236,9 @@ absl::Status WriteEvaluationReport(const std::vector<MethodEvaluation>& methods,
     if (!m.evaluation.consistency.empty()) {
       MICON_RETURN_IF_ERROR(WriteConsistency(
           (dir / ("consistency_" + m.name + ".csv")).string(), m.evaluation));
+      MICON_RETURN_IF_ERROR(WriteConsistencyQueries(
+          (dir / ("consistency_compounds_" + m.name + ".csv")).string(),
+          m.evaluation));
     }
   }
   return WriteChart(methods, metrics, dir);

@@ -15,6 +15,9 @@
 //   consistency_<method>.csv    with a consistency column: each label's mAP
 //                               test (label, map, compounds, p_value,
 //                               corrected_p_value, retrieved)
+//   consistency_compounds_<method>.csv  each compound's AP for each of its
+//                               labels (label, compound, ap, positives,
+//                               candidates)
 //   evaluation.tsv, .png        the metrics as grouped bars (gnuplot)
 // Columns are every metric any method has, in first-seen order; a method
 // without one shows "-".

@@ -173,6 +173,8 @@ Consistency ScoreConsistency(const at::Tensor& x,
   std::set<int64_t> querying;
   for (const LabelQueryAp& a : aps) {
     queries.push_back({labels.names[a.label], a.ap, a.positives, a.candidates});
+    out.queries.push_back({labels.compounds[a.row], labels.names[a.label], a.ap,
+                           a.positives, a.candidates});
     querying.insert(a.row);
   }
   out.querying = static_cast<int64_t>(querying.size());

@@ -74,10 +74,21 @@ CompoundLabels LabelCompounds(const CompoundAnnotations& annotations,
 CompoundLabels KeepCompounds(const CompoundLabels& labels,
                              const std::map<std::string, bool>& keep);
 
+// One compound's ranking for one of its labels: which compounds of a
+// mechanism are the outliers.
+struct CompoundLabelAp {
+  std::string compound;
+  std::string label;
+  double ap = 0;
+  int64_t positives = 0;   // other compounds with the label
+  int64_t candidates = 0;  // positives and the compounds sharing no label
+};
+
 struct Consistency {
-  std::vector<GroupMap> labels;  // per label shared by 2+ compounds
-  int64_t compounds = 0;         // annotated compounds ranked
-  int64_t querying = 0;          // those with a label another one has
+  std::vector<GroupMap> labels;          // per label shared by 2+ compounds
+  std::vector<CompoundLabelAp> queries;  // compounds ascending, then labels
+  int64_t compounds = 0;                 // annotated compounds ranked
+  int64_t querying = 0;                  // those with a label another one has
 };
 
 // `x`: the normalised features of every row; `rows`: the treated wells whose

@@ -329,6 +329,7 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
     const Consistency c = ScoreConsistency(
         x, consistency_rows, *compound, annotated, map_options, tiles, shards);
     e.consistency = c.labels;
+    e.consistency_queries = c.queries;
     e.consistency_compounds = c.compounds;
     e.consistency_querying = c.querying;
     e.consistency_unannotated = annotated.unannotated;

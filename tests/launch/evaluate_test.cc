@@ -132,7 +132,7 @@ TEST(MiconEvaluate, ConsistencyMatchesAnIndependentReference) {
         testing::PythonScript("consistency_reference.py") + " " +
         SharedData(c.profiles) +
         " Metadata_broad_sample Metadata_pert_type control Metadata_moa '|' " +
-        out + "/ref.csv");
+        out + "/ref.csv " + out + "/ref_queries.csv");
     ASSERT_EQ(ref.exit_code, 0) << ref.output;
     const auto mine = ByFirstColumn(out + "/consistency_cp.csv");
     const auto theirs = ByFirstColumn(out + "/ref.csv");
@@ -152,6 +152,24 @@ TEST(MiconEvaluate, ConsistencyMatchesAnIndependentReference) {
     const auto summary = ByFirstColumn(out + "/evaluation.csv");
     EXPECT_NEAR(Field(summary, "cp", "consistency_map"),
                 sum / static_cast<double>(c.labels), 1e-12);
+    // Each compound's AP for each of its labels, keyed "label/compound".
+    const auto keyed = [](const std::string& path) {
+      std::map<std::string, double> out;
+      const absl::StatusOr<DelimitedTable> t = ReadDelimitedTable(path);
+      EXPECT_TRUE(t.ok()) << t.status();
+      if (!t.ok()) return out;
+      const size_t ap = *t->Column("ap");
+      for (const auto& row : t->rows)
+        out[row[0] + "/" + row[1]] = std::stod(row[ap]);
+      return out;
+    };
+    const auto mine_queries = keyed(out + "/consistency_compounds_cp.csv");
+    const auto their_queries = keyed(out + "/ref_queries.csv");
+    ASSERT_EQ(mine_queries.size(), their_queries.size());
+    for (const auto& [key, ap] : their_queries) {
+      ASSERT_TRUE(mine_queries.count(key)) << key;
+      EXPECT_NEAR(mine_queries.at(key), ap, 1e-12) << key;
+    }
   }
 }
 

@@ -3,14 +3,15 @@ consistency (copairs' multilabel mAP on consensus profiles), with numpy and
 pandas only.
 
     consistency_reference.py PROFILES.csv.gz COMPOUND_COLUMN CONTROL_COLUMN \
-        CONTROL_VALUE ANNOTATION_COLUMN SEPARATOR OUT.csv
+        CONTROL_VALUE ANNOTATION_COLUMN SEPARATOR OUT.csv QUERIES_OUT.csv
 
 Each compound's consensus profile is the median of its treated wells. Its
 annotation is split on SEPARATOR into labels; compounds without one are left
 out. For each label of a compound that another compound carries, the
 positives are the other compounds with that label and the negatives the
 compounds sharing no label with it; AP follows copairs (cosine similarity,
-highest first, ties with positives first). OUT.csv: label, map, compounds.
+highest first, ties with positives first). OUT.csv: label, map, compounds;
+QUERIES_OUT.csv: label, compound, ap.
 """
 import sys
 
@@ -19,7 +20,7 @@ import pandas as pd
 from copairs_ap import average_precision
 
 (path, compound_col, control_col, control_value, annotation_col, separator,
- out) = sys.argv[1:]
+ out, queries_out) = sys.argv[1:]
 MISSING = {"", "NA", "N/A", "n/a", "nan", "NaN", "-nan", "-NaN", "None",
            "null", "NULL", "<NA>", "#N/A", "#NA", "#N/A N/A"}
 
@@ -43,6 +44,7 @@ sim = unit @ unit.T
 
 
 aps = {}
+queries = []
 for i, ci in enumerate(compounds):
     for label in sorted(labels[ci]):
         positive = np.array([j != i and label in labels[c]
@@ -51,9 +53,12 @@ for i, ci in enumerate(compounds):
             continue
         negative = np.array([not (labels[ci] & labels[c]) for c in compounds])
         keep = positive | negative
-        aps.setdefault(label, []).append(
-            average_precision(sim[i, keep], positive[keep]))
+        ap = average_precision(sim[i, keep], positive[keep])
+        aps.setdefault(label, []).append(ap)
+        queries.append((label, ci, ap))
 pd.DataFrame({"label": list(aps),
               "map": [float(np.mean(a)) for a in aps.values()],
               "compounds": [len(a) for a in aps.values()]}).to_csv(
     out, index=False, float_format="%.17g")
+pd.DataFrame(queries, columns=["label", "compound", "ap"]).to_csv(
+    queries_out, index=False, float_format="%.17g")
