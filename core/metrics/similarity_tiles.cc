@@ -28,12 +28,11 @@ double TileMargin(TilePrecision precision, int64_t width) {
   return 4 * ((w + 2) * tile_unit + w * exact_unit);
 }
 
-int64_t TileBytes(int64_t tile, TilePrecision precision) {
-  const int64_t product = precision == TilePrecision::kFloat32 ? 4 : 8;
-  return tile * tile * (product + 2 * 8);
-}
-
 namespace {
+
+int64_t ValueBytes(TilePrecision precision) {
+  return precision == TilePrecision::kFloat32 ? 4 : 8;
+}
 
 // out = a b, its rows split over LibTorch's threads, each a one-thread BLAS
 // call (the caller holds ScopedSingleThreadedBlas): one thread pool on the
@@ -47,6 +46,14 @@ void Product(const at::Tensor& a, const at::Tensor& b, at::Tensor& out) {
 }
 
 }  // namespace
+
+int64_t TileBytes(int64_t tile, TilePrecision precision) {
+  return tile * tile * (ValueBytes(precision) + 2 * 8);
+}
+
+int64_t SweptRowsBytes(int64_t rows, int64_t width, TilePrecision precision) {
+  return rows * width * (3 * 8 + ValueBytes(precision));
+}
 
 int64_t TilesOfShard(int64_t rows, const TileOptions& options) {
   const int64_t blocks = (rows + options.tile - 1) / options.tile;

@@ -140,6 +140,11 @@ auto AccumulateOrderedRows(const at::Tensor& unit_rows,
 // precision, the float64 copy and its transpose).
 int64_t TileBytes(int64_t tile, TilePrecision precision);
 
+// Bytes `rows` rows of `width` features take while their tiles are swept:
+// the rows as given (float64), their unit rows with one temporary of that
+// size, and the unit rows' copy in the tiles' precision.
+int64_t SweptRowsBytes(int64_t rows, int64_t width, TilePrecision precision);
+
 }  // namespace micon
 
 #endif  // MICON_CORE_METRICS_SIMILARITY_TILES_H_

@@ -103,7 +103,7 @@ absl::Status WritePerCompound(const std::string& path, const Evaluation& e) {
 
 // One row per label shared by two or more compounds, by name: its mAP test.
 absl::Status WriteConsistency(const std::string& path, const Evaluation& e) {
-  std::vector<GroupMap> labels = e.consistency;
+  std::vector<GroupMap> labels = e.consistency.labels;
   std::sort(
       labels.begin(), labels.end(),
       [](const GroupMap& a, const GroupMap& b) { return a.group < b.group; });
@@ -125,7 +125,7 @@ absl::Status WriteConsistency(const std::string& path, const Evaluation& e) {
 // which compounds of a mechanism find the others, and which do not.
 absl::Status WriteConsistencyQueries(const std::string& path,
                                      const Evaluation& e) {
-  std::vector<CompoundLabelAp> queries = e.consistency_queries;
+  std::vector<CompoundLabelAp> queries = e.consistency.queries;
   std::sort(queries.begin(), queries.end(),
             [](const CompoundLabelAp& a, const CompoundLabelAp& b) {
               return std::tie(a.label, a.compound) <
@@ -233,7 +233,7 @@ absl::Status WriteEvaluationReport(const std::vector<MethodEvaluation>& methods,
   for (const MethodEvaluation& m : methods) {
     MICON_RETURN_IF_ERROR(WritePerCompound(
         (dir / ("per_compound_" + m.name + ".csv")).string(), m.evaluation));
-    if (!m.evaluation.consistency.empty()) {
+    if (!m.evaluation.consistency.labels.empty()) {
       MICON_RETURN_IF_ERROR(WriteConsistency(
           (dir / ("consistency_" + m.name + ".csv")).string(), m.evaluation));
       MICON_RETURN_IF_ERROR(WriteConsistencyQueries(

@@ -70,12 +70,12 @@ std::string ConsistencyLine(const std::string& method, const Evaluation& e,
                             const EvaluationOptions& o) {
   return absl::StrCat(
       "micon: ", method, ": consistency over ", o.consistency_column, ": ",
-      e.consistency_compounds, " annotated compound(s)",
+      e.consistency.compounds, " annotated compound(s)",
       o.consistency_active_only ? " active against DMSO" : "", ", ",
-      e.consistency_querying, " sharing a label with another, ",
-      e.consistency.size(), " label(s) shared by 2 or more; ",
-      e.consistency_unannotated, " compound(s) without an annotation left out",
-      e.consistency.empty() ? " (no consistency metric)" : "", "\n");
+      e.consistency.querying, " sharing a label with another, ",
+      e.consistency.labels.size(), " label(s) shared by 2 or more; ",
+      e.consistency.unannotated, " compound(s) without an annotation left out",
+      e.consistency.labels.empty() ? " (no consistency metric)" : "", "\n");
 }
 
 }  // namespace

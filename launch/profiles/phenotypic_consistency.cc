@@ -131,13 +131,12 @@ CompoundLabels LabelCompounds(const CompoundAnnotations& annotations,
 }
 
 CompoundLabels KeepCompounds(const CompoundLabels& labels,
-                             const std::map<std::string, bool>& keep) {
+                             const std::set<std::string>& keep) {
   CompoundLabels out;
   out.names = labels.names;
   out.unannotated = labels.unannotated;
   for (size_t c = 0; c < labels.compounds.size(); ++c) {
-    const auto it = keep.find(labels.compounds[c]);
-    if (it == keep.end() || !it->second) continue;
+    if (keep.count(labels.compounds[c]) == 0) continue;
     out.compounds.push_back(labels.compounds[c]);
     out.labels.push_back(labels.labels[c]);
   }
@@ -152,6 +151,7 @@ Consistency ScoreConsistency(const at::Tensor& x,
                              ShardReducer& shards) {
   Consistency out;
   out.compounds = static_cast<int64_t>(labels.compounds.size());
+  out.unannotated = labels.unannotated;
   std::map<std::string, int64_t> index;
   for (size_t c = 0; c < labels.compounds.size(); ++c) {
     index.emplace(labels.compounds[c], static_cast<int64_t>(c));
@@ -184,9 +184,8 @@ Consistency ScoreConsistency(const at::Tensor& x,
 
 int64_t ConsistencyBytes(const CompoundLabels& labels, int64_t features,
                          TilePrecision precision) {
-  const int64_t tile_value = precision == TilePrecision::kFloat32 ? 4 : 8;
-  const int64_t compounds = static_cast<int64_t>(labels.compounds.size());
-  return compounds * features * (3 * 8 + tile_value) +
+  return SweptRowsBytes(static_cast<int64_t>(labels.compounds.size()), features,
+                        precision) +
          LabelRankBytes(labels.labels);
 }
 

@@ -70,9 +70,9 @@ CompoundLabels LabelCompounds(const CompoundAnnotations& annotations,
                               const std::set<std::string>& compounds,
                               const std::string& separator);
 
-// The annotated compounds of `labels` kept when `keep` says so.
+// The annotated compounds of `labels` that `keep` holds.
 CompoundLabels KeepCompounds(const CompoundLabels& labels,
-                             const std::map<std::string, bool>& keep);
+                             const std::set<std::string>& keep);
 
 // One compound's ranking for one of its labels: which compounds of a
 // mechanism are the outliers.
@@ -89,6 +89,7 @@ struct Consistency {
   std::vector<CompoundLabelAp> queries;  // compounds ascending, then labels
   int64_t compounds = 0;                 // annotated compounds ranked
   int64_t querying = 0;                  // those with a label another one has
+  int64_t unannotated = 0;               // compounds without an annotation
 };
 
 // `x`: the normalised features of every row; `rows`: the treated wells whose

@@ -128,9 +128,7 @@ absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
     tiles.tile = o.tile;
     return tiles;
   }
-  const int64_t n = x.size(0), d = x.size(1);
-  const int64_t tile_value =
-      o.tile_precision == TilePrecision::kFloat32 ? 4 : 8;
+  const int64_t n = x.size(0);
   int64_t metadata = 0;
   for (const std::vector<std::string>& column : frame.metadata) {
     for (const std::string& v : column) {
@@ -141,9 +139,9 @@ absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
   // reserve up to 1.3 GB (its most kept values) on a large screen.
   const int64_t percent_replicating =
       o.percent_replicating ? PercentReplicatingBytes(keys) : 0;
-  const int64_t fixed = n * d * (3 * 8 + tile_value) + metadata +
-                        ReplicateRankBytes(roles) + percent_replicating +
-                        consistency_bytes;
+  const int64_t fixed = SweptRowsBytes(n, x.size(1), o.tile_precision) +
+                        metadata + ReplicateRankBytes(roles) +
+                        percent_replicating + consistency_bytes;
   const MemoryBudget budget =
       o.memory.bytes > 0 ? o.memory : DefaultMemoryBudget(1);
   absl::StatusOr<int64_t> tile =
@@ -159,6 +157,23 @@ absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
   MICON_RETURN_IF_ERROR(tile.status());
   tiles.tile = *tile;
   return tiles;
+}
+
+// The labels of the compounds of `rows`, from options.consistency_column
+// of the profiles themselves or of the annotation table given.
+absl::StatusOr<CompoundLabels> ConsistencyLabels(
+    const ProfileFrame& frame, const std::vector<int64_t>& rows,
+    const std::vector<std::string>& compound, const EvaluationOptions& o) {
+  CompoundAnnotations of_wells;
+  if (!o.annotations) {
+    MICON_ASSIGN_OR_RETURN(of_wells,
+                           AnnotationsOfWells(frame, rows, o.compound_column,
+                                              o.consistency_column));
+  }
+  std::set<std::string> ranked;
+  for (int64_t r : rows) ranked.insert(compound[r]);
+  return LabelCompounds(o.annotations ? *o.annotations : of_wells, ranked,
+                        o.consistency_separator);
 }
 
 // Every metric but the predicted-profile ones, on rows that are all real
@@ -260,17 +275,8 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
     for (int64_t r = 0; r < n; ++r) {
       if (roles.query[r]) consistency_rows.push_back(r);
     }
-    CompoundAnnotations of_wells;
-    if (!o.annotations) {
-      MICON_ASSIGN_OR_RETURN(
-          of_wells,
-          AnnotationsOfWells(frame, consistency_rows, o.compound_column,
-                             o.consistency_column));
-    }
-    std::set<std::string> ranked;
-    for (int64_t r : consistency_rows) ranked.insert((*compound)[r]);
-    annotated = LabelCompounds(o.annotations ? *o.annotations : of_wells,
-                               ranked, o.consistency_separator);
+    MICON_ASSIGN_OR_RETURN(
+        annotated, ConsistencyLabels(frame, consistency_rows, *compound, o));
     if (o.consistency_active_only && e.control_wells == 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           frame.path,
@@ -321,21 +327,20 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
 
   if (!o.consistency_column.empty()) {
     if (o.consistency_active_only) {
-      std::map<std::string, bool> active;
-      for (const GroupMap& g : e.map_vs_dmso) active[g.group] = g.retrieved;
+      std::set<std::string> active;
+      for (const GroupMap& g : e.map_vs_dmso) {
+        if (g.retrieved) active.insert(g.group);
+      }
       annotated = KeepCompounds(annotated, active);
     }
     tiles.progress = progress.Sweep("phenotypic consistency");
-    const Consistency c = ScoreConsistency(
-        x, consistency_rows, *compound, annotated, map_options, tiles, shards);
-    e.consistency = c.labels;
-    e.consistency_queries = c.queries;
-    e.consistency_compounds = c.compounds;
-    e.consistency_querying = c.querying;
-    e.consistency_unannotated = annotated.unannotated;
-    if (!c.labels.empty()) {
-      e.metrics.push_back({"consistency_map", Mean(c.labels, false)});
-      e.metrics.push_back({"consistency_retrieved", Mean(c.labels, true)});
+    e.consistency = ScoreConsistency(x, consistency_rows, *compound, annotated,
+                                     map_options, tiles, shards);
+    if (!e.consistency.labels.empty()) {
+      e.metrics.push_back(
+          {"consistency_map", Mean(e.consistency.labels, false)});
+      e.metrics.push_back(
+          {"consistency_retrieved", Mean(e.consistency.labels, true)});
     }
   }
 

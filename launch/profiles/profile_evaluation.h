@@ -136,11 +136,8 @@ struct Evaluation {
   // compound's scored query wells that hit; a compound none of whose queries
   // could be scored is absent.
   std::map<std::string, std::map<std::string, double>> top_k_per_compound;
-  std::vector<GroupMap> consistency;  // per label shared by 2+ compounds
-  std::vector<CompoundLabelAp> consistency_queries;  // per compound, label
-  int64_t consistency_compounds = 0;    // annotated compounds ranked
-  int64_t consistency_querying = 0;     // with a label another one shares
-  int64_t consistency_unannotated = 0;  // compounds without an annotation
+  // Phenotypic consistency, when options.consistency_column is set.
+  Consistency consistency;
   int64_t treated_wells = 0;
   int64_t query_wells = 0;  // treated wells that query (all without plates)
   int64_t control_wells = 0;

@@ -256,8 +256,8 @@ TEST(EvaluateProfiles, ShardedOverRanksEqualsOneProcess) {
   o.consistency_column = "Metadata_moa";
   MICON_ASSERT_OK_AND_ASSIGN(const Evaluation one, EvaluateProfiles(screen, o));
   ASSERT_EQ(one.control_wells, 420);
-  ASSERT_EQ(one.consistency_unannotated, 10);  // compounds 0, 13, ..., 117
-  ASSERT_EQ(one.consistency.size(), 20u);
+  ASSERT_EQ(one.consistency.unannotated, 10);  // compounds 0, 13, ..., 117
+  ASSERT_EQ(one.consistency.labels.size(), 20u);
   for (const int world : {2, 3, 4}) {
     testing::RunOnThreadRanks(world, [&](Communicator& comm) {
       CommunicatorShardReducer shards(comm);
@@ -275,10 +275,11 @@ TEST(EvaluateProfiles, ShardedOverRanksEqualsOneProcess) {
         EXPECT_EQ(e.map_vs_dmso[c].p_value, one.map_vs_dmso[c].p_value);
       }
       EXPECT_EQ(e.top_k_per_compound, one.top_k_per_compound);
-      ASSERT_EQ(e.consistency.size(), one.consistency.size());
-      for (size_t l = 0; l < one.consistency.size(); ++l) {
-        EXPECT_EQ(e.consistency[l].map, one.consistency[l].map);
-        EXPECT_EQ(e.consistency[l].p_value, one.consistency[l].p_value);
+      ASSERT_EQ(e.consistency.labels.size(), one.consistency.labels.size());
+      for (size_t l = 0; l < one.consistency.labels.size(); ++l) {
+        EXPECT_EQ(e.consistency.labels[l].map, one.consistency.labels[l].map);
+        EXPECT_EQ(e.consistency.labels[l].p_value,
+                  one.consistency.labels[l].p_value);
       }
     });
   }
@@ -331,7 +332,7 @@ TEST(EvaluateProfiles, ConsistencyTakesEverySpellingOfNoAnnotationAsOne) {
   }
   ASSERT_GE(changed, 3);
   MICON_ASSERT_OK_AND_ASSIGN(const Evaluation e, EvaluateProfiles(screen, o));
-  EXPECT_EQ(e.consistency_unannotated, 10);
+  EXPECT_EQ(e.consistency.unannotated, 10);
 }
 
 }  // namespace
