@@ -46,19 +46,14 @@ struct MergeProfilesFlags {
 // --join TABLE (keyed on every column the table and the metadata share) or
 // TABLE=KEY,KEY. A path that exists is a table whole, even with an '=' in it.
 absl::StatusOr<MetadataJoin> ParseJoin(const std::string& text) {
+  if (fs::exists(text)) return MetadataJoin{text, {}};
   const size_t equals = text.rfind('=');
-  if (equals == std::string::npos || fs::exists(text)) {
-    if (!fs::exists(text)) {
-      return absl::NotFoundError("--join: no table " + text);
-    }
-    return MetadataJoin{text, {}};
-  }
-  MetadataJoin join{
-      text.substr(0, equals),
-      absl::StrSplit(text.substr(equals + 1), ',', absl::SkipWhitespace())};
+  MetadataJoin join{text.substr(0, equals), {}};
   if (!fs::exists(join.path)) {
     return absl::NotFoundError("--join: no table " + join.path);
   }
+  join.keys =
+      absl::StrSplit(text.substr(equals + 1), ',', absl::SkipWhitespace());
   if (join.keys.empty()) {
     return absl::InvalidArgumentError("--join " + text +
                                       ": no key column after '='");
