@@ -79,21 +79,45 @@ absl::StatusOr<std::map<std::string, std::string>> ReadPlatemap(
   return out;
 }
 
-absl::StatusOr<std::map<std::string, Compound>> ReadCompoundSmiles(
-    const ConvertOptions& o) {
+// The compound table's compounds by id, each with its annotations (every
+// column but the id and SMILES: moa, InChIKey, ...).
+struct SourceCompounds {
+  std::vector<std::string> annotation_names;
+  std::map<std::string, Compound> by_id;
+};
+
+absl::StatusOr<SourceCompounds> ReadSourceCompounds(const ConvertOptions& o) {
   MICON_ASSIGN_OR_RETURN(DelimitedTable t,
                          ReadDelimitedTable(o.compound_table));
   MICON_ASSIGN_OR_RETURN(size_t id_col, t.Column(o.compound_id_column));
   MICON_ASSIGN_OR_RETURN(size_t smiles_col, t.Column(o.smiles_column));
-  std::map<std::string, Compound> out;
+  const AnnotationColumns annotations =
+      AnnotationColumnsOf(t.header, o.compound_id_column, o.smiles_column);
+  SourceCompounds out;
+  out.annotation_names = annotations.names;
   for (size_t r = 0; r < t.rows.size(); ++r) {
     const std::string id(absl::StripAsciiWhitespace(t.rows[r][id_col]));
     if (id.empty()) continue;  // e.g. the DMSO row of JUMP metadata tables
-    out.emplace(
+    out.by_id.emplace(
         id,
         Compound{id,
                  std::string(absl::StripAsciiWhitespace(t.rows[r][smiles_col])),
-                 t.Line(r)});
+                 t.Line(r), AnnotationsOfRow(annotations, t.rows[r])});
+  }
+  return out;
+}
+
+// `values` (one per `from`) as values of the columns `to`: empty where `from`
+// has no such column.
+std::vector<std::string> ValuesForColumns(
+    const std::vector<std::string>& from,
+    const std::vector<std::string>& values,
+    const std::vector<std::string>& to) {
+  std::vector<std::string> out;
+  out.reserve(to.size());
+  for (const std::string& name : to) {
+    const auto it = std::find(from.begin(), from.end(), name);
+    out.push_back(it == from.end() ? "" : values[it - from.begin()]);
   }
   return out;
 }
@@ -168,7 +192,8 @@ absl::StatusOr<ConvertedPlates> ConvertPlates(const ConvertOptions& o) {
   MICON_ASSIGN_OR_RETURN(size_t well_col, load.Column("Metadata_Well"));
   MICON_ASSIGN_OR_RETURN(size_t site_col, load.Column("Metadata_Site"));
   MICON_ASSIGN_OR_RETURN(auto platemap, ReadPlatemap(o));
-  MICON_ASSIGN_OR_RETURN(auto smiles, ReadCompoundSmiles(o));
+  MICON_ASSIGN_OR_RETURN(SourceCompounds source, ReadSourceCompounds(o));
+  const std::map<std::string, Compound>& smiles = source.by_id;
   const fs::path base = fs::path(o.load_data).parent_path();
 
   // Group rows by plate, checking metadata before any pixel is read.
@@ -217,6 +242,7 @@ absl::StatusOr<ConvertedPlates> ConvertPlates(const ConvertOptions& o) {
   const std::vector<int> shard_of = AssignPlatesToShards(fields, o.shards);
   ConvertedPlates report;
   report.used = std::move(used);
+  report.annotation_names = std::move(source.annotation_names);
   size_t index = 0;
   for (const auto& [plate, pr] : plates) {
     if (shard_of[index++] != o.shard) continue;
@@ -284,14 +310,22 @@ absl::StatusOr<ConvertReport> FinishConvertedStore(
   std::error_code ec;
 
   // Converting more plates into an existing store keeps the compounds it
-  // already lists.
+  // lists with their annotations; a column the store lacks is added, filled
+  // from the new table where it has the compound.
   const std::string compounds_path =
       (fs::path(o.output) / kCompoundsFile).string();
   std::vector<Compound> compounds;
+  std::vector<std::string> names = plates.annotation_names;
   if (fs::exists(compounds_path, ec)) {
     MICON_ASSIGN_OR_RETURN(CompoundTable existing,
                            ReadCompoundTable(compounds_path));
-    for (const Compound& c : existing.compounds) {
+    names = existing.annotation_names;
+    for (const std::string& name : plates.annotation_names) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        names.push_back(name);
+      }
+    }
+    for (Compound c : existing.compounds) {
       auto u = used.find(c.id);
       if (u != used.end() && u->second.smiles != c.smiles) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -299,13 +333,28 @@ absl::StatusOr<ConvertReport> FinishConvertedStore(
             " has SMILES ", c.smiles, " but ", o.compound_table, " line ",
             u->second.line, " gives ", u->second.smiles));
       }
-      if (u != used.end()) used.erase(u);
-      compounds.push_back(c);
+      std::vector<std::string> values =
+          ValuesForColumns(existing.annotation_names, c.annotations, names);
+      if (u != used.end()) {
+        const std::vector<std::string> given = ValuesForColumns(
+            plates.annotation_names, u->second.annotations, names);
+        for (size_t k = existing.annotation_names.size(); k < names.size();
+             ++k) {
+          values[k] = given[k];
+        }
+        used.erase(u);
+      }
+      c.annotations = std::move(values);
+      compounds.push_back(std::move(c));
     }
   }
   report.compounds = static_cast<int64_t>(compounds.size() + used.size());
-  for (auto& [id, c] : used) compounds.push_back(c);
-  MICON_RETURN_IF_ERROR(WriteCompoundTable(compounds_path, compounds));
+  for (auto& [id, c] : used) {
+    c.annotations =
+        ValuesForColumns(plates.annotation_names, c.annotations, names);
+    compounds.push_back(c);
+  }
+  MICON_RETURN_IF_ERROR(WriteCompoundTable(compounds_path, compounds, names));
   MICON_ASSIGN_OR_RETURN(PlateStoreScan scan, ScanPlateStore(o.output));
   report.problems = std::move(scan.problems);
   return report;

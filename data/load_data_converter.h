@@ -9,7 +9,8 @@
 //   platemap        well -> compound id (JUMP style: well_position,
 //                   broad_sample; an empty compound means a DMSO control
 //                   well).
-//   compound table  compound id -> SMILES (JUMP style: broad_sample, smiles).
+//   compound table  compound id -> SMILES (JUMP style: broad_sample, smiles);
+//                   its other columns (moa, InChIKey, ...) go to compounds.csv.
 //
 //   ConvertOptions o;
 //   o.load_data = "load_data.csv";  o.platemap = "platemap.tsv";
@@ -79,6 +80,9 @@ struct ConvertedPlates {
   std::vector<std::string> plate_files;
   int64_t images = 0;
   std::map<std::string, Compound> used;  // by id
+  // The compound table's columns beyond id and SMILES, which compounds.csv
+  // keeps (each used compound's annotations follow them).
+  std::vector<std::string> annotation_names;
 };
 absl::StatusOr<ConvertedPlates> ConvertPlates(const ConvertOptions& options);
 

@@ -185,6 +185,30 @@ absl::StatusOr<ProfileTable> ReadProfileTableIndex(const std::string& path) {
   return ProfileTableFromFrame(frame);
 }
 
+absl::StatusOr<OtherMetadata> ReadOtherMetadata(
+    const ProfileTable& table, const std::vector<std::string>& except) {
+  MICON_ASSIGN_OR_RETURN(
+      ProfileFrame frame,
+      ReadProfileFrame(table.path, ProfileFrameRead::kIndex));
+  if (frame.rows() != table.rows_in_file ||
+      frame.feature_names != table.feature_names) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        table.path, " changed while it was read: ", frame.rows(), " rows of ",
+        frame.feature_names.size(), " features now, ", table.rows_in_file,
+        " of ", table.feature_names.size(), " before"));
+  }
+  OtherMetadata out;
+  for (size_t c = 0; c < frame.metadata_names.size(); ++c) {
+    if (std::find(except.begin(), except.end(), frame.metadata_names[c]) !=
+        except.end()) {
+      continue;
+    }
+    out.names.push_back(frame.metadata_names[c]);
+    out.values.push_back(std::move(frame.metadata[c]));
+  }
+  return out;
+}
+
 std::vector<size_t> AllPlates(const ProfileTable& table) {
   std::vector<size_t> all(table.plates.size());
   for (size_t p = 0; p < all.size(); ++p) all[p] = p;

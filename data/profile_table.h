@@ -70,6 +70,18 @@ std::vector<size_t> AllPlates(const ProfileTable& table);
 // over the whole file, one group of all of them.
 std::vector<std::vector<size_t>> PlateReadGroups(const ProfileTable& table,
                                                  int64_t max_bytes);
+// The metadata columns of the table's file but `except` (those the caller
+// writes itself), in file order, with their values [column][data row of the
+// file]. Read apart from the index (another pass over a text file) so that a
+// training rank never holds them: micon embed carries them (Metadata_moa,
+// Metadata_Site, ...) into its profiles. A file changed since its index was
+// read is an error naming it.
+struct OtherMetadata {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::string>> values;
+};
+absl::StatusOr<OtherMetadata> ReadOtherMetadata(
+    const ProfileTable& table, const std::vector<std::string>& except);
 // A Metadata_Control value: 1 or true (any case) for a control row, 0 or
 // false for a treated one; anything else is an error that begins with
 // `where` (a file and line).

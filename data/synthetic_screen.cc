@@ -153,12 +153,12 @@ absl::StatusOr<PlateMap> ReadPlateMap(const SyntheticScreenOptions& o) {
 // The map's compounds, each looked up in the compound table; eligible ones are
 // held out by structure cluster.
 absl::StatusOr<std::vector<CompoundTruth>> ChooseMapCompounds(
-    const SyntheticScreenOptions& o, const PlateMap& map,
-    SyntheticScreenReport* report) {
-  MICON_ASSIGN_OR_RETURN(DelimitedTable table,
-                         ReadDelimitedTable(o.compound_table));
+    const SyntheticScreenOptions& o, const DelimitedTable& table,
+    const PlateMap& map, SyntheticScreenReport* report) {
   MICON_ASSIGN_OR_RETURN(size_t id_col, table.Column(o.id_column));
   MICON_ASSIGN_OR_RETURN(size_t smiles_col, table.Column(o.smiles_column));
+  const AnnotationColumns annotations =
+      AnnotationColumnsOf(table.header, o.id_column, o.smiles_column);
   size_t eligible_col = 0;
   if (!o.eligible_column.empty()) {
     MICON_ASSIGN_OR_RETURN(eligible_col, table.Column(o.eligible_column));
@@ -179,7 +179,8 @@ absl::StatusOr<std::vector<CompoundTruth>> ChooseMapCompounds(
     }
     const std::vector<std::string>& row = table.rows[it->second];
     CompoundTruth t;
-    t.compound = {id, row[smiles_col], table.Line(it->second)};
+    t.compound = {id, row[smiles_col], table.Line(it->second),
+                  AnnotationsOfRow(annotations, row)};
     const absl::Status valid = ValidateSmiles(t.compound.smiles);
     if (!valid.ok()) {
       return absl::InvalidArgumentError(
@@ -216,11 +217,11 @@ absl::StatusOr<std::vector<CompoundTruth>> ChooseMapCompounds(
 }
 
 absl::StatusOr<std::vector<CompoundTruth>> ChooseCompounds(
-    const SyntheticScreenOptions& o) {
-  MICON_ASSIGN_OR_RETURN(DelimitedTable table,
-                         ReadDelimitedTable(o.compound_table));
+    const SyntheticScreenOptions& o, const DelimitedTable& table) {
   MICON_ASSIGN_OR_RETURN(size_t id_col, table.Column(o.id_column));
   MICON_ASSIGN_OR_RETURN(size_t smiles_col, table.Column(o.smiles_column));
+  const AnnotationColumns annotations =
+      AnnotationColumnsOf(table.header, o.id_column, o.smiles_column);
   std::vector<Compound> usable;
   std::set<std::string> seen;
   for (size_t r = 0; r < table.rows.size(); ++r) {
@@ -231,7 +232,8 @@ absl::StatusOr<std::vector<CompoundTruth>> ChooseCompounds(
     if (!ValidateSmiles(smiles).ok()) continue;  // blinded or broken structures
     if (smiles == "CS(C)=O" || smiles == "C[S+](C)[O-]")
       continue;  // DMSO itself
-    usable.push_back({id, smiles, table.Line(r)});
+    usable.push_back({id, smiles, table.Line(r),
+                      AnnotationsOfRow(annotations, table.rows[r])});
   }
   if (static_cast<int>(usable.size()) < o.compounds) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -399,11 +401,15 @@ absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
   SyntheticScreenReport report;
   std::vector<CompoundTruth> truth;
   PlateMap map;
+  // Its columns beyond id and SMILES (moa, InChIKey, ...) go to compounds.csv.
+  MICON_ASSIGN_OR_RETURN(const DelimitedTable compound_table,
+                         ReadDelimitedTable(o.compound_table));
   if (o.plate_map.empty()) {
-    MICON_ASSIGN_OR_RETURN(truth, ChooseCompounds(o));
+    MICON_ASSIGN_OR_RETURN(truth, ChooseCompounds(o, compound_table));
   } else {
     MICON_ASSIGN_OR_RETURN(map, ReadPlateMap(o));
-    MICON_ASSIGN_OR_RETURN(truth, ChooseMapCompounds(o, map, &report));
+    MICON_ASSIGN_OR_RETURN(truth,
+                           ChooseMapCompounds(o, compound_table, map, &report));
     o.wells_per_plate = static_cast<int>(map.well_name.size());
     o.control_wells_per_plate = static_cast<int>(
         std::count(map.compound.begin(), map.compound.end(), ""));
@@ -462,7 +468,9 @@ absl::StatusOr<SyntheticScreenReport> GenerateSyntheticScreen(
   std::vector<Compound> table;
   for (const CompoundTruth& t : truth) table.push_back(t.compound);
   MICON_RETURN_IF_ERROR(WriteCompoundTable(
-      (fs::path(o.output) / kCompoundsFile).string(), table));
+      (fs::path(o.output) / kCompoundsFile).string(), table,
+      AnnotationColumnsOf(compound_table.header, o.id_column, o.smiles_column)
+          .names));
 
   // Plates are independent: generate them on worker threads (HDF5 serialises
   // the writes).

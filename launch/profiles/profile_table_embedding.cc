@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <map>
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -12,18 +14,64 @@
 namespace micon {
 namespace {
 
-// Every row's metadata, known from the table's index before any feature is
-// read (a sink starts with it).
+// Every row's metadata, known from the table's index and its other metadata
+// before any feature is read (a sink starts with it).
 ProfileFrame WellMetadata(const ProfileTable& table,
-                          const std::vector<std::string>& names) {
-  ProfileFrame wells = NewProfileFrame(names, /*predicted=*/false);
-  for (const PlateMetadata& plate : table.plates) {
-    for (const ImageRecord& r : plate.images) {
+                          const std::vector<std::string>& names,
+                          const OtherMetadata& other) {
+  ProfileFrame wells = NewProfileFrame(names, /*predicted=*/false,
+                                       CarriedColumnNames(other.names));
+  std::vector<std::string> carried(other.names.size());
+  for (size_t p = 0; p < table.plates.size(); ++p) {
+    const PlateMetadata& plate = table.plates[p];
+    for (size_t i = 0; i < plate.images.size(); ++i) {
+      const ImageRecord& r = plate.images[i];
+      const size_t row = static_cast<size_t>(table.file_rows[p][i]);
+      for (size_t c = 0; c < carried.size(); ++c) {
+        carried[c] = other.values[c][row];
+      }
       AddProfileRow(wells, plate.header, r.well, r.compound, table.compounds,
-                    r.control, 1);
+                    r.control, 1, carried);
     }
   }
   return wells;
+}
+
+// A predicted row's values of the other metadata: for each column, the value
+// every treated row of the compound has (its mechanism, its InChIKey), empty
+// where they differ (a well, a concentration).
+std::map<std::string, std::vector<std::string>> CompoundValues(
+    const ProfileTable& table, const OtherMetadata& other,
+    const std::set<std::string>& compounds) {
+  std::map<std::string, std::vector<std::string>> values;
+  std::map<std::string, std::vector<bool>> differ;
+  for (size_t p = 0; p < table.plates.size(); ++p) {
+    const PlateMetadata& plate = table.plates[p];
+    for (size_t i = 0; i < plate.images.size(); ++i) {
+      const ImageRecord& r = plate.images[i];
+      if (r.control || !compounds.count(r.compound)) continue;
+      const size_t row = static_cast<size_t>(table.file_rows[p][i]);
+      auto [it, first] = values.try_emplace(r.compound, other.names.size());
+      std::vector<bool>& d =
+          differ.try_emplace(r.compound, other.names.size(), false)
+              .first->second;
+      for (size_t c = 0; c < other.names.size(); ++c) {
+        const std::string& v = other.values[c][row];
+        if (first) {
+          it->second[c] = v;
+        } else if (it->second[c] != v) {
+          d[c] = true;
+        }
+      }
+    }
+  }
+  for (auto& [compound, v] : values) {
+    const std::vector<bool>& d = differ[compound];
+    for (size_t c = 0; c < v.size(); ++c) {
+      if (d[c]) v[c].clear();
+    }
+  }
+  return values;
 }
 
 // What the generator predicts on one plate: each compound of `predict` the
@@ -56,9 +104,15 @@ absl::StatusOr<WellProfiles> EmbedProfileTable(
     const ProfileTableEmbedOptions& options) {
   MICON_RETURN_IF_ERROR(CheckCanPredict(profiler, options.predict));
   const std::vector<std::string> names = profiler.FeatureNames();
+  MICON_ASSIGN_OR_RETURN(
+      const OtherMetadata other,
+      ReadOtherMetadata(table, ProfileColumnNames(/*predicted=*/true)));
+  std::map<std::string, std::vector<std::string>> predicted_values =
+      CompoundValues(table, other, options.predict);
   WellProfiles out;
-  out.wells = WellMetadata(table, names);
-  out.predicted = NewProfileFrame(names, /*predicted=*/true);
+  out.wells = WellMetadata(table, names, other);
+  out.predicted = NewProfileFrame(names, /*predicted=*/true,
+                                  CarriedColumnNames(other.names));
   if (options.sink != nullptr) {
     MICON_RETURN_IF_ERROR(options.sink->Start(out.wells));
   }
@@ -95,7 +149,8 @@ absl::StatusOr<WellProfiles> EmbedProfileTable(
       for (const std::string& c : to_predict.compounds) {
         AddProfileRow(out.predicted, plate.header, "predicted", c,
                       table.compounds, false,
-                      static_cast<int64_t>(to_predict.controls.size()));
+                      static_cast<int64_t>(to_predict.controls.size()),
+                      predicted_values[c]);
       }
     }
     for (const size_t p : reading) table.features[p] = torch::Tensor();

@@ -9,7 +9,11 @@
 //
 // Rows are standardised on their plate's control rows when the run trained
 // that way (data.profile_normalize), exactly as training fed them, and keep
-// their order; the columns are those of well_profiles.h. The features are read
+// their order; the columns are those of well_profiles.h, then every other
+// metadata column of the table (Metadata_moa, Metadata_Site, ...: read once
+// more, apart from the index), carried row by row; a predicted row carries
+// the value all its compound's treated rows share, empty where they differ.
+// The features are read
 // a group of plates at a time (PlateReadGroups: bounded groups from HDF5, the
 // whole table from CSV) and released once embedded, and with a sink the
 // embeddings go to it group by group, so neither the table (10 GB of float32

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/status_macros.h"
@@ -128,14 +130,41 @@ std::vector<std::string> EmbeddingFeatureNames(int64_t dim) {
   return names;
 }
 
-ProfileFrame NewProfileFrame(const std::vector<std::string>& feature_names,
-                             bool predicted) {
-  ProfileFrame frame;
+std::vector<std::string> ProfileColumnNames(bool predicted) {
   namespace pc = profile_columns;
-  frame.metadata_names = {pc::kSource,  pc::kBatch,    pc::kPlate,
-                          pc::kWell,    pc::kCompound, pc::kSmiles,
-                          pc::kControl, pc::kImages};
-  if (predicted) frame.metadata_names.push_back(pc::kPredicted);
+  std::vector<std::string> names = {pc::kSource,  pc::kBatch,    pc::kPlate,
+                                    pc::kWell,    pc::kCompound, pc::kSmiles,
+                                    pc::kControl, pc::kImages};
+  if (predicted) names.push_back(pc::kPredicted);
+  return names;
+}
+
+std::vector<std::string> CarriedColumnNames(
+    const std::vector<std::string>& names) {
+  namespace pc = profile_columns;
+  const std::string prefix = pc::kMetadataPrefix;
+  std::set<std::string> taken;
+  for (const std::string& own : ProfileColumnNames(/*predicted=*/true)) {
+    taken.insert(own);
+  }
+  std::vector<std::string> out;
+  for (const std::string& name : names) {
+    std::string bare =
+        absl::StartsWith(name, prefix) ? name.substr(prefix.size()) : name;
+    while (taken.count(prefix + bare)) bare = "compound_" + bare;
+    out.push_back(prefix + bare);
+    taken.insert(out.back());
+  }
+  return out;
+}
+
+ProfileFrame NewProfileFrame(const std::vector<std::string>& feature_names,
+                             bool predicted,
+                             const std::vector<std::string>& carried) {
+  ProfileFrame frame;
+  frame.metadata_names = ProfileColumnNames(predicted);
+  frame.metadata_names.insert(frame.metadata_names.end(), carried.begin(),
+                              carried.end());
   frame.metadata.resize(frame.metadata_names.size());
   frame.feature_names = feature_names;
   return frame;
@@ -143,8 +172,8 @@ ProfileFrame NewProfileFrame(const std::vector<std::string>& feature_names,
 
 void AddProfileRow(ProfileFrame& frame, const PlateHeader& plate,
                    const std::string& well, const std::string& compound,
-                   const CompoundTable& compounds, bool control,
-                   int64_t images) {
+                   const CompoundTable& compounds, bool control, int64_t images,
+                   const std::vector<std::string>& carried) {
   const Compound* c = compounds.Find(compound);
   std::vector<std::string> values = {plate.source,
                                      plate.batch,
@@ -154,9 +183,17 @@ void AddProfileRow(ProfileFrame& frame, const PlateHeader& plate,
                                      c != nullptr ? c->smiles : "",
                                      control ? "1" : "0",
                                      std::to_string(images)};
-  if (frame.metadata.size() > values.size()) values.push_back("1");
+  if (frame.metadata_names.size() > values.size() &&
+      frame.metadata_names[values.size()] == profile_columns::kPredicted) {
+    values.push_back("1");
+  }
+  TORCH_CHECK(values.size() + carried.size() <= frame.metadata.size(),
+              "AddProfileRow: ", carried.size(), " carried values for ",
+              frame.metadata.size() - values.size(), " carried columns");
+  values.insert(values.end(), carried.begin(), carried.end());
+  values.resize(frame.metadata.size());
   for (size_t k = 0; k < values.size(); ++k) {
-    frame.metadata[k].push_back(values[k]);
+    frame.metadata[k].push_back(std::move(values[k]));
   }
 }
 
@@ -181,18 +218,27 @@ WellProfiles EmptyWellProfiles(const PlateStore& store,
                                const std::vector<std::string>& names,
                                bool room_for_wells) {
   WellProfiles out;
-  out.wells = NewProfileFrame(names, /*predicted=*/false);
-  out.predicted = NewProfileFrame(names, /*predicted=*/true);
+  const CompoundTable& compounds = store.compounds;
+  const std::vector<std::string> carried =
+      CarriedColumnNames(compounds.annotation_names);
+  out.wells = NewProfileFrame(names, /*predicted=*/false, carried);
+  out.predicted = NewProfileFrame(names, /*predicted=*/true, carried);
+  const auto annotations = [&](const std::string& id) {
+    const Compound* c = compounds.Find(id);
+    return c != nullptr ? c->annotations : std::vector<std::string>();
+  };
   for (size_t p = 0; p < store.plates.size(); ++p) {
     const PlateLayout& l = layouts[p];
     const PlateHeader& h = store.plates[p].header;
     for (size_t k = 0; k < l.wells.size(); ++k) {
-      AddProfileRow(out.wells, h, l.wells[k], l.well_compound[k],
-                    store.compounds, l.well_control[k], l.images_per_well[k]);
+      AddProfileRow(out.wells, h, l.wells[k], l.well_compound[k], compounds,
+                    l.well_control[k], l.images_per_well[k],
+                    annotations(l.well_compound[k]));
     }
     for (const std::string& c : l.predicted) {
-      AddProfileRow(out.predicted, h, "predicted", c, store.compounds, false,
-                    static_cast<int64_t>(l.control_images.size()));
+      AddProfileRow(out.predicted, h, "predicted", c, compounds, false,
+                    static_cast<int64_t>(l.control_images.size()),
+                    annotations(c));
     }
   }
   // A frame's rows are its features' rows: count them from the metadata.

@@ -20,9 +20,11 @@
 //   Metadata_Source, Metadata_Batch, Metadata_Plate, Metadata_Well,
 //   Metadata_Compound, Metadata_SMILES (empty for controls not in
 //   compounds.csv), Metadata_Control (1 for DMSO), Metadata_Images (fields
-//   aggregated), then the features. Predicted rows have Metadata_Well
-//   "predicted", Metadata_Control 0 and Metadata_Predicted 1, and
-//   Metadata_Images counts the control images they were predicted from.
+//   aggregated), then one column per annotation of compounds.csv
+//   (Metadata_moa for a column moa; CarriedColumnNames), empty for wells whose
+//   compound it does not list, then the features. Predicted rows have
+//   Metadata_Well "predicted", Metadata_Control 0 and Metadata_Predicted 1,
+//   and Metadata_Images counts the control images they were predicted from.
 #ifndef MICON_LAUNCH_PROFILES_WELL_PROFILES_H_
 #define MICON_LAUNCH_PROFILES_WELL_PROFILES_H_
 
@@ -120,16 +122,32 @@ absl::Status CheckCanPredict(const ImageProfiler& profiler,
 // h_0 .. h_{dim-1}, the feature names of every model's profile.
 std::vector<std::string> EmbeddingFeatureNames(int64_t dim);
 
+// The profile columns micon writes itself, Metadata_Predicted included: the
+// metadata of an input that a profile carries is every other column.
+std::vector<std::string> ProfileColumnNames(bool predicted);
+
+// The profile columns that carry `names` (a compound table's annotations, or
+// a profile table's other metadata): "Metadata_" + name, or the name itself
+// when it has that prefix; one that would be a column micon writes, or an
+// earlier one of `names`, becomes "Metadata_compound_" + name (repeated until
+// it is free), so nothing is overwritten or lost.
+std::vector<std::string> CarriedColumnNames(
+    const std::vector<std::string>& names);
+
 // An empty frame with micon's profile columns (and Metadata_Predicted when
-// `predicted`), for `feature_names`.
+// `predicted`), then `carried` (from CarriedColumnNames), for
+// `feature_names`.
 ProfileFrame NewProfileFrame(const std::vector<std::string>& feature_names,
-                             bool predicted);
+                             bool predicted,
+                             const std::vector<std::string>& carried = {});
 // Appends one row's metadata (the caller sets the features); a predicted
-// frame's row gets Metadata_Predicted 1.
+// frame's row gets Metadata_Predicted 1. `carried` holds the row's values of
+// the frame's carried columns, in order; columns it does not reach are left
+// empty.
 void AddProfileRow(ProfileFrame& frame, const PlateHeader& plate,
                    const std::string& well, const std::string& compound,
-                   const CompoundTable& compounds, bool control,
-                   int64_t images);
+                   const CompoundTable& compounds, bool control, int64_t images,
+                   const std::vector<std::string>& carried = {});
 
 // Collective: every rank calls it with the same store and options.
 absl::StatusOr<WellProfiles> BuildWellProfiles(

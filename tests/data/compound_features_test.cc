@@ -38,6 +38,44 @@ TEST(CompoundTable, ReadsQuotedFieldsAndExtraColumns) {
   EXPECT_EQ(t.Find("caffeine")->smiles, "Cn1cnc2c1c(=O)n(C)c(=O)n2C");
   EXPECT_EQ(t.Find("aspirin")->line, 2u);
   EXPECT_EQ(t.Find("absent"), nullptr);
+  // The extra columns are the compounds' annotations, kept as read.
+  EXPECT_EQ(t.annotation_names, std::vector<std::string>{"moa"});
+  EXPECT_EQ(t.Find("aspirin")->annotations,
+            std::vector<std::string>{"COX inhibitor, irreversible"});
+  EXPECT_EQ(t.Find("caffeine")->annotations,
+            std::vector<std::string>{"adenosine \"antagonist\""});
+}
+
+// What a converter writes reads back with every annotation; pandas' unnamed
+// index column is no annotation; a compound whose values do not match the
+// columns is refused.
+TEST(CompoundTable, AnnotationsRoundTrip) {
+  const std::string dir = ScratchDir();
+  const std::vector<std::string> names = {"moa", "InChIKey"};
+  const std::vector<Compound> compounds = {
+      {"aspirin", "CC(=O)Oc1ccccc1C(=O)O", 2, {"COX inhibitor", "BSYNRY"}},
+      {"caffeine", "Cn1cnc2c1c(=O)n(C)c(=O)n2C", 3}};
+  MICON_ASSERT_OK(WriteCompoundTable(dir + "/c.csv", compounds, names));
+  MICON_ASSERT_OK_AND_ASSIGN(CompoundTable t,
+                             ReadCompoundTable(dir + "/c.csv"));
+  EXPECT_EQ(t.annotation_names, names);
+  EXPECT_EQ(t.Find("aspirin")->annotations, compounds[0].annotations);
+  EXPECT_EQ(t.Find("caffeine")->annotations,
+            (std::vector<std::string>{"", ""}));
+
+  MICON_ASSERT_OK_AND_ASSIGN(
+      CompoundTable pandas,
+      ReadCompoundTable(WriteFile(dir + "/p.csv",
+                                  ",compound_id,smiles,moa\n0,x,C,kinase\n")));
+  EXPECT_EQ(pandas.annotation_names, std::vector<std::string>{"moa"});
+  EXPECT_EQ(pandas.Find("x")->annotations, std::vector<std::string>{"kinase"});
+
+  EXPECT_THAT(
+      MakeCompoundTable({{"x", "C", 4, {"a", "b", "c"}}}, "origin.csv", names)
+          .status()
+          .message(),
+      AllOf(HasSubstr("origin.csv line 4"),
+            HasSubstr("3 annotation values for 2 annotation columns")));
 }
 
 TEST(CompoundTable, ErrorsNameFileLineAndColumn) {

@@ -10,10 +10,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "data/compound_table.h"
 #include "data/plate_reader.h"
 #include "data/plate_store.h"
 #include "tests/test_support.h"
@@ -111,9 +113,49 @@ TEST(ConvertLoadData, CloomeFiveChannelField) {
   EXPECT_TRUE(plate.images[1].control);
   EXPECT_EQ(store.compounds.Find("BRD-A86665761-001-01-1")->smiles,
             "CC(OC(=O)NCC1(CC(=O)O)CCCCC1)OC(=O)C(C)C");
+  // The compound table's other columns are the compound's annotations.
+  EXPECT_EQ(store.compounds.annotation_names,
+            (std::vector<std::string>{"InChIKey", "pert_iname", "pubchem_cid",
+                                      "target_list", "pert_type",
+                                      "control_type", "InChI"}));
+  const std::vector<std::string>& annotations =
+      store.compounds.Find("BRD-A86665761-001-01-1")->annotations;
+  ASSERT_EQ(annotations.size(), 7u);
+  EXPECT_EQ(annotations[0], "TZDUHAJSIBHXDL-UHFFFAOYSA-N");
+  EXPECT_EQ(annotations[1], "gabapentin-enacarbil");
+  EXPECT_THAT(annotations[3], ::testing::StartsWith("CACNA1A|CACNA1B|"));
   ExpectPixelsMatchPillow(plate.path, 0, kCloome,
                           {"Hoechst.tif", "ERSyto.tif", "ERSytoBleed.tif",
                            "Ph_golgi.tif", "Mito.tif"});
+}
+
+// Converting into a store that already lists compounds keeps them and their
+// annotations; the new table's columns are added, filled for the compounds
+// it has and empty for the others.
+TEST(ConvertLoadData, AddsAnnotationColumnsToAnExistingStore) {
+  const std::string dir = ScratchDir();
+  std::filesystem::create_directories(dir + "/store");
+  std::ofstream(dir + "/store/compounds.csv")
+      << "compound_id,smiles,moa\n"
+      << "BRD-A86665761-001-01-1,CC(OC(=O)NCC1(CC(=O)O)CCCCC1)OC(=O)C(C)C,"
+         "calcium channel blocker\n"
+      << "aspirin,CC(=O)Oc1ccccc1C(=O)O,COX inhibitor\n";
+  const std::string load = WriteLoadData(dir, {{"DNA", "Hoechst.tif"}}, kCloome,
+                                         "24279", {"A01", "A02"});
+  ConvertOptions options = JumpTargetOptions(load, dir + "/store");
+  options.channels = {"DNA"};
+  MICON_ASSERT_OK(ConvertLoadData(options).status());
+  MICON_ASSERT_OK_AND_ASSIGN(CompoundTable t,
+                             ReadCompoundTable(dir + "/store/compounds.csv"));
+  ASSERT_EQ(t.annotation_names.size(), 8u);
+  EXPECT_EQ(t.annotation_names[0], "moa");
+  EXPECT_EQ(t.annotation_names[2], "pert_iname");
+  EXPECT_EQ(t.Find("BRD-A86665761-001-01-1")->annotations[0],
+            "calcium channel blocker");
+  EXPECT_EQ(t.Find("BRD-A86665761-001-01-1")->annotations[2],
+            "gabapentin-enacarbil");
+  EXPECT_EQ(t.Find("aspirin")->annotations[0], "COX inhibitor");
+  EXPECT_EQ(t.Find("aspirin")->annotations[2], "");
 }
 
 TEST(ConvertLoadData, CpJumpLzwFieldNeedsAChannelSubset) {

@@ -179,7 +179,7 @@ class RecordingSink final : public WellRowSink {
 // From an HDF5 table the features are read a group of plates at a time and
 // released: one plate a group (a 1-byte budget) gives, block by block, exactly
 // the rows and predictions of one read of the whole table, and leaves no
-// plate's features held.
+// plate's features held. The table's other metadata travels with its rows.
 TEST(EmbedCommand, AProfileTableEmbedsInGroupsOfPlatesAsItDoesWhole) {
   const std::string csv = testing::SmallProfileTable();
   const std::string dir = ScratchDir(), run = dir + "/run";
@@ -187,7 +187,22 @@ TEST(EmbedCommand, AProfileTableEmbedsInGroupsOfPlatesAsItDoesWhole) {
       RunCommand(testing::TrainCommand(run, csv, 2) +
                  " --set data.input=profiles --set data.split=all");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  MICON_ASSERT_OK_AND_ASSIGN(const ProfileFrame frame, ReadProfileFrame(csv));
+  MICON_ASSERT_OK_AND_ASSIGN(ProfileFrame frame, ReadProfileFrame(csv));
+  // A mechanism per compound, a note per row, and a Metadata_Images that
+  // micon embed writes itself (so it is not carried).
+  MICON_ASSERT_OK_AND_ASSIGN(const std::vector<std::string>* compound,
+                             frame.Column("Metadata_Compound"));
+  const std::vector<std::string> compounds = *compound;
+  std::vector<std::string> moa, note, images;
+  for (int64_t row = 0; row < frame.rows(); ++row) {
+    moa.push_back(compounds[row].empty() ? "" : "moa of " + compounds[row]);
+    note.push_back(absl::StrCat("row ", row));
+    images.push_back("9");
+  }
+  frame.metadata_names.insert(
+      frame.metadata_names.end(),
+      {"Metadata_moa", "Metadata_note", "Metadata_Images"});
+  frame.metadata.insert(frame.metadata.end(), {moa, note, images});
   const std::string h5 = dir + "/profiles.h5";
   MICON_ASSERT_OK(WriteProfileFrame(frame, h5));
   MICON_ASSERT_OK_AND_ASSIGN(
@@ -238,6 +253,37 @@ TEST(EmbedCommand, AProfileTableEmbedsInGroupsOfPlatesAsItDoesWhole) {
       torch::equal(streamed.predicted.features, expected.predicted.features));
   for (const torch::Tensor& plate : table.features) {
     EXPECT_FALSE(plate.defined());
+  }
+
+  // Carried row by row (rows keep the table's plate order, not its file
+  // order); a predicted row carries what its compound's rows agree on.
+  const ProfileFrame& wells = expected.wells;
+  MICON_ASSERT_OK_AND_ASSIGN(const std::vector<std::string>* carried_moa,
+                             wells.Column("Metadata_moa"));
+  MICON_ASSERT_OK_AND_ASSIGN(const std::vector<std::string>* carried_note,
+                             wells.Column("Metadata_note"));
+  MICON_ASSERT_OK_AND_ASSIGN(const std::vector<std::string>* written_images,
+                             wells.Column("Metadata_Images"));
+  EXPECT_FALSE(wells.HasColumn("Metadata_compound_Images"));
+  int64_t row = 0;
+  for (size_t p = 0; p < table.plates.size(); ++p) {
+    for (const int64_t file_row : table.file_rows[p]) {
+      EXPECT_EQ((*carried_moa)[row], moa[file_row]);
+      EXPECT_EQ((*carried_note)[row], note[file_row]);
+      EXPECT_EQ((*written_images)[row], "1");
+      ++row;
+    }
+  }
+  EXPECT_EQ(row, wells.rows());
+  MICON_ASSERT_OK_AND_ASSIGN(const std::vector<std::string>* predicted_moa,
+                             expected.predicted.Column("Metadata_moa"));
+  MICON_ASSERT_OK_AND_ASSIGN(const std::vector<std::string>* predicted_note,
+                             expected.predicted.Column("Metadata_note"));
+  MICON_ASSERT_OK_AND_ASSIGN(const std::vector<std::string>* predicted_of,
+                             expected.predicted.Column("Metadata_Compound"));
+  for (int64_t p = 0; p < expected.predicted.rows(); ++p) {
+    EXPECT_EQ((*predicted_moa)[p], "moa of " + (*predicted_of)[p]);
+    EXPECT_EQ((*predicted_note)[p], "");
   }
 }
 
@@ -328,13 +374,40 @@ TEST(EmbedCommand, Hdf5OpensInPandasWithNoMiconCode) {
       "f['metadata'][c].asstr()[:]\n" +
       "y = pd.read_csv('" + out +
       "/profiles.csv', float_precision='round_trip')\n" +
-      "assert list(y.columns[:8]) == list(f['metadata'].attrs['columns'])\n" +
-      "pd.testing.assert_frame_equal(x[y.columns[8:]], y[y.columns[8:]], "
-      "check_exact=True, check_dtype=False)\n" +
+      "m = list(f['metadata'].attrs['columns'])\n" +
+      "assert list(y.columns[:len(m)]) == m\n" +
+      "pd.testing.assert_frame_equal(x[y.columns[len(m):]], "
+      "y[y.columns[len(m):]], check_exact=True, check_dtype=False)\n" +
       "assert (x['Metadata_Well'] == y['Metadata_Well']).all()\n" +
-      "print('rows', len(x))\"");
+      "assert (x['Metadata_moa'] == y['Metadata_moa'].fillna('')).all()\n" +
+      "print('rows', len(x), 'with a mechanism', "
+      "(x['Metadata_moa'] != '').sum())\"");
   ASSERT_EQ(py.exit_code, 0) << py.output;
   EXPECT_THAT(py.output, HasSubstr("rows "));
+}
+
+// A store's compound annotations (JUMP-MOA's moa, kept in compounds.csv by
+// micon synth) reach the profiles, so micon evaluate scores phenotypic
+// consistency from them with no annotation table: the screen's 16 compounds
+// include two pairs that share a mechanism.
+TEST(EmbedCommand, CompoundAnnotationsReachTheEvaluation) {
+  const std::string out = ScratchDir();
+  testing::CommandResult r =
+      RunCommand(MiconBinary() + " embed --handcrafted --dataset " +
+                 testing::SmallImageDataset() + " -o " + out + "/hc");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = RunCommand(MiconBinary() + " evaluate --profiles hc=" + out +
+                 "/hc/profiles.h5 --consistency Metadata_moa -o " + out +
+                 "/eval");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr("consistency over Metadata_moa: 16 annotated "
+                        "compound(s), 4 sharing a label with another, 2 "
+                        "label(s) shared by 2 or more"));
+  const std::string labels =
+      testing::FileBytes(out + "/eval/consistency_hc.csv");
+  EXPECT_THAT(labels, HasSubstr("MEK inhibitor"));
+  EXPECT_THAT(labels, HasSubstr("antihistamine"));
 }
 
 TEST(EmbedCommand, BadRequestsAreNamed) {

@@ -40,11 +40,29 @@ TEST(WellProfiles, AWellIsItsFieldsAggregatedWithItsMetadata) {
   for (const PlateMetadata& plate : store.plates) wells += plate.num_images();
   ASSERT_EQ(p.wells.rows(), wells);  // one site per well in this screen
   EXPECT_EQ(p.predicted.rows(), 0);
-  EXPECT_EQ(p.wells.metadata_names,
-            (std::vector<std::string>{"Metadata_Source", "Metadata_Batch",
-                                      "Metadata_Plate", "Metadata_Well",
-                                      "Metadata_Compound", "Metadata_SMILES",
-                                      "Metadata_Control", "Metadata_Images"}));
+  // micon's columns, then the compound annotations the screen's compounds.csv
+  // kept from JUMP-MOA's compound table.
+  EXPECT_EQ(
+      p.wells.metadata_names,
+      (std::vector<std::string>{
+          "Metadata_Source", "Metadata_Batch", "Metadata_Plate",
+          "Metadata_Well", "Metadata_Compound", "Metadata_SMILES",
+          "Metadata_Control", "Metadata_Images", "Metadata_InChIKey",
+          "Metadata_pert_iname", "Metadata_pubchem_cid", "Metadata_moa",
+          "Metadata_pert_type", "Metadata_control_type", "Metadata_InChI"}));
+  // Every well carries its compound's mechanism; DMSO, not a compound of
+  // compounds.csv, carries none.
+  const size_t moa = 3;
+  ASSERT_EQ(store.compounds.annotation_names[moa], "moa");
+  int64_t with_moa = 0;
+  for (int64_t w = 0; w < p.wells.rows(); ++w) {
+    const Compound* c = store.compounds.Find(p.wells.metadata[4][w]);
+    EXPECT_EQ(p.wells.metadata[8 + moa][w],
+              c != nullptr ? c->annotations[moa] : "")
+        << "row " << w;
+    with_moa += !p.wells.metadata[8 + moa][w].empty();
+  }
+  EXPECT_GT(with_moa, 0);
   // Row 0: the first plate's alphabetically first well.
   const PlateMetadata& first = store.plates.front();
   int64_t image = 0;
@@ -69,6 +87,22 @@ TEST(WellProfiles, AWellIsItsFieldsAggregatedWithItsMetadata) {
   EXPECT_TRUE(
       torch::equal(normalised.wells.features[0], HandcraftedFeatures(x, {})));
   EXPECT_FALSE(torch::equal(normalised.wells.features[0], p.wells.features[0]));
+}
+
+// A carried column never takes the place of one micon writes, or of an
+// earlier carried one: nothing is overwritten.
+TEST(WellProfiles, CarriedColumnsAreNamedWithoutClashes) {
+  EXPECT_EQ(CarriedColumnNames({"moa", "Metadata_target", "Plate", "smiles",
+                                "compound_Plate", "Metadata_moa", "Predicted"}),
+            (std::vector<std::string>{
+                "Metadata_moa", "Metadata_target", "Metadata_compound_Plate",
+                "Metadata_smiles", "Metadata_compound_compound_Plate",
+                "Metadata_compound_moa", "Metadata_compound_Predicted"}));
+  const ProfileFrame frame =
+      NewProfileFrame({"f"}, /*predicted=*/true, {"Metadata_moa"});
+  EXPECT_EQ(frame.metadata_names.size(), 10u);
+  EXPECT_EQ(frame.metadata_names[8], "Metadata_Predicted");
+  EXPECT_EQ(frame.metadata_names[9], "Metadata_moa");
 }
 
 TEST(WellProfiles, ThreeThreadRanksGiveExactlyWhatOneRankGives) {
