@@ -199,6 +199,16 @@ bool IsHdf5Path(const std::string& path) {
 absl::StatusOr<std::unique_ptr<ProfileFrameWriter>> OpenProfileFrameHdf5Writer(
     const std::string& path, const ProfileFrame& metadata, int64_t rows,
     std::vector<std::string> feature_names) {
+  // Each metadata column is a dataset named by the column, and HDF5 reads a
+  // '/' in a name as a group: refused before the file is made.
+  for (const std::string& name : metadata.metadata_names) {
+    if (name.empty() || name == "." || absl::StrContains(name, '/')) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": metadata column '", name,
+          "' cannot name an HDF5 dataset (empty, '.' or holding '/'); rename "
+          "it (micon merge-profiles --rename OLD=NEW) or write CSV"));
+    }
+  }
   MICON_ASSIGN_OR_RETURN(Hdf5PartialFile file, Hdf5PartialFile::Create(path));
   absl::StatusOr<Hdf5Id> features =
       WriteLayout(file.get(), metadata, rows, feature_names);

@@ -80,6 +80,11 @@ absl::Status RunInspect(const InspectFlags& flags) {
   std::printf("compounds  %zu in %s, %zu on plates\n",
               store.compounds.compounds.size(), kCompoundsFile,
               used_compounds.size());
+  if (!store.compounds.annotation_names.empty()) {
+    // What micon embed will write beside each well as Metadata_<column>.
+    std::printf("annotated  %s\n",
+                absl::StrJoin(store.compounds.annotation_names, ", ").c_str());
+  }
   std::printf("sources    %zu: %s\n", sources.size(),
               absl::StrJoin(sources, ", ").c_str());
   std::printf("batches    %zu\n", batches.size());

@@ -151,6 +151,9 @@ std::vector<std::string> CarriedColumnNames(
   for (const std::string& name : names) {
     std::string bare =
         absl::StartsWith(name, prefix) ? name.substr(prefix.size()) : name;
+    // profiles.h5 names a dataset by each column, and HDF5 reads '/' as a
+    // group.
+    std::replace(bare.begin(), bare.end(), '/', '_');
     while (taken.count(prefix + bare)) bare = "compound_" + bare;
     out.push_back(prefix + bare);
     taken.insert(out.back());

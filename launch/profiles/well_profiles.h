@@ -128,9 +128,10 @@ std::vector<std::string> ProfileColumnNames(bool predicted);
 
 // The profile columns that carry `names` (a compound table's annotations, or
 // a profile table's other metadata): "Metadata_" + name, or the name itself
-// when it has that prefix; one that would be a column micon writes, or an
-// earlier one of `names`, becomes "Metadata_compound_" + name (repeated until
-// it is free), so nothing is overwritten or lost.
+// when it has that prefix, with '/' written '_' (profiles.h5 names a dataset
+// by each column); one that would be a column micon writes, or an earlier one
+// of `names`, becomes "Metadata_compound_" + name (repeated until it is
+// free), so nothing is overwritten or lost.
 std::vector<std::string> CarriedColumnNames(
     const std::vector<std::string>& names);
 

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "tests/test_support.h"
 
@@ -43,6 +44,20 @@ TEST(ProfileFrameHdf5, ErrorsNameTheFile) {
   const absl::StatusOr<ProfileFrame> r = ReadProfileFrameHdf5(path);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find(path), std::string::npos);
+}
+
+// A metadata column is a dataset named by the column: a name HDF5 would read
+// as a path is refused, naming the file and the column, and nothing is left.
+TEST(ProfileFrameHdf5, AColumnNameHdf5CannotHoldIsRefusedBeforeWriting) {
+  const std::string dir = ScratchDir(), path = dir + "/profiles.h5";
+  ProfileFrame f = Frame("a", 0);
+  f.metadata_names[1] = "Metadata_target/pathway";
+  const absl::Status written = WriteProfileFrame(f, path);
+  EXPECT_NE(written.message().find(path), std::string::npos) << written;
+  EXPECT_NE(written.message().find("'Metadata_target/pathway'"),
+            std::string::npos)
+      << written;
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
 }
 
 TEST(ProfileFrameHdf5, ANonFiniteFeatureIsAnErrorNamingItsRowAndColumn) {

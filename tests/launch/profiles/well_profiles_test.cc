@@ -93,11 +93,13 @@ TEST(WellProfiles, AWellIsItsFieldsAggregatedWithItsMetadata) {
 // earlier carried one: nothing is overwritten.
 TEST(WellProfiles, CarriedColumnsAreNamedWithoutClashes) {
   EXPECT_EQ(CarriedColumnNames({"moa", "Metadata_target", "Plate", "smiles",
-                                "compound_Plate", "Metadata_moa", "Predicted"}),
+                                "compound_Plate", "Metadata_moa", "Predicted",
+                                "target/pathway"}),
             (std::vector<std::string>{
                 "Metadata_moa", "Metadata_target", "Metadata_compound_Plate",
                 "Metadata_smiles", "Metadata_compound_compound_Plate",
-                "Metadata_compound_moa", "Metadata_compound_Predicted"}));
+                "Metadata_compound_moa", "Metadata_compound_Predicted",
+                "Metadata_target_pathway"}));
   const ProfileFrame frame =
       NewProfileFrame({"f"}, /*predicted=*/true, {"Metadata_moa"});
   EXPECT_EQ(frame.metadata_names.size(), 10u);
