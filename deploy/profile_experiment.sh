@@ -61,9 +61,9 @@ echo "== held-out compounds (never seen in training) against DMSO and each other
 evaluate held-out "${methods[@]}" --held-out-only "$out/br060/screen.json"
 echo "== all compounds (MICON trained on two thirds of them), with MOA consistency"
 # Phenotypic consistency: do different compounds of one mechanism of action find each other?
-# MICON never saw a mechanism; the annotation comes from JUMP-MOA's compound table.
-evaluate all "${methods[@]}" --consistency moa --annotations-key broad_sample \
-  --annotations "$data/jump_moa/JUMP-MOA_compound_metadata.tsv"
+# MICON never saw a mechanism: the plate's profiles carry JUMP-MOA's Metadata_moa, and micon
+# embed carries every metadata column of the table into MICON's profiles.
+evaluate all "${methods[@]}" --consistency Metadata_moa
 
 # Control: the held-out compounds' labels shuffled among their wells. Replicate identity is then
 # gone, so whatever a metric still reports is not replicate retrieval.

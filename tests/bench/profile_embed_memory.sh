@@ -8,6 +8,8 @@
 #
 # Trains a profile model for one step on a small table of FEATURES features,
 # then embeds a table of WELLS wells with each binary (default: this build's).
+# With ANNOTATED=1 the large table's wells also carry JUMP-MOA's compound
+# columns (Metadata_moa, Metadata_InChI, ...), which micon embed carries.
 set -euo pipefail
 out=${1:?usage: profile_embed_memory.sh OUT_DIR [WELLS] [FEATURES] [MICON...]}
 wells=${2:-100000}
@@ -18,9 +20,12 @@ binaries=("$@")
 [[ ${#binaries[@]} -gt 0 ]] || binaries=("$here/../../build/launch/micon")
 mkdir -p "$out"
 small=$out/table_1152x$features.h5
+annotated=${ANNOTATED:-0}
 large=$out/table_${wells}x$features.h5
+[[ $annotated == 1 ]] && large=$out/table_${wells}x${features}_annotated.h5
 [[ -f $small ]] || /usr/bin/python3 "$here/synthetic_profile_table.py" 1152 "$small" --features "$features"
-[[ -f $large ]] || /usr/bin/python3 "$here/synthetic_profile_table.py" "$wells" "$large" --features "$features"
+[[ -f $large ]] || /usr/bin/python3 "$here/synthetic_profile_table.py" "$wells" "$large" \
+  --features "$features" $([[ $annotated == 1 ]] && echo --annotated)
 run=$out/run_$features
 if [[ ! -f $run/checkpoints/step-00000001.ckpt ]]; then
   rm -rf "$run"
