@@ -91,6 +91,7 @@ absl::StatusOr<ProfileTable> ProfileTableFromFrame(const ProfileFrame& frame) {
   out.path = frame.path;
   out.feature_names = frame.feature_names;
   out.rows_in_file = frame.rows();
+  out.metadata_names = frame.metadata_names;
   std::map<std::string, std::vector<int64_t>> rows_of_plate;
   for (int64_t r = 0; r < frame.rows(); ++r) {
     rows_of_plate[(*col.plate)[r]].push_back(r);
@@ -187,22 +188,29 @@ absl::StatusOr<ProfileTable> ReadProfileTableIndex(const std::string& path) {
 
 absl::StatusOr<OtherMetadata> ReadOtherMetadata(
     const ProfileTable& table, const std::vector<std::string>& except) {
+  const auto excepted = [&](const std::string& name) {
+    return std::find(except.begin(), except.end(), name) != except.end();
+  };
+  OtherMetadata out;
+  if (std::all_of(table.metadata_names.begin(), table.metadata_names.end(),
+                  excepted)) {
+    return out;
+  }
   MICON_ASSIGN_OR_RETURN(
       ProfileFrame frame,
       ReadProfileFrame(table.path, ProfileFrameRead::kIndex));
   if (frame.rows() != table.rows_in_file ||
-      frame.feature_names != table.feature_names) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        table.path, " changed while it was read: ", frame.rows(), " rows of ",
-        frame.feature_names.size(), " features now, ", table.rows_in_file,
-        " of ", table.feature_names.size(), " before"));
+      frame.feature_names != table.feature_names ||
+      frame.metadata_names != table.metadata_names) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(table.path, " changed while it was read: ", frame.rows(),
+                     " rows of ", frame.feature_names.size(), " features and ",
+                     frame.metadata_names.size(), " metadata columns now, ",
+                     table.rows_in_file, ", ", table.feature_names.size(),
+                     " and ", table.metadata_names.size(), " before"));
   }
-  OtherMetadata out;
   for (size_t c = 0; c < frame.metadata_names.size(); ++c) {
-    if (std::find(except.begin(), except.end(), frame.metadata_names[c]) !=
-        except.end()) {
-      continue;
-    }
+    if (excepted(frame.metadata_names[c])) continue;
     out.names.push_back(frame.metadata_names[c]);
     out.values.push_back(std::move(frame.metadata[c]));
   }

@@ -45,6 +45,9 @@ struct ProfileTable {
   // the order of plates[p].images.
   std::vector<std::vector<int64_t>> file_rows;
   int64_t rows_in_file = 0;
+  // Every metadata column of the file, in file order (ReadOtherMetadata reads
+  // the values of those the table does not use).
+  std::vector<std::string> metadata_names;
   CompoundTable compounds;
 };
 
@@ -72,10 +75,10 @@ std::vector<std::vector<size_t>> PlateReadGroups(const ProfileTable& table,
                                                  int64_t max_bytes);
 // The metadata columns of the table's file but `except` (those the caller
 // writes itself), in file order, with their values [column][data row of the
-// file]. Read apart from the index (another pass over a text file) so that a
-// training rank never holds them: micon embed carries them (Metadata_moa,
-// Metadata_Site, ...) into its profiles. A file changed since its index was
-// read is an error naming it.
+// file]. Read apart from the index (another pass over a text file; none when
+// the file has no such column) so that a training rank never holds them:
+// micon embed carries them (Metadata_moa, Metadata_Site, ...) into its
+// profiles. A file changed since its index was read is an error naming it.
 struct OtherMetadata {
   std::vector<std::string> names;
   std::vector<std::vector<std::string>> values;

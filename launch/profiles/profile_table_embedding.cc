@@ -104,15 +104,19 @@ absl::StatusOr<WellProfiles> EmbedProfileTable(
     const ProfileTableEmbedOptions& options) {
   MICON_RETURN_IF_ERROR(CheckCanPredict(profiler, options.predict));
   const std::vector<std::string> names = profiler.FeatureNames();
-  MICON_ASSIGN_OR_RETURN(
-      const OtherMetadata other,
-      ReadOtherMetadata(table, ProfileColumnNames(/*predicted=*/true)));
-  std::map<std::string, std::vector<std::string>> predicted_values =
-      CompoundValues(table, other, options.predict);
   WellProfiles out;
-  out.wells = WellMetadata(table, names, other);
-  out.predicted = NewProfileFrame(names, /*predicted=*/true,
-                                  CarriedColumnNames(other.names));
+  std::map<std::string, std::vector<std::string>> predicted_values;
+  std::vector<std::string> carried;
+  {
+    // Released once copied into the rows, before any feature is read.
+    MICON_ASSIGN_OR_RETURN(
+        const OtherMetadata other,
+        ReadOtherMetadata(table, ProfileColumnNames(/*predicted=*/true)));
+    predicted_values = CompoundValues(table, other, options.predict);
+    out.wells = WellMetadata(table, names, other);
+    carried = CarriedColumnNames(other.names);
+  }
+  out.predicted = NewProfileFrame(names, /*predicted=*/true, carried);
   if (options.sink != nullptr) {
     MICON_RETURN_IF_ERROR(options.sink->Start(out.wells));
   }

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "data/profile_batch_source.h"
@@ -160,6 +161,41 @@ TEST(ProfileTable, ReadingPlatesOfAChangedFileIsAnErrorAndLeavesThemUnread) {
     EXPECT_THAT(std::string(s.message()),
                 AllOf(HasSubstr(path), HasSubstr("changed")));
     EXPECT_FALSE(index.features[0].defined()) << path;
+  }
+}
+
+// The metadata the table does not use is read apart, for micon embed to carry
+// (both forms), and not at all when the file has none; a file changed since
+// its index is refused.
+TEST(ProfileTable, OtherMetadataIsReadApartFromTheIndex) {
+  ProfileFrame frame = InterleavedFrame();
+  frame.metadata_names.insert(frame.metadata_names.begin() + 2, "Metadata_moa");
+  frame.metadata.insert(frame.metadata.begin() + 2,
+                        {"", "", "kinase", "kinase, type 2", "kinase"});
+  const std::vector<std::string> except = {"Metadata_Source", "Metadata_Plate"};
+  for (const std::string& path : WriteBothForms(frame)) {
+    MICON_ASSERT_OK_AND_ASSIGN(ProfileTable index, ReadProfileTableIndex(path));
+    MICON_ASSERT_OK_AND_ASSIGN(const OtherMetadata other,
+                               ReadOtherMetadata(index, except));
+    EXPECT_EQ(other.names,
+              (std::vector<std::string>{"Metadata_Batch", "Metadata_moa",
+                                        "Metadata_Well", "Metadata_Compound",
+                                        "Metadata_SMILES", "Metadata_Control"}))
+        << path;
+    ASSERT_EQ(other.values.size(), 6u);
+    EXPECT_EQ(other.values[1], frame.metadata[2]) << path;  // by file row
+
+    MICON_ASSERT_OK(WriteProfileFrame(*ConcatenateRows(frame, frame), path));
+    const absl::Status changed = ReadOtherMetadata(index, except).status();
+    EXPECT_THAT(std::string(changed.message()),
+                AllOf(HasSubstr(path), HasSubstr("changed")))
+        << changed;
+
+    // Nothing to carry: the file is not read again (here, not there).
+    std::filesystem::remove(path);
+    MICON_ASSERT_OK_AND_ASSIGN(const OtherMetadata none,
+                               ReadOtherMetadata(index, index.metadata_names));
+    EXPECT_TRUE(none.names.empty());
   }
 }
 
