@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -160,6 +161,15 @@ absl::Status WriteCsv(const std::string& path,
   write_row(header);
   for (const auto& row : rows) write_row(row);
   return csv.Commit();
+}
+
+bool IsMissingValue(const std::string& value) {
+  constexpr absl::string_view kMissing[] = {
+      "NA",   "N/A",  "n/a",  "nan",  "NaN",  "-nan", "-NaN",
+      "None", "null", "NULL", "<NA>", "#N/A", "#NA",  "#N/A N/A"};
+  const absl::string_view trimmed = absl::StripAsciiWhitespace(value);
+  return trimmed.empty() || std::find(std::begin(kMissing), std::end(kMissing),
+                                      trimmed) != std::end(kMissing);
 }
 
 }  // namespace micon

@@ -50,6 +50,11 @@ absl::Status ReadDelimitedRows(const std::string& path, char delimiter,
                                const RowsCallback& on_header,
                                const RowsCallback& on_row);
 
+// Whether a field says "no value": empty after trimming, or a marker pandas
+// reads as missing by default (NA, N/A, nan, None, null, <NA>, #N/A, ...),
+// which annotation tables use for compounds without one.
+bool IsMissingValue(const std::string& value);
+
 // Writes a comma-separated file atomically (temporary name, then rename),
 // quoting as needed.
 absl::Status WriteCsv(const std::string& path,

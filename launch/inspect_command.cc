@@ -1,6 +1,7 @@
 // `micon inspect [--strict] DATASET`: what a plate store holds, every problem
 // found in it (exit 1), and the data-quality warnings of data/data_quality.h,
 // for which every image is read.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
 #include "data/data_quality.h"
+#include "data/delimited_table.h"
 #include "data/molecule_featurizer.h"
 #include "data/plate_store.h"
 #include "launch/command.h"
@@ -81,9 +83,18 @@ absl::Status RunInspect(const InspectFlags& flags) {
               store.compounds.compounds.size(), kCompoundsFile,
               used_compounds.size());
   if (!store.compounds.annotation_names.empty()) {
-    // What micon embed will write beside each well as Metadata_<column>.
-    std::printf("annotated  %s\n",
-                absl::StrJoin(store.compounds.annotation_names, ", ").c_str());
+    // What micon embed will write beside each well as Metadata_<column>, and
+    // how many compounds have a value (what --consistency COLUMN can use).
+    std::vector<std::string> columns;
+    for (size_t a = 0; a < store.compounds.annotation_names.size(); ++a) {
+      const size_t with_value = std::count_if(
+          store.compounds.compounds.begin(), store.compounds.compounds.end(),
+          [a](const Compound& c) { return !IsMissingValue(c.annotations[a]); });
+      columns.push_back(absl::StrCat(store.compounds.annotation_names[a], " ",
+                                     with_value, "/",
+                                     store.compounds.compounds.size()));
+    }
+    std::printf("annotated  %s\n", absl::StrJoin(columns, ", ").c_str());
   }
   std::printf("sources    %zu: %s\n", sources.size(),
               absl::StrJoin(sources, ", ").c_str());

@@ -19,21 +19,11 @@
 namespace micon {
 namespace {
 
-// What pandas reads as a missing value by default, beside the empty field:
-// annotation tables mark unannotated compounds with these.
-bool IsMissing(const std::string& value) {
-  constexpr absl::string_view kMissing[] = {
-      "NA",   "N/A",  "n/a",  "nan",  "NaN",  "-nan", "-NaN",
-      "None", "null", "NULL", "<NA>", "#N/A", "#NA",  "#N/A N/A"};
-  const absl::string_view trimmed = absl::StripAsciiWhitespace(value);
-  return trimmed.empty() || std::find(std::begin(kMissing), std::end(kMissing),
-                                      trimmed) != std::end(kMissing);
-}
-
 // Two spellings of "no annotation" (NA on one plate, nan on another) are the
 // same annotation.
 std::string Canonical(const std::string& value) {
-  return IsMissing(value) ? "" : std::string(absl::StripAsciiWhitespace(value));
+  return IsMissingValue(value) ? ""
+                               : std::string(absl::StripAsciiWhitespace(value));
 }
 
 std::vector<std::string> SplitLabels(const std::string& value,
@@ -44,7 +34,7 @@ std::vector<std::string> SplitLabels(const std::string& value,
                         : absl::StrSplit(value, separator);
   for (const std::string& piece : pieces) {
     const std::string part(absl::StripAsciiWhitespace(piece));
-    if (!IsMissing(part)) parts.insert(part);
+    if (!IsMissingValue(part)) parts.insert(part);
   }
   return {parts.begin(), parts.end()};
 }

@@ -91,5 +91,18 @@ TEST(DelimitedTable, AnEmptyFileHasNoHeader) {
   EXPECT_THAT(t.status().message(), HasSubstr("empty file (no header)"));
 }
 
+// pandas' default missing-value markers, trimmed; a value that only
+// contains one is a value.
+TEST(DelimitedTable, MissingValuesAreWhatPandasReadsAsMissing) {
+  for (const std::string v :
+       {"", "  ", "NA", " nan ", "None", "<NA>", "#N/A", "null", "N/A"}) {
+    EXPECT_TRUE(IsMissingValue(v)) << "'" << v << "'";
+  }
+  for (const std::string v :
+       {"0", "DNA", "NAD+ inhibitor", "none of them", "nanomolar", "-"}) {
+    EXPECT_FALSE(IsMissingValue(v)) << "'" << v << "'";
+  }
+}
+
 }  // namespace
 }  // namespace micon

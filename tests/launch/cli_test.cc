@@ -46,7 +46,8 @@ TEST(MiconInspect, SummarisesAValidStore) {
   EXPECT_THAT(
       r.output,
       AllOf(HasSubstr("sources    2: s1, s2"), HasSubstr("plates     2"),
-            HasSubstr("images     6 (2 controls)"), HasSubstr("annotated  moa"),
+            HasSubstr("images     6 (2 controls)"),
+            HasSubstr("annotated  moa 2/2"),
             HasSubstr("5: DNA, ER, RNA, AGP, Mito; 8x6 uint16"),
             HasSubstr("problems   none")));
 }
