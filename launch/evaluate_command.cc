@@ -133,18 +133,28 @@ absl::StatusOr<EvaluationRequest> ParseRequest(EvaluateFlags flags) {
   if (!o.sphere_by.empty() && !o.sphere) {
     return absl::InvalidArgumentError("--sphere-by needs --sphere");
   }
-  if (o.consistency_column.empty() &&
+  if (o.consistency_columns.empty() &&
       (o.consistency_active_only || o.consistency_separator != "|" ||
        !flags.annotations.empty())) {
     return absl::InvalidArgumentError(
         "--consistency-active-only, --consistency-separator and --annotations "
         "need --consistency COLUMN");
   }
+  const std::set<std::string> distinct(o.consistency_columns.begin(),
+                                       o.consistency_columns.end());
+  if (distinct.size() != o.consistency_columns.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--consistency names a column twice: ",
+                     absl::StrJoin(o.consistency_columns, ", ")));
+  }
   if (!flags.annotations.empty()) {
-    MICON_ASSIGN_OR_RETURN(
-        o.annotations,
-        ReadAnnotationTable(flags.annotations, flags.annotations_key,
-                            o.consistency_column));
+    for (const std::string& column : o.consistency_columns) {
+      MICON_ASSIGN_OR_RETURN(
+          CompoundAnnotations annotations,
+          ReadAnnotationTable(flags.annotations, flags.annotations_key,
+                              column));
+      o.annotations.push_back(std::move(annotations));
+    }
   }
   if (!flags.replicate_groups.empty()) {
     o.replicate_groups = absl::StrSplit(flags.replicate_groups, ',');
@@ -251,11 +261,13 @@ void AddEvaluateCommand(CLI::App& app, CommandRun& run, ProcessState& process) {
   sub->add_option("--replicate-groups", f->replicate_groups,
                   "Comma-separated columns that define replicates for "
                   "percent replicating (default: the compound column)");
-  sub->add_option("--consistency", f->options.consistency_column,
+  sub->add_option("--consistency", f->options.consistency_columns,
                   "Phenotypic consistency: the column annotating each "
                   "compound's mechanism or target (e.g. Metadata_moa); "
                   "compounds' median profiles retrieve those sharing a label "
-                  "(mAP per label, consistency_NAME.csv)");
+                  "(mAP per label, consistency_NAME.csv). Repeat it to score "
+                  "several columns in one run (metrics and files then end "
+                  "in _COLUMN)");
   sub->add_option("--annotations", f->annotations,
                   "A CSV/TSV of compound annotations (e.g. a plate store's "
                   "compounds.csv): --consistency names its column, matched "

@@ -102,8 +102,9 @@ absl::Status WritePerCompound(const std::string& path, const Evaluation& e) {
 }
 
 // One row per label shared by two or more compounds, by name: its mAP test.
-absl::Status WriteConsistency(const std::string& path, const Evaluation& e) {
-  std::vector<GroupMap> labels = e.consistency.labels;
+absl::Status WriteConsistency(const std::string& path,
+                              const Consistency& consistency) {
+  std::vector<GroupMap> labels = consistency.labels;
   std::sort(
       labels.begin(), labels.end(),
       [](const GroupMap& a, const GroupMap& b) { return a.group < b.group; });
@@ -124,8 +125,8 @@ absl::Status WriteConsistency(const std::string& path, const Evaluation& e) {
 // One row per compound and label it queried for, by label then compound:
 // which compounds of a mechanism find the others, and which do not.
 absl::Status WriteConsistencyQueries(const std::string& path,
-                                     const Evaluation& e) {
-  std::vector<CompoundLabelAp> queries = e.consistency.queries;
+                                     const Consistency& consistency) {
+  std::vector<CompoundLabelAp> queries = consistency.queries;
   std::sort(queries.begin(), queries.end(),
             [](const CompoundLabelAp& a, const CompoundLabelAp& b) {
               return std::tie(a.label, a.compound) <
@@ -233,12 +234,16 @@ absl::Status WriteEvaluationReport(const std::vector<MethodEvaluation>& methods,
   for (const MethodEvaluation& m : methods) {
     MICON_RETURN_IF_ERROR(WritePerCompound(
         (dir / ("per_compound_" + m.name + ".csv")).string(), m.evaluation));
-    if (!m.evaluation.consistency.labels.empty()) {
+    for (size_t c = 0; c < m.evaluation.consistency.size(); ++c) {
+      const Consistency& consistency = m.evaluation.consistency[c];
+      if (consistency.labels.empty()) continue;
+      const std::string file =
+          m.name + ConsistencySuffix(m.evaluation.consistency_columns, c) +
+          ".csv";
       MICON_RETURN_IF_ERROR(WriteConsistency(
-          (dir / ("consistency_" + m.name + ".csv")).string(), m.evaluation));
+          (dir / ("consistency_" + file)).string(), consistency));
       MICON_RETURN_IF_ERROR(WriteConsistencyQueries(
-          (dir / ("consistency_compounds_" + m.name + ".csv")).string(),
-          m.evaluation));
+          (dir / ("consistency_compounds_" + file)).string(), consistency));
     }
   }
   return WriteChart(methods, metrics, dir);

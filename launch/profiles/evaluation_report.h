@@ -14,10 +14,11 @@
 //                               against the other compounds
 //   consistency_<method>.csv    with a consistency column: each label's mAP
 //                               test (label, map, compounds, p_value,
-//                               corrected_p_value, retrieved)
+//                               corrected_p_value, retrieved); with several,
+//                               consistency_<method>_<column>.csv each
 //   consistency_compounds_<method>.csv  each compound's AP for each of its
 //                               labels (label, compound, ap, positives,
-//                               candidates)
+//                               candidates); _<column> as above
 //   evaluation.tsv, .png        the metrics as grouped bars (gnuplot)
 // Columns are every metric any method has, in first-seen order; a method
 // without one shows "-".

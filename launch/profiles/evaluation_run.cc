@@ -66,16 +66,21 @@ std::string SingularSphereWarning(const std::string& method,
 
 // What phenotypic consistency ranked, and what it left out: a user whose
 // annotation column is mostly empty sees it here, not as a missing metric.
-std::string ConsistencyLine(const std::string& method, const Evaluation& e,
-                            const EvaluationOptions& o) {
-  return absl::StrCat(
-      "micon: ", method, ": consistency over ", o.consistency_column, ": ",
-      e.consistency.compounds, " annotated compound(s)",
-      o.consistency_active_only ? " active against DMSO" : "", ", ",
-      e.consistency.querying, " sharing a label with another, ",
-      e.consistency.labels.size(), " label(s) shared by 2 or more; ",
-      e.consistency.unannotated, " compound(s) without an annotation left out",
-      e.consistency.labels.empty() ? " (no consistency metric)" : "", "\n");
+std::string ConsistencyLines(const std::string& method, const Evaluation& e,
+                             const EvaluationOptions& o) {
+  std::string lines;
+  for (size_t c = 0; c < e.consistency.size(); ++c) {
+    const Consistency& s = e.consistency[c];
+    absl::StrAppend(
+        &lines, "micon: ", method, ": consistency over ",
+        e.consistency_columns[c], ": ", s.compounds, " annotated compound(s)",
+        o.consistency_active_only ? " active against DMSO" : "", ", ",
+        s.querying, " sharing a label with another, ", s.labels.size(),
+        " label(s) shared by 2 or more; ", s.unannotated,
+        " compound(s) without an annotation left out",
+        s.labels.empty() ? " (no consistency metric)" : "", "\n");
+  }
+  return lines;
 }
 
 }  // namespace
@@ -119,8 +124,8 @@ absl::Status RunEvaluation(const EvaluationRequest& request,
           EnumText(kTilePrecisionNames, request.options.tile_precision),
           shards.shards());
     }
-    if (reports && !request.options.consistency_column.empty()) {
-      std::fputs(ConsistencyLine(name, e, request.options).c_str(), stderr);
+    if (reports) {
+      std::fputs(ConsistencyLines(name, e, request.options).c_str(), stderr);
     }
     if (reports && !e.singular_sphere_groups.empty()) {
       std::fputs(SingularSphereWarning(name, e, request.options).c_str(),

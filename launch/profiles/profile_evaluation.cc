@@ -159,21 +159,22 @@ absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
   return tiles;
 }
 
-// The labels of the compounds of `rows`, from options.consistency_column
-// of the profiles themselves or of the annotation table given.
+// The labels of the compounds of `rows`, from consistency column `c` of the
+// profiles themselves or of the annotation table given.
 absl::StatusOr<CompoundLabels> ConsistencyLabels(
     const ProfileFrame& frame, const std::vector<int64_t>& rows,
-    const std::vector<std::string>& compound, const EvaluationOptions& o) {
+    const std::vector<std::string>& compound, const EvaluationOptions& o,
+    size_t c) {
   CompoundAnnotations of_wells;
-  if (!o.annotations) {
+  if (o.annotations.empty()) {
     MICON_ASSIGN_OR_RETURN(of_wells,
                            AnnotationsOfWells(frame, rows, o.compound_column,
-                                              o.consistency_column));
+                                              o.consistency_columns[c]));
   }
   std::set<std::string> ranked;
   for (int64_t r : rows) ranked.insert(compound[r]);
-  return LabelCompounds(o.annotations ? *o.annotations : of_wells, ranked,
-                        o.consistency_separator);
+  return LabelCompounds(o.annotations.empty() ? of_wells : o.annotations[c],
+                        ranked, o.consistency_separator);
 }
 
 // Every metric but the predicted-profile ones, on rows that are all real
@@ -270,13 +271,22 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
   // Phenotypic consistency ranks the compounds' consensus profiles, from
   // the wells that query.
   std::vector<int64_t> consistency_rows;
-  CompoundLabels annotated;
-  if (!o.consistency_column.empty()) {
+  std::vector<CompoundLabels> annotated(o.consistency_columns.size());
+  // The columns are scored one after another: the largest one's state is
+  // what the budget must hold.
+  int64_t consistency_bytes = 0;
+  if (!o.consistency_columns.empty()) {
     for (int64_t r = 0; r < n; ++r) {
       if (roles.query[r]) consistency_rows.push_back(r);
     }
-    MICON_ASSIGN_OR_RETURN(
-        annotated, ConsistencyLabels(frame, consistency_rows, *compound, o));
+    for (size_t c = 0; c < annotated.size(); ++c) {
+      MICON_ASSIGN_OR_RETURN(
+          annotated[c],
+          ConsistencyLabels(frame, consistency_rows, *compound, o, c));
+      consistency_bytes =
+          std::max(consistency_bytes,
+                   ConsistencyBytes(annotated[c], x.size(1), o.tile_precision));
+    }
     if (o.consistency_active_only && e.control_wells == 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           frame.path,
@@ -285,10 +295,8 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
           o.controls.first, " = ", o.controls.second));
     }
   }
-  MICON_ASSIGN_OR_RETURN(
-      TileOptions tiles,
-      PlanTiles(frame, x, roles, keys,
-                ConsistencyBytes(annotated, x.size(1), o.tile_precision), o));
+  MICON_ASSIGN_OR_RETURN(TileOptions tiles, PlanTiles(frame, x, roles, keys,
+                                                      consistency_bytes, o));
   e.tile = tiles.tile;
   // Rank 0 speaks for all: the ranks sweep equal shares of the tiles.
   const TileProgressLog progress(frame.path,
@@ -325,22 +333,26 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
   e.metrics.push_back(
       {"retrieved_vs_compounds", Mean(e.map_vs_compounds, true)});
 
-  if (!o.consistency_column.empty()) {
+  std::set<std::string> active;
+  for (const GroupMap& g : e.map_vs_dmso) {
+    if (g.retrieved) active.insert(g.group);
+  }
+  e.consistency_columns = o.consistency_columns;
+  for (size_t c = 0; c < annotated.size(); ++c) {
     if (o.consistency_active_only) {
-      std::set<std::string> active;
-      for (const GroupMap& g : e.map_vs_dmso) {
-        if (g.retrieved) active.insert(g.group);
-      }
-      annotated = KeepCompounds(annotated, active);
+      annotated[c] = KeepCompounds(annotated[c], active);
     }
-    tiles.progress = progress.Sweep("phenotypic consistency");
-    e.consistency = ScoreConsistency(x, consistency_rows, *compound, annotated,
-                                     map_options, tiles, shards);
-    if (!e.consistency.labels.empty()) {
+    tiles.progress = progress.Sweep(absl::StrCat(
+        "phenotypic consistency (", o.consistency_columns[c], ")"));
+    e.consistency.push_back(ScoreConsistency(x, consistency_rows, *compound,
+                                             annotated[c], map_options, tiles,
+                                             shards));
+    const std::vector<GroupMap>& labels = e.consistency.back().labels;
+    if (!labels.empty()) {
+      const std::string suffix = ConsistencySuffix(o.consistency_columns, c);
+      e.metrics.push_back({"consistency_map" + suffix, Mean(labels, false)});
       e.metrics.push_back(
-          {"consistency_map", Mean(e.consistency.labels, false)});
-      e.metrics.push_back(
-          {"consistency_retrieved", Mean(e.consistency.labels, true)});
+          {"consistency_retrieved" + suffix, Mean(labels, true)});
     }
   }
 
@@ -423,6 +435,11 @@ int64_t ScorePredictions(const at::Tensor& x,
 }
 
 }  // namespace
+
+std::string ConsistencySuffix(const std::vector<std::string>& columns,
+                              size_t c) {
+  return columns.size() == 1 ? "" : "_" + columns[c];
+}
 
 absl::StatusOr<at::Tensor> NormalizedFeatures(
     const ProfileFrame& frame, const std::vector<bool>& control,

@@ -91,16 +91,17 @@ struct EvaluationOptions {
   // wells of batches and sources training never saw); every well stays a
   // candidate, minus the query's batch or source for NSB and NSS.
   std::set<std::string> query_plates;
-  // Phenotypic consistency: the compounds' annotation column (e.g.
-  // Metadata_moa); empty: not computed. Labels are split on the separator
-  // ("EGFR inhibitor|HER2 inhibitor"); with `consistency_active_only`, only
-  // the compounds retrieved against DMSO take part (the JUMP papers'
-  // practice: an inactive compound's profile is noise).
-  std::string consistency_column;
-  // Where consistency_column is read: unset, the profiles' own metadata;
-  // set, an annotation table beside them (e.g. a plate store's
-  // compounds.csv), keyed by the compound column's values.
-  std::optional<CompoundAnnotations> annotations;
+  // Phenotypic consistency: the compounds' annotation columns (e.g.
+  // Metadata_moa, Metadata_target_list), each scored on its own after one
+  // sweep of the replicate metrics; empty: not computed. Labels are split on
+  // the separator ("EGFR inhibitor|HER2 inhibitor"); with
+  // `consistency_active_only`, only the compounds retrieved against DMSO take
+  // part (the JUMP papers' practice: an inactive compound's profile is noise).
+  std::vector<std::string> consistency_columns;
+  // Where the columns are read: empty, the profiles' own metadata; else one
+  // per consistency column, from an annotation table beside them (e.g.
+  // JUMP's compound TSV), keyed by the compound column's values.
+  std::vector<CompoundAnnotations> annotations;
   std::string consistency_separator = "|";
   bool consistency_active_only = false;
   std::vector<int> top_k = {1, 5, 10};
@@ -136,8 +137,9 @@ struct Evaluation {
   // compound's scored query wells that hit; a compound none of whose queries
   // could be scored is absent.
   std::map<std::string, std::map<std::string, double>> top_k_per_compound;
-  // Phenotypic consistency, when options.consistency_column is set.
-  Consistency consistency;
+  // Phenotypic consistency, one per options.consistency_columns, in order.
+  std::vector<std::string> consistency_columns;
+  std::vector<Consistency> consistency;
   int64_t treated_wells = 0;
   int64_t query_wells = 0;  // treated wells that query (all without plates)
   int64_t control_wells = 0;
@@ -150,6 +152,13 @@ struct Evaluation {
   // do not span by 1/sqrt(epsilon), which can swamp every profile.
   std::map<std::string, int64_t> singular_sphere_groups;
 };
+
+// What tells column `c`'s consistency metrics and files apart: nothing when
+// it is the only consistency column (consistency_map,
+// consistency_NAME.csv), else "_" and its name (consistency_map_Metadata_moa,
+// consistency_NAME_Metadata_moa.csv).
+std::string ConsistencySuffix(const std::vector<std::string>& columns,
+                              size_t c);
 
 absl::StatusOr<Evaluation> EvaluateProfiles(const ProfileFrame& frame,
                                             const EvaluationOptions& options);

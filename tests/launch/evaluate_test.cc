@@ -103,6 +103,51 @@ TEST(MiconEvaluate, MatchesAnIndependentReferenceOnJumpMoaProfiles) {
   EXPECT_TRUE(std::filesystem::exists(out + "/evaluation.png"));
 }
 
+// LINCS's mechanisms and targets in one run: each column's files are, byte
+// for byte, what a run of that column alone writes (under the plain name
+// there), and its metrics carry the column's name. A column given twice is
+// refused.
+TEST(MiconEvaluate, SeveralConsistencyColumnsInOneRun) {
+  const std::string out = ScratchDir();
+  const std::string base =
+      MiconBinary() + " evaluate --profiles cp=" + SharedData(kLincs) +
+      " --compound-column Metadata_broad_sample --controls "
+      "Metadata_pert_type=control --skip-percent-replicating --null-size 200";
+  testing::CommandResult r =
+      RunCommand(base +
+                 " --consistency Metadata_moa --consistency "
+                 "Metadata_target -o " +
+                 out + "/both");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("consistency over Metadata_moa: "));
+  EXPECT_THAT(r.output, HasSubstr("consistency over Metadata_target: "));
+  const auto both = ByFirstColumn(out + "/both/evaluation.csv");
+  for (const std::string column : {"Metadata_moa", "Metadata_target"}) {
+    r = RunCommand(base + " --consistency " + column + " -o " + out + "/" +
+                   column);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    for (const std::string file : {"consistency_", "consistency_compounds_"}) {
+      const std::string mine =
+          testing::FileBytes(out + "/both/" + file + "cp_" + column + ".csv");
+      EXPECT_THAT(mine, HasSubstr("label,")) << file << column;
+      EXPECT_EQ(mine,
+                testing::FileBytes(out + "/" + column + "/" + file + "cp.csv"))
+          << file << column;
+    }
+    const auto alone = ByFirstColumn(out + "/" + column + "/evaluation.csv");
+    EXPECT_EQ(Field(both, "cp", "consistency_map_" + column),
+              Field(alone, "cp", "consistency_map"));
+    EXPECT_EQ(Field(both, "cp", "map_vs_compounds"),
+              Field(alone, "cp", "map_vs_compounds"));
+  }
+  r = RunCommand(base +
+                 " --consistency Metadata_moa --consistency "
+                 "Metadata_moa -o " +
+                 out + "/twice");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("--consistency names a column twice"));
+}
+
 // Phenotypic consistency on both real plates: JUMP-MOA's 90 compounds in
 // pairs per MOA (one label each), and LINCS's multilabel annotations
 // ("NFkB pathway inhibitor|proteasome inhibitor") with unannotated

@@ -253,11 +253,11 @@ TEST(EvaluateProfiles, ShardedOverRanksEqualsOneProcess) {
   o.compound_column = "Metadata_Compound";
   o.null_size = 200;
   o.tile = 64;
-  o.consistency_column = "Metadata_moa";
+  o.consistency_columns = {"Metadata_moa"};
   MICON_ASSERT_OK_AND_ASSIGN(const Evaluation one, EvaluateProfiles(screen, o));
   ASSERT_EQ(one.control_wells, 420);
-  ASSERT_EQ(one.consistency.unannotated, 10);  // compounds 0, 13, ..., 117
-  ASSERT_EQ(one.consistency.labels.size(), 20u);
+  ASSERT_EQ(one.consistency[0].unannotated, 10);  // compounds 0, 13, ..., 117
+  ASSERT_EQ(one.consistency[0].labels.size(), 20u);
   for (const int world : {2, 3, 4}) {
     testing::RunOnThreadRanks(world, [&](Communicator& comm) {
       CommunicatorShardReducer shards(comm);
@@ -275,14 +275,70 @@ TEST(EvaluateProfiles, ShardedOverRanksEqualsOneProcess) {
         EXPECT_EQ(e.map_vs_dmso[c].p_value, one.map_vs_dmso[c].p_value);
       }
       EXPECT_EQ(e.top_k_per_compound, one.top_k_per_compound);
-      ASSERT_EQ(e.consistency.labels.size(), one.consistency.labels.size());
-      for (size_t l = 0; l < one.consistency.labels.size(); ++l) {
-        EXPECT_EQ(e.consistency.labels[l].map, one.consistency.labels[l].map);
-        EXPECT_EQ(e.consistency.labels[l].p_value,
-                  one.consistency.labels[l].p_value);
+      ASSERT_EQ(e.consistency[0].labels.size(),
+                one.consistency[0].labels.size());
+      for (size_t l = 0; l < one.consistency[0].labels.size(); ++l) {
+        EXPECT_EQ(e.consistency[0].labels[l].map,
+                  one.consistency[0].labels[l].map);
+        EXPECT_EQ(e.consistency[0].labels[l].p_value,
+                  one.consistency[0].labels[l].p_value);
       }
     });
   }
+}
+
+// Several consistency columns in one run: each scores exactly what a run of
+// that column alone scores, its metrics named with the column; one column
+// alone keeps the plain names.
+TEST(EvaluateProfiles, SeveralConsistencyColumnsEachScoreAsAlone) {
+  ProfileFrame screen = Screen();
+  screen.metadata_names.push_back("Metadata_target");
+  std::vector<std::string> target;
+  for (const std::string& compound : screen.metadata[3]) {
+    target.push_back(
+        compound == "DMSO"
+            ? ""
+            : "t" + std::to_string(std::stoi(compound.substr(1)) % 9));
+  }
+  screen.metadata.push_back(target);
+  EvaluationOptions o;
+  o.null_size = 100;
+  o.tile = 64;
+  o.consistency_columns = {"Metadata_moa", "Metadata_target"};
+  MICON_ASSERT_OK_AND_ASSIGN(const Evaluation both,
+                             EvaluateProfiles(screen, o));
+  ASSERT_EQ(both.consistency.size(), 2u);
+  const auto metric = [](const Evaluation& e, const std::string& name) {
+    for (const Metric& m : e.metrics) {
+      if (m.name == name) return m.value;
+    }
+    ADD_FAILURE() << "no metric " << name;
+    return -1.0;
+  };
+  for (size_t c = 0; c < 2; ++c) {
+    EvaluationOptions alone = o;
+    alone.consistency_columns = {o.consistency_columns[c]};
+    MICON_ASSERT_OK_AND_ASSIGN(const Evaluation one,
+                               EvaluateProfiles(screen, alone));
+    const std::string& column = o.consistency_columns[c];
+    EXPECT_EQ(metric(both, "consistency_map_" + column),
+              metric(one, "consistency_map"));
+    EXPECT_EQ(metric(both, "consistency_retrieved_" + column),
+              metric(one, "consistency_retrieved"));
+    EXPECT_EQ(metric(both, "map_vs_compounds"),
+              metric(one, "map_vs_compounds"));
+    ASSERT_EQ(both.consistency[c].labels.size(),
+              one.consistency[0].labels.size());
+    ASSERT_GT(one.consistency[0].labels.size(), 0u) << column;
+    for (size_t l = 0; l < one.consistency[0].labels.size(); ++l) {
+      EXPECT_EQ(both.consistency[c].labels[l].group,
+                one.consistency[0].labels[l].group);
+      EXPECT_EQ(both.consistency[c].labels[l].p_value,
+                one.consistency[0].labels[l].p_value);
+    }
+  }
+  EXPECT_EQ(ConsistencySuffix({"Metadata_moa"}, 0), "");
+  EXPECT_EQ(ConsistencySuffix(o.consistency_columns, 1), "_Metadata_target");
 }
 
 }  // namespace
@@ -298,7 +354,7 @@ TEST(EvaluateProfiles, ConsistencyRefusesACompoundWithTwoAnnotations) {
   EvaluationOptions o;
   o.null_size = 10;
   o.tile = 64;
-  o.consistency_column = "Metadata_moa";
+  o.consistency_columns = {"Metadata_moa"};
   size_t second = 0;
   int seen = 0;
   for (size_t r = 0; r < screen.metadata[3].size(); ++r) {
@@ -323,7 +379,7 @@ TEST(EvaluateProfiles, ConsistencyTakesEverySpellingOfNoAnnotationAsOne) {
   o.null_size = 10;
   o.tile = 64;
   o.percent_replicating = false;
-  o.consistency_column = "Metadata_moa";
+  o.consistency_columns = {"Metadata_moa"};
   int changed = 0;
   for (size_t r = 0; r < screen.metadata[3].size(); ++r) {
     if (screen.metadata[3][r] == "C13" && changed++ % 2 == 0) {
@@ -332,7 +388,7 @@ TEST(EvaluateProfiles, ConsistencyTakesEverySpellingOfNoAnnotationAsOne) {
   }
   ASSERT_GE(changed, 3);
   MICON_ASSERT_OK_AND_ASSIGN(const Evaluation e, EvaluateProfiles(screen, o));
-  EXPECT_EQ(e.consistency.unannotated, 10);
+  EXPECT_EQ(e.consistency[0].unannotated, 10);
 }
 
 }  // namespace
