@@ -191,7 +191,8 @@ absl::Status EmbedWithModel(const EmbedRequest& request,
     MICON_ASSIGN_OR_RETURN(
         const std::string molecules,
         WriteMoleculeProjections(*loaded->model, loaded->features,
-                                 loaded->device, flags.output));
+                                 loaded->dataset.compounds(), loaded->device,
+                                 flags.output));
     std::printf("%s\n", molecules.c_str());
   }
   std::printf("%s\n", written.c_str());

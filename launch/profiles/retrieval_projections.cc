@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "launch/profiles/output_folder.h"
+#include "launch/profiles/well_profiles.h"
 
 namespace micon {
 namespace {
@@ -34,6 +35,7 @@ WellProjection WellRetrievalProjection(MiconModelImpl& model,
 
 ProfileFrame ProjectMolecules(MiconModelImpl& model,
                               const CompoundFeatures& features,
+                              const CompoundTable& compounds,
                               const c10::Device& device) {
   torch::NoGradGuard no_grad;
   const int64_t n = static_cast<int64_t>(features.ids.size());
@@ -45,6 +47,16 @@ ProfileFrame ProjectMolecules(MiconModelImpl& model,
   molecules.metadata_names = {profile_columns::kCompound,
                               profile_columns::kSmiles};
   molecules.metadata = {features.ids, features.canonical_smiles};
+  const std::vector<std::string> carried =
+      CarriedColumnNames(compounds.annotation_names);
+  for (size_t a = 0; a < carried.size(); ++a) {
+    molecules.metadata_names.push_back(carried[a]);
+    std::vector<std::string>& values = molecules.metadata.emplace_back();
+    for (const std::string& id : features.ids) {
+      const Compound* compound = compounds.Find(id);
+      values.push_back(compound != nullptr ? compound->annotations[a] : "");
+    }
+  }
   molecules.features = model.ProjectMolecule(model.EncodeMolecule(fingerprints))
                            .to(torch::kCPU, torch::kFloat64);
   molecules.feature_names = ProjectionNames(molecules.features.size(1));
@@ -53,8 +65,10 @@ ProfileFrame ProjectMolecules(MiconModelImpl& model,
 
 absl::StatusOr<std::string> WriteMoleculeProjections(
     MiconModelImpl& model, const CompoundFeatures& features,
-    const c10::Device& device, const std::string& folder) {
-  const ProfileFrame molecules = ProjectMolecules(model, features, device);
+    const CompoundTable& compounds, const c10::Device& device,
+    const std::string& folder) {
+  const ProfileFrame molecules =
+      ProjectMolecules(model, features, compounds, device);
   MICON_RETURN_IF_ERROR(CreateOutputFolder(folder));
   MICON_RETURN_IF_ERROR(WriteProfileFrame(
       molecules,

@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "core/micon_model.h"
 #include "data/compound_features.h"
+#include "data/compound_table.h"
 #include "data/profile_frame.h"
 #include "launch/profiles/well_profile_files.h"
 
@@ -35,16 +36,20 @@ inline constexpr char kMoleculeProjectionsFile[] = "molecule_projections.csv";
 WellProjection WellRetrievalProjection(MiconModelImpl& model,
                                        const c10::Device& device);
 
-// Metadata_Compound, Metadata_SMILES and z_k of every featurised compound.
+// Metadata_Compound, Metadata_SMILES, each compound's annotations from
+// `compounds` (as micon embed writes them beside wells: CarriedColumnNames),
+// and z_k of every featurised compound.
 ProfileFrame ProjectMolecules(MiconModelImpl& model,
                               const CompoundFeatures& features,
+                              const CompoundTable& compounds,
                               const c10::Device& device);
 
 // ProjectMolecules' frame written into `folder` (created) as
 // kMoleculeProjectionsFile; returns a one-line summary for the user.
 absl::StatusOr<std::string> WriteMoleculeProjections(
     MiconModelImpl& model, const CompoundFeatures& features,
-    const c10::Device& device, const std::string& folder);
+    const CompoundTable& compounds, const c10::Device& device,
+    const std::string& folder);
 
 }  // namespace micon
 

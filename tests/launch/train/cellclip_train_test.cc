@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -118,6 +119,28 @@ TEST(CellclipTrain, EmbedsWholeWellsAndRetrieves) {
   EXPECT_EQ(profiles.metadata[7][row], std::to_string(fields.size()));
   EXPECT_TRUE(torch::allclose(profiles.features[row], h.to(torch::kDouble),
                               1e-5, 1e-6));
+  // Wells and molecules carry each compound's mechanism from the store's
+  // compounds.csv (JUMP-MOA's moa, kept by micon synth).
+  EXPECT_TRUE(profiles.HasColumn("Metadata_moa"));
+  const std::vector<std::string>& annotations =
+      store.compounds().annotation_names;
+  const size_t moa_index =
+      std::find(annotations.begin(), annotations.end(), "moa") -
+      annotations.begin();
+  ASSERT_LT(moa_index, annotations.size());
+  MICON_ASSERT_OK_AND_ASSIGN(
+      ProfileFrame molecules,
+      ReadProfileFrame(out + "/molecule_projections.csv"));
+  MICON_ASSERT_OK_AND_ASSIGN(const std::vector<std::string>* ids,
+                             molecules.Column("Metadata_Compound"));
+  MICON_ASSERT_OK_AND_ASSIGN(const std::vector<std::string>* moa,
+                             molecules.Column("Metadata_moa"));
+  ASSERT_GT(molecules.rows(), 0);
+  for (int64_t m = 0; m < molecules.rows(); ++m) {
+    const Compound* compound = store.compounds().Find((*ids)[m]);
+    ASSERT_NE(compound, nullptr) << (*ids)[m];
+    EXPECT_EQ((*moa)[m], compound->annotations[moa_index]) << (*ids)[m];
+  }
 
   r = RunCommand(testing::MiconBinary() + " evaluate --retrieval cc=" + out +
                  " --retrieval-split " + testing::SmallEmbeddingStore() +
