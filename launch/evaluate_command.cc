@@ -148,13 +148,10 @@ absl::StatusOr<EvaluationRequest> ParseRequest(EvaluateFlags flags) {
                      absl::StrJoin(o.consistency_columns, ", ")));
   }
   if (!flags.annotations.empty()) {
-    for (const std::string& column : o.consistency_columns) {
-      MICON_ASSIGN_OR_RETURN(
-          CompoundAnnotations annotations,
-          ReadAnnotationTable(flags.annotations, flags.annotations_key,
-                              column));
-      o.annotations.push_back(std::move(annotations));
-    }
+    MICON_ASSIGN_OR_RETURN(
+        o.annotations,
+        ReadAnnotationTable(flags.annotations, flags.annotations_key,
+                            o.consistency_columns));
   }
   if (!flags.replicate_groups.empty()) {
     o.replicate_groups = absl::StrSplit(flags.replicate_groups, ',');

@@ -66,24 +66,27 @@ absl::StatusOr<CompoundAnnotations> AnnotationsOfWells(
   return out;
 }
 
-absl::StatusOr<CompoundAnnotations> ReadAnnotationTable(
+absl::StatusOr<std::vector<CompoundAnnotations>> ReadAnnotationTable(
     const std::string& path, const std::string& key_column,
-    const std::string& column) {
+    const std::vector<std::string>& columns) {
   MICON_ASSIGN_OR_RETURN(const DelimitedTable table, ReadDelimitedTable(path));
   MICON_ASSIGN_OR_RETURN(const size_t key, table.Column(key_column));
-  MICON_ASSIGN_OR_RETURN(const size_t value, table.Column(column));
-  CompoundAnnotations out;
-  std::map<std::string, size_t> line;
-  for (size_t r = 0; r < table.rows.size(); ++r) {
-    const std::vector<std::string>& row = table.rows[r];
-    const auto [it, is_new] = out.emplace(row[key], row[value]);
-    if (is_new) {
-      line[row[key]] = table.Line(r);
-    } else if (Canonical(it->second) != Canonical(row[value])) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ":", table.Line(r), ": ", key_column, " ",
-                       row[key], " has ", column, " '", row[value], "', but '",
-                       it->second, "' on line ", line[row[key]]));
+  std::vector<CompoundAnnotations> out;
+  for (const std::string& column : columns) {
+    MICON_ASSIGN_OR_RETURN(const size_t value, table.Column(column));
+    CompoundAnnotations& annotations = out.emplace_back();
+    std::map<std::string, size_t> line;
+    for (size_t r = 0; r < table.rows.size(); ++r) {
+      const std::vector<std::string>& row = table.rows[r];
+      const auto [it, is_new] = annotations.emplace(row[key], row[value]);
+      if (is_new) {
+        line[row[key]] = table.Line(r);
+      } else if (Canonical(it->second) != Canonical(row[value])) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":", table.Line(r), ": ", key_column, " ",
+                         row[key], " has ", column, " '", row[value],
+                         "', but '", it->second, "' on line ", line[row[key]]));
+      }
     }
   }
   return out;

@@ -50,11 +50,11 @@ absl::StatusOr<CompoundAnnotations> AnnotationsOfWells(
     const std::string& compound_column, const std::string& column);
 
 // From a table beside them (a plate store's compounds.csv, JUMP's compound
-// metadata TSV): `column` keyed by `key_column`; a key given twice must carry
-// the same value.
-absl::StatusOr<CompoundAnnotations> ReadAnnotationTable(
+// metadata TSV), read once: each of `columns`, in order, keyed by
+// `key_column`; a key given twice must carry the same value.
+absl::StatusOr<std::vector<CompoundAnnotations>> ReadAnnotationTable(
     const std::string& path, const std::string& key_column,
-    const std::string& column);
+    const std::vector<std::string>& columns);
 
 struct CompoundLabels {
   std::vector<std::string> compounds;        // annotated, sorted

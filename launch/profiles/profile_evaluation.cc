@@ -159,20 +159,17 @@ absl::StatusOr<TileOptions> PlanTiles(const ProfileFrame& frame,
   return tiles;
 }
 
-// The labels of the compounds of `rows`, from consistency column `c` of the
-// profiles themselves or of the annotation table given.
+// The labels of the compounds `ranked` (those of `rows`), from consistency
+// column `c` of the profiles themselves or of the annotation table given.
 absl::StatusOr<CompoundLabels> ConsistencyLabels(
     const ProfileFrame& frame, const std::vector<int64_t>& rows,
-    const std::vector<std::string>& compound, const EvaluationOptions& o,
-    size_t c) {
+    const std::set<std::string>& ranked, const EvaluationOptions& o, size_t c) {
   CompoundAnnotations of_wells;
   if (o.annotations.empty()) {
     MICON_ASSIGN_OR_RETURN(of_wells,
                            AnnotationsOfWells(frame, rows, o.compound_column,
                                               o.consistency_columns[c]));
   }
-  std::set<std::string> ranked;
-  for (int64_t r : rows) ranked.insert(compound[r]);
   return LabelCompounds(o.annotations.empty() ? of_wells : o.annotations[c],
                         ranked, o.consistency_separator);
 }
@@ -276,13 +273,16 @@ absl::StatusOr<Evaluation> EvaluateWells(const ProfileFrame& all,
   // what the budget must hold.
   int64_t consistency_bytes = 0;
   if (!o.consistency_columns.empty()) {
+    std::set<std::string> ranked;
     for (int64_t r = 0; r < n; ++r) {
-      if (roles.query[r]) consistency_rows.push_back(r);
+      if (!roles.query[r]) continue;
+      consistency_rows.push_back(r);
+      ranked.insert((*compound)[r]);
     }
     for (size_t c = 0; c < annotated.size(); ++c) {
       MICON_ASSIGN_OR_RETURN(
           annotated[c],
-          ConsistencyLabels(frame, consistency_rows, *compound, o, c));
+          ConsistencyLabels(frame, consistency_rows, ranked, o, c));
       consistency_bytes =
           std::max(consistency_bytes,
                    ConsistencyBytes(annotated[c], x.size(1), o.tile_precision));

@@ -44,7 +44,6 @@ std::map<std::string, std::vector<std::string>> CompoundValues(
     const ProfileTable& table, const OtherMetadata& other,
     const std::set<std::string>& compounds) {
   std::map<std::string, std::vector<std::string>> values;
-  std::map<std::string, std::vector<bool>> differ;
   for (size_t p = 0; p < table.plates.size(); ++p) {
     const PlateMetadata& plate = table.plates[p];
     for (size_t i = 0; i < plate.images.size(); ++i) {
@@ -52,23 +51,16 @@ std::map<std::string, std::vector<std::string>> CompoundValues(
       if (r.control || !compounds.count(r.compound)) continue;
       const size_t row = static_cast<size_t>(table.file_rows[p][i]);
       auto [it, first] = values.try_emplace(r.compound, other.names.size());
-      std::vector<bool>& d =
-          differ.try_emplace(r.compound, other.names.size(), false)
-              .first->second;
       for (size_t c = 0; c < other.names.size(); ++c) {
         const std::string& v = other.values[c][row];
+        // Only the first row sets a value, so one cleared on a difference
+        // stays empty.
         if (first) {
           it->second[c] = v;
         } else if (it->second[c] != v) {
-          d[c] = true;
+          it->second[c].clear();
         }
       }
-    }
-  }
-  for (auto& [compound, v] : values) {
-    const std::vector<bool>& d = differ[compound];
-    for (size_t c = 0; c < v.size(); ++c) {
-      if (d[c]) v[c].clear();
     }
   }
   return values;

@@ -39,17 +39,19 @@ TEST(LabelCompounds, SplitsTrimsAndCountsTheUnannotated) {
 TEST(ReadAnnotationTable, OneValuePerKeyWhateverTheMissingSpelling) {
   const std::string dir = testing::ScratchDir();
   std::ofstream(dir + "/ok.tsv") << "id\tmoa\nA\tm1\nB\tNA\nB\t\nA\tm1\n";
-  MICON_ASSERT_OK_AND_ASSIGN(const CompoundAnnotations a,
-                             ReadAnnotationTable(dir + "/ok.tsv", "id", "moa"));
-  EXPECT_EQ(a.at("A"), "m1");
+  MICON_ASSERT_OK_AND_ASSIGN(
+      const std::vector<CompoundAnnotations> a,
+      ReadAnnotationTable(dir + "/ok.tsv", "id", {"moa"}));
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].at("A"), "m1");
   std::ofstream(dir + "/twice.csv") << "id,moa\nA,m1\nB,m2\nA,m3\n";
-  const absl::StatusOr<CompoundAnnotations> twice =
-      ReadAnnotationTable(dir + "/twice.csv", "id", "moa");
+  const absl::StatusOr<std::vector<CompoundAnnotations>> twice =
+      ReadAnnotationTable(dir + "/twice.csv", "id", {"moa"});
   ASSERT_FALSE(twice.ok());
   EXPECT_THAT(std::string(twice.status().message()),
               HasSubstr("twice.csv:4: id A has moa 'm3', but 'm1' on line 2"));
-  const absl::StatusOr<CompoundAnnotations> no_key =
-      ReadAnnotationTable(dir + "/twice.csv", "compound_id", "moa");
+  const absl::StatusOr<std::vector<CompoundAnnotations>> no_key =
+      ReadAnnotationTable(dir + "/twice.csv", "compound_id", {"moa"});
   ASSERT_FALSE(no_key.ok());
   EXPECT_THAT(std::string(no_key.status().message()),
               HasSubstr("no column 'compound_id'"));
